@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * edgefw data path: XDP on ingress, TC (clsact) on egress, one classifier.
+ *
+ * Per packet:  parse -> sanity (addresses, TCP flags) -> fragments -> ICMP
+ * -> tracked flow? -> service address -> port segment -> candidate rules ->
+ * peer set.  One exit (ef_finish) counts every verdict and reports drops.
+ *
+ * State lives in two flow tables (see maps.h): the trusted one holds flows
+ * the node opened and inbound TCP that completed a handshake whose SYN-ACK
+ * we saw; the untrusted one holds everything a remote sender can create by
+ * itself.  Flow entries are written when a flow is created or changes
+ * state, and refreshed at most once a second, never on every packet.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "edgefw/edgefw.h"
+#include "edgefw/parse.h"
+#include "maps.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define EF_REFRESH_NS 1000000000ull /* flow timestamp granularity */
+#define EF_TC_PULL    160           /* bytes the egress parser may need */
+#define EF_EEXIST     17
+
+struct ef_ctx {
+	struct ef_pkt pkt;
+	struct ef_flow_key fk; /* the packet's flow, local/remote oriented */
+	const struct ef_cfg *cfg;
+	__u64 now;
+	__u32 ifindex;
+	__u32 epoch;
+	__u32 pkt_len;
+	__u16 rule;       /* rule credited with the packet */
+	__u8 hook;        /* enum ef_hook */
+	__u8 role;
+	__u8 slot;
+	__u8 rule_slot;   /* slot the rule id belongs to */
+	__u8 reason;
+	__u8 new_flow;    /* this packet created a flow */
+	__u8 log_allow;   /* the creating rule asks for an allow event */
+};
+
+static __always_inline void ef_count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&ef_counters, &idx);
+
+	if (c)
+		*c += 1;
+}
+
+/* ---- policy lookups ------------------------------------------------------ */
+
+static __always_inline struct ef_addr_val *
+ef_service(__u8 slot, __u8 role, const union ef_addr *a)
+{
+	struct ef_addr_key k = { .slot = slot, .role = role };
+
+	k.addr = *a;
+	return bpf_map_lookup_elem(&ef_addrs, &k);
+}
+
+static __always_inline int ef_peer_in(__u8 slot, __u16 set,
+				      const union ef_addr *a)
+{
+	struct ef_peer_key k = {
+		.prefixlen = EF_PEER_KEY_FIXED_BITS + 128,
+		.slot = slot,
+		.set = set,
+	};
+
+	k.addr = *a;
+	return bpf_map_lookup_elem(&ef_peers, &k) != NULL;
+}
+
+/*
+ * Rule evaluation for one orientation.  dir IN: the remote opens to the
+ * node's local port.  dir OUT: the node opens to the remote port.  Returns
+ * EF_R_RULE with *rule set, or the reason nothing matched.
+ */
+static __always_inline int ef_match(__u8 slot, __u8 role, __u8 dir, __u8 proto,
+				    const struct ef_flow_key *fk, __u16 *rule,
+				    __u8 *log)
+{
+	struct ef_port_key pk = {
+		.prefixlen = EF_PORT_KEY_FIXED_BITS + 16,
+		.slot = slot,
+		.dir = dir,
+		.role = role,
+		.proto = proto,
+	};
+	struct ef_addr_val *av;
+	struct ef_port_val *pv;
+	struct ef_rule_list *l;
+	int reason = EF_R_NO_RULE;
+	__u32 idx;
+	int i;
+
+	av = ef_service(slot, role, &fk->local);
+	if (!av)
+		return EF_R_NOT_SERVICE;
+	pk.svcmask = av->svcmask;
+	pk.port_be = bpf_htons(dir == EF_DIR_IN ? fk->lport : fk->rport);
+	pv = bpf_map_lookup_elem(&ef_ports, &pk);
+	if (!pv)
+		return EF_R_NO_RULE;
+	idx = slot * EF_MAX_LISTS + (pv->list & (EF_MAX_LISTS - 1));
+	l = bpf_map_lookup_elem(&ef_lists, &idx);
+	if (!l)
+		return EF_R_NO_RULE;
+
+	for (i = 0; i < EF_LIST_MAX; i++) {
+		struct ef_rule *r;
+		__u16 id;
+
+		if (i >= l->n)
+			break;
+		id = l->rule[i];
+		idx = slot * EF_MAX_RULES + (id & (EF_MAX_RULES - 1));
+		r = bpf_map_lookup_elem(&ef_rules, &idx);
+		if (!r)
+			continue;
+		if ((r->flags & EF_RULEF_LPORTS) &&
+		    (fk->lport < r->lport_lo || fk->lport > r->lport_hi))
+			continue;
+		if (!(r->flags & EF_RULEF_PEER_ANY) &&
+		    !ef_peer_in(slot, r->peerset, &fk->remote)) {
+			reason = EF_R_PEER;
+			continue;
+		}
+		*rule = id;
+		*log = r->flags & EF_RULEF_LOG;
+		return EF_R_RULE;
+	}
+	return reason;
+}
+
+/* ---- flows ----------------------------------------------------------------- */
+
+static __always_inline int ef_flow_expired(struct ef_ctx *x,
+					   const struct ef_flow *f)
+{
+	int cls = ef_flow_timeout_class(x->fk.proto, f->state);
+
+	return x->now > f->seen_ns &&
+	       x->now - f->seen_ns > x->cfg->timeout_ns[cls & (EF_TO_MAX - 1)];
+}
+
+/*
+ * A flow found under an older policy generation is checked once against
+ * the live rules: kept (and re-stamped) if they still allow it, or if it
+ * was let through by a lenient mode that is still lenient; dropped
+ * otherwise.
+ */
+static __always_inline int ef_flow_revalidate(struct ef_ctx *x,
+					      struct ef_flow *f)
+{
+	__u8 dir = (f->flags & EF_FLOW_ORIG_OUT) ? EF_DIR_OUT : EF_DIR_IN;
+	__u16 rule = EF_RULE_NONE;
+	__u8 log = 0;
+	int r;
+
+	if (x->fk.proto == IPPROTO_TCP || x->fk.proto == IPPROTO_UDP)
+		r = ef_match(x->slot, x->role, dir, x->fk.proto, &x->fk, &rule,
+			     &log);
+	else /* ICMP echo */
+		r = (x->cfg->flags & EF_CFGF_PING) &&
+				    ef_service(x->slot, x->role, &x->fk.local) ?
+			    EF_R_PING :
+			    EF_R_ICMP_TYPE;
+	if (r < EF_REASON_FIRST_DROP) {
+		f->rule = rule;
+		f->flags &= ~EF_FLOW_UNLISTED;
+	} else if (!(f->flags & EF_FLOW_UNLISTED) ||
+		   (x->cfg->mode != EF_MODE_MONITOR &&
+		    !(dir == EF_DIR_OUT && x->cfg->egress != EF_MODE_ENFORCE))) {
+		return 0;
+	}
+	f->epoch = x->epoch;
+	return 1;
+}
+
+/* Look a flow up in both tables; expired or revoked entries are deleted. */
+static __always_inline struct ef_flow *ef_flow_find(struct ef_ctx *x,
+						    int *trusted)
+{
+	struct ef_flow *f;
+	void *map = &ef_flows;
+
+	*trusted = 1;
+	f = bpf_map_lookup_elem(&ef_flows, &x->fk);
+	if (!f) {
+		*trusted = 0;
+		map = &ef_flows_new;
+		f = bpf_map_lookup_elem(&ef_flows_new, &x->fk);
+		if (!f)
+			return NULL;
+	}
+	if (ef_flow_expired(x, f)) {
+		bpf_map_delete_elem(map, &x->fk);
+		ef_count(EF_C_FLOWS_EXPIRED);
+		return NULL;
+	}
+	if (f->epoch != x->epoch && !ef_flow_revalidate(x, f)) {
+		bpf_map_delete_elem(map, &x->fk);
+		ef_count(EF_C_FLOWS_REVOKED);
+		return NULL;
+	}
+	return f;
+}
+
+static __always_inline void ef_flow_create(struct ef_ctx *x, int trusted,
+					   __u8 state, __u8 flags, __u32 isn)
+{
+	struct ef_flow f = {
+		.seen_ns = x->now,
+		.epoch = x->epoch,
+		.isn = isn,
+		.rule = x->rule,
+		.state = state,
+		.flags = flags,
+	};
+	long err;
+
+	err = bpf_map_update_elem(trusted ? (void *)&ef_flows :
+					    (void *)&ef_flows_new,
+				  &x->fk, &f, BPF_NOEXIST);
+	if (err == 0) {
+		ef_count(trusted ? EF_C_FLOWS_CREATED : EF_C_FLOWS_NEW_CREATED);
+		x->new_flow = 1;
+	} else if (err != -EF_EEXIST /* another CPU won the race */) {
+		ef_count(EF_C_FLOW_CREATE_FAIL);
+	}
+}
+
+/*
+ * A packet of a tracked flow: advance the TCP state machine.  Returns 1 to
+ * pass, 0 if the packet does not belong after all (a bad handshake ACK), -1
+ * if it opens a new connection on the 5-tuple of a closing one.
+ */
+static __always_inline int ef_flow_step(struct ef_ctx *x, struct ef_flow *f,
+					int trusted)
+{
+	__u8 fl = x->pkt.tcp_flags;
+
+	if (x->fk.proto == IPPROTO_TCP) {
+		if (f->state == EF_FS_CLOSING && ef_tcp_is_syn(fl))
+			return -1;
+		if (fl & (EF_TCP_RST | EF_TCP_FIN)) {
+			if (f->state != EF_FS_CLOSING) {
+				f->state = EF_FS_CLOSING;
+				f->seen_ns = x->now;
+			}
+		} else if (f->state == EF_FS_SYN_SENT &&
+			   x->hook == EF_HOOK_INGRESS && (fl & EF_TCP_ACK)) {
+			f->state = EF_FS_EST;
+		} else if (!trusted && x->hook == EF_HOOK_EGRESS &&
+			   ef_tcp_is_synack(fl) &&
+			   (f->state == EF_FS_SYN_RECV ||
+			    f->state == EF_FS_SYNACK)) {
+			f->state = EF_FS_SYNACK;
+			f->isn = x->pkt.seq;
+		} else if (!trusted && x->hook == EF_HOOK_INGRESS &&
+			   (f->state == EF_FS_SYN_RECV ||
+			    f->state == EF_FS_SYNACK)) {
+			if (ef_tcp_is_syn(fl))
+				goto refresh; /* retransmitted SYN */
+			if (!(fl & EF_TCP_ACK))
+				return 0;
+			if (f->state == EF_FS_SYN_RECV) {
+				/* no SYN-ACK seen (asymmetric path): works,
+				 * but stays in the untrusted table */
+				f->state = EF_FS_EST;
+				f->flags |= EF_FLOW_UNVERIFIED;
+				f->seen_ns = x->now;
+				return 1;
+			}
+			if (x->pkt.ack_seq != f->isn + 1)
+				return 0;
+			/* handshake verified: promote */
+			{
+				struct ef_flow nf = *f;
+
+				nf.state = EF_FS_EST;
+				nf.seen_ns = x->now;
+				if (bpf_map_update_elem(&ef_flows, &x->fk, &nf,
+							BPF_ANY) == 0) {
+					bpf_map_delete_elem(&ef_flows_new,
+							    &x->fk);
+					ef_count(EF_C_FLOWS_PROMOTED);
+				} else {
+					f->state = EF_FS_EST;
+					ef_count(EF_C_FLOW_CREATE_FAIL);
+				}
+				return 1;
+			}
+		}
+	}
+refresh:
+	if (x->now - f->seen_ns > EF_REFRESH_NS)
+		f->seen_ns = x->now;
+	return 1;
+}
+
+/* ---- fragments ------------------------------------------------------------ */
+
+static __always_inline void ef_frag_key(const struct ef_pkt *p,
+					struct ef_frag_key *k)
+{
+	k->src = p->src;
+	k->dst = p->dst;
+	k->id = p->frag_id;
+	k->proto = p->proto;
+}
+
+static __always_inline int ef_frag_later(struct ef_ctx *x)
+{
+	struct ef_frag_key k = {};
+	struct ef_frag *fr;
+
+	ef_frag_key(&x->pkt, &k);
+	fr = bpf_map_lookup_elem(&ef_frags, &k);
+	if (!fr || x->now - fr->seen_ns > x->cfg->timeout_ns[EF_TO_FRAGMENT])
+		return EF_R_FRAG_UNTRACKED;
+	x->rule = fr->rule;
+	return EF_R_FRAGMENT;
+}
+
+static __always_inline void ef_frag_track(struct ef_ctx *x)
+{
+	struct ef_frag_key k = {};
+	struct ef_frag fr = { .seen_ns = x->now, .rule = x->rule };
+
+	ef_frag_key(&x->pkt, &k);
+	if (bpf_map_update_elem(&ef_frags, &k, &fr, BPF_ANY) == 0)
+		ef_count(EF_C_FRAGS_TRACKED);
+	else
+		ef_count(EF_C_FRAG_CREATE_FAIL);
+}
+
+/* ---- ICMP -------------------------------------------------------------------- */
+
+/* An ICMP error passes when the packet it quotes belongs to a tracked flow,
+ * or (path-MTU signals) when we sent the quoted packet from a service
+ * address of this interface. */
+static __always_inline int ef_icmp_error(struct ef_ctx *x)
+{
+	const struct ef_tuple *t = &x->pkt.inner;
+	struct ef_flow_key k = { .proto = t->proto };
+	int ingress = x->hook == EF_HOOK_INGRESS;
+
+	if (!t->valid)
+		return EF_R_ICMP_UNRELATED;
+	/* at ingress the quote is a packet the node sent */
+	k.local = ingress ? t->src : t->dst;
+	k.remote = ingress ? t->dst : t->src;
+	k.lport = ingress ? t->sport : t->dport;
+	k.rport = ingress ? t->dport : t->sport;
+	if (bpf_map_lookup_elem(&ef_flows, &k) ||
+	    bpf_map_lookup_elem(&ef_flows_new, &k))
+		return EF_R_ICMP_RELATED;
+	if (ingress &&
+	    ef_icmp_is_pmtu(x->pkt.family, x->pkt.icmp_type, x->pkt.icmp_code) &&
+	    ef_service(x->slot, x->role, &k.local))
+		return EF_R_ICMP_RELATED;
+	return EF_R_ICMP_UNRELATED;
+}
+
+/* ---- verdict for a packet without a flow --------------------------------- */
+
+static __always_inline int ef_new_ingress(struct ef_ctx *x)
+{
+	struct ef_pkt *p = &x->pkt;
+	__u8 log = 0;
+	int r;
+
+	if (ef_is_icmp(p)) {
+		if (!ef_icmp_is_echo_req(p->family, p->icmp_type))
+			return EF_R_NO_FLOW; /* echo reply without request */
+		if (!ef_service(x->slot, x->role, &x->fk.local))
+			return EF_R_NOT_SERVICE;
+		return (x->cfg->flags & EF_CFGF_PING) ? EF_R_PING :
+							EF_R_ICMP_TYPE;
+	}
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return ef_service(x->slot, x->role, &x->fk.local) ?
+			       EF_R_PROTOCOL :
+			       EF_R_NOT_SERVICE;
+
+	r = ef_match(x->slot, x->role, EF_DIR_IN, p->proto, &x->fk, &x->rule,
+		     &log);
+	if (r != EF_R_RULE)
+		return r;
+	x->log_allow = log;
+	if (p->proto == IPPROTO_TCP) {
+		if (!ef_tcp_is_syn(p->tcp_flags))
+			return EF_R_NO_FLOW;
+		ef_flow_create(x, 0, EF_FS_SYN_RECV, 0, 0);
+	} else {
+		ef_flow_create(x, 0, EF_FS_OPEN, 0, 0);
+	}
+	return EF_R_RULE;
+}
+
+static __always_inline int ef_new_egress(struct ef_ctx *x)
+{
+	struct ef_pkt *p = &x->pkt;
+	__u8 log = 0;
+	int r, rr;
+
+	if (ef_is_icmp(p)) {
+		int echo_req = ef_icmp_is_echo_req(p->family, p->icmp_type);
+
+		if (!echo_req && !ef_icmp_is_echo_reply(p->family, p->icmp_type))
+			return EF_R_ICMP_TYPE;
+		if (!ef_service(x->slot, x->role, &x->fk.local))
+			return EF_R_NOT_SERVICE;
+		if (!(x->cfg->flags & EF_CFGF_PING))
+			return EF_R_ICMP_TYPE;
+		if (echo_req)
+			ef_flow_create(x, 1, EF_FS_OPEN, EF_FLOW_ORIG_OUT, 0);
+		return EF_R_PING;
+	}
+	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		return ef_service(x->slot, x->role, &x->fk.local) ?
+			       EF_R_PROTOCOL :
+			       EF_R_NOT_SERVICE;
+
+	r = ef_match(x->slot, x->role, EF_DIR_OUT, p->proto, &x->fk, &x->rule,
+		     &log);
+	if (r == EF_R_RULE) {
+		x->log_allow = log;
+		if (p->proto == IPPROTO_UDP) {
+			ef_flow_create(x, 1, EF_FS_OPEN, EF_FLOW_ORIG_OUT, 0);
+			return EF_R_RULE;
+		}
+		if (ef_tcp_is_syn(p->tcp_flags)) {
+			ef_flow_create(x, 1, EF_FS_SYN_SENT, EF_FLOW_ORIG_OUT,
+				       0);
+			return EF_R_RULE;
+		}
+		x->rule = EF_RULE_NONE;
+	}
+	if (r == EF_R_NOT_SERVICE)
+		return r;
+	/*
+	 * A reply from a service port to a peer an inbound rule admits: the
+	 * node answering a flow whose entry was evicted or predates us.  A
+	 * SYN-ACK re-creates the embryonic entry so the handshake can finish.
+	 */
+	rr = ef_match(x->slot, x->role, EF_DIR_IN, p->proto, &x->fk, &x->rule,
+		      &log);
+	if (rr == EF_R_RULE) {
+		if (p->proto == IPPROTO_TCP && ef_tcp_is_synack(p->tcp_flags))
+			ef_flow_create(x, 0, EF_FS_SYNACK, 0, p->seq);
+		return EF_R_REPLY_BY_RULE;
+	}
+	x->rule = EF_RULE_NONE;
+	if (r == EF_R_RULE) /* out rule matched but not a SYN */
+		return EF_R_NO_FLOW;
+	return r;
+}
+
+/* ---- the one exit ---------------------------------------------------------- */
+
+static __always_inline void ef_event(struct ef_ctx *x, __u8 action)
+{
+	struct ef_event *e = bpf_ringbuf_reserve(&ef_events, sizeof(*e), 0);
+
+	if (!e) {
+		ef_count(EF_C_EVENTS_LOST);
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = x->now ? x->now : bpf_ktime_get_ns();
+	e->ifindex = x->ifindex;
+	e->epoch = x->epoch;
+	e->pkt_len = x->pkt_len;
+	e->rule = x->rule;
+	e->hook = x->hook;
+	e->action = action;
+	e->reason = x->reason;
+	e->family = x->pkt.family;
+	if (e->family) {
+		e->proto = x->pkt.proto;
+		e->sport = x->pkt.sport;
+		e->dport = x->pkt.dport;
+		e->tcp_flags = x->pkt.tcp_flags;
+		e->icmp_type = x->pkt.icmp_type;
+		e->icmp_code = x->pkt.icmp_code;
+		e->src = x->pkt.src;
+		e->dst = x->pkt.dst;
+	}
+	bpf_ringbuf_submit(e, 0);
+	ef_count(EF_C_EVENTS_SENT);
+}
+
+/*
+ * A denied packet under a lenient mode (monitor, or egress monitor/off)
+ * passes; it gets a flow so that the rest of the connection and its
+ * replies do not each raise another event.
+ */
+static __always_inline void ef_lenient_flow(struct ef_ctx *x)
+{
+	struct ef_pkt *p = &x->pkt;
+	int out = x->hook == EF_HOOK_EGRESS;
+	__u8 state = EF_FS_OPEN;
+
+	if (!p->family || p->frag == EF_FRAG_LATER)
+		return;
+	if (p->proto == IPPROTO_TCP)
+		state = ef_tcp_is_syn(p->tcp_flags) ?
+				(out ? EF_FS_SYN_SENT : EF_FS_SYN_RECV) :
+				EF_FS_EST;
+	else if (p->proto != IPPROTO_UDP &&
+		 !(ef_is_icmp(p) && ef_icmp_is_echo_req(p->family, p->icmp_type)))
+		return;
+	x->rule = EF_RULE_NONE;
+	ef_flow_create(x, out,
+		       state, EF_FLOW_UNLISTED | (out ? EF_FLOW_ORIG_OUT : 0), 0);
+}
+
+static __always_inline int ef_finish(struct ef_ctx *x)
+{
+	__u8 action = EF_ACT_PASS;
+
+	if (x->reason >= EF_REASON_FIRST_DROP) {
+		int lenient = x->cfg && (x->cfg->mode == EF_MODE_MONITOR ||
+					 (x->hook == EF_HOOK_EGRESS &&
+					  x->cfg->egress != EF_MODE_ENFORCE));
+
+		if (!lenient) {
+			action = EF_ACT_DROP;
+		} else {
+			ef_lenient_flow(x);
+			if (x->cfg->mode != EF_MODE_MONITOR &&
+			    x->cfg->egress == EF_MODE_OFF) {
+				x->reason = EF_R_UNLISTED;
+				x->rule = EF_RULE_NONE;
+			} else {
+				action = EF_ACT_WOULD_DROP;
+			}
+		}
+	} else if (x->pkt.frag == EF_FRAG_FIRST && x->cfg) {
+		ef_frag_track(x);
+	}
+
+	ef_count(x->hook * EF_REASON_MAX + (x->reason % EF_REASON_MAX));
+	if (x->rule != EF_RULE_NONE && x->reason < EF_REASON_FIRST_DROP) {
+		__u32 idx = x->rule_slot * EF_MAX_RULES +
+			    (x->rule & (EF_MAX_RULES - 1));
+		struct ef_rule_stats *s =
+			bpf_map_lookup_elem(&ef_rule_stats, &idx);
+
+		if (s) {
+			s->packets++;
+			s->bytes += x->pkt_len;
+		}
+	}
+	if (action != EF_ACT_PASS ||
+	    (x->new_flow && x->cfg &&
+	     (x->log_allow || (x->cfg->flags & EF_CFGF_LOG_ALLOW))))
+		ef_event(x, action);
+	return action == EF_ACT_DROP;
+}
+
+/* ---- classification ----------------------------------------------------------- */
+
+static __always_inline int ef_classify(struct ef_ctx *x)
+{
+	struct ef_pkt *p = &x->pkt;
+	struct ef_iface *ifc;
+	struct ef_flow *f;
+	int in = x->hook == EF_HOOK_INGRESS;
+	int trusted, step;
+
+	ifc = bpf_map_lookup_elem(&ef_ifaces, &x->ifindex);
+	if (!ifc)
+		return EF_R_UNMANAGED_IF;
+	x->role = ifc->role;
+	x->now = bpf_ktime_get_ns();
+
+	/* one orientation for both hooks: local is the node's side */
+	x->fk.local = in ? p->dst : p->src;
+	x->fk.remote = in ? p->src : p->dst;
+	x->fk.lport = in ? p->dport : p->sport;
+	x->fk.rport = in ? p->sport : p->dport;
+	x->fk.proto = p->proto;
+
+	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))
+		return EF_R_ICMP_ESSENTIAL; /* DAD uses :: as source */
+	if (in && ef_addr_bad_source(&p->src))
+		return EF_R_BAD_ADDRESS;
+	if (ef_addr_eq(&p->src, &p->dst))
+		return EF_R_LAND;
+	if (p->frag == EF_FRAG_LATER)
+		return ef_frag_later(x);
+	if (p->proto == IPPROTO_TCP && ef_tcp_flags_bad(p->tcp_flags))
+		return EF_R_TCP_FLAGS;
+	if (ef_is_icmp(p) && ef_icmp_is_error(p->family, p->icmp_type))
+		return ef_icmp_error(x);
+
+	f = ef_flow_find(x, &trusted);
+	if (f) {
+		step = ef_flow_step(x, f, trusted);
+		if (step > 0) {
+			x->rule = f->rule;
+			return EF_R_FLOW;
+		}
+		if (step == 0)
+			return EF_R_NO_FLOW;
+		bpf_map_delete_elem(trusted ? (void *)&ef_flows :
+					      (void *)&ef_flows_new,
+				    &x->fk);
+	}
+	return in ? ef_new_ingress(x) : ef_new_egress(x);
+}
+
+static __always_inline int ef_process(struct ef_ctx *x, void *data,
+				      void *data_end)
+{
+	struct ef_ctl *ctl;
+	__u32 k = 0;
+
+	x->rule = EF_RULE_NONE;
+	ctl = bpf_map_lookup_elem(&ef_ctl, &k);
+	if (ctl && ctl->epoch) {
+		x->epoch = ctl->epoch;
+		x->slot = x->epoch % EF_SLOTS;
+		x->rule_slot = x->slot;
+		k = x->slot;
+		x->cfg = bpf_map_lookup_elem(&ef_cfg, &k);
+	}
+	if (!x->cfg)
+		x->reason = EF_R_NO_POLICY;
+	else
+		x->reason = ef_parse(data, data_end, &x->pkt);
+	if (x->reason == EF_R_NONE)
+		x->reason = ef_classify(x);
+	return ef_finish(x);
+}
+
+SEC("xdp")
+int edgefw_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ef_ctx x = {
+		.hook = EF_HOOK_INGRESS,
+		.ifindex = ctx->ingress_ifindex,
+		.pkt_len = (__u32)(data_end - data),
+	};
+
+	return ef_process(&x, data, data_end) ? XDP_DROP : XDP_PASS;
+}
+
+SEC("tc")
+int edgefw_tc_egress(struct __sk_buff *skb)
+{
+	struct ef_ctx x = {
+		.hook = EF_HOOK_EGRESS,
+		.ifindex = skb->ifindex,
+		.pkt_len = skb->len,
+	};
+	__u32 want = skb->len < EF_TC_PULL ? skb->len : EF_TC_PULL;
+
+	/* headers of locally built packets are normally linear already */
+	if ((long)skb->data_end - (long)skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	/* packet pointers are re-read after the pull may have moved data */
+	return ef_process(&x, (void *)(long)skb->data,
+			  (void *)(long)skb->data_end) ?
+		       TC_ACT_SHOT :
+		       TC_ACT_OK;
+}

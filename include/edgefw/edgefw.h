@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * edgefw: definitions shared by the BPF programs and the agent.
+ *
+ * Every map key, map value, event and enum the two sides exchange is defined
+ * here, once.  Fixed-width types only; every struct is padded explicitly so
+ * that its layout is identical in BPF and in userspace and so that hash keys
+ * have no uninitialised holes.
+ *
+ * Addresses are always 16 bytes.  IPv4 addresses are stored v4-mapped
+ * (::ffff:a.b.c.d), so one code path handles both families.
+ */
+#ifndef EDGEFW_H
+#define EDGEFW_H
+
+#include <linux/types.h>
+
+/* ---- limits ------------------------------------------------------------ */
+
+#define EF_MAX_RULES      16384 /* rules per policy generation */
+#define EF_MAX_LISTS      32768 /* distinct candidate-rule lists per generation */
+#define EF_LIST_MAX       8     /* rules that may overlap on one port */
+#define EF_MAX_PEERSETS   4096  /* peer sets (named or inline) per generation */
+#define EF_MAX_IFACES     64    /* managed interfaces per node */
+#define EF_VLAN_MAX       2     /* 802.1Q/802.1ad tags parsed */
+#define EF_IPV6_EXT_MAX   6     /* IPv6 extension headers walked */
+#define EF_SLOTS          2     /* policy generations held at once (A/B) */
+#define EF_RULE_NONE      0xffff
+
+/* Default map sizes; the agent may override them from settings before load. */
+#define EF_DEF_FLOWS        262144 /* trusted flow table (outbound + established inbound) */
+#define EF_DEF_FLOWS_NEW    65536  /* untrusted table (embryonic TCP, inbound UDP) */
+#define EF_DEF_FRAGS        8192
+#define EF_DEF_PORT_ENTRIES 524288
+#define EF_DEF_PEER_ENTRIES 2097152
+#define EF_DEF_ADDRS        4096
+#define EF_RINGBUF_BYTES    (4u << 20)
+
+/* ---- enums --------------------------------------------------------------- */
+
+/* Interface roles (the rule's "interface"). */
+enum ef_role {
+	EF_ROLE_EXTERNAL = 0,
+	EF_ROLE_INTERNAL = 1,
+	EF_ROLE_MAX,
+};
+
+/* Services; an address carries a mask of these. */
+enum ef_service {
+	EF_SVC_ACCESS = 0,
+	EF_SVC_WEBCONF = 1,
+	EF_SVC_AV = 2,
+	EF_SVC_XMPP = 3,
+	EF_SVC_INTERNAL = 4,
+	EF_SVC_MAX,
+};
+
+/* Rule direction: who opens the flow. */
+enum ef_dir {
+	EF_DIR_IN = 0,  /* remote peer -> node service address */
+	EF_DIR_OUT = 1, /* node service address -> remote peer */
+};
+
+/* Where a packet was seen. */
+enum ef_hook {
+	EF_HOOK_INGRESS = 0, /* XDP */
+	EF_HOOK_EGRESS = 1,  /* TC clsact egress */
+};
+
+enum ef_mode {
+	EF_MODE_ENFORCE = 0,
+	EF_MODE_MONITOR = 1,
+	EF_MODE_OFF = 2, /* egress only: track flows, judge nothing */
+};
+
+enum ef_action {
+	EF_ACT_PASS = 0,
+	EF_ACT_DROP = 1,
+	EF_ACT_WOULD_DROP = 2, /* monitor mode: a drop that was not carried out */
+};
+
+/*
+ * Verdict reasons.  Stable numbers: they appear in counters, events and
+ * metrics, so a retired reason keeps its number and is never reused.
+ * Reasons below EF_REASON_FIRST_DROP explain a pass, the rest a drop.
+ */
+enum ef_reason {
+	EF_R_NONE = 0,
+	EF_R_RULE = 1,           /* a rule allowed the packet (new flow) */
+	EF_R_FLOW = 2,           /* packet of a tracked flow */
+	EF_R_NON_IP = 3,         /* pass-through ethertype (ARP, LLDP, ...) */
+	EF_R_ICMP_ESSENTIAL = 4, /* neighbour discovery, MLD, router adverts */
+	EF_R_ICMP_RELATED = 5,   /* ICMP error about a tracked flow or own packet */
+	EF_R_FRAGMENT = 6,       /* later fragment of an allowed datagram */
+	EF_R_REPLY_BY_RULE = 7,  /* egress reply matching an inbound rule */
+	EF_R_PING = 8,           /* ICMP echo allowed by settings.ping */
+	EF_R_UNLISTED = 9,       /* egress mode off: untracked by rules, passed */
+
+	EF_REASON_FIRST_DROP = 16,
+	EF_R_MALFORMED = 16,       /* truncated or inconsistent headers */
+	EF_R_ETHERTYPE = 17,       /* ethertype that could carry IP unseen */
+	EF_R_VLAN_DEPTH = 18,      /* more than EF_VLAN_MAX tags */
+	EF_R_EXT_HEADERS = 19,     /* IPv6 extension chain too long */
+	EF_R_NOT_SERVICE = 20,     /* destination (source at egress) is no service address of this NIC */
+	EF_R_NO_RULE = 21,         /* no rule for this service/protocol/port */
+	EF_R_PEER = 22,            /* a rule has the port, but the remote is not in its peer set */
+	EF_R_NO_FLOW = 23,         /* not a flow opener, and no tracked flow */
+	EF_R_FRAG_UNTRACKED = 24,  /* later fragment of an unknown datagram */
+	EF_R_ICMP_UNRELATED = 25,  /* ICMP error about no tracked flow */
+	EF_R_ICMP_TYPE = 26,       /* ICMP type not allowed */
+	EF_R_PROTOCOL = 27,        /* IP protocol other than TCP/UDP/ICMP */
+	EF_R_UNMANAGED_IF = 28,    /* program runs on an interface not in the policy */
+	EF_R_BAD_ADDRESS = 29,     /* zero, multicast, broadcast or loopback source */
+	EF_R_LAND = 30,            /* source == destination */
+	EF_R_TCP_FLAGS = 31,       /* SYN+FIN, SYN+RST, no flags */
+	EF_R_NO_POLICY = 32,       /* no policy generation is active */
+	EF_REASON_MAX = 40,
+};
+
+/* Global counters (per-CPU array, summed by the agent). */
+enum ef_counter {
+	/* [0, EF_REASON_MAX): one counter per verdict reason, ingress */
+	/* [EF_REASON_MAX, 2*EF_REASON_MAX): the same, egress */
+	EF_C_EVENTS_LOST = 2 * EF_REASON_MAX, /* ring buffer full */
+	EF_C_FLOW_CREATE_FAIL,                /* map update failed */
+	EF_C_FLOWS_CREATED,                   /* trusted table */
+	EF_C_FLOWS_NEW_CREATED,               /* untrusted table */
+	EF_C_FLOWS_PROMOTED,                  /* inbound TCP moved to trusted */
+	EF_C_FLOWS_EXPIRED,                   /* deleted on lookup after timeout */
+	EF_C_FLOWS_REVOKED,                   /* deleted: new policy no longer allows */
+	EF_C_FRAG_CREATE_FAIL,
+	EF_C_FRAGS_TRACKED,
+	EF_C_EVENTS_SENT,
+	EF_C_MAX,
+};
+
+/* Flow states. */
+enum ef_flow_state {
+	EF_FS_OPEN = 0,     /* UDP / ICMP echo */
+	EF_FS_SYN_SENT = 1, /* TCP, node sent SYN */
+	EF_FS_SYN_RECV = 2, /* TCP, peer sent SYN, no SYN-ACK seen yet */
+	EF_FS_SYNACK = 3,   /* TCP, node answered; isn valid */
+	EF_FS_EST = 4,      /* TCP established */
+	EF_FS_CLOSING = 5,  /* TCP FIN or RST seen */
+};
+
+/* Timeout classes (index into ef_cfg.timeout_ns). */
+enum ef_timeout {
+	EF_TO_TCP_SYN = 0,
+	EF_TO_TCP_EST = 1,
+	EF_TO_TCP_CLOSING = 2,
+	EF_TO_UDP = 3,
+	EF_TO_ICMP = 4,
+	EF_TO_FRAGMENT = 5,
+	EF_TO_MAX = 6,
+};
+
+/* ef_flow.flags */
+#define EF_FLOW_ORIG_OUT   0x01 /* opened by the node (egress) */
+#define EF_FLOW_UNLISTED   0x02 /* let through by a monitor/off mode, not a rule */
+#define EF_FLOW_UNVERIFIED 0x04 /* inbound TCP whose SYN-ACK was never seen */
+
+/* ef_rule.flags */
+#define EF_RULEF_PEER_ANY 0x01
+#define EF_RULEF_LOG      0x02 /* emit an event when it opens a flow */
+#define EF_RULEF_LPORTS   0x04 /* lport_lo..lport_hi restrict the local port */
+
+/* ef_cfg.flags */
+#define EF_CFGF_PING       0x01 /* ICMP echo to/from service addresses */
+#define EF_CFGF_LOG_ALLOW  0x02 /* every new flow emits an event */
+
+/* ---- addresses ------------------------------------------------------------ */
+
+union ef_addr {
+	__u8 b[16];
+	__u16 h[8];
+	__u32 w[4];
+};
+
+/* ---- policy maps (per generation "slot") ------------------------------- */
+
+/* ef_ctl[0]: which generation is live.  Read once per packet. */
+struct ef_ctl {
+	__u32 epoch; /* slot = epoch % EF_SLOTS; 0 = no policy loaded */
+	__u32 pad;
+};
+
+/* ef_cfg[slot]: settings of that generation. */
+struct ef_cfg {
+	__u8 mode;   /* enum ef_mode: enforce | monitor (whole policy) */
+	__u8 egress; /* enum ef_mode: enforce | monitor | off */
+	__u8 flags;  /* EF_CFGF_* */
+	__u8 pad[5];
+	__u64 timeout_ns[EF_TO_MAX];
+};
+
+/* ef_ifaces: ifindex -> role.  Not generational. */
+struct ef_iface {
+	__u8 role; /* enum ef_role */
+	__u8 pad[3];
+};
+
+/* ef_addrs: (slot, role, address) -> services on that address. */
+struct ef_addr_key {
+	__u8 slot;
+	__u8 role;
+	__u8 pad[2];
+	union ef_addr addr;
+};
+
+struct ef_addr_val {
+	__u16 svcmask; /* 1 << enum ef_service */
+	__u16 pad;
+};
+
+/*
+ * ef_ports (LPM trie): (slot, dir, role, proto, svcmask, port/prefix) ->
+ * candidate list.  Port ranges become a few prefixes; segments never overlap,
+ * so the longest match is the only match.  The port is the local (service)
+ * port for "in" rules and the remote port for "out" rules.
+ */
+struct ef_port_key {
+	__u32 prefixlen; /* EF_PORT_KEY_FIXED_BITS + port prefix bits */
+	__u8 slot;
+	__u8 dir;
+	__u8 role;
+	__u8 proto;
+	__u16 svcmask;
+	__u16 port_be; /* network byte order: prefix bits are the high bits */
+};
+#define EF_PORT_KEY_FIXED_BITS 48
+
+struct ef_port_val {
+	__u32 list; /* index into ef_lists within the slot */
+};
+
+/* ef_lists[slot * EF_MAX_LISTS + list]: rules to try in order. */
+struct ef_rule_list {
+	__u16 n;
+	__u16 rule[EF_LIST_MAX];
+	__u16 pad;
+};
+
+/* ef_rules[slot * EF_MAX_RULES + rule]. */
+struct ef_rule {
+	__u16 peerset; /* ignored with EF_RULEF_PEER_ANY */
+	__u8 flags;    /* EF_RULEF_* */
+	__u8 pad;
+	__u16 lport_lo;
+	__u16 lport_hi;
+};
+
+/* ef_peers (LPM trie): (slot, set, prefix) -> present. */
+struct ef_peer_key {
+	__u32 prefixlen; /* EF_PEER_KEY_FIXED_BITS + address prefix bits */
+	__u8 slot;
+	__u8 pad;
+	__u16 set;
+	union ef_addr addr;
+};
+#define EF_PEER_KEY_FIXED_BITS 32
+
+/* ---- flows ---------------------------------------------------------------- */
+
+/*
+ * One orientation for both directions: "local" is the node's address (the
+ * destination at ingress, the source at egress), "remote" the peer's.
+ * ICMP echo uses the identifier as both ports.
+ */
+struct ef_flow_key {
+	union ef_addr local;
+	union ef_addr remote;
+	__u16 lport;
+	__u16 rport;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct ef_flow {
+	__u64 seen_ns; /* bpf_ktime_get_ns of the last refresh */
+	__u32 epoch;   /* policy generation that last vouched for it */
+	__u32 isn;     /* TCP: the node's SYN-ACK sequence number */
+	__u16 rule;    /* rule that opened it, in the epoch's slot */
+	__u8 state;    /* enum ef_flow_state */
+	__u8 flags;    /* EF_FLOW_* */
+	__u32 pad;
+};
+
+/* Fragments: (src, dst, id, proto) of an allowed first fragment. */
+struct ef_frag_key {
+	union ef_addr src;
+	union ef_addr dst;
+	__u32 id;
+	__u8 proto;
+	__u8 pad[3];
+};
+
+struct ef_frag {
+	__u64 seen_ns;
+	__u16 rule;
+	__u8 pad[6];
+};
+
+/* Per-rule statistics: per-CPU, index slot * EF_MAX_RULES + rule. */
+struct ef_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ---- events --------------------------------------------------------------- */
+
+struct ef_event {
+	__u64 ts_ns;   /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u32 ifindex;
+	__u32 epoch;
+	__u32 pkt_len;
+	__u16 rule;    /* EF_RULE_NONE when no rule decided */
+	__u16 sport;
+	__u16 dport;
+	__u8 hook;     /* enum ef_hook */
+	__u8 action;   /* enum ef_action */
+	__u8 reason;   /* enum ef_reason */
+	__u8 proto;    /* IPPROTO_* (0 when not IP) */
+	__u8 family;   /* 4 or 6 (0 when not IP) */
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 pad[4];
+	union ef_addr src;
+	union ef_addr dst;
+};
+
+#endif /* EDGEFW_H */
