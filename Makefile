@@ -1,0 +1,110 @@
+# edgefw build.  `make` builds build/edgefw; `make test` runs every suite
+# (needs root: the program and end-to-end tests load BPF and build network
+# namespaces).  V=1 shows the commands.
+
+VERSION    ?= 0.1.0
+BUILD      ?= build
+CC         ?= gcc
+CLANG      ?= clang
+BPFTOOL    ?= bpftool
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# BPF objects are built with their own flags, never the host CFLAGS.
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror \
+	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERSION)"'
+CPPFLAGS += -Iinclude -Iagent -I$(BUILD)
+LDLIBS   := -lbpf -lelf -lz -ljson-c
+
+AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
+		  agent/compile.c agent/events.c
+AGENT_BPF_SRCS := agent/apply.c agent/datapath.c
+AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) agent/main.c
+
+AGENT_LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS))
+AGENT_BPF_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_BPF_SRCS))
+AGENT_OBJS     := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS))
+
+BPF_HDRS := $(wildcard include/edgefw/*.h) $(wildcard bpf/*.h)
+HDRS     := $(wildcard include/edgefw/*.h) $(wildcard agent/*.h)
+
+UNIT_TESTS := test_policy test_compile test_events
+UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+PROG_BIN   := $(BUILD)/tests/test_prog
+
+.PHONY: all clean test unit-test prog-test e2e-test demo lint
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/edgefw
+
+$(BUILD)/edgefw.bpf.o: bpf/edgefw.bpf.c $(BPF_HDRS) | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/edgefw.skel.h: $(BUILD)/edgefw.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name edgefw_bpf > $@
+
+$(BUILD)/agent/%.o: agent/%.c $(HDRS) $(BUILD)/edgefw.skel.h | $(BUILD)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/edgefw: $(AGENT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD) $(BUILD)/agent $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+# ---- tests ------------------------------------------------------------------
+
+$(BUILD)/tests/%.o: tests/unit/%.c $(HDRS) | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(AGENT_LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/test_prog.o: tests/prog/test_prog.c tests/prog/pkt.h $(HDRS) $(BUILD)/edgefw.skel.h | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
+
+$(PROG_BIN): $(BUILD)/tests/test_prog.o $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+unit-test: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+prog-test: $(PROG_BIN)
+	@echo "== $(PROG_BIN)"
+	@$(PROG_BIN)
+
+e2e-test: $(BUILD)/edgefw
+	@echo "== tests/e2e/run.sh"
+	@tests/e2e/run.sh
+
+test: all unit-test prog-test e2e-test
+	@echo "all test suites passed"
+
+demo: $(BUILD)/edgefw
+	scripts/demo.sh
+
+lint:
+	clang-format --dry-run --Werror $(AGENT_SRCS) agent/*.h bpf/*.c bpf/*.h include/edgefw/*.h
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
+		--suppress=missingIncludeSystem -Iinclude -Iagent agent
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "apply.h"
+#include "log.h"
+
+int ef_epoch_get(const struct ef_maps *m, __u32 *epoch)
+{
+	struct ef_ctl ctl;
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(m->ctl, &k, &ctl))
+		return -errno;
+	*epoch = ctl.epoch;
+	return 0;
+}
+
+/*
+ * Delete every key of a hash/LPM map whose slot byte (at slot_off) equals
+ * slot.  Keys are collected first: deleting while walking restarts the walk.
+ */
+static int purge_slot(int fd, size_t ksz, size_t slot_off, unsigned slot)
+{
+	unsigned char *keys = NULL, *prev = NULL, *cur;
+	size_t n = 0, cap = 0;
+	int err = 0;
+
+	cur = malloc(ksz);
+	if (!cur)
+		return -ENOMEM;
+	while (bpf_map_get_next_key(fd, prev, cur) == 0) {
+		if (cur[slot_off] == slot) {
+			if (n == cap) {
+				unsigned char *nk;
+
+				cap = cap ? cap * 2 : 1024;
+				nk = realloc(keys, cap * ksz);
+				if (!nk) {
+					err = -ENOMEM;
+					goto out;
+				}
+				keys = nk;
+			}
+			memcpy(keys + n * ksz, cur, ksz);
+			n++;
+		}
+		if (!prev) {
+			prev = malloc(ksz);
+			if (!prev) {
+				err = -ENOMEM;
+				goto out;
+			}
+		}
+		memcpy(prev, cur, ksz);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, keys + i * ksz) && errno != ENOENT) {
+			err = -errno;
+			goto out;
+		}
+out:
+	free(keys);
+	free(prev);
+	free(cur);
+	return err;
+}
+
+static int put(int fd, const void *k, const void *v, const char *what)
+{
+	if (bpf_map_update_elem(fd, k, v, BPF_ANY)) {
+		int err = -errno;
+
+		pr_warn("cannot write %s map entry: %s\n", what, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+/* Two generations must not share a slot within a packet's lifetime: the
+ * slot being rebuilt was retired at the previous flip, which was at least
+ * this long ago. */
+#define EF_SLOT_GRACE_NS 20000000ull
+
+static unsigned long long mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static unsigned long long last_flip_ns;
+
+int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch)
+{
+	unsigned slot = epoch % EF_SLOTS;
+	int ncpu = libbpf_num_possible_cpus();
+	struct ef_rule_stats *zero;
+	struct ef_ctl ctl = { .epoch = epoch };
+	unsigned long long now = mono_ns();
+	__u32 k;
+	int err;
+
+	if (epoch == 0)
+		return -EINVAL;
+	if (last_flip_ns && now - last_flip_ns < EF_SLOT_GRACE_NS)
+		usleep((useconds_t)((EF_SLOT_GRACE_NS - (now - last_flip_ns)) / 1000));
+
+	if ((err = purge_slot(m->addrs, sizeof(struct ef_addr_key),
+			      offsetof(struct ef_addr_key, slot), slot)) ||
+	    (err = purge_slot(m->ports, sizeof(struct ef_port_key),
+			      offsetof(struct ef_port_key, slot), slot)) ||
+	    (err = purge_slot(m->peers, sizeof(struct ef_peer_key),
+			      offsetof(struct ef_peer_key, slot), slot))) {
+		pr_warn("cannot clear policy slot %u: %s\n", slot, strerror(-err));
+		return err;
+	}
+
+	if (ncpu < 1)
+		return -EINVAL;
+	zero = calloc((size_t)ncpu, sizeof(*zero));
+	if (!zero)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nrules; i++) {
+		k = slot * EF_MAX_RULES + (__u32)i;
+		if ((err = put(m->rules, &k, &c->rules[i], "rule")) ||
+		    (err = put(m->rule_stats, &k, zero, "rule statistics")))
+			goto out;
+	}
+	for (size_t i = 0; i < c->nlists; i++) {
+		k = slot * EF_MAX_LISTS + (__u32)i;
+		if ((err = put(m->lists, &k, &c->lists[i], "rule list")))
+			goto out;
+	}
+	k = slot;
+	if ((err = put(m->cfg, &k, &c->cfg, "settings")))
+		goto out;
+	for (size_t i = 0; i < c->naddrs; i++) {
+		struct ef_addr_key ak = c->addrs[i].k;
+
+		ak.slot = (__u8)slot;
+		if ((err = put(m->addrs, &ak, &c->addrs[i].v, "address")))
+			goto out;
+	}
+	for (size_t i = 0; i < c->nports; i++) {
+		struct ef_port_key pk = c->ports[i].k;
+
+		pk.slot = (__u8)slot;
+		if ((err = put(m->ports, &pk, &c->ports[i].v, "port")))
+			goto out;
+	}
+	for (size_t i = 0; i < c->npeers; i++) {
+		struct ef_peer_key pk = c->peers[i];
+		__u8 one = 1;
+
+		pk.slot = (__u8)slot;
+		if ((err = put(m->peers, &pk, &one, "peer prefix")))
+			goto out;
+	}
+	/* the flip: from here on packets see the new generation */
+	k = 0;
+	err = put(m->ctl, &k, &ctl, "control");
+	if (!err)
+		last_flip_ns = mono_ns();
+out:
+	free(zero);
+	return err;
+}
+
+int ef_set_ifaces(const struct ef_maps *m, const int *ifindex, const int *role,
+		  size_t n)
+{
+	__u32 keys[EF_MAX_IFACES], key, *prev = NULL;
+	size_t nk = 0;
+	int err;
+
+	/* forget interfaces no longer managed (collect, then delete) */
+	while (nk < EF_MAX_IFACES &&
+	       bpf_map_get_next_key(m->ifaces, prev, &keys[nk]) == 0) {
+		prev = &keys[nk];
+		nk++;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		bool keep = false;
+
+		for (size_t j = 0; j < n; j++)
+			keep |= keys[i] == (__u32)ifindex[j];
+		if (!keep)
+			bpf_map_delete_elem(m->ifaces, &keys[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct ef_iface v = { .role = (__u8)role[i] };
+
+		key = (__u32)ifindex[i];
+		if ((err = put(m->ifaces, &key, &v, "interface")))
+			return err;
+	}
+	return 0;
+}
+
+int ef_counters_read(const struct ef_maps *m, __u64 out[EF_C_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *v;
+
+	if (ncpu < 1)
+		return -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (__u32 i = 0; i < EF_C_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(m->counters, &i, v))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[i] += v[c];
+	}
+	free(v);
+	return 0;
+}
+
+int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,
+		       struct ef_rule_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ef_rule_stats *v;
+	__u32 k = slot * EF_MAX_RULES + rule;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	v = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->rule_stats, &k, v)) {
+		err = -errno;
+	} else {
+		for (int c = 0; c < ncpu; c++) {
+			out->packets += v[c].packets;
+			out->bytes += v[c].bytes;
+		}
+	}
+	free(v);
+	return err;
+}
+
+long ef_map_count(int fd, size_t key_size)
+{
+	unsigned char a[256], b[256];
+	void *prev = NULL, *cur = a;
+	long n = 0;
+
+	if (key_size > sizeof(a))
+		return -EINVAL;
+	while (bpf_map_get_next_key(fd, prev, cur) == 0) {
+		n++;
+		prev = cur;
+		cur = cur == a ? b : a;
+	}
+	return n;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Writing compiled policy into the live maps.  A new generation is built in
+ * the inactive slot and made live by one write of ef_ctl (the epoch the
+ * programs read once per packet): packets see the old rules or the new,
+ * never a mixture.  A failure before that write leaves the old policy in
+ * force untouched.
+ */
+#ifndef EF_APPLY_H
+#define EF_APPLY_H
+
+#include <stddef.h>
+#include "compile.h"
+
+struct ef_maps {
+	int ctl, cfg, ifaces, addrs, ports, lists, rules, peers;
+	int flows, flows_new, frags, counters, rule_stats, events;
+};
+
+/* Read the live epoch (0: none). */
+int ef_epoch_get(const struct ef_maps *m, __u32 *epoch);
+/* Build c into slot epoch % EF_SLOTS and make it live. */
+int ef_apply(const struct ef_maps *m, const struct ef_compiled *c,
+	     __u32 epoch);
+/* Replace the managed interface table. */
+int ef_set_ifaces(const struct ef_maps *m, const int *ifindex,
+		  const int *role, size_t n);
+/* Sum a per-CPU u64 counter array. */
+int ef_counters_read(const struct ef_maps *m, __u64 out[EF_C_MAX]);
+/* Sum a rule's per-CPU stats in a slot. */
+int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,
+		       struct ef_rule_stats *out);
+/* Count entries of a hash map (flow tables). */
+long ef_map_count(int fd, size_t key_size);
+
+#endif

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+
+void ef_diag_init(struct ef_diag *d, const char *file)
+{
+	memset(d, 0, sizeof(*d));
+	d->file = file;
+}
+
+void ef_diag_free(struct ef_diag *d)
+{
+	for (int i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = 0;
+}
+
+static void add(struct ef_diag *d, const char *kind, const char *path,
+		const char *fmt, va_list ap)
+{
+	char msg[512], *line = NULL;
+	char **n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (asprintf(&line, "%s: %s%s%s%s", d->file, kind, path ? path : "",
+		     path && *path ? ": " : "", msg) < 0)
+		return;
+	n = realloc(d->msgs, sizeof(*n) * (size_t)(d->n + 1));
+	if (!n) {
+		free(line);
+		return;
+	}
+	d->msgs = n;
+	d->msgs[d->n++] = line;
+}
+
+void ef_diag_error(struct ef_diag *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add(d, "", path, fmt, ap);
+	va_end(ap);
+	d->errors++;
+}
+
+void ef_diag_warn(struct ef_diag *d, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add(d, "warning: ", path, fmt, ap);
+	va_end(ap);
+	d->warnings++;
+}
+
+void ef_diag_print(const struct ef_diag *d, FILE *f)
+{
+	for (int i = 0; i < d->n; i++)
+		fprintf(f, "%s\n", d->msgs[i]);
+}
+
+int ef_diag_has(const struct ef_diag *d, const char *s)
+{
+	for (int i = 0; i < d->n; i++)
+		if (strstr(d->msgs[i], s))
+			return 1;
+	return 0;
+}

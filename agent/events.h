@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Events: ef_event records from the ring buffer become one JSON line each,
+ * in Elastic Common Schema field names, nested as ECS JSON is.  Formatting
+ * is pure and unit-tested; names come from callbacks.
+ */
+#ifndef EF_EVENTS_H
+#define EF_EVENTS_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+#include "edgefw/edgefw.h"
+
+struct ef_fmt {
+	const char *hostname;       /* observer.hostname */
+	const char *node;           /* observer.name: the policy's node */
+	const char *policy;         /* rule.ruleset */
+	long long mono_to_real_ns;  /* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	const char *(*ifname)(void *ctx, __u32 ifindex);
+	const char *(*rule_name)(void *ctx, __u32 epoch, __u16 rule);
+	void *ctx;
+};
+
+const char *ef_reason_name(unsigned reason);
+/* Reason number from its name, or -1. */
+int ef_reason_from_name(const char *name);
+const char *ef_action_name(unsigned action);
+
+/* A new json object (caller puts it) for one event. */
+json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f);
+/* Format as one line (no newline) into buf; returns length or -1. */
+int ef_event_format(const struct ef_event *e, const struct ef_fmt *f,
+		    char *buf, size_t len);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC now. */
+long long ef_mono_to_real_ns(void);
+
+#endif

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+int ef_log_level = EF_LOG_INFO;
+
+void ef_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > ef_log_level)
+		return;
+	va_start(ap, fmt);
+	fputs("edgefw: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG && ef_log_level < EF_LOG_DEBUG)
+		return 0;
+	if (level == LIBBPF_INFO && ef_log_level < EF_LOG_DEBUG)
+		return 0;
+	if (level == LIBBPF_WARN && ef_log_level < EF_LOG_INFO)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void ef_log_setup_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
+}
