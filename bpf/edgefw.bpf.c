@@ -144,10 +144,12 @@ static __always_inline int ef_match(__u8 slot, __u8 role, __u8 dir, __u8 proto,
 static __always_inline int ef_flow_expired(struct ef_ctx *x,
 					   const struct ef_flow *f)
 {
-	int cls = ef_flow_timeout_class(x->fk.proto, f->state);
+	__u32 cls = ef_flow_timeout_class(x->fk.proto, f->state);
 
+	if (cls >= EF_TO_MAX) /* bounds proof for the verifier */
+		return 1;
 	return x->now > f->seen_ns &&
-	       x->now - f->seen_ns > x->cfg->timeout_ns[cls & (EF_TO_MAX - 1)];
+	       x->now - f->seen_ns > x->cfg->timeout_ns[cls];
 }
 
 /*
@@ -412,11 +414,9 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 	__u8 log = 0;
 	int r, rr;
 
-	if (ef_is_icmp(p)) {
+	if (ef_is_icmp(p)) { /* echo request or reply (see ef_classify) */
 		int echo_req = ef_icmp_is_echo_req(p->family, p->icmp_type);
 
-		if (!echo_req && !ef_icmp_is_echo_reply(p->family, p->icmp_type))
-			return EF_R_ICMP_TYPE;
 		if (!ef_service(x->slot, x->role, &x->fk.local))
 			return EF_R_NOT_SERVICE;
 		if (!(x->cfg->flags & EF_CFGF_PING))
@@ -601,8 +601,13 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 		return ef_frag_later(x);
 	if (p->proto == IPPROTO_TCP && ef_tcp_flags_bad(p->tcp_flags))
 		return EF_R_TCP_FLAGS;
-	if (ef_is_icmp(p) && ef_icmp_is_error(p->family, p->icmp_type))
-		return ef_icmp_error(x);
+	if (ef_is_icmp(p)) {
+		if (ef_icmp_is_error(p->family, p->icmp_type))
+			return ef_icmp_error(x);
+		if (!ef_icmp_is_echo_req(p->family, p->icmp_type) &&
+		    !ef_icmp_is_echo_reply(p->family, p->icmp_type))
+			return EF_R_ICMP_TYPE;
+	}
 
 	f = ef_flow_find(x, &trusted);
 	if (f) {

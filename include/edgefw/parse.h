@@ -11,6 +11,10 @@
 #ifndef EDGEFW_PARSE_H
 #define EDGEFW_PARSE_H
 
+#ifndef __bpf__
+/* natively, glibc's netinet/in.h must come before the UAPI linux/in.h */
+#include <netinet/in.h>
+#endif
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>

@@ -1,0 +1,1463 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Program tests: the real BPF object, loaded and filled by the agent's own
+ * code from the shipped policy, fed crafted packets with BPF_PROG_TEST_RUN.
+ * Each packet's verdict is the program's return value; its reason is the
+ * one verdict counter that moved; the credited rule is the one rule
+ * counter that moved.
+ *
+ * Expected verdicts come from two independent sources: a hand-written
+ * table taken from the port summary itself (seed_*), and a naive linear
+ * scan of the policy's rules (oracle_*) checked against the compiled LPM /
+ * list layout for every rule, near misses included.
+ *
+ * Runs in a network namespace of its own, with veth NICs.  Needs root.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include <cmocka.h>
+
+#include "edgefw/parse.h"
+#include "edgefw.skel.h"
+#include "apply.h"
+#include "compile.h"
+#include "datapath.h"
+#include "events.h"
+#include "log.h"
+#include "policy.h"
+#include "prog/pkt.h"
+
+#ifndef EF_SHIPPED_POLICY
+#define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
+#endif
+
+#define IF_EXT "efx0"
+#define IF_INT "efi0"
+
+enum { PASS = 1, DROP = 0 };
+
+static struct {
+	struct ef_dp dp;
+	struct ef_policy *pol;
+	struct ef_compiled comp;
+	const struct ef_node *node;
+	__u32 epoch;
+	int ifindex[EF_ROLE_MAX];
+	struct ring_buffer *rb;
+	struct ef_event last_event;
+	int nevents;
+	int ncpu;
+} T;
+
+/* ---- test environment ----------------------------------------------------- */
+
+/*
+ * Peer sets narrowed so that "peer not in the set" is testable; each has a
+ * known member and non-member per family.
+ */
+static const struct {
+	const char *set;
+	const char *cidrs[2];
+	const char *in4, *in6, *out4, *out6;
+} sets[] = {
+	{ "xmpp_gateway", { "198.18.1.0/24", "2001:db8:18:1::/64" }, "198.18.1.5", "2001:db8:18:1::5", "198.18.9.5", "2001:db8:18:9::5" },
+	{ "sip_next_hop", { "198.18.2.0/24", "2001:db8:18:2::/64" }, "198.18.2.5", "2001:db8:18:2::5", "198.18.9.5", "2001:db8:18:9::5" },
+	{ "front_end", { "198.18.3.0/24", "2001:db8:18:3::/64" }, "198.18.3.5", "2001:db8:18:3::5", "198.18.9.5", "2001:db8:18:9::5" },
+	{ "av_authentication", { "198.18.3.0/24", "2001:db8:18:3::/64" }, "198.18.3.6", "2001:db8:18:3::6", "198.18.9.5", "2001:db8:18:9::5" },
+	{ "cms", { "198.18.3.10/32", "2001:db8:18:3::10/128" }, "198.18.3.10", "2001:db8:18:3::10", "198.18.3.11", "2001:db8:18:3::11" },
+	{ "public_im_partners", { "198.51.100.0/25", "2001:db8:51::/48" }, "198.51.100.20", "2001:db8:51::20", "198.51.100.200", "2001:db8:53::20" },
+	{ "live_messenger_clients", { "198.51.100.128/25", "2001:db8:52::/48" }, "198.51.100.130", "2001:db8:52::30", "198.51.100.30", "2001:db8:53::30" },
+};
+
+static const char *const any4 = "198.51.100.77", *const any6 = "2001:db8:77::77";
+
+/* The node's addresses, per service, per family (from the test policy). */
+static const char *svc_addr(int svc, int family)
+{
+	static const char *const v4[EF_SVC_MAX] = { "203.0.113.10", "203.0.113.11",
+						    "203.0.113.12", "203.0.113.10",
+						    "198.18.0.10" };
+	static const char *const v6[EF_SVC_MAX] = { "2001:db8:10::10", "2001:db8:10::11",
+						    "2001:db8:10::12", "2001:db8:10::10",
+						    "2001:db8:18::10" };
+
+	return family == 4 ? v4[svc] : v6[svc];
+}
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "setup command failed: %s\n", cmd);
+		exit(1);
+	}
+}
+
+/* The shipped policy with node edge1 on our NICs, IPv6 twins and narrowed
+ * peer sets.  Rules are not touched. */
+static char *test_policy_text(const char *mode, const char *egress,
+			      const char *drop_rule)
+{
+	json_object *root = json_object_from_file(EF_SHIPPED_POLICY);
+	json_object *nodes, *n, *ifs, *addrs, *peers, *settings, *rules;
+	static const char *const svc[] = { "access", "webconf", "av", "internal" };
+	static const int svcid[] = { EF_SVC_ACCESS, EF_SVC_WEBCONF, EF_SVC_AV,
+				     EF_SVC_INTERNAL };
+	char *out;
+
+	if (!root) {
+		fprintf(stderr, "cannot read %s\n", EF_SHIPPED_POLICY);
+		exit(1);
+	}
+	json_object_object_get_ex(root, "nodes", &nodes);
+	n = json_object_array_get_idx(nodes, 0);
+	ifs = json_object_new_object();
+	json_object_object_add(ifs, "external", json_object_new_string(IF_EXT));
+	json_object_object_add(ifs, "internal", json_object_new_string(IF_INT));
+	json_object_object_add(n, "interfaces", ifs);
+	addrs = json_object_new_object();
+	for (int i = 0; i < 4; i++) {
+		json_object *a = json_object_new_array();
+
+		json_object_array_add(a, json_object_new_string(svc_addr(svcid[i], 4)));
+		json_object_array_add(a, json_object_new_string(svc_addr(svcid[i], 6)));
+		json_object_object_add(addrs, svc[i], a);
+	}
+	json_object_object_add(n, "addresses", addrs);
+
+	peers = json_object_new_object();
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		json_object *a = json_object_new_array();
+
+		json_object_array_add(a, json_object_new_string(sets[i].cidrs[0]));
+		json_object_array_add(a, json_object_new_string(sets[i].cidrs[1]));
+		json_object_object_add(peers, sets[i].set, a);
+	}
+	json_object_object_add(root, "peers", peers);
+
+	json_object_object_get_ex(root, "settings", &settings);
+	json_object_object_add(settings, "mode", json_object_new_string(mode));
+	json_object_object_add(settings, "egress", json_object_new_string(egress));
+	json_object_object_add(settings, "new_flow_table_size", json_object_new_int(1024));
+
+	if (drop_rule) {
+		json_object *kept = json_object_new_array();
+
+		json_object_object_get_ex(root, "rules", &rules);
+		for (size_t i = 0; i < json_object_array_length(rules); i++) {
+			json_object *r = json_object_array_get_idx(rules, i), *nm;
+
+			json_object_object_get_ex(r, "name", &nm);
+			if (strcmp(json_object_get_string(nm), drop_rule))
+				json_object_array_add(kept, json_object_get(r));
+		}
+		json_object_object_add(root, "rules", kept);
+	}
+	out = strdup(json_object_to_json_string(root));
+	json_object_put(root);
+	return out;
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (len >= sizeof(T.last_event)) {
+		memcpy(&T.last_event, data, sizeof(T.last_event));
+		T.nevents++;
+	}
+	return 0;
+}
+
+/* Compile and apply a policy text as the next generation. */
+static void load_policy(const char *text)
+{
+	struct ef_diag d;
+	struct ef_policy *p;
+	struct ef_compiled c;
+
+	ef_diag_init(&d, "test-policy.json");
+	p = ef_policy_parse("test-policy.json", text, strlen(text), &d);
+	ef_diag_print(&d, stderr);
+	assert_non_null(p);
+	assert_int_equal(d.errors, 0);
+	assert_int_equal(ef_compile(p, ef_policy_node(p, "edge1"), -1, &c, &d), 0);
+	ef_diag_free(&d);
+	assert_int_equal(ef_apply(&T.dp.maps, &c, T.epoch + 1), 0);
+	T.epoch++;
+	if (T.pol) {
+		ef_compiled_free(&T.comp);
+		ef_policy_free(T.pol);
+	}
+	T.pol = p;
+	T.comp = c;
+	T.node = ef_policy_node(p, "edge1");
+}
+
+static void load_test_policy(const char *mode, const char *egress,
+			     const char *drop_rule)
+{
+	char *text = test_policy_text(mode, egress, drop_rule);
+
+	load_policy(text);
+	free(text);
+}
+
+static void flows_clear(void)
+{
+	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags };
+	unsigned char key[128];
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		while (bpf_map_get_next_key(fds[i], NULL, key) == 0)
+			bpf_map_delete_elem(fds[i], key);
+}
+
+static int group_setup(void **state)
+{
+	struct ef_settings s;
+	struct ef_diag d;
+	char *text;
+	struct ef_policy *p;
+
+	(void)state;
+	if (unshare(CLONE_NEWNET)) {
+		perror("unshare(CLONE_NEWNET) (the program tests need root)");
+		return -1;
+	}
+	sh("ip link add " IF_EXT " type veth peer name " IF_EXT "p");
+	sh("ip link add " IF_INT " type veth peer name " IF_INT "p");
+	sh("ip link set " IF_EXT " up && ip link set " IF_INT " up");
+	T.ifindex[EF_ROLE_EXTERNAL] = (int)if_nametoindex(IF_EXT);
+	T.ifindex[EF_ROLE_INTERNAL] = (int)if_nametoindex(IF_INT);
+	T.ncpu = libbpf_num_possible_cpus();
+	ef_log_level = EF_LOG_WARN;
+	ef_log_setup_libbpf();
+
+	/* table sizes come from the policy, as in the agent */
+	text = test_policy_text("enforce", "enforce", NULL);
+	ef_diag_init(&d, "test-policy.json");
+	p = ef_policy_parse("test-policy.json", text, strlen(text), &d);
+	free(text);
+	if (!p || d.errors) {
+		ef_diag_print(&d, stderr);
+		return -1;
+	}
+	s = p->settings;
+	ef_diag_free(&d);
+	if (ef_dp_open(&T.dp, &s))
+		return -1;
+	ef_policy_free(p);
+	load_test_policy("enforce", "enforce", NULL);
+	if (ef_dp_set_ifaces(&T.dp, &T.comp))
+		return -1;
+	T.rb = ring_buffer__new(T.dp.maps.events, on_event, NULL, NULL);
+	return T.rb ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	ring_buffer__free(T.rb);
+	ef_compiled_free(&T.comp);
+	ef_policy_free(T.pol);
+	ef_dp_close(&T.dp);
+	return 0;
+}
+
+/* Each test starts from the shipped policy in enforce mode, no flows. */
+static int test_setup(void **state)
+{
+	(void)state;
+	load_test_policy("enforce", "enforce", NULL);
+	flows_clear();
+	ring_buffer__consume(T.rb);
+	T.nevents = 0;
+	return 0;
+}
+
+/* ---- running packets --------------------------------------------------------- */
+
+static void counters(__u64 *out)
+{
+	__u64 v[512];
+
+	for (__u32 i = 0; i < EF_C_MAX; i++) {
+		out[i] = 0;
+		if (bpf_map_lookup_elem(T.dp.maps.counters, &i, v) == 0)
+			for (int c = 0; c < T.ncpu; c++)
+				out[i] += v[c];
+	}
+}
+
+static __u64 rule_packets(unsigned id)
+{
+	struct ef_rule_stats st;
+
+	ef_rule_stats_read(&T.dp.maps, T.epoch % EF_SLOTS, id, &st);
+	return st.packets;
+}
+
+struct verdict {
+	int pass;
+	int reason;
+	int rule; /* compiled id credited, -1 none */
+};
+
+static struct verdict run_frame(int hook, int role, const uint8_t *buf,
+				size_t len)
+{
+	struct verdict v = { .reason = -1, .rule = -1 };
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	__u64 rb[EF_MAX_RULES];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
+		    .repeat = 1);
+	/* the kernel wants the context to describe the frame it is given */
+	struct xdp_md xctx = { .data_end = (__u32)len,
+			       .ingress_ifindex = (__u32)T.ifindex[role] };
+	struct __sk_buff sctx = { .ifindex = (__u32)T.ifindex[role] };
+	int prog, err;
+
+	counters(before);
+	for (size_t i = 0; i < T.comp.nrules; i++)
+		rb[i] = rule_packets((unsigned)i);
+	if (hook == EF_HOOK_INGRESS) {
+		prog = bpf_program__fd(T.dp.skel->progs.edgefw_xdp);
+		o.ctx_in = &xctx;
+		o.ctx_size_in = sizeof(xctx);
+	} else {
+		prog = bpf_program__fd(T.dp.skel->progs.edgefw_tc_egress);
+		o.ctx_in = &sctx;
+		o.ctx_size_in = sizeof(sctx);
+	}
+	err = bpf_prog_test_run_opts(prog, &o);
+	assert_int_equal(err, 0);
+	if (hook == EF_HOOK_INGRESS) {
+		assert_true(o.retval == XDP_PASS || o.retval == XDP_DROP);
+		v.pass = o.retval == XDP_PASS;
+	} else {
+		assert_true(o.retval == TC_ACT_OK || o.retval == TC_ACT_SHOT);
+		v.pass = o.retval == TC_ACT_OK;
+	}
+	counters(after);
+	for (int r = 0; r < EF_REASON_MAX; r++) {
+		__u64 delta = after[hook * EF_REASON_MAX + r] - before[hook * EF_REASON_MAX + r];
+
+		if (delta) {
+			assert_int_equal(delta, 1);
+			assert_int_equal(v.reason, -1); /* exactly one reason */
+			v.reason = r;
+		}
+	}
+	for (size_t i = 0; i < T.comp.nrules; i++)
+		if (rule_packets((unsigned)i) != rb[i]) {
+			assert_int_equal(v.rule, -1);
+			v.rule = (int)i;
+		}
+	ring_buffer__consume(T.rb);
+	return v;
+}
+
+static struct verdict run(int hook, int role, const struct pkt *s)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(s, buf);
+
+	return run_frame(hook, role, buf, len);
+}
+
+#define expect(v, want_pass, want_reason)                                         \
+	do {                                                                      \
+		struct verdict _v = (v);                                           \
+		if (_v.pass != (want_pass) || _v.reason != (want_reason))          \
+			fail_msg("%s:%d: got %s/%s, want %s/%s", __FILE__, __LINE__, \
+				 _v.pass ? "pass" : "drop", ef_reason_name(_v.reason), \
+				 (want_pass) ? "pass" : "drop",                    \
+				 ef_reason_name(want_reason));                     \
+	} while (0)
+
+static struct pkt tcp(int family, const char *src, uint16_t sport,
+		      const char *dst, uint16_t dport, uint8_t flags)
+{
+	return (struct pkt){ .family = family, .src = src, .dst = dst,
+			     .proto = IPPROTO_TCP, .sport = sport, .dport = dport,
+			     .flags = flags, .seq = 1000, .ack = flags & EF_TCP_ACK ? 1 : 0 };
+}
+
+static struct pkt udp(int family, const char *src, uint16_t sport,
+		      const char *dst, uint16_t dport)
+{
+	return (struct pkt){ .family = family, .src = src, .dst = dst,
+			     .proto = IPPROTO_UDP, .sport = sport, .dport = dport,
+			     .payload = 16 };
+}
+
+/* ---- the oracle: a naive scan of the policy's rules --------------------------- */
+
+static bool oracle_has_service(int role, const char *local, int svc)
+{
+	union ef_addr a;
+	const struct ef_addrlist *al = ef_node_service_addrs(T.node, svc);
+
+	if (ef_service_role(svc) != role)
+		return false;
+	ef_addr_parse(local, &a);
+	for (size_t i = 0; i < al->n; i++)
+		if (ef_addr_eq(&al->a[i], &a))
+			return true;
+	return false;
+}
+
+static bool in_ranges(const struct ef_prule *r, unsigned port)
+{
+	if (r->ports_any)
+		return true;
+	for (size_t i = 0; i < r->nports; i++)
+		if (port >= r->ports[i].lo && port <= r->ports[i].hi)
+			return true;
+	return false;
+}
+
+static bool peer_ok(const struct ef_prule *r, const char *remote)
+{
+	const struct ef_peerset *ps = &T.pol->peersets[r->peerset];
+	union ef_addr a;
+
+	if (ps->any)
+		return true;
+	ef_addr_parse(remote, &a);
+	for (size_t i = 0; i < ps->n; i++)
+		if (ef_prefix_contains(&ps->pfx[i], &a))
+			return true;
+	return false;
+}
+
+/* Scan for dir rules; returns EF_R_RULE (and the policy index) or why not. */
+static int oracle_scan(int dir, int role, int proto, const char *local,
+		       unsigned lport, const char *remote, unsigned rport,
+		       int *rule_idx)
+{
+	int reason = EF_R_NO_RULE;
+	bool service = false;
+
+	for (int s = 0; s < EF_SVC_MAX; s++)
+		service |= oracle_has_service(role, local, s);
+	if (!service)
+		return EF_R_NOT_SERVICE;
+	for (size_t i = 0; i < T.pol->nrules; i++) {
+		const struct ef_prule *r = &T.pol->rules[i];
+
+		if (ef_rule_excluded(T.pol, r) || r->dir != dir || r->role != role ||
+		    r->proto != proto || !oracle_has_service(role, local, r->service))
+			continue;
+		if (!in_ranges(r, dir == EF_DIR_IN ? lport : rport))
+			continue;
+		if (r->has_lports && (lport < r->lports.lo || lport > r->lports.hi))
+			continue;
+		if (!peer_ok(r, remote)) {
+			reason = EF_R_PEER;
+			continue;
+		}
+		*rule_idx = (int)i;
+		return EF_R_RULE;
+	}
+	return reason;
+}
+
+/* Verdict for a flow opener (TCP SYN / UDP) with no state. */
+static int oracle(int hook, int role, int proto, const char *local,
+		  unsigned lport, const char *remote, unsigned rport, int *rule_idx)
+{
+	int r;
+
+	*rule_idx = -1;
+	if (hook == EF_HOOK_INGRESS)
+		return oracle_scan(EF_DIR_IN, role, proto, local, lport, remote, rport,
+				   rule_idx);
+	r = oracle_scan(EF_DIR_OUT, role, proto, local, lport, remote, rport, rule_idx);
+	if (r == EF_R_RULE || r == EF_R_NOT_SERVICE)
+		return r;
+	if (oracle_scan(EF_DIR_IN, role, proto, local, lport, remote, rport,
+			rule_idx) == EF_R_RULE)
+		return EF_R_REPLY_BY_RULE;
+	*rule_idx = -1;
+	return r;
+}
+
+static int compiled_id(int policy_idx)
+{
+	for (size_t i = 0; i < T.comp.nrules; i++)
+		if (T.comp.rule_src[i] == policy_idx)
+			return (int)i;
+	return -1;
+}
+
+/* Send one flow opener and compare with the oracle. */
+static void probe(int hook, int role, int family, int proto, const char *local,
+		  unsigned lport, const char *remote, unsigned rport,
+		  const char *what)
+{
+	struct pkt s;
+	struct verdict v;
+	int idx, want = oracle(hook, role, proto, local, lport, remote, rport, &idx);
+	bool in = hook == EF_HOOK_INGRESS;
+	const char *src = in ? remote : local, *dst = in ? local : remote;
+	uint16_t sp = (uint16_t)(in ? rport : lport), dp = (uint16_t)(in ? lport : rport);
+
+	flows_clear();
+	s = proto == IPPROTO_TCP ? tcp(family, src, sp, dst, dp, EF_TCP_SYN) :
+				   udp(family, src, sp, dst, dp);
+	v = run(hook, role, &s);
+	if (v.reason != want || v.pass != (want < EF_REASON_FIRST_DROP))
+		fail_msg("%s: %s %s %s %s:%u <- %s:%u: got %s/%s, oracle says %s", what,
+			 in ? "ingress" : "egress", ef_role_names[role],
+			 proto == IPPROTO_TCP ? "tcp" : "udp", local, lport, remote, rport,
+			 v.pass ? "pass" : "drop", ef_reason_name(v.reason),
+			 ef_reason_name(want));
+	if (want == EF_R_RULE || want == EF_R_REPLY_BY_RULE) {
+		if (v.rule != compiled_id(idx))
+			fail_msg("%s: credited rule %s, oracle says %s", what,
+				 v.rule >= 0 ? ef_compiled_rule_name(&T.comp, (unsigned)v.rule) : "none",
+				 T.pol->rules[idx].name);
+	} else {
+		assert_int_equal(v.rule, -1);
+	}
+}
+
+/* ---- every row of the shipped policy, with near misses -------------------- */
+
+static const char *peer_for(const struct ef_prule *r, int family, bool inside)
+{
+	const struct ef_peerset *ps = &T.pol->peersets[r->peerset];
+
+	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+		if (!strcmp(ps->name, sets[i].set))
+			return family == 4 ? (inside ? sets[i].in4 : sets[i].out4) :
+					     (inside ? sets[i].in6 : sets[i].out6);
+	return inside ? (family == 4 ? any4 : any6) : NULL;
+}
+
+static void row_probes(const struct ef_prule *r, int family)
+{
+	int hook = r->dir == EF_DIR_IN ? EF_HOOK_INGRESS : EF_HOOK_EGRESS;
+	int other_role = r->role == EF_ROLE_EXTERNAL ? EF_ROLE_INTERNAL : EF_ROLE_EXTERNAL;
+	int other_proto = r->proto == IPPROTO_TCP ? IPPROTO_UDP : IPPROTO_TCP;
+	const char *local = svc_addr(r->service, family);
+	const char *peer = peer_for(r, family, true), *stranger = peer_for(r, family, false);
+	unsigned lo = r->ports_any ? 443 : r->ports[0].lo;
+	unsigned hi = r->ports_any ? 443 : r->ports[r->nports - 1].hi;
+	unsigned lport, rport;
+	char what[160];
+
+	snprintf(what, sizeof(what), "rule %s (IPv%d)", r->name, family);
+	for (unsigned pi = 0; pi < 3; pi++) {
+		unsigned port = pi == 0 ? lo : pi == 1 ? hi : lo + (hi - lo) / 2;
+
+		if (r->dir == EF_DIR_IN) {
+			lport = port;
+			rport = 40000 + pi;
+		} else {
+			rport = port;
+			lport = r->has_lports ? (pi == 0 ? r->lports.lo : pi == 1 ? r->lports.hi : 55555) : 40000 + pi;
+		}
+		/* the row itself: must be allowed */
+		{
+			int idx;
+
+			assert_int_equal(oracle(hook, r->role, r->proto, local, lport, peer, rport, &idx),
+					 EF_R_RULE);
+		}
+		probe(hook, r->role, family, r->proto, local, lport, peer, rport, what);
+		/* wrong interface: the same address arriving on the other NIC */
+		probe(hook, other_role, family, r->proto, local, lport, peer, rport, what);
+		/* wrong protocol */
+		probe(hook, r->role, family, other_proto, local, lport, peer, rport, what);
+		/* every other service address of the node */
+		for (int s = 0; s < EF_SVC_MAX; s++)
+			if (strcmp(svc_addr(s, family), local))
+				probe(hook, ef_service_role(s), family, r->proto,
+				      svc_addr(s, family), lport, peer, rport, what);
+		/* a remote outside the peer set */
+		if (stranger)
+			probe(hook, r->role, family, r->proto, local, lport, stranger, rport, what);
+	}
+	/* ports just outside the range */
+	if (r->dir == EF_DIR_IN) {
+		if (lo > 1)
+			probe(hook, r->role, family, r->proto, local, lo - 1, peer, 40000, what);
+		if (hi < 65535)
+			probe(hook, r->role, family, r->proto, local, hi + 1, peer, 40000, what);
+	} else {
+		lport = r->has_lports ? r->lports.lo : 40000;
+		if (!r->ports_any && lo > 1)
+			probe(hook, r->role, family, r->proto, local, lport, peer, lo - 1, what);
+		if (!r->ports_any && hi < 65535)
+			probe(hook, r->role, family, r->proto, local, lport, peer, hi + 1, what);
+		if (r->has_lports) {
+			probe(hook, r->role, family, r->proto, local, r->lports.lo - 1, peer, lo, what);
+			if (r->lports.hi < 65535)
+				probe(hook, r->role, family, r->proto, local, r->lports.hi + 1, peer, lo, what);
+		}
+	}
+}
+
+static void test_every_row_v4(void **state)
+{
+	(void)state;
+	assert_int_equal(T.pol->nrules, 37);
+	for (size_t i = 0; i < T.pol->nrules; i++)
+		row_probes(&T.pol->rules[i], 4);
+}
+
+static void test_every_row_v6(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < T.pol->nrules; i++)
+		row_probes(&T.pol->rules[i], 6);
+}
+
+/* ---- the port summary, by hand ------------------------------------------------ */
+
+/* Independent of the policy file: what JJ205394 says, probe by probe. */
+static const struct seed_case {
+	int hook, role, svc, proto;
+	unsigned port; /* service port (in) or remote port (out) */
+	unsigned lport; /* out only: local port, 0 = ephemeral */
+	int pass;
+} seed_cases[] = {
+	/* external, inbound */
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 5061, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 5269, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 3478, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 50000, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 59999, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 60000, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 49999, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 5061, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 5061, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 5269, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_UDP, 3478, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 3478, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 80, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 53, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 8057, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 50000, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 23456, 0, DROP },
+	/* internal, inbound */
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 23456, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5061, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 8057, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_UDP, 3478, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 4443, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 50001, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 50002, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 50003, 0, PASS },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 50004, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5269, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_UDP, 443, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 80, 0, DROP },
+	{ EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 3389, 0, DROP },
+	/* external, outbound */
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 80, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 53, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 53, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 5061, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 5269, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 8443, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 3478, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 3478, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 50000, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 8080, 59999, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 40000, 50000, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 40000, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 8080, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 8080, 60000, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 5061, 0, DROP },
+	/* internal, outbound */
+	{ EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5061, 0, PASS },
+	{ EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, DROP },
+	{ EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, DROP },
+};
+
+static void test_seed_table(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		for (size_t i = 0; i < sizeof(seed_cases) / sizeof(seed_cases[0]); i++) {
+			const struct seed_case *c = &seed_cases[i];
+			bool in = c->hook == EF_HOOK_INGRESS;
+			/* peers inside every narrowed set they might need */
+			const char *remote = c->role == EF_ROLE_INTERNAL ?
+						     (family == 4 ? "198.18.3.10" : "2001:db8:18:3::10") :
+						     (family == 4 ? "198.51.100.130" : "2001:db8:52::30");
+			const char *local = svc_addr(c->svc, family);
+			unsigned lport = in ? c->port : (c->lport ? c->lport : 40000);
+			unsigned rport = in ? 40000 : c->port;
+			struct pkt s;
+			struct verdict v;
+
+			if (c->role == EF_ROLE_INTERNAL && c->port == 5061)
+				remote = family == 4 ? "198.18.2.5" : "2001:db8:18:2::5";
+			if (c->role == EF_ROLE_INTERNAL && c->port == 23456)
+				remote = family == 4 ? "198.18.1.5" : "2001:db8:18:1::5";
+			flows_clear();
+			s = c->proto == IPPROTO_TCP ?
+				    tcp(family, in ? remote : local, (uint16_t)(in ? rport : lport),
+					in ? local : remote, (uint16_t)(in ? lport : rport), EF_TCP_SYN) :
+				    udp(family, in ? remote : local, (uint16_t)(in ? rport : lport),
+					in ? local : remote, (uint16_t)(in ? lport : rport));
+			v = run(c->hook, c->role, &s);
+			if (v.pass != c->pass)
+				fail_msg("seed case %zu (IPv%d): %s %s %s port %u local %u: got %s (%s)",
+					 i, family, in ? "in" : "out", ef_service_names[c->svc],
+					 c->proto == IPPROTO_TCP ? "tcp" : "udp", c->port, lport,
+					 v.pass ? "pass" : "drop", ef_reason_name(v.reason));
+		}
+	}
+}
+
+/* ---- parsing: encapsulation, truncation, malformed --------------------------- */
+
+static struct pkt allowed_syn(int family)
+{
+	return tcp(family, family == 4 ? any4 : any6, 40000,
+		   svc_addr(EF_SVC_ACCESS, family), 443, EF_TCP_SYN);
+}
+
+static void test_vlan(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		struct pkt s = allowed_syn(family);
+
+		s.vlans = 1;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		flows_clear();
+		s.vlans = 2; /* QinQ */
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s.vlans = 3;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_VLAN_DEPTH);
+		s.vlans = 2;
+		s.dport = 8443;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	}
+}
+
+static void test_truncated_every_offset(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		for (int vlans = 0; vlans <= 2; vlans++) {
+			for (int proto = 0; proto < 2; proto++) {
+				struct pkt s = allowed_syn(family);
+				uint8_t buf[PKT_MAX];
+				size_t len;
+
+				if (proto)
+					s = udp(family, family == 4 ? any4 : any6, 40000,
+						svc_addr(EF_SVC_AV, family), 3478);
+				s.payload = 0;
+				s.vlans = vlans;
+				len = pkt_build(&s, buf);
+				/* the whole frame passes; every strict prefix is malformed */
+				flows_clear();
+				expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), PASS,
+				       EF_R_RULE);
+				for (size_t cut = 14; cut < len; cut++) {
+					struct verdict v = run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+								     buf, cut);
+
+					if (v.pass || (v.reason != EF_R_MALFORMED))
+						fail_msg("IPv%d vlans %d %s cut at %zu of %zu: %s/%s",
+							 family, vlans, proto ? "udp" : "tcp", cut, len,
+							 v.pass ? "pass" : "drop", ef_reason_name(v.reason));
+				}
+			}
+		}
+	}
+}
+
+static void test_ipv4_header_lies(void **state)
+{
+	uint8_t buf[PKT_MAX];
+	struct pkt s = allowed_syn(4);
+	size_t len;
+
+	(void)state;
+	/* options are fine */
+	for (int w = 1; w <= 10; w++) {
+		flows_clear();
+		s.v4_opt_words = w;
+		len = pkt_build(&s, buf);
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), PASS, EF_R_RULE);
+	}
+	s.v4_opt_words = 0;
+	len = pkt_build(&s, buf);
+	for (int ihl = 0; ihl < 5; ihl++) { /* IHL < 5 */
+		buf[14] = (uint8_t)(0x40 | ihl);
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+	}
+	buf[14] = 0x4f; /* IHL 15: header beyond the packet's TCP */
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, 14 + 40), DROP, EF_R_MALFORMED);
+	len = pkt_build(&s, buf);
+	put16(buf + 16, (uint16_t)(len - 14 + 1)); /* total length beyond the frame */
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+	put16(buf + 16, 19); /* shorter than the header */
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+	put16(buf + 16, 30); /* ends inside the TCP header: padding is not header */
+	memset(buf + len, 0, 32);
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len + 32), DROP, EF_R_MALFORMED);
+	buf[14] = 0x65; /* version 6 in an IPv4 ethertype */
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+	/* Ethernet padding after a short datagram is ignored */
+	flows_clear();
+	len = pkt_build(&s, buf);
+	memset(buf + len, 0, 20);
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len + 20), PASS, EF_R_RULE);
+}
+
+static void test_ipv6_ext_headers(void **state)
+{
+	struct pkt s = allowed_syn(6);
+
+	(void)state;
+	for (int n = 1; n <= EF_IPV6_EXT_MAX - 1; n++) {
+		flows_clear();
+		s.v6_ext = n;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	}
+	s.v6_ext = EF_IPV6_EXT_MAX + 1; /* too long a chain to walk */
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_EXT_HEADERS);
+	s.v6_ext = 2;
+	s.dport = 8443;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+}
+
+static void test_ethertypes(void **state)
+{
+	static const struct { uint16_t et; int pass; int reason; } cases[] = {
+		{ 0x0806, PASS, EF_R_NON_IP },    /* ARP */
+		{ 0x88cc, PASS, EF_R_NON_IP },    /* LLDP */
+		{ 0x888e, PASS, EF_R_NON_IP },    /* EAPOL */
+		{ 0x0026, PASS, EF_R_NON_IP },    /* 802.3 length (LLC/STP) */
+		{ 0x8847, DROP, EF_R_ETHERTYPE }, /* MPLS */
+		{ 0x8864, DROP, EF_R_ETHERTYPE }, /* PPPoE session */
+		{ 0x9000, DROP, EF_R_ETHERTYPE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct pkt s = { .family = 4, .ethertype = cases[i].et };
+
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), cases[i].pass, cases[i].reason);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), cases[i].pass, cases[i].reason);
+	}
+}
+
+static void test_addresses_and_flags(void **state)
+{
+	static const char *const bad[] = { "0.0.0.0", "127.0.0.1", "224.0.0.5",
+					   "255.255.255.255", "::", "::1", "ff02::1" };
+	struct pkt s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int family = strchr(bad[i], ':') ? 6 : 4;
+
+		s = tcp(family, bad[i], 40000, svc_addr(EF_SVC_ACCESS, family), 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BAD_ADDRESS);
+	}
+	/* land */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 443, svc_addr(EF_SVC_ACCESS, 4), 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_LAND);
+	/* TCP flag nonsense */
+	s = allowed_syn(4);
+	s.flags = EF_TCP_SYN | EF_TCP_FIN;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_TCP_FLAGS);
+	s.flags = EF_TCP_SYN | EF_TCP_RST;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_TCP_FLAGS);
+	s.flags = 0;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_TCP_FLAGS);
+	/* not a service address of this NIC */
+	s = tcp(4, any4, 40000, "203.0.113.99", 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NOT_SERVICE);
+	/* other IP protocols to a service address */
+	s = (struct pkt){ .family = 4, .src = any4, .dst = svc_addr(EF_SVC_ACCESS, 4),
+			  .proto = 47 /* GRE */, .payload = 8 };
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_PROTOCOL);
+}
+
+static void test_icmp_basics(void **state)
+{
+	struct pkt s;
+
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		int proto = family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		const char *remote = family == 4 ? any4 : any6;
+
+		s = (struct pkt){ .family = family, .src = remote,
+				  .dst = svc_addr(EF_SVC_AV, family), .proto = proto,
+				  .icmp_type = family == 4 ? 8 : 128, .icmp_id = 7 };
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_PING);
+		s.dst = family == 4 ? "203.0.113.99" : "2001:db8:10::99";
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NOT_SERVICE);
+		s.dst = svc_addr(EF_SVC_AV, family);
+		s.icmp_type = family == 4 ? 0 : 129; /* a reply nobody asked for */
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		s.icmp_type = family == 4 ? 13 : 200; /* timestamp / private */
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_TYPE);
+		/* the node pings out; the reply belongs to that flow */
+		s = (struct pkt){ .family = family, .src = svc_addr(EF_SVC_ACCESS, family),
+				  .dst = remote, .proto = proto,
+				  .icmp_type = family == 4 ? 8 : 128, .icmp_id = 99 };
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_PING);
+		s = (struct pkt){ .family = family, .src = remote,
+				  .dst = svc_addr(EF_SVC_ACCESS, family), .proto = proto,
+				  .icmp_type = family == 4 ? 0 : 129, .icmp_id = 99 };
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	}
+	/* neighbour discovery and MLD pass whatever the addresses */
+	for (int t = 130; t <= 137; t++) {
+		s = (struct pkt){ .family = 6, .src = "fe80::1", .dst = "ff02::1:ff00:1",
+				  .proto = IPPROTO_ICMPV6, .icmp_type = (uint8_t)t };
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_ICMP_ESSENTIAL);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_ICMP_ESSENTIAL);
+	}
+	s.src = "::"; /* duplicate address detection */
+	s.icmp_type = 135;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_ICMP_ESSENTIAL);
+}
+
+static void test_ping_setting(void **state)
+{
+	char *text = test_policy_text("enforce", "enforce", NULL);
+	json_object *root = json_tokener_parse(text), *st;
+	struct pkt s = { .family = 4, .src = any4, .dst = svc_addr(EF_SVC_ACCESS, 4),
+			 .proto = IPPROTO_ICMP, .icmp_type = 8, .icmp_id = 3 };
+
+	(void)state;
+	free(text);
+	json_object_object_get_ex(root, "settings", &st);
+	json_object_object_add(st, "ping", json_object_new_boolean(0));
+	load_policy(json_object_to_json_string(root));
+	json_object_put(root);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_TYPE);
+	s.src = svc_addr(EF_SVC_ACCESS, 4);
+	s.dst = any4;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_TYPE);
+}
+
+/* ---- flows --------------------------------------------------------------------- */
+
+static bool flow_in(int map_fd, const char *local, uint16_t lport,
+		    const char *remote, uint16_t rport, int proto, struct ef_flow *out)
+{
+	struct ef_flow_key k;
+	struct ef_flow f;
+
+	memset(&k, 0, sizeof(k));
+	ef_addr_parse(local, &k.local);
+	ef_addr_parse(remote, &k.remote);
+	k.lport = lport;
+	k.rport = rport;
+	k.proto = (uint8_t)proto;
+	if (bpf_map_lookup_elem(map_fd, &k, &f))
+		return false;
+	if (out)
+		*out = f;
+	return true;
+}
+
+static void test_outbound_flow_and_replies(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *acc = svc_addr(EF_SVC_ACCESS, family);
+		const char *dns = family == 4 ? "198.51.100.53" : "2001:db8:53::53";
+		const char *other = family == 4 ? "198.51.100.54" : "2001:db8:53::54";
+		struct pkt s;
+
+		/* DNS over UDP: query out, reply in; a forged "reply" is not a reply */
+		s = udp(family, acc, 41000, dns, 53);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		assert_true(flow_in(T.dp.maps.flows, acc, 41000, dns, 53, IPPROTO_UDP, NULL));
+		s = udp(family, dns, 53, acc, 41000);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		s = udp(family, other, 53, acc, 41000);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+		s = udp(family, dns, 53, acc, 41001);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+
+		/* SIP federation over TCP 5061: SYN out, SYN-ACK in, data both ways */
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_SYN);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = tcp(family, other, 5061, acc, 42000, EF_TCP_SYN | EF_TCP_ACK);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		{
+			struct ef_flow f;
+
+			assert_true(flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
+			assert_int_equal(f.state, EF_FS_EST);
+			assert_true(f.flags & EF_FLOW_ORIG_OUT);
+		}
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_ACK | EF_TCP_PSH);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* an unsolicited ACK to A/V 50000: a rule has the port, but no flow */
+		s = tcp(family, other, 443, svc_addr(EF_SVC_AV, family), 50000, EF_TCP_ACK);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		/* a non-SYN out with no flow and no reply rule */
+		s = tcp(family, acc, 42001, other, 5061, EF_TCP_ACK);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		/* FIN moves the flow to closing; a new SYN on the tuple starts over */
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_FIN | EF_TCP_ACK);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		{
+			struct ef_flow f;
+
+			assert_true(flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
+			assert_int_equal(f.state, EF_FS_CLOSING);
+		}
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_SYN);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	}
+}
+
+static void test_av_local_ports(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *av = svc_addr(EF_SVC_AV, family);
+		const char *peer = family == 4 ? any4 : any6;
+		struct pkt s;
+
+		/* UDP media relayed from a local 50000-59999 port to any port */
+		s = udp(family, av, 50010, peer, 40000);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = udp(family, peer, 40000, av, 50010);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* TCP from 50000-59999 to a partner's 443 */
+		s = tcp(family, av, 59999, peer, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = tcp(family, peer, 443, av, 59999, EF_TCP_SYN | EF_TCP_ACK);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* not from the media range */
+		s = udp(family, av, 40000, peer, 40000);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	}
+}
+
+static void test_inbound_handshake_promotion(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *acc = svc_addr(EF_SVC_ACCESS, family);
+		const char *cl = family == 4 ? "198.51.100.9" : "2001:db8:51::9";
+		struct pkt s;
+		struct ef_flow f;
+
+		s = tcp(family, cl, 33000, acc, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		assert_true(flow_in(T.dp.maps.flows_new, acc, 443, cl, 33000, IPPROTO_TCP, &f));
+		assert_int_equal(f.state, EF_FS_SYN_RECV);
+		assert_false(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, NULL));
+		s = tcp(family, acc, 443, cl, 33000, EF_TCP_SYN | EF_TCP_ACK);
+		s.seq = 777000;
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* an ACK that does not acknowledge our SYN-ACK */
+		s = tcp(family, cl, 33000, acc, 443, EF_TCP_ACK);
+		s.ack = 12345;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		assert_false(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, NULL));
+		s.ack = 777001;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		assert_true(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, &f));
+		assert_int_equal(f.state, EF_FS_EST);
+		assert_false(flow_in(T.dp.maps.flows_new, acc, 443, cl, 33000, IPPROTO_TCP, NULL));
+		s.flags = EF_TCP_ACK | EF_TCP_PSH;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		s = tcp(family, acc, 443, cl, 33000, EF_TCP_ACK | EF_TCP_PSH);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* RST closes */
+		s = tcp(family, cl, 33000, acc, 443, EF_TCP_RST);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		assert_true(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, &f));
+		assert_int_equal(f.state, EF_FS_CLOSING);
+	}
+}
+
+static void test_reply_by_rule(void **state)
+{
+	struct pkt s;
+
+	(void)state;
+	/* the node answers from a service port (flow unknown to us) */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 443, any4, 40000, EF_TCP_ACK | EF_TCP_PSH);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_REPLY_BY_RULE);
+	/* a SYN-ACK re-creates the embryonic entry so the client's ACK is verified */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 443, any4, 40001, EF_TCP_SYN | EF_TCP_ACK);
+	s.seq = 5000;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_REPLY_BY_RULE);
+	s = tcp(4, any4, 40001, svc_addr(EF_SVC_ACCESS, 4), 443, EF_TCP_ACK);
+	s.ack = 5001;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	/* but not from a narrowed service to a peer outside its set: no out
+	 * rule, and the in rule's peer set does not hold the stranger */
+	s = tcp(4, svc_addr(EF_SVC_INTERNAL, 4), 5062, "198.18.9.5", 40000, EF_TCP_ACK);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), DROP, EF_R_NO_RULE);
+	s.dst = "198.18.3.6";
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_REPLY_BY_RULE);
+}
+
+static void test_flow_expiry(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	struct ef_flow_key k;
+	struct ef_flow f;
+	struct timespec ts;
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	struct pkt s;
+
+	(void)state;
+	s = udp(4, acc, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	memset(&k, 0, sizeof(k));
+	ef_addr_parse(acc, &k.local);
+	ef_addr_parse("198.51.100.53", &k.remote);
+	k.lport = 41000;
+	k.rport = 53;
+	k.proto = IPPROTO_UDP;
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
+	/* age it past the UDP timeout */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	f.seen_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec -
+		    (EF_DEF_TO_UDP + 1) * 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(T.dp.maps.flows, &k, &f, BPF_EXIST), 0);
+	counters(before);
+	s = udp(4, "198.51.100.53", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	counters(after);
+	assert_int_equal(after[EF_C_FLOWS_EXPIRED] - before[EF_C_FLOWS_EXPIRED], 1);
+	assert_int_not_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
+	/* just inside the timeout it lives */
+	s = udp(4, acc, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
+	f.seen_ns -= (EF_DEF_TO_UDP - 5) * 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(T.dp.maps.flows, &k, &f, BPF_EXIST), 0);
+	s = udp(4, "198.51.100.53", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+}
+
+/* A spoofed SYN flood churns only the untrusted table. */
+static void test_flood_cannot_evict_trusted_flows(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	struct pkt s;
+	char src[32];
+	long n_new;
+
+	(void)state;
+	/* an outbound flow and a verified inbound one */
+	s = udp(4, acc, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, "198.51.100.9", 33000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, acc, 443, "198.51.100.9", 33000, EF_TCP_SYN | EF_TCP_ACK);
+	s.seq = 100;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	s = tcp(4, "198.51.100.9", 33000, acc, 443, EF_TCP_ACK);
+	s.ack = 101;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+
+	/* 8x the untrusted table in spoofed SYNs and UDP, from many sources */
+	for (int i = 0; i < 8192; i++) {
+		uint8_t buf[PKT_MAX];
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .repeat = 1);
+		struct xdp_md x = { .ingress_ifindex = (__u32)T.ifindex[EF_ROLE_EXTERNAL] };
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", 128 + (i >> 8) % 64, i & 0xff);
+		s = (i & 1) ? tcp(4, src, (uint16_t)(1024 + i), acc, 443, EF_TCP_SYN) :
+			      udp(4, src, (uint16_t)(1024 + i), svc_addr(EF_SVC_AV, 4), 3478);
+		o.data_size_in = (__u32)pkt_build(&s, buf);
+		x.data_end = o.data_size_in;
+		o.ctx_in = &x;
+		o.ctx_size_in = sizeof(x);
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dp.skel->progs.edgefw_xdp), &o), 0);
+		assert_int_equal(o.retval, XDP_PASS);
+	}
+	n_new = ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key));
+	assert_true(n_new <= 1024);
+	assert_true(n_new > 0);
+	/* the trusted flows are still there and still pass */
+	s = udp(4, "198.51.100.53", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	s = tcp(4, "198.51.100.9", 33000, acc, 443, EF_TCP_ACK | EF_TCP_PSH);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	assert_int_equal(ef_map_count(T.dp.maps.flows, sizeof(struct ef_flow_key)), 2);
+}
+
+/* ---- fragments ------------------------------------------------------------------- */
+
+static void test_fragments(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *av = svc_addr(EF_SVC_AV, family);
+		const char *peer = family == 4 ? any4 : any6;
+		struct pkt s = udp(family, peer, 40000, av, 3478);
+
+		s.frag = 1;
+		s.frag_id = 4242;
+		s.payload = 64;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s.frag = 2;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FRAGMENT);
+		s.frag_id = 4243; /* a datagram whose first fragment we never saw */
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_FRAG_UNTRACKED);
+		/* a first fragment that is denied opens nothing */
+		s = udp(family, peer, 40000, svc_addr(EF_SVC_ACCESS, family), 3478);
+		s.frag = 1;
+		s.frag_id = 4244;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+		s.frag = 2;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_FRAG_UNTRACKED);
+		/* a fragmented reply of a tracked flow (big DNS answer) */
+		s = udp(family, svc_addr(EF_SVC_ACCESS, family), 41000, peer, 53);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = udp(family, peer, 53, svc_addr(EF_SVC_ACCESS, family), 41000);
+		s.frag = 1;
+		s.frag_id = 99;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		s.frag = 2;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FRAGMENT);
+	}
+}
+
+/* ---- ICMP errors ------------------------------------------------------------------ */
+
+static void test_icmp_errors(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		int proto = family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		const char *acc = svc_addr(EF_SVC_ACCESS, family);
+		const char *dns = family == 4 ? "198.51.100.53" : "2001:db8:53::53";
+		const char *router = family == 4 ? "198.51.100.1" : "2001:db8:53::1";
+		uint8_t q[128];
+		size_t ql;
+		struct pkt inner = udp(family, acc, 41000, dns, 53), s;
+
+		inner.payload = 0;
+		ql = pkt_ip(&inner, q);
+		s = (struct pkt){ .family = family, .src = router, .dst = acc, .proto = proto,
+				  .icmp_type = family == 4 ? 3 : 1, .icmp_code = 3,
+				  .quote = q, .quote_len = ql };
+		/* no flow yet: unrelated */
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_UNRELATED);
+		/* after the query went out it is about our flow */
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &inner), PASS, EF_R_RULE);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_ICMP_RELATED);
+		s.icmp_type = family == 4 ? 11 : 3; /* time exceeded */
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_ICMP_RELATED);
+		/* a quote of some other datagram */
+		inner.sport = 41999;
+		ql = pkt_ip(&inner, q);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_UNRELATED);
+		/* path MTU signals about our own packets always pass */
+		s.icmp_type = family == 4 ? 3 : 2;
+		s.icmp_code = family == 4 ? 4 : 0;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_ICMP_RELATED);
+		/* ... but not about packets from addresses that are not ours */
+		inner.src = family == 4 ? "198.51.100.250" : "2001:db8:99::1";
+		ql = pkt_ip(&inner, q);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_UNRELATED);
+		/* a quote cut short carries no ports */
+		inner = udp(family, acc, 41000, dns, 53);
+		inner.payload = 0;
+		ql = pkt_ip(&inner, q);
+		s.quote_len = ql - 6;
+		s.icmp_type = family == 4 ? 11 : 3;
+		s.icmp_code = 0;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_UNRELATED);
+	}
+}
+
+/* ---- modes ------------------------------------------------------------------------ */
+
+static void test_egress_modes(void **state)
+{
+	struct pkt s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 43000, any4, 8443, EF_TCP_SYN);
+	struct pkt other = tcp(4, "203.0.113.99", 43000, any4, 443, EF_TCP_SYN);
+
+	(void)state;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.action, EF_ACT_DROP);
+	assert_int_equal(T.last_event.hook, EF_HOOK_EGRESS);
+	assert_int_equal(T.last_event.reason, EF_R_NO_RULE);
+	assert_int_equal(T.last_event.dport, 8443);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &other), DROP, EF_R_NOT_SERVICE);
+
+	load_test_policy("enforce", "monitor", NULL);
+	T.nevents = 0;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+	/* the connection is tracked: its reply passes, its next packets are quiet */
+	s = tcp(4, any4, 8443, svc_addr(EF_SVC_ACCESS, 4), 43000, EF_TCP_SYN | EF_TCP_ACK);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	assert_int_equal(T.nevents, 1);
+
+	load_test_policy("enforce", "off", NULL);
+	flows_clear();
+	T.nevents = 0;
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 43001, any4, 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_UNLISTED);
+	assert_int_equal(T.nevents, 0);
+	s = tcp(4, any4, 8443, svc_addr(EF_SVC_ACCESS, 4), 43001, EF_TCP_SYN | EF_TCP_ACK);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	/* ingress is enforced whatever egress says */
+	s = tcp(4, any4, 40000, svc_addr(EF_SVC_ACCESS, 4), 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+}
+
+static void test_monitor_mode(void **state)
+{
+	struct pkt s = tcp(4, any4, 40000, svc_addr(EF_SVC_WEBCONF, 4), 5061, EF_TCP_SYN);
+
+	(void)state;
+	load_test_policy("monitor", "enforce", NULL);
+	T.nevents = 0;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+	assert_int_equal(T.last_event.reason, EF_R_NO_RULE);
+	/* malformed frames are reported, not dropped */
+	{
+		uint8_t buf[PKT_MAX];
+		size_t len = pkt_build(&s, buf);
+
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len - 10), PASS,
+		       EF_R_MALFORMED);
+		assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+	}
+	/* egress too */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 43000, any4, 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_NO_RULE);
+	assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+}
+
+static void test_drop_event_fields(void **state)
+{
+	struct pkt s = tcp(6, any6, 40000, svc_addr(EF_SVC_WEBCONF, 6), 5061, EF_TCP_SYN);
+	union ef_addr a;
+
+	(void)state;
+	T.nevents = 0;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.family, 6);
+	assert_int_equal(T.last_event.proto, IPPROTO_TCP);
+	assert_int_equal(T.last_event.sport, 40000);
+	assert_int_equal(T.last_event.dport, 5061);
+	assert_int_equal(T.last_event.tcp_flags, EF_TCP_SYN);
+	assert_int_equal(T.last_event.ifindex, T.ifindex[EF_ROLE_EXTERNAL]);
+	assert_int_equal(T.last_event.rule, EF_RULE_NONE);
+	assert_int_equal(T.last_event.epoch, T.epoch);
+	ef_addr_parse(any6, &a);
+	assert_memory_equal(&T.last_event.src, &a, 16);
+	/* allowed packets raise no event unless the policy asks */
+	s = allowed_syn(4);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	assert_int_equal(T.nevents, 1);
+	/* a peer-set drop names the rule whose port matched? no: no rule decided */
+	s = tcp(4, "198.18.9.5", 40000, svc_addr(EF_SVC_INTERNAL, 4), 8057, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &s), DROP, EF_R_PEER);
+	assert_int_equal(T.last_event.reason, EF_R_PEER);
+}
+
+/* ---- generations -------------------------------------------------------------------- */
+
+static void test_reload_revalidates_flows(void **state)
+{
+	const char *av = svc_addr(EF_SVC_AV, 4);
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	struct pkt s;
+
+	(void)state;
+	/* two outbound flows: STUN (rule kept) and RTP over UDP (rule dropped) */
+	s = udp(4, av, 3478, any4, 3478);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = udp(4, av, 50020, any4, 40000);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	load_test_policy("enforce", "enforce", "ext-av-rtp-udp-out");
+	counters(before);
+	s = udp(4, any4, 3478, av, 3478);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	s = udp(4, any4, 40000, av, 50020);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE); /* E12 inbound still allows it */
+	counters(after);
+	assert_int_equal(after[EF_C_FLOWS_REVOKED] - before[EF_C_FLOWS_REVOKED], 1);
+	/* the flow is now an inbound one, so the node's reply passes as a flow */
+	s = udp(4, av, 50020, any4, 40000);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_seed_table, test_setup),
+		cmocka_unit_test_setup(test_every_row_v4, test_setup),
+		cmocka_unit_test_setup(test_every_row_v6, test_setup),
+		cmocka_unit_test_setup(test_vlan, test_setup),
+		cmocka_unit_test_setup(test_truncated_every_offset, test_setup),
+		cmocka_unit_test_setup(test_ipv4_header_lies, test_setup),
+		cmocka_unit_test_setup(test_ipv6_ext_headers, test_setup),
+		cmocka_unit_test_setup(test_ethertypes, test_setup),
+		cmocka_unit_test_setup(test_addresses_and_flags, test_setup),
+		cmocka_unit_test_setup(test_icmp_basics, test_setup),
+		cmocka_unit_test_setup(test_ping_setting, test_setup),
+		cmocka_unit_test_setup(test_outbound_flow_and_replies, test_setup),
+		cmocka_unit_test_setup(test_av_local_ports, test_setup),
+		cmocka_unit_test_setup(test_inbound_handshake_promotion, test_setup),
+		cmocka_unit_test_setup(test_reply_by_rule, test_setup),
+		cmocka_unit_test_setup(test_flow_expiry, test_setup),
+		cmocka_unit_test_setup(test_flood_cannot_evict_trusted_flows, test_setup),
+		cmocka_unit_test_setup(test_fragments, test_setup),
+		cmocka_unit_test_setup(test_icmp_errors, test_setup),
+		cmocka_unit_test_setup(test_egress_modes, test_setup),
+		cmocka_unit_test_setup(test_monitor_mode, test_setup),
+		cmocka_unit_test_setup(test_drop_event_fields, test_setup),
+		cmocka_unit_test_setup(test_reload_revalidates_flows, test_setup),
+	};
+
+	return cmocka_run_group_tests_name("program (BPF_PROG_TEST_RUN)", tests,
+					   group_setup, group_teardown);
+}
