@@ -1,0 +1,9 @@
+#!/bin/sh
+# Install what edgefw needs to build, run and test on Debian 12 (as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+	make gcc clang llvm libc6-dev pkg-config \
+	libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libcmocka-dev \
+	iproute2 python3 ncat dnsmasq-base bind9-dnsutils iputils-ping procps
