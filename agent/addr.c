@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "addr.h"
@@ -35,6 +36,7 @@ int ef_prefix_parse(const char *s, struct ef_prefix *p, const char **why)
 	const char *slash = strchr(s, '/');
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
 	unsigned int max, len, i;
+	bool v6notation = memchr(s, ':', alen) != NULL;
 	char *end;
 
 	if (why)
@@ -45,12 +47,13 @@ int ef_prefix_parse(const char *s, struct ef_prefix *p, const char **why)
 	buf[alen] = '\0';
 	if (ef_addr_parse(buf, &p->addr))
 		return -1;
-	max = ef_addr_v4mapped(&p->addr) ? 32 : 128;
+	/* the notation decides the length's meaning: ::ffff:a.b.c.d/n is IPv6 */
+	max = v6notation ? 128 : 32;
 	len = max;
 	if (slash) {
 		if (why)
 			*why = "prefix length is not a number in range";
-		if (!slash[1] || slash[1] == '-' || slash[1] == '+')
+		if (!isdigit((unsigned char)slash[1]))
 			return -1;
 		unsigned long v = strtoul(slash + 1, &end, 10);
 		if (*end || v > max)
@@ -88,9 +91,17 @@ const char *ef_prefix_fmt(const struct ef_prefix *p, char *buf, size_t len)
 	return buf;
 }
 
+int ef_prefix_family(const struct ef_prefix *p)
+{
+	return ef_addr_v4mapped(&p->addr) && p->len >= 96 ? 4 : 6;
+}
+
 bool ef_prefix_contains(const struct ef_prefix *p, const union ef_addr *a)
 {
 	unsigned int i;
+
+	if (ef_prefix_family(p) != (ef_addr_v4mapped(a) ? 4 : 6))
+		return false;
 
 	for (i = 0; i < p->len; i++) {
 		unsigned char m = 0x80 >> (i % 8);

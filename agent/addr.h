@@ -14,6 +14,10 @@ struct ef_prefix {
 	unsigned int len; /* 0..128 in the 128-bit space; IPv4 /n is 96 + n */
 };
 
+/* 4 for an IPv4 prefix (v4-mapped, at least /96), else 6.  A prefix only
+ * ever contains addresses of its own family. */
+int ef_prefix_family(const struct ef_prefix *p);
+
 /* Parse "198.51.100.7" or "2001:db8::1".  0 on success. */
 int ef_addr_parse(const char *s, union ef_addr *a);
 

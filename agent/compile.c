@@ -6,7 +6,7 @@
  * space is cut into segments at every range boundary (a sweep over range
  * starts and ends); each segment gets the ordered list of rules covering it
  * (identical lists are shared), and each segment becomes a handful of
- * aligned prefixes in the ef_ports LPM trie.  50000-59999 is 9 prefixes,
+ * aligned prefixes in the ef_ports LPM trie.  50000-59999 is 10 prefixes,
  * not 10000 entries.  Segments do not overlap, so the longest prefix match
  * is the only one.
  */
@@ -147,6 +147,41 @@ struct group {
 	uint16_t mask;
 };
 
+static int range_cmp(const void *a, const void *b)
+{
+	const struct ef_range *x = a, *y = b;
+
+	return (int)x->lo - (int)y->lo;
+}
+
+/* A rule's port ranges sorted and merged, so that the sweep sees disjoint
+ * ranges per rule ("100-300" and "150-200" become 100-300).  Returns the
+ * count, or -1 when out of memory. */
+static long merged_ranges(const struct ef_prule *r, struct ef_range **out)
+{
+	static const struct ef_range all = { 0, 65535 };
+	size_t n = r->ports_any ? 1 : r->nports, m = 0;
+	struct ef_range *v = malloc(sizeof(*v) * (n ? n : 1));
+
+	if (!v)
+		return -1;
+	if (r->ports_any)
+		v[0] = all;
+	else
+		memcpy(v, r->ports, sizeof(*v) * n);
+	qsort(v, n, sizeof(*v), range_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (m && (unsigned)v[i].lo <= (unsigned)v[m - 1].hi + 1) {
+			if (v[i].hi > v[m - 1].hi)
+				v[m - 1].hi = v[i].hi;
+		} else {
+			v[m++] = v[i];
+		}
+	}
+	*out = v;
+	return (long)m;
+}
+
 static int compile_group(const struct ef_compiled *c, const struct group *g,
 			 struct lists *L, struct vec *ports, struct ef_diag *d)
 {
@@ -158,26 +193,29 @@ static int compile_group(const struct ef_compiled *c, const struct group *g,
 
 	for (size_t id = 0; id < c->nrules; id++) {
 		const struct ef_prule *r = &p->rules[c->rule_src[id]];
-		struct ef_range all = { 0, 65535 };
-		const struct ef_range *rg = r->ports_any ? &all : r->ports;
-		size_t nr = r->ports_any ? 1 : r->nports;
+		struct ef_range *rg;
+		long nr;
 
 		if (r->dir != g->dir || r->role != g->role ||
 		    r->proto != g->proto || !(g->mask & (1u << r->service)))
 			continue;
-		for (size_t k = 0; k < nr; k++) {
-			struct sweep_ev *a = vec_push(&ev), *b;
+		nr = merged_ranges(r, &rg);
+		if (nr < 0)
+			goto oom;
+		for (long k = 0; k < nr * 2; k++) {
+			struct sweep_ev *e = vec_push(&ev);
 
-			if (!a)
+			if (!e) {
+				free(rg);
 				goto oom;
-			*a = (struct sweep_ev){ rg[k].lo, 1, (unsigned)id };
-			b = vec_push(&ev);
-			if (!b)
-				goto oom;
-			*b = (struct sweep_ev){ (unsigned)rg[k].hi + 1, 0, (unsigned)id };
+			}
+			*e = (struct sweep_ev){ k % 2 ? (unsigned)rg[k / 2].hi + 1 : rg[k / 2].lo,
+						!(k % 2), (unsigned)id };
 		}
+		free(rg);
 	}
-	qsort(ev.v, ev.n, ev.sz, ev_cmp);
+	if (ev.n)
+		qsort(ev.v, ev.n, ev.sz, ev_cmp);
 
 	struct sweep_ev *e = ev.v;
 	for (size_t i = 0; i < ev.n;) {
@@ -350,6 +388,7 @@ static int compile_rules(struct ef_compiled *c, struct ef_diag *d)
 				if (!pk)
 					goto oom;
 				pk->prefixlen = EF_PEER_KEY_FIXED_BITS + ps->pfx[k].len;
+				pk->family = (uint8_t)ef_prefix_family(&ps->pfx[k]);
 				pk->set = (uint16_t)set_of[r->peerset];
 				pk->addr = ps->pfx[k].addr;
 			}

@@ -20,7 +20,7 @@ void ef_diag_free(struct ef_diag *d)
 	d->n = 0;
 }
 
-static void add(struct ef_diag *d, const char *kind, const char *path,
+static int add(struct ef_diag *d, const char *kind, const char *path,
 		const char *fmt, va_list ap)
 {
 	char msg[512], *line = NULL;
@@ -29,14 +29,21 @@ static void add(struct ef_diag *d, const char *kind, const char *path,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (asprintf(&line, "%s: %s%s%s%s", d->file, kind, path ? path : "",
 		     path && *path ? ": " : "", msg) < 0)
-		return;
+		return 0;
+	/* one message per problem, however many ways the checks reach it */
+	for (int i = 0; i < d->n; i++)
+		if (strcmp(d->msgs[i], line) == 0) {
+			free(line);
+			return 0;
+		}
 	n = realloc(d->msgs, sizeof(*n) * (size_t)(d->n + 1));
 	if (!n) {
 		free(line);
-		return;
+		return 0;
 	}
 	d->msgs = n;
 	d->msgs[d->n++] = line;
+	return 1;
 }
 
 void ef_diag_error(struct ef_diag *d, const char *path, const char *fmt, ...)
@@ -44,9 +51,8 @@ void ef_diag_error(struct ef_diag *d, const char *path, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	add(d, "", path, fmt, ap);
+	d->errors += add(d, "", path, fmt, ap);
 	va_end(ap);
-	d->errors++;
 }
 
 void ef_diag_warn(struct ef_diag *d, const char *path, const char *fmt, ...)
@@ -54,9 +60,8 @@ void ef_diag_warn(struct ef_diag *d, const char *path, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	add(d, "warning: ", path, fmt, ap);
+	d->warnings += add(d, "warning: ", path, fmt, ap);
 	va_end(ap);
-	d->warnings++;
 }
 
 void ef_diag_print(const struct ef_diag *d, FILE *f)

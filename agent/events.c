@@ -178,7 +178,8 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f)
 	name = f->ifname ? f->ifname(f->ctx, e->ifindex) : NULL;
 	if (name)
 		add_str(x, "name", name);
-	json_object_object_add(x, "id", json_object_new_int((int)e->ifindex));
+	snprintf(tbuf, sizeof(tbuf), "%u", e->ifindex); /* ECS: keyword */
+	add_str(x, "id", tbuf);
 
 	/* what ECS has no field for */
 	x = obj_in(root, "edgefw");

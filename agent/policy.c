@@ -63,20 +63,31 @@ static const char *jtype(json_object *o)
 	return o ? json_type_to_name(json_object_get_type(o)) : "null";
 }
 
-/* Complain about keys not in allowed[] (NULL-terminated). */
+/* Complain about keys not in allowed[] (NULL-terminated), and about null
+ * values: "key": null is not "key absent". */
 static void check_keys(struct pctx *c, json_object *obj, const char *path,
 		       const char *const *allowed)
 {
 	json_object_object_foreach(obj, key, val) {
 		int ok = 0;
 
-		(void)val;
 		for (const char *const *a = allowed; *a; a++)
 			if (strcmp(*a, key) == 0)
 				ok = 1;
-		if (!ok)
+		if (!ok) {
 			ef_diag_error(c->d, path, "unknown key \"%s\"", key);
+		} else if (!val) {
+			char p[256];
+
+			snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
+			ef_diag_error(c->d, p, "null is not allowed (leave the key out for the default)");
+		}
 	}
+}
+
+static void subpath(char *buf, size_t len, const char *path, const char *key)
+{
+	snprintf(buf, len, "%s%s%s", path, *path ? "." : "", key);
 }
 
 static json_object *get(json_object *obj, const char *key)
@@ -117,12 +128,13 @@ static int get_bool(struct pctx *c, json_object *obj, const char *path,
 		    const char *key, bool *out)
 {
 	json_object *v = get(obj, key);
+	char p[256];
 
 	if (!v)
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		ef_diag_error(c->d, path, "%s must be true or false, not %s",
-			      key, jtype(v));
+		subpath(p, sizeof(p), path, key);
+		ef_diag_error(c->d, p, "must be true or false, not %s", jtype(v));
 		return -1;
 	}
 	*out = json_object_get_boolean(v);
@@ -158,8 +170,10 @@ static char **get_strlist(struct pctx *c, json_object *v, const char *path,
 		json_object *e = json_object_array_get_idx(v, i);
 
 		if (!json_object_is_type(e, json_type_string)) {
-			ef_diag_error(c->d, path, "[%zu] must be a string, not %s",
-				      i, jtype(e));
+			char p[256];
+
+			snprintf(p, sizeof(p), "%s[%zu]", path, i);
+			ef_diag_error(c->d, p, "must be a string, not %s", jtype(e));
 			continue;
 		}
 		out[(*n)++] = strdup(json_object_get_string(e));
@@ -208,8 +222,11 @@ static int parse_range(struct pctx *c, json_object *v, const char *path,
 		return -1;
 	}
 	if (lo < 1 || lo > 65535 || hi < 1 || hi > 65535) {
-		ef_diag_error(c->d, path, "port %ld%s%ld out of range 1-65535", lo,
-			      lo == hi ? "" : "-", hi);
+		if (lo == hi)
+			ef_diag_error(c->d, path, "port %ld out of range 1-65535", lo);
+		else
+			ef_diag_error(c->d, path, "range %ld-%ld out of range 1-65535",
+				      lo, hi);
 		return -1;
 	}
 	if (hi < lo) {
@@ -265,6 +282,8 @@ static int parse_ports(struct pctx *c, json_object *v, const char *path,
 }
 
 /* ---- peers ------------------------------------------------------------------ */
+
+static bool valid_name(const char *s);
 
 static int add_peerset(struct ef_policy *p, const char *name, bool inl)
 {
@@ -352,6 +371,9 @@ static void parse_peers(struct pctx *c, json_object *v)
 			ef_diag_error(c->d, p, "\"any\" is reserved and cannot name a set");
 			continue;
 		}
+		if (!valid_name(key))
+			ef_diag_error(c->d, p,
+				      "set name: use letters, digits, '.', '_' or '-' (at most 63)");
 		idx = add_peerset(c->p, key, false);
 		if (idx < 0)
 			return;
@@ -365,19 +387,20 @@ static int get_u32(struct pctx *c, json_object *obj, const char *path,
 		   const char *key, uint32_t min, uint32_t max, uint32_t *out)
 {
 	json_object *v = get(obj, key);
+	char p[256];
 	int64_t x;
 
 	if (!v)
 		return 0;
+	subpath(p, sizeof(p), path, key);
 	if (!json_object_is_type(v, json_type_int)) {
-		ef_diag_error(c->d, path, "%s must be an integer, not %s", key,
-			      jtype(v));
+		ef_diag_error(c->d, p, "must be an integer, not %s", jtype(v));
 		return -1;
 	}
 	x = json_object_get_int64(v);
 	if (x < min || x > max) {
-		ef_diag_error(c->d, path, "%s %lld out of range %u-%u", key,
-			      (long long)x, min, max);
+		ef_diag_error(c->d, p, "%s out of range %u-%u",
+			      json_object_get_string(v), min, max);
 		return -1;
 	}
 	*out = (uint32_t)x;
@@ -485,17 +508,20 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 	}
 	check_keys(c, v, path, keys);
 	name = get_str(c, v, path, "name", true);
+	snprintf(p, sizeof(p), "%s.name", path);
 	if (name && !valid_name(name))
-		ef_diag_error(c->d, path,
-			      "name \"%s\": use letters, digits, '.', '_' or '-' (at most 63)",
+		ef_diag_error(c->d, p,
+			      "\"%s\": use letters, digits, '.', '_' or '-' (at most 63)",
 			      name);
 	n->name = dupstr(name);
 
 	ifs = get(v, "interfaces");
 	snprintf(p, sizeof(p), "%s.interfaces", path);
 	if (!ifs || !json_object_is_type(ifs, json_type_object)) {
-		ef_diag_error(c->d, p, ifs ? "must be an object" :
-				       "missing (external and internal NIC names)");
+		if (ifs)
+			ef_diag_error(c->d, p, "must be an object, not %s", jtype(ifs));
+		else
+			ef_diag_error(c->d, p, "missing (external and internal NIC names)");
 	} else {
 		check_keys(c, ifs, p, ikeys);
 		for (int r = 0; r < EF_ROLE_MAX; r++) {
@@ -517,6 +543,9 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 				    strchr(s, ' '))
 					ef_diag_error(c->d, q,
 						      "\"%s\" is not a valid interface name", s);
+				for (size_t j = 0; j < k; j++)
+					if (strcmp(n->ifnames[r][j], s) == 0)
+						ef_diag_error(c->d, q, "%s is listed twice", s);
 			}
 		}
 		for (size_t a = 0; a < n->nifnames[0]; a++)
@@ -530,8 +559,10 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 	addrs = get(v, "addresses");
 	snprintf(p, sizeof(p), "%s.addresses", path);
 	if (!addrs || !json_object_is_type(addrs, json_type_object)) {
-		ef_diag_error(c->d, p, addrs ? "must be an object" :
-					 "missing (service addresses)");
+		if (addrs)
+			ef_diag_error(c->d, p, "must be an object, not %s", jtype(addrs));
+		else
+			ef_diag_error(c->d, p, "missing (service addresses)");
 		return;
 	}
 	check_keys(c, addrs, p, akeys);
@@ -647,9 +678,10 @@ static void parse_rule(struct pctx *c, json_object *v, size_t i,
 	}
 	check_keys(c, v, path, keys);
 	s = get_str(c, v, path, "name", true);
+	snprintf(p, sizeof(p), "%s.name", path);
 	if (s && !valid_name(s))
-		ef_diag_error(c->d, path,
-			      "name \"%s\": use letters, digits, '.', '_' or '-' (at most 63)",
+		ef_diag_error(c->d, p,
+			      "\"%s\": use letters, digits, '.', '_' or '-' (at most 63)",
 			      s);
 	r->name = dupstr(s);
 
@@ -729,7 +761,12 @@ static void parse_rule(struct pctx *c, json_object *v, size_t i,
 				if (!c->p->peersets[k].inline_set &&
 				    strcmp(c->p->peersets[k].name, s) == 0)
 					r->peerset = (int)k;
-			if (r->peerset < 0)
+			if (r->peerset < 0 && (strchr(s, '/') || strchr(s, ':') ||
+					       strspn(s, "0123456789.") == strlen(s)))
+				ef_diag_error(c->d, p,
+					      "unknown peer set \"%s\" (an inline list of CIDRs is written [\"%s\"])",
+					      s, s);
+			else if (r->peerset < 0)
 				ef_diag_error(c->d, p, "unknown peer set \"%s\"", s);
 		}
 	} else if (json_object_is_type(x, json_type_array)) {
@@ -783,6 +820,7 @@ static void check_rules(struct pctx *c)
 			snprintf(path, sizeof(path), "rules[%zu].name", i);
 			ef_diag_error(c->d, path, "duplicate rule name \"%s\" (also rules[%zu])",
 				      p->rules[i].name, j);
+			break; /* name the first clash only */
 		}
 	}
 	for (size_t t = 0; t < p->settings.nexclude_tags; t++) {
@@ -812,6 +850,7 @@ static void check_nodes(struct pctx *c)
 				ef_diag_error(c->d, path,
 					      "duplicate node name \"%s\" (also nodes[%zu])",
 					      p->nodes[i].name, j);
+				break;
 			}
 	check_addresses(c);
 }

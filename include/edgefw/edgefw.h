@@ -250,11 +250,15 @@ struct ef_rule {
 	__u16 lport_hi;
 };
 
-/* ef_peers (LPM trie): (slot, set, prefix) -> present. */
+/*
+ * ef_peers (LPM trie): (slot, family, set, prefix) -> present.  The family
+ * byte keeps the families apart: an IPv6 prefix such as ::/0 never matches
+ * a v4-mapped IPv4 address.
+ */
 struct ef_peer_key {
 	__u32 prefixlen; /* EF_PEER_KEY_FIXED_BITS + address prefix bits */
 	__u8 slot;
-	__u8 pad;
+	__u8 family;     /* 4 or 6 */
 	__u16 set;
 	union ef_addr addr;
 };
