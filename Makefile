@@ -26,10 +26,13 @@ CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERS
 CPPFLAGS += -Iinclude -Iagent -I$(BUILD)
 LDLIBS   := -lbpf -lelf -lz -ljson-c
 
+# pure steps (unit-tested without BPF), then the code that touches the kernel,
+# then the commands
 AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
-		  agent/compile.c agent/events.c
-AGENT_BPF_SRCS := agent/apply.c agent/datapath.c
-AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) agent/main.c
+		  agent/compile.c agent/events.c agent/stats.c agent/apply.c
+AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c
+AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c
+AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) $(AGENT_CMD_SRCS)
 
 AGENT_LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS))
 AGENT_BPF_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_BPF_SRCS))
@@ -60,7 +63,7 @@ $(BUILD)/agent/%.o: agent/%.c $(HDRS) | $(BUILD)/agent
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # only the code that loads the object needs its skeleton
-$(BUILD)/agent/datapath.o $(BUILD)/agent/main.o: $(BUILD)/edgefw.skel.h
+$(BUILD)/agent/datapath.o $(BUILD)/agent/explain.o: $(BUILD)/edgefw.skel.h
 
 $(BUILD)/edgefw: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
@@ -79,7 +82,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(AGENT_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/test_prog.o: tests/prog/test_prog.c tests/prog/pkt.h $(HDRS) $(BUILD)/edgefw.skel.h | $(BUILD)/tests
+$(BUILD)/tests/test_prog.o: tests/prog/test_prog.c agent/pktbuild.h $(HDRS) $(BUILD)/edgefw.skel.h | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
 

@@ -97,7 +97,30 @@ static unsigned long long mono_ns(void)
 
 static unsigned long long last_flip_ns;
 
-int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch)
+/* Per-CPU statistics of rule i in the new slot: the old rule's of the same
+ * name, else zero. */
+static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c,
+			   unsigned slot, size_t i, char *const *prev, size_t nprev,
+			   struct ef_rule_stats *buf, int ncpu)
+{
+	const char *name = ef_compiled_rule_name(c, (unsigned)i);
+	__u32 k = slot * EF_MAX_RULES + (__u32)i;
+
+	memset(buf, 0, sizeof(*buf) * (size_t)ncpu);
+	for (size_t j = 0; name && prev && j < nprev; j++) {
+		__u32 old = ((slot + EF_SLOTS - 1) % EF_SLOTS) * EF_MAX_RULES + (__u32)j;
+
+		if (prev[j] && strcmp(prev[j], name) == 0) {
+			if (bpf_map_lookup_elem(m->rule_stats, &old, buf))
+				memset(buf, 0, sizeof(*buf) * (size_t)ncpu);
+			break;
+		}
+	}
+	return put(m->rule_stats, &k, buf, "rule statistics");
+}
+
+int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
+	     char *const *prev_names, size_t nprev)
 {
 	unsigned slot = epoch % EF_SLOTS;
 	int ncpu = libbpf_num_possible_cpus();
@@ -130,7 +153,7 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch)
 	for (size_t i = 0; i < c->nrules; i++) {
 		k = slot * EF_MAX_RULES + (__u32)i;
 		if ((err = put(m->rules, &k, &c->rules[i], "rule")) ||
-		    (err = put(m->rule_stats, &k, zero, "rule statistics")))
+		    (err = seed_rule_stats(m, c, slot, i, prev_names, nprev, zero, ncpu)))
 			goto out;
 	}
 	for (size_t i = 0; i < c->nlists; i++) {

@@ -19,9 +19,13 @@ struct ef_maps {
 
 /* Read the live epoch (0: none). */
 int ef_epoch_get(const struct ef_maps *m, __u32 *epoch);
-/* Build c into slot epoch % EF_SLOTS and make it live. */
+/*
+ * Build c into slot epoch % EF_SLOTS and make it live.  prev_names (may be
+ * NULL) names the rules of the generation it replaces: a rule of the same
+ * name keeps its packet and byte counters across the reload.
+ */
 int ef_apply(const struct ef_maps *m, const struct ef_compiled *c,
-	     __u32 epoch);
+	     __u32 epoch, char *const *prev_names, size_t nprev);
 /* Replace the managed interface table. */
 int ef_set_ifaces(const struct ef_maps *m, const int *ifindex,
 		  const int *role, size_t n);

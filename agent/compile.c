@@ -475,6 +475,8 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 			 (s->log_allowed ? EF_CFGF_LOG_ALLOW : 0);
 	for (int i = 0; i < EF_TO_MAX; i++)
 		out->cfg.timeout_ns[i] = (uint64_t)s->timeout_s[i] * 1000000000ull;
+	out->cfg.ev_rate = s->event_rate;
+	out->cfg.ev_burst = s->event_burst;
 
 	if (compile_ifaces(out, d) || compile_addrs(out, d) ||
 	    compile_rules(out, d) || compile_ports(out, d)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -22,6 +23,11 @@ void ef_log(int level, const char *fmt, ...)
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	/* bpf_tc_hook_create on an existing clsact qdisc: expected, and
+	 * reported by us as EEXIST; not worth a line in the journal */
+	if (level == LIBBPF_WARN && strstr(fmt, "Kernel error message") &&
+	    ef_log_level < EF_LOG_DEBUG)
+		return 0;
 	if (level == LIBBPF_DEBUG && ef_log_level < EF_LOG_DEBUG)
 		return 0;
 	if (level == LIBBPF_INFO && ef_log_level < EF_LOG_DEBUG)

@@ -435,8 +435,9 @@ static void parse_settings(struct pctx *c, json_object *v)
 	static const char *const keys[] = {
 		"mode", "egress", "ping", "log_allowed", "exclude_tags",
 		"timeouts", "flow_table_size", "new_flow_table_size",
-		"fragment_table_size", "description", NULL
+		"fragment_table_size", "event_limit", "description", NULL
 	};
+	static const char *const ekeys[] = { "rate", "burst", NULL };
 	struct ef_settings *s = &c->p->settings;
 	json_object *t;
 
@@ -474,6 +475,17 @@ static void parse_settings(struct pctx *c, json_object *v)
 		&s->new_flow_table_size);
 	get_u32(c, v, "settings", "fragment_table_size", 256, 1u << 20,
 		&s->fragment_table_size);
+	t = get(v, "event_limit");
+	if (t && !json_object_is_type(t, json_type_object)) {
+		ef_diag_error(c->d, "settings.event_limit", "must be an object, not %s",
+			      jtype(t));
+	} else if (t) {
+		check_keys(c, t, "settings.event_limit", ekeys);
+		get_u32(c, t, "settings.event_limit", "rate", 0, 1000000, &s->event_rate);
+		get_u32(c, t, "settings.event_limit", "burst", 1, 1000000, &s->event_burst);
+		if (s->event_rate && s->event_burst < 1)
+			s->event_burst = 1;
+	}
 }
 
 /* ---- nodes ------------------------------------------------------------------- */
@@ -869,6 +881,8 @@ static void set_defaults(struct ef_settings *s)
 	s->flow_table_size = EF_DEF_FLOWS;
 	s->new_flow_table_size = EF_DEF_FLOWS_NEW;
 	s->fragment_table_size = EF_DEF_FRAGS;
+	s->event_rate = EF_DEF_EVENT_RATE;
+	s->event_burst = EF_DEF_EVENT_BURST;
 }
 
 static size_t line_of(const char *text, size_t off)

@@ -71,6 +71,8 @@ struct ef_settings {
 	uint32_t flow_table_size;
 	uint32_t new_flow_table_size;
 	uint32_t fragment_table_size;
+	uint32_t event_rate;  /* per source per second, 0 = unlimited */
+	uint32_t event_burst;
 };
 
 struct ef_policy {
@@ -93,6 +95,8 @@ struct ef_policy {
 #define EF_DEF_TO_UDP         120 /* RFC 4787 REQ-5: at least 2 min */
 #define EF_DEF_TO_ICMP        30
 #define EF_DEF_TO_FRAGMENT    10
+#define EF_DEF_EVENT_RATE     10
+#define EF_DEF_EVENT_BURST    50
 
 /*
  * Parse and check a policy held in memory.  file is the name used in

@@ -27,6 +27,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define EF_TC_PULL    160           /* bytes the egress parser may need */
 #define EF_EEXIST     17
 
+/*
+ * edgefw explain loads this same object a second time with ef_dry_run set,
+ * over the live maps: it classifies exactly as the live program does but
+ * writes nothing shared (no flow, counter, statistic or event; a flow it
+ * finds is stepped on a private copy) and reports in ef_trace instead.
+ */
+const volatile __u8 ef_dry_run = 0;
+
 struct ef_ctx {
 	struct ef_pkt pkt;
 	struct ef_flow_key fk; /* the packet's flow, local/remote oriented */
@@ -41,14 +49,21 @@ struct ef_ctx {
 	__u8 slot;
 	__u8 rule_slot;   /* slot the rule id belongs to */
 	__u8 reason;
-	__u8 new_flow;    /* this packet created a flow */
+	__u8 new_flow;    /* this packet created a flow: 1 trusted, 2 untrusted */
 	__u8 log_allow;   /* the creating rule asks for an allow event */
+	__u8 flow_found;  /* matched a flow: 1 trusted, 2 untrusted */
+	__u8 flow_state;
+	__u8 promoted;
+	struct ef_flow dry; /* dry run: the flow found, stepped privately */
 };
 
 static __always_inline void ef_count(__u32 idx)
 {
-	__u64 *c = bpf_map_lookup_elem(&ef_counters, &idx);
+	__u64 *c;
 
+	if (ef_dry_run)
+		return;
+	c = bpf_map_lookup_elem(&ef_counters, &idx);
 	if (c)
 		*c += 1;
 }
@@ -204,15 +219,23 @@ static __always_inline struct ef_flow *ef_flow_find(struct ef_ctx *x,
 			return NULL;
 	}
 	if (ef_flow_expired(x, f)) {
-		bpf_map_delete_elem(map, &x->fk);
+		if (!ef_dry_run)
+			bpf_map_delete_elem(map, &x->fk);
 		ef_count(EF_C_FLOWS_EXPIRED);
 		return NULL;
 	}
+	if (ef_dry_run) {
+		x->dry = *f;
+		f = &x->dry;
+	}
 	if (f->epoch != x->epoch && !ef_flow_revalidate(x, f)) {
-		bpf_map_delete_elem(map, &x->fk);
+		if (!ef_dry_run)
+			bpf_map_delete_elem(map, &x->fk);
 		ef_count(EF_C_FLOWS_REVOKED);
 		return NULL;
 	}
+	x->flow_found = *trusted ? 1 : 2;
+	x->flow_state = f->state;
 	return f;
 }
 
@@ -229,12 +252,16 @@ static __always_inline void ef_flow_create(struct ef_ctx *x, int trusted,
 	};
 	long err;
 
+	if (ef_dry_run) {
+		x->new_flow = trusted ? 1 : 2;
+		return;
+	}
 	err = bpf_map_update_elem(trusted ? (void *)&ef_flows :
 					    (void *)&ef_flows_new,
 				  &x->fk, &f, BPF_NOEXIST);
 	if (err == 0) {
 		ef_count(trusted ? EF_C_FLOWS_CREATED : EF_C_FLOWS_NEW_CREATED);
-		x->new_flow = 1;
+		x->new_flow = trusted ? 1 : 2;
 	} else if (err != -EF_EEXIST /* another CPU won the race */) {
 		ef_count(EF_C_FLOW_CREATE_FAIL);
 	}
@@ -285,6 +312,10 @@ static __always_inline int ef_flow_step(struct ef_ctx *x, struct ef_flow *f,
 			if (x->pkt.ack_seq != f->isn + 1)
 				return 0;
 			/* handshake verified: promote */
+			if (ef_dry_run) {
+				x->promoted = 1;
+				return 1;
+			}
 			{
 				struct ef_flow nf = *f;
 
@@ -338,6 +369,8 @@ static __always_inline void ef_frag_track(struct ef_ctx *x)
 	struct ef_frag_key k = {};
 	struct ef_frag fr = { .seen_ns = x->now, .rule = x->rule };
 
+	if (ef_dry_run)
+		return;
 	ef_frag_key(&x->pkt, &k);
 	if (bpf_map_update_elem(&ef_frags, &k, &fr, BPF_ANY) == 0)
 		ef_count(EF_C_FRAGS_TRACKED);
@@ -468,6 +501,51 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 
 /* ---- the one exit ---------------------------------------------------------- */
 
+/*
+ * Token bucket per remote (the source at ingress, the destination at
+ * egress; IPv6 per /64).  Racy across CPUs by design: it bounds a flood's
+ * events, it does not need to be exact.
+ */
+static __always_inline int ef_event_allowed(struct ef_ctx *x)
+{
+	const struct ef_cfg *c = x->cfg;
+	struct ef_evbucket *b, nb;
+	union ef_addr k = {};
+	__u64 elapsed, tokens, cap;
+
+	if (!c || !c->ev_rate)
+		return 1;
+	if (x->pkt.family)
+		k = x->hook == EF_HOOK_INGRESS ? x->pkt.src : x->pkt.dst;
+	if (x->pkt.family == 6) {
+		k.w[2] = 0;
+		k.w[3] = 0;
+	}
+	cap = (__u64)c->ev_burst * 1000;
+	if (!x->now)
+		x->now = bpf_ktime_get_ns();
+	b = bpf_map_lookup_elem(&ef_evlimit, &k);
+	if (!b) {
+		nb.last_ns = x->now;
+		nb.milli_tokens = cap >= 1000 ? cap - 1000 : 0;
+		bpf_map_update_elem(&ef_evlimit, &k, &nb, BPF_ANY);
+		return 1;
+	}
+	elapsed = x->now > b->last_ns ? x->now - b->last_ns : 0;
+	if (elapsed > 100000000000ull) /* 100 s refills any bucket */
+		elapsed = 100000000000ull;
+	tokens = b->milli_tokens + elapsed * c->ev_rate / 1000000;
+	if (tokens > cap)
+		tokens = cap;
+	b->last_ns = x->now;
+	if (tokens < 1000) {
+		b->milli_tokens = tokens;
+		return 0;
+	}
+	b->milli_tokens = tokens - 1000;
+	return 1;
+}
+
 static __always_inline void ef_event(struct ef_ctx *x, __u8 action)
 {
 	struct ef_event *e = bpf_ringbuf_reserve(&ef_events, sizeof(*e), 0);
@@ -551,6 +629,23 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 	}
 
 	ef_count(x->hook * EF_REASON_MAX + (x->reason % EF_REASON_MAX));
+	if (ef_dry_run) {
+		__u32 k = 0;
+		struct ef_trace t = {
+			.epoch = x->epoch,
+			.rule = x->rule,
+			.reason = x->reason,
+			.action = action,
+			.role = x->role,
+			.flow = x->flow_found,
+			.flow_state = x->flow_state,
+			.new_flow = x->new_flow,
+			.promote = x->promoted,
+		};
+
+		bpf_map_update_elem(&ef_trace, &k, &t, BPF_ANY);
+		return action == EF_ACT_DROP;
+	}
 	if (x->rule != EF_RULE_NONE && x->reason < EF_REASON_FIRST_DROP) {
 		__u32 idx = x->rule_slot * EF_MAX_RULES +
 			    (x->rule & (EF_MAX_RULES - 1));
@@ -564,8 +659,12 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 	}
 	if (action != EF_ACT_PASS ||
 	    (x->new_flow && x->cfg &&
-	     (x->log_allow || (x->cfg->flags & EF_CFGF_LOG_ALLOW))))
-		ef_event(x, action);
+	     (x->log_allow || (x->cfg->flags & EF_CFGF_LOG_ALLOW)))) {
+		if (ef_event_allowed(x))
+			ef_event(x, action);
+		else
+			ef_count(EF_C_EVENTS_SUPPRESSED);
+	}
 	return action == EF_ACT_DROP;
 }
 
@@ -619,9 +718,10 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 		}
 		if (step == 0)
 			return EF_R_NO_FLOW;
-		bpf_map_delete_elem(trusted ? (void *)&ef_flows :
-					      (void *)&ef_flows_new,
-				    &x->fk);
+		if (!ef_dry_run)
+			bpf_map_delete_elem(trusted ? (void *)&ef_flows :
+						      (void *)&ef_flows_new,
+					    &x->fk);
 	}
 	return in ? ef_new_ingress(x) : ef_new_egress(x);
 }

@@ -120,6 +120,22 @@ struct {
 	__type(value, struct ef_rule_stats);
 } ef_rule_stats SEC(".maps");
 
+/* Event rate limit per remote source. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EF_DEF_EVLIMIT);
+	__type(key, union ef_addr);
+	__type(value, struct ef_evbucket);
+} ef_evlimit SEC(".maps");
+
+/* Verdict of the dry-run instance (explain); never pinned or shared. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ef_trace);
+} ef_trace SEC(".maps");
+
 /* Drop/allow events to the agent. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

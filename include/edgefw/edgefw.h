@@ -34,6 +34,7 @@
 #define EF_DEF_PORT_ENTRIES 524288
 #define EF_DEF_PEER_ENTRIES 2097152
 #define EF_DEF_ADDRS        4096
+#define EF_DEF_EVLIMIT      65536  /* sources tracked by the event rate limit */
 #define EF_RINGBUF_BYTES    (4u << 20)
 
 /* ---- enums --------------------------------------------------------------- */
@@ -131,6 +132,7 @@ enum ef_counter {
 	EF_C_FRAG_CREATE_FAIL,
 	EF_C_FRAGS_TRACKED,
 	EF_C_EVENTS_SENT,
+	EF_C_EVENTS_SUPPRESSED,               /* over the per-source event rate */
 	EF_C_MAX,
 };
 
@@ -191,7 +193,16 @@ struct ef_cfg {
 	__u8 egress; /* enum ef_mode: enforce | monitor | off */
 	__u8 flags;  /* EF_CFGF_* */
 	__u8 pad[5];
+	__u32 ev_rate;  /* events per second per source (0: no limit) */
+	__u32 ev_burst; /* bucket depth */
 	__u64 timeout_ns[EF_TO_MAX];
+};
+
+/* ef_evlimit: a token bucket per remote source (IPv6 per /64), so that a
+ * flood raises a few events and a counter, not a flood of events. */
+struct ef_evbucket {
+	__u64 last_ns;
+	__u64 milli_tokens;
 };
 
 /* ef_ifaces: ifindex -> role.  Not generational. */
@@ -309,6 +320,25 @@ struct ef_frag {
 struct ef_rule_stats {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* ---- explain ----------------------------------------------------------------- */
+
+/*
+ * ef_trace[0]: what the dry-run instance of the program decided for the last
+ * packet it classified (edgefw explain).  The live program never writes it.
+ */
+struct ef_trace {
+	__u32 epoch;
+	__u16 rule;      /* EF_RULE_NONE when no rule decided */
+	__u8 reason;
+	__u8 action;     /* enum ef_action */
+	__u8 role;
+	__u8 flow;       /* matched a tracked flow: 0 no, 1 trusted, 2 untrusted table */
+	__u8 flow_state; /* its enum ef_flow_state */
+	__u8 new_flow;   /* would open a flow: 0 no, 1 trusted, 2 untrusted table */
+	__u8 promote;    /* would move an inbound TCP flow to the trusted table */
+	__u8 pad[3];
 };
 
 /* ---- events --------------------------------------------------------------- */

@@ -39,7 +39,7 @@
 #include "events.h"
 #include "log.h"
 #include "policy.h"
-#include "prog/pkt.h"
+#include "pktbuild.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
@@ -52,6 +52,8 @@ enum { PASS = 1, DROP = 0 };
 
 static struct {
 	struct ef_dp dp;
+	struct ef_dp dry; /* edgefw explain's dry-run instance over dp's pins */
+	char pin_dir[64];
 	struct ef_policy *pol;
 	struct ef_compiled comp;
 	const struct ef_node *node;
@@ -201,7 +203,7 @@ static void load_policy(const char *text)
 	assert_int_equal(d.errors, 0);
 	assert_int_equal(ef_compile(p, ef_policy_node(p, "edge1"), -1, &c, &d), 0);
 	ef_diag_free(&d);
-	assert_int_equal(ef_apply(&T.dp.maps, &c, T.epoch + 1), 0);
+	assert_int_equal(ef_apply(&T.dp.maps, &c, T.epoch + 1, NULL, 0), 0);
 	T.epoch++;
 	if (T.pol) {
 		ef_compiled_free(&T.comp);
@@ -223,7 +225,8 @@ static void load_test_policy(const char *mode, const char *egress,
 
 static void flows_clear(void)
 {
-	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags };
+	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags,
+		      bpf_map__fd(T.dp.skel->maps.ef_evlimit) };
 	unsigned char key[128];
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -263,8 +266,16 @@ static int group_setup(void **state)
 	}
 	s = p->settings;
 	ef_diag_free(&d);
-	if (ef_dp_open(&T.dp, &s))
-		return -1;
+	/* pinned, as the agent does, so that explain's instance can join */
+	snprintf(T.pin_dir, sizeof(T.pin_dir), "/sys/fs/bpf/edgefw-test-%d", (int)getpid());
+	{
+		struct ef_dp_opts o = { .pin_dir = T.pin_dir };
+		struct ef_dp_opts d = { .pin_dir = T.pin_dir, .dry_run = true,
+					.require_pins = true };
+
+		if (ef_dp_open(&T.dp, &s, &o) || ef_dp_open(&T.dry, NULL, &d))
+			return -1;
+	}
 	ef_policy_free(p);
 	load_test_policy("enforce", "enforce", NULL);
 	if (ef_dp_set_ifaces(&T.dp, &T.comp))
@@ -279,7 +290,8 @@ static int group_teardown(void **state)
 	ring_buffer__free(T.rb);
 	ef_compiled_free(&T.comp);
 	ef_policy_free(T.pol);
-	ef_dp_close(&T.dp);
+	ef_dp_close(&T.dry, true);
+	ef_dp_close(&T.dp, false);
 	return 0;
 }
 
@@ -322,9 +334,48 @@ struct verdict {
 	int rule; /* compiled id credited, -1 none */
 };
 
+/* The frame through explain's dry-run instance: its verdict, and proof
+ * that it changed nothing. */
+static struct ef_trace dry_frame(int hook, int role, const uint8_t *buf, size_t len,
+				 int *pass)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
+		    .repeat = 1);
+	struct xdp_md xctx = { .data_end = (__u32)len,
+			       .ingress_ifindex = (__u32)T.ifindex[role] };
+	struct __sk_buff sctx = { .ifindex = (__u32)T.ifindex[role] };
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	long flows = ef_map_count(T.dp.maps.flows, sizeof(struct ef_flow_key));
+	long flows_new = ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key));
+	struct ef_trace t;
+	__u32 k = 0;
+
+	counters(before);
+	if (hook == EF_HOOK_INGRESS) {
+		o.ctx_in = &xctx;
+		o.ctx_size_in = sizeof(xctx);
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dry.skel->progs.edgefw_xdp), &o), 0);
+		*pass = o.retval == XDP_PASS;
+	} else {
+		o.ctx_in = &sctx;
+		o.ctx_size_in = sizeof(sctx);
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dry.skel->progs.edgefw_tc_egress), &o), 0);
+		*pass = o.retval == TC_ACT_OK;
+	}
+	assert_int_equal(bpf_map_lookup_elem(T.dry.trace_fd, &k, &t), 0);
+	counters(after);
+	assert_memory_equal(before, after, sizeof(before));
+	assert_int_equal(ef_map_count(T.dp.maps.flows, sizeof(struct ef_flow_key)), flows);
+	assert_int_equal(ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key)), flows_new);
+	return t;
+}
+
 static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 				size_t len)
 {
+	int dry_pass;
+	struct ef_trace dry = dry_frame(hook, role, buf, len, &dry_pass);
+	__u64 created;
 	struct verdict v = { .reason = -1, .rule = -1 };
 	__u64 before[EF_C_MAX], after[EF_C_MAX];
 	__u64 rb[EF_MAX_RULES];
@@ -373,6 +424,18 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 			v.rule = (int)i;
 		}
 	ring_buffer__consume(T.rb);
+	/* explain must agree with what the packet met */
+	if (dry_pass != v.pass || dry.reason != v.reason ||
+	    (v.rule >= 0 && dry.rule != v.rule))
+		fail_msg("explain says %s/%s rule %d, the live program %s/%s rule %d",
+			 dry_pass ? "pass" : "drop", ef_reason_name(dry.reason),
+			 dry.rule == EF_RULE_NONE ? -1 : dry.rule, v.pass ? "pass" : "drop",
+			 ef_reason_name(v.reason), v.rule);
+	created = after[EF_C_FLOWS_CREATED] + after[EF_C_FLOWS_NEW_CREATED] -
+		  before[EF_C_FLOWS_CREATED] - before[EF_C_FLOWS_NEW_CREATED];
+	if ((dry.new_flow != 0) != (created != 0))
+		fail_msg("explain says the packet %s a flow; it %s", dry.new_flow ? "opens" : "opens no",
+			 dry.new_flow ? "did not" : "did");
 	return v;
 }
 

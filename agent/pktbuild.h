@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * A small packet builder for the program tests: Ethernet (+ VLAN tags),
+ * A small packet builder (program tests, edgefw explain): Ethernet (+ VLAN tags),
  * IPv4 (+ options, fragments) or IPv6 (+ extension headers, fragment
  * header), TCP / UDP / ICMP / ICMPv6 (+ quoted packet for errors).
  * Header fields are written byte by byte so malformed variants are easy.
  */
-#ifndef EF_TEST_PKT_H
-#define EF_TEST_PKT_H
+#ifndef EF_PKTBUILD_H
+#define EF_PKTBUILD_H
 
 #include <arpa/inet.h>
 #include <stdint.h>

@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * edgefw run: the agent.  Order: options, policy (validate + compile), load
+ * (adopting pinned maps), fill the maps, attach (adopting pinned links), then
+ * one epoll loop over the event ring buffer, signals (signalfd: TERM/INT
+ * stop, HUP reloads) and the subscriber socket.  One cleanup path.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/signalfd.h>
+#include <bpf/libbpf.h>
+
+#include "cmds.h"
+#include "compile.h"
+#include "datapath.h"
+#include "events.h"
+#include "log.h"
+#include "state.h"
+#include "stats.h"
+#include "subs.h"
+
+#define EF_NOTICE_INTERVAL_S 10 /* how often suppressed/lost events are reported */
+
+struct agent {
+	/* options */
+	const char *policy_path;
+	char node[64];
+	int mode_override;
+	int xdp_mode;
+	bool keep;
+	struct ef_dirs dirs;
+	const char *metrics_file;
+	int metrics_interval;
+	/* state */
+	char hostname[256];
+	struct ef_dp dp;
+	/* the live generation [0] and the one before [1], for the rule names
+	 * of events still in flight */
+	struct ef_policy *pol[2];
+	struct ef_compiled comp[2];
+	__u32 epoch[2];
+	char **names; /* rule names of comp[0] */
+	struct ef_fmt fmt;
+	struct ring_buffer *rb;
+	struct ef_subs *subs;
+	int epfd, sigfd;
+	time_t started, loaded;
+	time_t next_metrics, next_notice;
+	__u64 reported_suppressed, reported_lost;
+	bool stop;
+};
+
+static const char *agent_ifname(void *ctx, __u32 ifindex)
+{
+	struct agent *a = ctx;
+	static char buf[IF_NAMESIZE];
+
+	for (size_t i = 0; i < a->dp.natt; i++)
+		if ((__u32)a->dp.att[i].ifindex == ifindex)
+			return a->dp.att[i].ifname;
+	return if_indextoname(ifindex, buf);
+}
+
+static const char *agent_rule_name(void *ctx, __u32 epoch, __u16 rule)
+{
+	struct agent *a = ctx;
+
+	for (int i = 0; i < 2; i++)
+		if (a->pol[i] && a->epoch[i] == epoch)
+			return ef_compiled_rule_name(&a->comp[i], rule);
+	return NULL;
+}
+
+/* One line to stdout (the journal) and to the subscribers. */
+static void emit_line(struct agent *a, const char *line, size_t len)
+{
+	fwrite(line, 1, len, stdout);
+	fputc('\n', stdout);
+	ef_subs_publish(a->subs, line, len);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct agent *a = ctx;
+	char line[2048];
+	int n;
+
+	if (len < sizeof(struct ef_event))
+		return 0;
+	n = ef_event_format(data, &a->fmt, line, sizeof(line));
+	if (n > 0)
+		emit_line(a, line, (size_t)n);
+	return 0;
+}
+
+static void refresh_names(struct agent *a)
+{
+	free(a->names);
+	a->names = calloc(a->comp[0].nrules + 1, sizeof(char *));
+	for (size_t i = 0; a->names && i < a->comp[0].nrules; i++)
+		a->names[i] = (char *)ef_compiled_rule_name(&a->comp[0], (unsigned)i);
+}
+
+static void write_status(struct agent *a)
+{
+	struct ef_status s = {
+		.pid = (int)getpid(),
+		.policy_crc = a->pol[0]->crc,
+		.epoch = a->epoch[0],
+		.started = a->started,
+		.loaded = a->loaded,
+		.mode = a->comp[0].cfg.mode,
+		.egress = a->comp[0].cfg.egress,
+		.natt = a->dp.natt,
+		.rules = a->names,
+		.nrules = a->names ? a->comp[0].nrules : 0,
+	};
+
+	snprintf(s.node, sizeof(s.node), "%s", a->node);
+	snprintf(s.hostname, sizeof(s.hostname), "%s", a->hostname);
+	snprintf(s.policy_name, sizeof(s.policy_name), "%s", a->pol[0]->name);
+	snprintf(s.policy_file, sizeof(s.policy_file), "%s", a->policy_path);
+	snprintf(s.bpffs_dir, sizeof(s.bpffs_dir), "%s", a->dirs.bpffs);
+	if (a->metrics_file)
+		snprintf(s.metrics_file, sizeof(s.metrics_file), "%s", a->metrics_file);
+	memcpy(s.att, a->dp.att, sizeof(s.att));
+	ef_status_write(a->dirs.run, &s);
+}
+
+static void write_metrics(struct agent *a)
+{
+	struct ef_stats st;
+	char *text;
+	int err;
+
+	if (ef_stats_collect(&a->dp.maps, a->names, a->comp[0].nrules, &st))
+		return;
+	st.policy = a->pol[0]->name;
+	st.node = a->node;
+	st.loaded = (long long)a->loaded;
+	st.subscriber_lost = ef_subs_lost(a->subs);
+	text = ef_stats_prometheus(&st);
+	if (text && (err = ef_write_atomic(a->metrics_file, text)))
+		pr_warn("cannot write metrics to %s: %s\n", a->metrics_file, strerror(-err));
+	free(text);
+	ef_stats_free(&st);
+}
+
+/* Events the data path did not deliver are reported, as a line of their own. */
+static void report_missing_events(struct agent *a)
+{
+	__u64 c[EF_C_MAX];
+	char line[256];
+	int n;
+
+	if (ef_counters_read(&a->dp.maps, c))
+		return;
+	if (c[EF_C_EVENTS_SUPPRESSED] == a->reported_suppressed &&
+	    c[EF_C_EVENTS_LOST] == a->reported_lost)
+		return;
+	n = snprintf(line, sizeof(line),
+		     "{\"event\":{\"kind\":\"metric\",\"action\":\"events-not-delivered\","
+		     "\"module\":\"edgefw\"},\"observer\":{\"hostname\":\"%s\",\"name\":\"%s\"},"
+		     "\"edgefw\":{\"events_suppressed\":%llu,\"events_lost\":%llu}}",
+		     a->hostname, a->node,
+		     (unsigned long long)(c[EF_C_EVENTS_SUPPRESSED] - a->reported_suppressed),
+		     (unsigned long long)(c[EF_C_EVENTS_LOST] - a->reported_lost));
+	a->reported_suppressed = c[EF_C_EVENTS_SUPPRESSED];
+	a->reported_lost = c[EF_C_EVENTS_LOST];
+	emit_line(a, line, (size_t)n);
+}
+
+/* Load, check and compile the policy file for our node into *p / *c. */
+static int prepare(struct agent *a, struct ef_policy **p, struct ef_compiled *c)
+{
+	struct ef_diag d;
+
+	ef_diag_init(&d, a->policy_path);
+	*p = ef_policy_checked(a->policy_path, a->node, &d);
+	ef_diag_print(&d, stderr);
+	ef_diag_free(&d);
+	if (!*p)
+		return -EINVAL;
+	ef_diag_init(&d, a->policy_path);
+	if (ef_compile(*p, ef_policy_node(*p, a->node), a->mode_override, c, &d)) {
+		ef_diag_print(&d, stderr);
+		ef_diag_free(&d);
+		ef_policy_free(*p);
+		*p = NULL;
+		return -EINVAL;
+	}
+	ef_diag_free(&d);
+	return 0;
+}
+
+static void describe(const struct agent *a, const char *verb)
+{
+	const struct ef_compiled *c = &a->comp[0];
+	char status[256];
+
+	pr_info("%s policy \"%s\" (%s, crc32 %08x, generation %u) on node %s: %zu rules, "
+		"%zu port prefixes, %zu peer prefixes, mode %s, egress %s\n",
+		verb, a->pol[0]->name, a->policy_path, a->pol[0]->crc, a->epoch[0],
+		a->node, c->nrules, c->nports, c->npeers, ef_mode_name(c->cfg.mode),
+		ef_mode_name(c->cfg.egress));
+	snprintf(status, sizeof(status), "STATUS=%s policy %s (generation %u, mode %s)",
+		 verb, a->pol[0]->name, a->epoch[0], ef_mode_name(c->cfg.mode));
+	ef_sd_notify(status);
+}
+
+static bool same_ifaces(const struct ef_compiled *x, const struct ef_compiled *y)
+{
+	if (x->nifaces != y->nifaces)
+		return false;
+	for (size_t i = 0; i < x->nifaces; i++)
+		if (x->ifaces[i].role != y->ifaces[i].role ||
+		    strcmp(x->ifaces[i].ifname, y->ifaces[i].ifname))
+			return false;
+	return true;
+}
+
+static void reload(struct agent *a)
+{
+	struct ef_policy *p;
+	struct ef_compiled c;
+	int err;
+
+	ef_sd_notify("RELOADING=1");
+	pr_info("reloading %s\n", a->policy_path);
+	if (prepare(a, &p, &c)) {
+		pr_warn("reload refused: the policy is invalid; policy \"%s\" stays in force\n",
+			a->pol[0]->name);
+		goto done;
+	}
+	if (!same_ifaces(&c, &a->comp[0])) {
+		pr_warn("reload refused: the node's interfaces changed; restart edgefw to re-attach\n");
+		goto drop;
+	}
+	err = ef_apply(&a->dp.maps, &c, a->epoch[0] + 1, a->names, a->comp[0].nrules);
+	if (err) {
+		pr_warn("reload failed (%s); policy \"%s\" stays in force\n", strerror(-err),
+			a->pol[0]->name);
+		goto drop;
+	}
+	ef_compiled_free(&a->comp[1]);
+	ef_policy_free(a->pol[1]);
+	a->comp[1] = a->comp[0];
+	a->pol[1] = a->pol[0];
+	a->epoch[1] = a->epoch[0];
+	a->comp[0] = c;
+	a->pol[0] = p;
+	a->epoch[0]++;
+	a->loaded = time(NULL);
+	a->fmt.policy = p->name;
+	refresh_names(a);
+	write_status(a);
+	describe(a, "reloaded");
+	goto done;
+drop:
+	ef_compiled_free(&c);
+	ef_policy_free(p);
+done:
+	ef_sd_notify("READY=1");
+}
+
+static void handle_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(a);
+		else
+			a->stop = true;
+	}
+}
+
+/* The generation to build on start: after an adopted one, or the first. */
+static void start_epoch(struct agent *a, char ***prev, size_t *nprev,
+			struct ef_status *old)
+{
+	__u32 live = 0;
+
+	*prev = NULL;
+	*nprev = 0;
+	a->epoch[0] = 1;
+	if (!a->dp.adopted_maps || ef_epoch_get(&a->dp.maps, &live) || !live)
+		return;
+	a->epoch[0] = live + 1;
+	/* counters carry over by rule name when we know the old names */
+	if (ef_status_read(a->dirs.run, old) == 0 && old->epoch == live) {
+		*prev = old->rules;
+		*nprev = old->nrules;
+	}
+	pr_info("taking over policy generation %u from the pinned state\n", live);
+}
+
+static int loop(struct agent *a)
+{
+	struct epoll_event evs[32];
+	int rbfd = ring_buffer__epoll_fd(a->rb);
+
+	while (!a->stop) {
+		time_t now = time(NULL);
+		int n, timeout = 1000;
+
+		n = epoll_wait(a->epfd, evs, 32, timeout);
+		if (n < 0 && errno != EINTR) {
+			pr_warn("epoll_wait: %s\n", strerror(errno));
+			return -errno;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == rbfd)
+				ring_buffer__consume(a->rb);
+			else if (fd == a->sigfd)
+				handle_signal(a);
+			else if (ef_subs_owns(a->subs, fd))
+				ef_subs_handle(a->subs, fd, evs[i].events);
+		}
+		ef_subs_flush(a->subs);
+		fflush(stdout);
+		now = time(NULL);
+		if (now >= a->next_notice) {
+			report_missing_events(a);
+			a->next_notice = now + EF_NOTICE_INTERVAL_S;
+			a->fmt.mono_to_real_ns = ef_mono_to_real_ns();
+		}
+		if (a->metrics_file && now >= a->next_metrics) {
+			write_metrics(a);
+			a->next_metrics = now + a->metrics_interval;
+		}
+	}
+	/* what is already in the ring buffer still gets reported */
+	ring_buffer__consume(a->rb);
+	ef_subs_flush(a->subs);
+	fflush(stdout);
+	return 0;
+}
+
+static void usage_run(FILE *f)
+{
+	fprintf(f,
+		"Usage: edgefw run [--policy FILE] [--node NAME] [--monitor]\n"
+		"                  [--xdp-mode auto|native|generic] [--keep-on-exit]\n"
+		"                  [--metrics-file PATH [--metrics-interval SECONDS]]\n"
+		"                  [--bpffs-dir DIR] [--run-dir DIR] [--verbose]\n"
+		"\n"
+		"Validate the policy, load the XDP (ingress) and TC (egress) programs,\n"
+		"fill the maps for this node, attach to its NICs and stream events as ECS\n"
+		"JSON lines on stdout and to `edgefw events` subscribers.  Programs, links\n"
+		"and maps are pinned: if the agent dies the last policy stays enforced,\n"
+		"and the next start takes the pinned state over without a gap.\n"
+		"SIGHUP reloads the policy atomically (an invalid one is refused and the\n"
+		"old one stays); SIGTERM/SIGINT detach and unpin (unless --keep-on-exit).\n"
+		"\n"
+		"  -p, --policy FILE          policy file (default %s)\n"
+		"  -n, --node NAME            node section to enforce (default: short hostname)\n"
+		"  -m, --monitor              classify and report, drop nothing (would-drop)\n"
+		"  -x, --xdp-mode MODE        auto (native, else generic), native or generic\n"
+		"  -k, --keep-on-exit         on SIGTERM leave programs attached and pinned\n"
+		"  -M, --metrics-file PATH    write Prometheus metrics there (textfile collector)\n"
+		"  -I, --metrics-interval S   every S seconds (default 15)\n"
+		"      --bpffs-dir DIR        pins (default %s, or $EDGEFW_BPFFS_DIR)\n"
+		"      --run-dir DIR          status file and event socket (default %s,\n"
+		"                             or $EDGEFW_RUN_DIR)\n"
+		"  -v, --verbose              debug logging, including libbpf's\n"
+		"  -h, --help                 this help\n"
+		"\n"
+		"Exit status: 0 stopped by a signal, 1 invalid policy, 2 usage error,\n"
+		"3 system error (BPF load/attach, missing interface, another agent).\n"
+		"\n"
+		"Example:\n"
+		"  edgefw run --policy /etc/edgefw/policy.json --node edge1 \\\n"
+		"             --metrics-file /var/lib/prometheus/node-exporter/edgefw.prom\n",
+		EF_DEFAULT_POLICY, EF_PIN_DIR, EF_RUN_DIR);
+}
+
+static int parse_run_opts(struct agent *a, int argc, char **argv)
+{
+	enum { OPT_BPFFS = 256, OPT_RUNDIR };
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "monitor", no_argument, NULL, 'm' },
+		{ "xdp-mode", required_argument, NULL, 'x' },
+		{ "keep-on-exit", no_argument, NULL, 'k' },
+		{ "metrics-file", required_argument, NULL, 'M' },
+		{ "metrics-interval", required_argument, NULL, 'I' },
+		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
+		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:n:mx:kM:I:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a->policy_path = optarg; break;
+		case 'n': snprintf(a->node, sizeof(a->node), "%s", optarg); break;
+		case 'm': a->mode_override = EF_MODE_MONITOR; break;
+		case 'k': a->keep = true; break;
+		case 'M': a->metrics_file = optarg; break;
+		case 'I':
+			a->metrics_interval = (int)strtol(optarg, &end, 10);
+			if (*end || a->metrics_interval < 1 || a->metrics_interval > 86400) {
+				fprintf(stderr, "edgefw run: --metrics-interval: \"%s\" is not 1-86400 seconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_BPFFS: a->dirs.bpffs = optarg; break;
+		case OPT_RUNDIR: a->dirs.run = optarg; break;
+		case 'x':
+			if (strcmp(optarg, "auto") == 0)
+				a->xdp_mode = EF_XDP_AUTO;
+			else if (strcmp(optarg, "native") == 0)
+				a->xdp_mode = EF_XDP_NATIVE;
+			else if (strcmp(optarg, "generic") == 0)
+				a->xdp_mode = EF_XDP_GENERIC;
+			else {
+				fprintf(stderr, "edgefw run: --xdp-mode: \"%s\" is not auto, native or generic\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v': ef_log_level = EF_LOG_DEBUG; break;
+		case 'h': usage_run(stdout); return -1;
+		default: usage_run(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage_run(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int setup_loop(struct agent *a)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	char path[PATH_MAX];
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->sigfd < 0 || a->epfd < 0)
+		return -errno;
+	ev.data.fd = a->sigfd;
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->sigfd, &ev);
+	a->rb = ring_buffer__new(a->dp.maps.events, on_event, a, NULL);
+	if (!a->rb) {
+		pr_warn("cannot open the event ring buffer: %s\n", strerror(errno));
+		return -errno;
+	}
+	ev.data.fd = ring_buffer__epoll_fd(a->rb);
+	epoll_ctl(a->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	mkdir(a->dirs.run, 0755);
+	snprintf(path, sizeof(path), "%s/events.sock", a->dirs.run);
+	a->subs = ef_subs_open(path, a->epfd); /* events still reach stdout without it */
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct agent a = { .policy_path = EF_DEFAULT_POLICY, .mode_override = -1,
+			   .metrics_interval = 15, .sigfd = -1, .epfd = -1 };
+	struct ef_status old = { 0 };
+	struct ef_dp_opts dpo = { 0 };
+	size_t nprev;
+	char **prev;
+	int rc;
+
+	ef_dirs_init(&a.dirs);
+	rc = parse_run_opts(&a, argc, argv);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (gethostname(a.hostname, sizeof(a.hostname)))
+		snprintf(a.hostname, sizeof(a.hostname), "localhost");
+	if (!a.node[0])
+		ef_default_node(a.node, sizeof(a.node));
+	ef_log_setup_libbpf();
+	if (prepare(&a, &a.pol[0], &a.comp[0]))
+		return EXIT_INVALID;
+
+	rc = EXIT_SYSTEM;
+	dpo.pin_dir = a.dirs.bpffs;
+	if (ef_dp_open(&a.dp, &a.pol[0]->settings, &dpo) ||
+	    ef_dp_set_ifaces(&a.dp, &a.comp[0]))
+		goto out;
+	start_epoch(&a, &prev, &nprev, &old);
+	if (ef_apply(&a.dp.maps, &a.comp[0], a.epoch[0], prev, nprev))
+		goto out;
+	a.started = a.loaded = time(NULL);
+	refresh_names(&a);
+	a.fmt = (struct ef_fmt){
+		.hostname = a.hostname,
+		.node = a.node,
+		.policy = a.pol[0]->name,
+		.mono_to_real_ns = ef_mono_to_real_ns(),
+		.ifname = agent_ifname,
+		.rule_name = agent_rule_name,
+		.ctx = &a,
+	};
+	if (setup_loop(&a) || ef_dp_attach(&a.dp, a.xdp_mode))
+		goto out;
+	write_status(&a);
+	describe(&a, "enforcing");
+	ef_sd_notify("READY=1");
+	rc = loop(&a) ? EXIT_SYSTEM : 0;
+	ef_sd_notify("STOPPING=1");
+	pr_info("stopping: %s\n", a.keep ? "programs stay attached and pinned (--keep-on-exit)" :
+					   "detaching and unpinning");
+out:
+	ef_status_free(&old);
+	ef_subs_close(a.subs);
+	ring_buffer__free(a.rb);
+	if (a.dp.skel) {
+		/* a failed start never leaves what it attached behind, and
+		 * never removes a pinned state it was taking over: that
+		 * state keeps enforcing the last good policy */
+		bool keep = rc == 0 ? a.keep : a.dp.adopted_maps > 0;
+
+		ef_dp_close(&a.dp, keep);
+		if (!keep) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/status.json", a.dirs.run);
+			unlink(path);
+		}
+	}
+	if (a.sigfd >= 0)
+		close(a.sigfd);
+	if (a.epfd >= 0)
+		close(a.epfd);
+	free(a.names);
+	for (int i = 0; i < 2; i++) {
+		ef_compiled_free(&a.comp[i]);
+		ef_policy_free(a.pol[i]);
+	}
+	return rc;
+}

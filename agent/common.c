@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "cmds.h"
+#include "compile.h"
+#include "datapath.h"
+#include "state.h"
+
+void ef_dirs_init(struct ef_dirs *d)
+{
+	d->bpffs = getenv("EDGEFW_BPFFS_DIR") ? getenv("EDGEFW_BPFFS_DIR") : EF_PIN_DIR;
+	d->run = getenv("EDGEFW_RUN_DIR") ? getenv("EDGEFW_RUN_DIR") : EF_RUN_DIR;
+}
+
+void ef_default_node(char *buf, size_t len)
+{
+	char *dot;
+
+	if (gethostname(buf, len) != 0)
+		snprintf(buf, len, "localhost");
+	buf[len - 1] = '\0';
+	dot = strchr(buf, '.');
+	if (dot)
+		*dot = '\0';
+}
+
+struct ef_policy *ef_policy_checked(const char *path, const char *node,
+				    struct ef_diag *d)
+{
+	struct ef_policy *p = ef_policy_load(path, d);
+
+	if (!p || d->errors)
+		goto bad;
+	if (node && !ef_policy_node(p, node)) {
+		char names[512] = "";
+
+		for (size_t i = 0; i < p->nnodes; i++) {
+			size_t l = strlen(names);
+
+			snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "",
+				 p->nodes[i].name);
+		}
+		ef_diag_error(d, "nodes", "no node named \"%s\" (the file has: %s)",
+			      node, names);
+		goto bad;
+	}
+	for (size_t i = 0; i < p->nnodes; i++) {
+		struct ef_compiled c;
+
+		if (node && strcmp(p->nodes[i].name, node) != 0)
+			continue;
+		if (ef_compile(p, &p->nodes[i], -1, &c, d) == 0) {
+			if (c.nrules == 0)
+				ef_diag_warn(d, NULL, "node %s: no rule applies to it",
+					     p->nodes[i].name);
+			ef_compiled_free(&c);
+		}
+	}
+	if (!d->errors)
+		return p;
+bad:
+	ef_policy_free(p);
+	return NULL;
+}
+
+void ef_sd_notify(const char *msg)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path))
+		return;
+	memcpy(sa.sun_path, path, strlen(path));
+	if (sa.sun_path[0] == '@') /* abstract namespace */
+		sa.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, msg, strlen(msg), MSG_NOSIGNAL, (struct sockaddr *)&sa, len);
+	close(fd);
+}

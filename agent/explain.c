@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * edgefw explain: a packet tracer.  It builds the packet described on the
+ * command line and runs it through the real program with BPF_PROG_TEST_RUN:
+ * a second, dry-run instance of the same object (ef_dry_run set) over the
+ * live pinned maps, so it sees the live rules and flows but changes
+ * nothing, and reports its verdict in its own ef_trace map.  With --policy
+ * it needs no running agent: the instance gets private maps filled from
+ * the file for --node.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <net/if.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "cmds.h"
+#include "compile.h"
+#include "datapath.h"
+#include "events.h"
+#include "log.h"
+#include "edgefw/parse.h"
+#include "pktbuild.h"
+#include "state.h"
+#include "edgefw.skel.h"
+
+static const char *const state_names[] = { "open", "syn-sent", "syn-received",
+					   "syn-ack-sent", "established", "closing" };
+
+/* Why, in a sentence, for each reason. */
+static const char *reason_text(int r)
+{
+	switch (r) {
+	case EF_R_RULE: return "a rule allows it and it opens a flow";
+	case EF_R_FLOW: return "it belongs to a tracked flow";
+	case EF_R_NON_IP: return "a pass-through ethertype";
+	case EF_R_ICMP_ESSENTIAL: return "neighbour discovery / MLD always pass";
+	case EF_R_ICMP_RELATED: return "an ICMP error about a tracked flow or our own packet";
+	case EF_R_FRAGMENT: return "a later fragment of an allowed datagram";
+	case EF_R_REPLY_BY_RULE: return "the node answering from a port an inbound rule allows";
+	case EF_R_PING: return "ICMP echo, allowed by settings.ping";
+	case EF_R_UNLISTED: return "egress is off: outbound traffic is tracked, not judged";
+	case EF_R_NOT_SERVICE: return "the node's address is not a service address of this interface";
+	case EF_R_NO_RULE: return "no rule allows this service, protocol and port on this interface";
+	case EF_R_PEER: return "a rule has the port, but the remote is not in its peer set";
+	case EF_R_NO_FLOW: return "not a flow opener (TCP needs a SYN) and no tracked flow";
+	case EF_R_ICMP_UNRELATED: return "an ICMP error about no tracked flow";
+	case EF_R_ICMP_TYPE: return "this ICMP type is not allowed";
+	case EF_R_PROTOCOL: return "only TCP, UDP and ICMP are policed; other protocols are dropped";
+	case EF_R_UNMANAGED_IF: return "the interface is not one of the node's";
+	case EF_R_BAD_ADDRESS: return "the source address is unspecified, loopback, multicast or broadcast";
+	case EF_R_LAND: return "source and destination are the same";
+	case EF_R_TCP_FLAGS: return "a TCP flag combination no stack sends";
+	case EF_R_MALFORMED: return "malformed headers";
+	case EF_R_NO_POLICY: return "no policy is loaded";
+	}
+	return ef_reason_name((unsigned)r);
+}
+
+struct req {
+	const char *iface;
+	int hook;
+	struct pkt p;
+	char src[64], dst[64];
+};
+
+/* "198.51.100.7", "198.51.100.7:40000", "[2001:db8::1]:443", "2001:db8::1" */
+static int parse_endpoint(const char *s, char *addr, size_t len, uint16_t *port)
+{
+	const char *colon = NULL;
+	union ef_addr a;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || (size_t)(end - s - 1) >= len)
+			return -1;
+		snprintf(addr, len, "%.*s", (int)(end - s - 1), s + 1);
+		if (end[1] == ':')
+			colon = end + 1;
+		else if (end[1])
+			return -1;
+	} else if (strchr(s, ':') == strrchr(s, ':') && strchr(s, ':')) {
+		colon = strchr(s, ':'); /* IPv4 with a port */
+		snprintf(addr, len, "%.*s", (int)(colon - s), s);
+	} else {
+		snprintf(addr, len, "%s", s);
+	}
+	if (ef_addr_parse(addr, &a))
+		return -1;
+	if (colon) {
+		char *end;
+		long v = strtol(colon + 1, &end, 10);
+
+		if (*end || v < 0 || v > 65535 || !colon[1])
+			return -1;
+		*port = (uint16_t)v;
+	}
+	return ef_addr_v4mapped(&a) ? 4 : 6;
+}
+
+static int parse_flags(const char *s, uint8_t *f)
+{
+	*f = 0;
+	for (; *s; s++) {
+		switch (*s) {
+		case 'S': *f |= EF_TCP_SYN; break;
+		case 'A': *f |= EF_TCP_ACK; break;
+		case 'F': *f |= EF_TCP_FIN; break;
+		case 'R': *f |= EF_TCP_RST; break;
+		case 'P': *f |= EF_TCP_PSH; break;
+		case ',': case '+': break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int run_dry(struct ef_dp *dp, int hook, int ifindex, const struct pkt *p,
+		   struct ef_trace *t, int *pass)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(p, buf);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
+		    .repeat = 1);
+	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex };
+	struct __sk_buff sk = { .ifindex = (__u32)ifindex };
+	__u32 k = 0;
+	int prog;
+
+	memset(t, 0, sizeof(*t));
+	bpf_map_update_elem(dp->trace_fd, &k, t, BPF_ANY);
+	if (hook == EF_HOOK_INGRESS) {
+		prog = bpf_program__fd(dp->skel->progs.edgefw_xdp);
+		o.ctx_in = &x;
+		o.ctx_size_in = sizeof(x);
+	} else {
+		prog = bpf_program__fd(dp->skel->progs.edgefw_tc_egress);
+		o.ctx_in = &sk;
+		o.ctx_size_in = sizeof(sk);
+	}
+	if (bpf_prog_test_run_opts(prog, &o)) {
+		int err = -errno;
+
+		fprintf(stderr, "edgefw explain: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
+		return err;
+	}
+	*pass = hook == EF_HOOK_INGRESS ? o.retval == XDP_PASS : o.retval == TC_ACT_OK;
+	return bpf_map_lookup_elem(dp->trace_fd, &k, t) ? -errno : 0;
+}
+
+static void usage_explain(FILE *f)
+{
+	fprintf(f,
+		"Usage: edgefw explain --iface NIC --dir in|out --proto tcp|udp|icmp\n"
+		"                      --src ADDR[:PORT] --dst ADDR[:PORT] [--flags SAFRP]\n"
+		"                      [--icmp-type T] [--icmp-code C] [--json]\n"
+		"                      [--policy FILE --node NAME] [--bpffs-dir DIR] [--run-dir DIR]\n"
+		"\n"
+		"Trace one packet through the real loaded program (BPF_PROG_TEST_RUN on a\n"
+		"dry-run instance over the live maps: live rules and flows are seen, nothing\n"
+		"is changed) and say the verdict, the reason, the rule that decided, and\n"
+		"whether the packet would open a flow.  --dir in is a packet arriving on\n"
+		"NIC (XDP), out one leaving it (TC egress).  TCP packets default to a SYN.\n"
+		"\n"
+		"With --policy (and --node, default the short hostname) no running agent is\n"
+		"needed: the program gets private maps filled from the file, and NIC may be\n"
+		"the node's interface name or the role (external, internal).\n"
+		"\n"
+		"Exit status: 0 pass, 1 drop (or would-drop), 2 usage error, 3 system error.\n"
+		"\n"
+		"Examples:\n"
+		"  edgefw explain --iface eth1 --dir in --proto tcp \\\n"
+		"                 --src 198.51.100.7:40000 --dst 203.0.113.10:443\n"
+		"  edgefw explain --policy policies/lync2013-scaled-edge-dnslb-public.json --node edge1 \\\n"
+		"                 --iface external --dir out --proto udp \\\n"
+		"                 --src 203.0.113.12:50010 --dst [2001:db8::7]:40000\n");
+}
+
+int cmd_explain(int argc, char **argv)
+{
+	enum { OPT_JSON = 256, OPT_BPFFS, OPT_RUNDIR, OPT_ICODE };
+	static const struct option opts[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "proto", required_argument, NULL, 'P' },
+		{ "src", required_argument, NULL, 's' },
+		{ "dst", required_argument, NULL, 'D' },
+		{ "flags", required_argument, NULL, 'f' },
+		{ "icmp-type", required_argument, NULL, 't' },
+		{ "icmp-code", required_argument, NULL, OPT_ICODE },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "node", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
+		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct req r = { .hook = -1 };
+	struct ef_dirs dirs;
+	const char *src = NULL, *dst = NULL, *policy = NULL, *flags = NULL, *proto = NULL;
+	char node[64] = "", ifdesc[64];
+	bool json = false;
+	struct ef_dp dp = { 0 };
+	struct ef_dp_opts dpo = { .dry_run = true };
+	struct ef_policy *pol = NULL;
+	struct ef_compiled comp = { 0 };
+	struct ef_status st = { 0 };
+	struct ef_trace t;
+	int c, fam_s, fam_d, ifindex = 0, role = -1, pass = 0, rc = EXIT_SYSTEM;
+	const char *rule = NULL;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "i:d:P:s:D:f:t:p:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': r.iface = optarg; break;
+		case 'd':
+			r.hook = !strcmp(optarg, "in") ? EF_HOOK_INGRESS :
+				 !strcmp(optarg, "out") ? EF_HOOK_EGRESS : -2;
+			break;
+		case 'P': proto = optarg; break;
+		case 's': src = optarg; break;
+		case 'D': dst = optarg; break;
+		case 'f': flags = optarg; break;
+		case 't': r.p.icmp_type = (uint8_t)atoi(optarg); break;
+		case OPT_ICODE: r.p.icmp_code = (uint8_t)atoi(optarg); break;
+		case 'p': policy = optarg; break;
+		case 'n': snprintf(node, sizeof(node), "%s", optarg); break;
+		case OPT_JSON: json = true; break;
+		case OPT_BPFFS: dirs.bpffs = optarg; break;
+		case OPT_RUNDIR: dirs.run = optarg; break;
+		case 'h': usage_explain(stdout); return 0;
+		default: usage_explain(stderr); return EXIT_USAGE;
+		}
+	}
+	if (!r.iface || r.hook < 0 || !proto || !src || !dst || optind != argc) {
+		fprintf(stderr, "edgefw explain: --iface, --dir in|out, --proto, --src and --dst are required\n\n");
+		usage_explain(stderr);
+		return EXIT_USAGE;
+	}
+	fam_s = parse_endpoint(src, r.src, sizeof(r.src), &r.p.sport);
+	fam_d = parse_endpoint(dst, r.dst, sizeof(r.dst), &r.p.dport);
+	if (fam_s < 0 || fam_d < 0 || fam_s != fam_d) {
+		fprintf(stderr, "edgefw explain: --src/--dst: two addresses of one family, as ADDR, ADDR:PORT or [ADDR6]:PORT\n");
+		return EXIT_USAGE;
+	}
+	r.p.family = fam_s;
+	r.p.src = r.src;
+	r.p.dst = r.dst;
+	if (!strcmp(proto, "tcp")) {
+		r.p.proto = IPPROTO_TCP;
+		r.p.flags = EF_TCP_SYN;
+		if (flags && parse_flags(flags, &r.p.flags)) {
+			fprintf(stderr, "edgefw explain: --flags: letters from S A F R P\n");
+			return EXIT_USAGE;
+		}
+		r.p.seq = 1;
+	} else if (!strcmp(proto, "udp")) {
+		r.p.proto = IPPROTO_UDP;
+	} else if (!strcmp(proto, "icmp")) {
+		r.p.proto = fam_s == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		r.p.icmp_id = r.p.sport;
+	} else {
+		fprintf(stderr, "edgefw explain: --proto: tcp, udp or icmp\n");
+		return EXIT_USAGE;
+	}
+	ef_log_level = EF_LOG_WARN; /* the verdict is the output */
+	ef_log_setup_libbpf();
+
+	if (policy) {
+		struct ef_diag d;
+		const struct ef_node *n;
+
+		if (!node[0])
+			ef_default_node(node, sizeof(node));
+		ef_diag_init(&d, policy);
+		pol = ef_policy_checked(policy, node, &d);
+		ef_diag_print(&d, stderr);
+		ef_diag_free(&d);
+		if (!pol)
+			return EXIT_INVALID;
+		n = ef_policy_node(pol, node);
+		for (int k = 0; k < EF_ROLE_MAX; k++) {
+			if (!strcmp(r.iface, ef_role_names[k]))
+				role = k;
+			for (size_t i = 0; i < n->nifnames[k]; i++)
+				if (!strcmp(r.iface, n->ifnames[k][i]))
+					role = k;
+		}
+		if (role < 0) {
+			fprintf(stderr, "edgefw explain: %s is not an interface of node %s\n", r.iface, node);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		ef_diag_init(&d, policy);
+		if (ef_compile(pol, n, -1, &comp, &d)) {
+			ef_diag_print(&d, stderr);
+			ef_diag_free(&d);
+			rc = EXIT_INVALID;
+			goto out;
+		}
+		ef_diag_free(&d);
+		if (ef_dp_open(&dp, NULL, &dpo))
+			goto out;
+		/* the loopback device stands in for the NIC: it always exists */
+		ifindex = 1;
+		if (ef_set_ifaces(&dp.maps, &ifindex, &role, 1) ||
+		    ef_apply(&dp.maps, &comp, 1, NULL, 0))
+			goto out;
+		snprintf(ifdesc, sizeof(ifdesc), "%s", ef_role_names[role]);
+	} else {
+		dpo.pin_dir = dirs.bpffs;
+		dpo.require_pins = true;
+		ifindex = (int)if_nametoindex(r.iface);
+		if (!ifindex) {
+			fprintf(stderr, "edgefw explain: no interface %s on this host (use --policy to explain offline)\n",
+				r.iface);
+			goto out;
+		}
+		if (ef_dp_open(&dp, NULL, &dpo))
+			goto out;
+		snprintf(ifdesc, sizeof(ifdesc), "%s", r.iface);
+	}
+	if (run_dry(&dp, r.hook, ifindex, &r.p, &t, &pass))
+		goto out;
+	if (t.rule != EF_RULE_NONE) {
+		if (policy) {
+			rule = ef_compiled_rule_name(&comp, t.rule);
+		} else if (ef_status_read(dirs.run, &st) == 0 && st.epoch == t.epoch &&
+			   t.rule < st.nrules) {
+			rule = st.rules[t.rule];
+		}
+	}
+	{
+		const char *verdict = t.action == EF_ACT_PASS ? "pass" :
+				      t.action == EF_ACT_DROP ? "drop" : "would-drop";
+		const char *flow = t.flow ? (t.flow == 1 ? "trusted" : "untrusted") : NULL;
+		const char *opens = t.new_flow ? (t.new_flow == 1 ? "trusted" : "untrusted") : NULL;
+
+		if (json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "verdict", json_object_new_string(verdict));
+			json_object_object_add(o, "reason", json_object_new_string(ef_reason_name(t.reason)));
+			json_object_object_add(o, "explanation", json_object_new_string(reason_text(t.reason)));
+			json_object_object_add(o, "rule", rule ? json_object_new_string(rule) : NULL);
+			json_object_object_add(o, "flow_table", flow ? json_object_new_string(flow) : NULL);
+			if (flow)
+				json_object_object_add(o, "flow_state",
+						       json_object_new_string(t.flow_state < 6 ? state_names[t.flow_state] : "?"));
+			json_object_object_add(o, "opens_flow", opens ? json_object_new_string(opens) : NULL);
+			json_object_object_add(o, "promotes_flow", json_object_new_boolean(t.promote));
+			json_object_object_add(o, "policy_generation", json_object_new_int64(t.epoch));
+			json_object_object_add(o, "source", policy ? json_object_new_string(policy) :
+								      json_object_new_string("live"));
+			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+			json_object_put(o);
+		} else {
+			printf("verdict:  %s (%s)\n", verdict, ef_reason_name(t.reason));
+			printf("why:      %s\n", reason_text(t.reason));
+			printf("packet:   %s %s, %s %s -> %s", r.hook == EF_HOOK_INGRESS ? "in on" : "out of",
+			       ifdesc, proto, src, dst);
+			if (r.p.proto == IPPROTO_TCP)
+				printf(" [%s%s%s%s%s]", r.p.flags & EF_TCP_SYN ? "S" : "",
+				       r.p.flags & EF_TCP_ACK ? "A" : "", r.p.flags & EF_TCP_FIN ? "F" : "",
+				       r.p.flags & EF_TCP_RST ? "R" : "", r.p.flags & EF_TCP_PSH ? "P" : "");
+			printf("\nrule:     %s\n", rule ? rule : t.rule != EF_RULE_NONE ? "(unnamed)" : "none");
+			if (flow)
+				printf("flow:     tracked (%s table, %s)\n", flow,
+				       t.flow_state < 6 ? state_names[t.flow_state] : "?");
+			else
+				printf("flow:     none tracked\n");
+			printf("opens:    %s%s\n", opens ? opens : "no flow",
+			       opens ? " flow table entry" : "");
+			if (t.promote)
+				printf("          completes a verified handshake: moves to the trusted table\n");
+			printf("policy:   generation %u (%s)\n", t.epoch, policy ? policy : "live maps");
+		}
+	}
+	rc = pass ? 0 : 1;
+out:
+	ef_status_free(&st);
+	if (dp.skel)
+		ef_dp_close(&dp, true); /* never detaches: nothing was attached */
+	ef_compiled_free(&comp);
+	ef_policy_free(pol);
+	return rc;
+}
