@@ -24,7 +24,7 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define EF_REFRESH_NS 1000000000ull /* flow timestamp granularity */
-#define EF_TC_PULL    160           /* bytes the egress parser may need */
+#define EF_TC_PULL    192           /* header bytes the egress parser may need */
 #define EF_EEXIST     17
 
 /*
@@ -54,6 +54,7 @@ struct ef_ctx {
 	__u8 flow_found;  /* matched a flow: 1 trusted, 2 untrusted */
 	__u8 flow_state;
 	__u8 promoted;
+	__u8 parsed;      /* the headers parsed: pkt and fk are meaningful */
 	struct ef_flow dry; /* dry run: the flow found, stepped privately */
 };
 
@@ -589,7 +590,7 @@ static __always_inline void ef_lenient_flow(struct ef_ctx *x)
 	int out = x->hook == EF_HOOK_EGRESS;
 	__u8 state = EF_FS_OPEN;
 
-	if (!p->family || p->frag == EF_FRAG_LATER)
+	if (!x->parsed || p->frag == EF_FRAG_LATER)
 		return;
 	if (p->proto == IPPROTO_TCP)
 		state = ef_tcp_is_syn(p->tcp_flags) ?
@@ -608,6 +609,9 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 	__u8 action = EF_ACT_PASS;
 
 	if (x->reason >= EF_REASON_FIRST_DROP) {
+		/* a rule may have matched the port of a packet dropped for
+		 * another reason (no-flow); no rule decided the drop */
+		x->rule = EF_RULE_NONE;
 		int lenient = x->cfg && (x->cfg->mode == EF_MODE_MONITOR ||
 					 (x->hook == EF_HOOK_EGRESS &&
 					  x->cfg->egress != EF_MODE_ENFORCE));
@@ -678,18 +682,19 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	int in = x->hook == EF_HOOK_INGRESS;
 	int trusted, step;
 
-	ifc = bpf_map_lookup_elem(&ef_ifaces, &x->ifindex);
-	if (!ifc)
-		return EF_R_UNMANAGED_IF;
-	x->role = ifc->role;
-	x->now = bpf_ktime_get_ns();
-
 	/* one orientation for both hooks: local is the node's side */
 	x->fk.local = in ? p->dst : p->src;
 	x->fk.remote = in ? p->src : p->dst;
 	x->fk.lport = in ? p->dport : p->sport;
 	x->fk.rport = in ? p->sport : p->dport;
 	x->fk.proto = p->proto;
+
+	ifc = bpf_map_lookup_elem(&ef_ifaces, &x->ifindex);
+	if (!ifc)
+		return EF_R_UNMANAGED_IF;
+	x->role = ifc->role;
+	x->now = bpf_ktime_get_ns();
+
 
 	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))
 		return EF_R_ICMP_ESSENTIAL; /* DAD uses :: as source */
@@ -727,7 +732,7 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 }
 
 static __always_inline int ef_process(struct ef_ctx *x, void *data,
-				      void *data_end)
+				      void *data_end, __u32 wire_len)
 {
 	struct ef_ctl *ctl;
 	__u32 k = 0;
@@ -744,9 +749,11 @@ static __always_inline int ef_process(struct ef_ctx *x, void *data,
 	if (!x->cfg)
 		x->reason = EF_R_NO_POLICY;
 	else
-		x->reason = ef_parse(data, data_end, &x->pkt);
-	if (x->reason == EF_R_NONE)
+		x->reason = ef_parse(data, data_end, wire_len, &x->pkt);
+	if (x->reason == EF_R_NONE) {
+		x->parsed = 1;
 		x->reason = ef_classify(x);
+	}
 	return ef_finish(x);
 }
 
@@ -761,7 +768,8 @@ int edgefw_xdp(struct xdp_md *ctx)
 		.pkt_len = (__u32)(data_end - data),
 	};
 
-	return ef_process(&x, data, data_end) ? XDP_DROP : XDP_PASS;
+	/* no xdp.frags: the whole frame is readable */
+	return ef_process(&x, data, data_end, x.pkt_len) ? XDP_DROP : XDP_PASS;
 }
 
 SEC("tc")
@@ -779,7 +787,7 @@ int edgefw_tc_egress(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, want);
 	/* packet pointers are re-read after the pull may have moved data */
 	return ef_process(&x, (void *)(long)skb->data,
-			  (void *)(long)skb->data_end) ?
+			  (void *)(long)skb->data_end, skb->len) ?
 		       TC_ACT_SHOT :
 		       TC_ACT_OK;
 }

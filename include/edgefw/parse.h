@@ -110,15 +110,30 @@ struct ef_pkt {
 };
 
 /*
- * end is the end of the frame (the bound the verifier knows); left is what
- * the IP header says remains of the datagram, so Ethernet padding is never
- * parsed as a header.  Both are checked on every pull.
+ * end is the end of the readable bytes (the bound the verifier knows); left
+ * is what the IP header says remains of the datagram, so Ethernet padding
+ * is never parsed as a header.  Both are checked on every pull.
+ *
+ * The readable bytes may be fewer than the frame: at TC egress only the
+ * skb's linear part is, and a TCP segment's payload usually is not in it.
+ * Lengths in headers are therefore checked against the frame's real
+ * length (wire, measured from start), never against end.
  */
 struct ef_cursor {
 	void *pos;
 	void *end;
+	void *start;
+	__u32 wire;
 	__u32 left;
 };
+
+/* Bytes of the frame from p to its end (not just the readable ones). */
+EF_INLINE __u32 ef_wire_left(const struct ef_cursor *c, const void *p)
+{
+	__u32 off = (__u32)((const char *)p - (const char *)c->start);
+
+	return off < c->wire ? c->wire - off : 0;
+}
 
 EF_INLINE void *ef_pull(struct ef_cursor *c, __u32 len)
 {
@@ -294,7 +309,14 @@ EF_INLINE int ef_parse_ipv4(struct ef_cursor *c, struct ef_pkt *p)
 	__u32 hlen, opt, avail;
 	__u16 fo;
 
-	if (!ip || ip->version != 4 || ip->ihl < 5)
+	if (!ip || ip->version != 4)
+		return EF_R_MALFORMED;
+	/* addresses first: a malformed packet's event still says whose */
+	p->family = 4;
+	p->proto = ip->protocol;
+	ef_addr_v4(&p->src, ip->saddr);
+	ef_addr_v4(&p->dst, ip->daddr);
+	if (ip->ihl < 5)
 		return EF_R_MALFORMED;
 	hlen = ip->ihl * 4;
 	opt = hlen - sizeof(*ip);
@@ -302,15 +324,10 @@ EF_INLINE int ef_parse_ipv4(struct ef_cursor *c, struct ef_pkt *p)
 		return EF_R_MALFORMED;
 	/* total length must cover the header and fit in the frame (which may
 	 * carry Ethernet padding beyond it) */
-	avail = (__u32)((char *)c->end - (char *)ip);
+	avail = ef_wire_left(c, ip);
 	if (ef_ntohs(ip->tot_len) < hlen || ef_ntohs(ip->tot_len) > avail)
 		return EF_R_MALFORMED;
 	c->left = ef_ntohs(ip->tot_len) - hlen;
-
-	p->family = 4;
-	p->proto = ip->protocol;
-	ef_addr_v4(&p->src, ip->saddr);
-	ef_addr_v4(&p->dst, ip->daddr);
 	fo = ef_ntohs(ip->frag_off);
 	if (fo & EF_IP_OFFSET) {
 		p->frag = EF_FRAG_LATER;
@@ -338,16 +355,15 @@ EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
 
 	if (!ip6 || ip6->version != 6)
 		return EF_R_MALFORMED;
-	/* jumbograms (payload_len 0 with a hop-by-hop option) do not occur
-	 * on these links; the length is authoritative */
-	if (ef_ntohs(ip6->payload_len) >
-	    (__u32)((char *)c->end - (char *)c->pos))
-		return EF_R_MALFORMED;
-	c->left = ef_ntohs(ip6->payload_len);
-
 	p->family = 6;
+	p->proto = ip6->nexthdr;
 	ef_addr_copy(&p->src, &ip6->saddr);
 	ef_addr_copy(&p->dst, &ip6->daddr);
+	/* jumbograms (payload_len 0 with a hop-by-hop option) do not occur
+	 * on these links; the length is authoritative */
+	if (ef_ntohs(ip6->payload_len) > ef_wire_left(c, c->pos))
+		return EF_R_MALFORMED;
+	c->left = ef_ntohs(ip6->payload_len);
 	nh = ip6->nexthdr;
 
 	for (i = 0; i < EF_IPV6_EXT_MAX; i++) {
@@ -391,7 +407,8 @@ EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
 }
 
 /*
- * Parse a frame.  Returns EF_R_NONE when p holds an IP packet to classify,
+ * Parse a frame of wire_len bytes whose first (data_end - data) bytes are
+ * readable.  Returns EF_R_NONE when p holds an IP packet to classify,
  * otherwise the verdict reason: EF_R_NON_IP (pass-through ethertype) or a
  * drop reason (malformed, unknown ethertype, too many tags/ext headers).
  *
@@ -400,9 +417,11 @@ EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
  * is not IPv4/IPv6 - MPLS, PPPoE, a third VLAN tag - could carry IP past the
  * classifier and is dropped.
  */
-EF_INLINE int ef_parse(void *data, void *data_end, struct ef_pkt *p)
+EF_INLINE int ef_parse(void *data, void *data_end, __u32 wire_len,
+		       struct ef_pkt *p)
 {
-	struct ef_cursor c = { .pos = data, .end = data_end, .left = 0xffff };
+	struct ef_cursor c = { .pos = data, .end = data_end, .start = data,
+			       .wire = wire_len, .left = 0xffff };
 	struct ethhdr *eth = ef_pull(&c, sizeof(*eth));
 	__u16 proto;
 	int i;
