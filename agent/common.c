@@ -55,8 +55,18 @@ struct ef_policy *ef_policy_checked(const char *path, const char *node,
 		if (node && strcmp(p->nodes[i].name, node) != 0)
 			continue;
 		if (ef_compile(p, &p->nodes[i], -1, &c, d) == 0) {
+			bool mgmt = false;
+
 			if (c.nrules == 0)
 				ef_diag_warn(d, NULL, "node %s: no rule applies to it",
+					     p->nodes[i].name);
+			for (size_t k = 0; k < c.nrules; k++)
+				mgmt |= p->rules[c.rule_src[k]].management;
+			if (!mgmt)
+				ef_diag_warn(d, NULL,
+					     "node %s: no management rule applies to it: nothing lets an "
+					     "admin reach the node (SSH/RDP from jump hosts; see the "
+					     "\"management\" section in docs/policy.md)",
 					     p->nodes[i].name);
 			ef_compiled_free(&c);
 		}

@@ -73,9 +73,9 @@ int cmd_validate(int argc, char **argv)
 	ef_diag_print(&d, stderr);
 	rc = (!p || (strict && d.warnings)) ? EXIT_INVALID : 0;
 	if (rc == 0 && !quiet)
-		printf("%s: valid: policy %s, %zu node(s), %zu rule(s)%s\n",
-		       argv[optind], p->name, p->nnodes, p->nrules,
-		       d.warnings ? ", with warnings" : "");
+		printf("%s: valid: policy %s, %zu node(s), %zu rule(s) + %zu management rule(s)%s\n",
+		       argv[optind], p->name, p->nnodes, p->nrules - p->nmanagement,
+		       p->nmanagement, d.warnings ? ", with warnings" : "");
 	ef_policy_free(p);
 	ef_diag_free(&d);
 	return rc;

@@ -23,7 +23,7 @@
 
 const char *const ef_role_names[EF_ROLE_MAX] = { "external", "internal" };
 const char *const ef_service_names[EF_SVC_MAX] = { "access", "webconf", "av",
-						   "xmpp", "internal" };
+						   "xmpp", "internal", "management" };
 const char *const ef_timeout_names[EF_TO_MAX] = {
 	"tcp_syn", "tcp_established", "tcp_closing", "udp", "icmp", "fragment"
 };
@@ -40,7 +40,9 @@ const char *ef_mode_name(int mode)
 
 int ef_service_role(int service)
 {
-	return service == EF_SVC_INTERNAL ? EF_ROLE_INTERNAL : EF_ROLE_EXTERNAL;
+	return service == EF_SVC_INTERNAL || service == EF_SVC_MANAGEMENT ?
+		       EF_ROLE_INTERNAL :
+		       EF_ROLE_EXTERNAL;
 }
 
 static int name_index(const char *const *names, int n, const char *s)
@@ -670,8 +672,8 @@ static void check_addresses(struct pctx *c)
 
 /* ---- rules ---------------------------------------------------------------------- */
 
-static void parse_rule(struct pctx *c, json_object *v, size_t i,
-		       struct ef_prule *r)
+static void parse_rule(struct pctx *c, json_object *v, const char *section,
+		       size_t i, struct ef_prule *r)
 {
 	static const char *const keys[] = {
 		"name", "interface", "direction", "service", "protocol", "ports",
@@ -683,7 +685,7 @@ static void parse_rule(struct pctx *c, json_object *v, size_t i,
 	json_object *x;
 
 	r->role = r->dir = r->service = r->peerset = -1;
-	snprintf(path, sizeof(path), "rules[%zu]", i);
+	snprintf(path, sizeof(path), "%s[%zu]", section, i);
 	if (!json_object_is_type(v, json_type_object)) {
 		ef_diag_error(c->d, path, "must be an object, not %s", jtype(v));
 		return;
@@ -716,7 +718,7 @@ static void parse_rule(struct pctx *c, json_object *v, size_t i,
 	if ((s = get_str(c, v, path, "service", true)) &&
 	    (r->service = name_index(ef_service_names, EF_SVC_MAX, s)) < 0)
 		ef_diag_error(c->d, p,
-			      "unknown service \"%s\" (access, webconf, av, xmpp or internal)", s);
+			      "unknown service \"%s\" (access, webconf, av, xmpp, internal or management)", s);
 
 	snprintf(p, sizeof(p), "%s.protocol", path);
 	if ((s = get_str(c, v, path, "protocol", true))) {
@@ -816,6 +818,17 @@ static int any_peerset(struct ef_policy *p)
 	return idx;
 }
 
+/* "rules[3]" or "management[0]": where rule i of p->rules was written. */
+static void rule_path(const struct ef_policy *p, size_t i, char *buf, size_t len)
+{
+	size_t nr = p->nrules - p->nmanagement;
+
+	if (i < nr)
+		snprintf(buf, len, "rules[%zu]", i);
+	else
+		snprintf(buf, len, "management[%zu]", i - nr);
+}
+
 static void check_rules(struct pctx *c)
 {
 	struct ef_policy *p = c->p;
@@ -824,14 +837,16 @@ static void check_rules(struct pctx *c)
 		if (p->rules[i].peerset == -2)
 			p->rules[i].peerset = any_peerset(p);
 		for (size_t j = 0; j < i; j++) {
-			char path[64];
+			char path[64], other[64];
 
 			if (!p->rules[i].name || !p->rules[j].name ||
 			    strcmp(p->rules[i].name, p->rules[j].name))
 				continue;
-			snprintf(path, sizeof(path), "rules[%zu].name", i);
-			ef_diag_error(c->d, path, "duplicate rule name \"%s\" (also rules[%zu])",
-				      p->rules[i].name, j);
+			rule_path(p, i, path, sizeof(path));
+			rule_path(p, j, other, sizeof(other));
+			strcat(path, ".name");
+			ef_diag_error(c->d, path, "duplicate rule name \"%s\" (also %s)",
+				      p->rules[i].name, other);
 			break; /* name the first clash only */
 		}
 	}
@@ -900,11 +915,12 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 {
 	static const char *const keys[] = { "format", "name", "description",
 					    "settings", "peers", "nodes",
-					    "rules", "$schema", NULL };
+					    "rules", "management", "$schema", NULL };
 	struct json_tokener *tok;
 	struct ef_policy *p;
 	json_object *root, *v;
 	struct pctx c;
+	json_object *m;
 	const char *s;
 
 	if (memchr(text, '\0', len)) {
@@ -978,15 +994,35 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 	}
 
 	v = get(root, "rules");
+	m = get(root, "management");
+	if (m && !json_object_is_type(m, json_type_array)) {
+		ef_diag_error(d, "management", "must be a list of rules, not %s", jtype(m));
+		m = NULL;
+	}
 	if (!v || !json_object_is_type(v, json_type_array)) {
 		ef_diag_error(d, "rules", v ? "must be a list" : "missing (a list of rules)");
 	} else {
-		p->nrules = json_object_array_length(v);
+		size_t nr = json_object_array_length(v);
+
+		p->nmanagement = m ? json_object_array_length(m) : 0;
+		p->nrules = nr + p->nmanagement;
 		p->rules = calloc(p->nrules ? p->nrules : 1, sizeof(*p->rules));
-		for (size_t i = 0; p->rules && i < p->nrules; i++)
-			parse_rule(&c, json_object_array_get_idx(v, i), i, &p->rules[i]);
+		for (size_t i = 0; p->rules && i < nr; i++)
+			parse_rule(&c, json_object_array_get_idx(v, i), "rules", i, &p->rules[i]);
+		for (size_t i = 0; p->rules && i < p->nmanagement; i++) {
+			struct ef_prule *r = &p->rules[nr + i];
+
+			parse_rule(&c, json_object_array_get_idx(m, i), "management", i, r);
+			r->management = true;
+			if (r->dir == EF_DIR_OUT) {
+				char path[64];
+
+				snprintf(path, sizeof(path), "management[%zu].direction", i);
+				ef_diag_error(d, path, "management rules are inbound (\"in\")");
+			}
+		}
 		if (!p->rules)
-			p->nrules = 0;
+			p->nrules = p->nmanagement = 0;
 		check_rules(&c);
 	}
 	json_object_put(root);

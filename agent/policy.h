@@ -45,6 +45,7 @@ struct ef_prule {
 	char **tags;
 	size_t ntags;
 	bool log;
+	bool management; /* from the management section */
 };
 
 struct ef_addrlist {
@@ -83,8 +84,9 @@ struct ef_policy {
 	size_t npeersets;
 	struct ef_node *nodes;
 	size_t nnodes;
-	struct ef_prule *rules;
+	struct ef_prule *rules; /* rules[], then management[] */
 	size_t nrules;
+	size_t nmanagement;     /* the last nmanagement of rules */
 	uint32_t crc; /* crc32 of the file's bytes */
 };
 

@@ -53,6 +53,7 @@ enum ef_service {
 	EF_SVC_AV = 2,
 	EF_SVC_XMPP = 3,
 	EF_SVC_INTERNAL = 4,
+	EF_SVC_MANAGEMENT = 5, /* the host's own admin addresses (internal NIC) */
 	EF_SVC_MAX,
 };
 

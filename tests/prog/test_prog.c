@@ -83,6 +83,7 @@ static const struct {
 	{ "cms", { "198.18.3.10/32", "2001:db8:18:3::10/128" }, "198.18.3.10", "2001:db8:18:3::10", "198.18.3.11", "2001:db8:18:3::11" },
 	{ "public_im_partners", { "198.51.100.0/25", "2001:db8:51::/48" }, "198.51.100.20", "2001:db8:51::20", "198.51.100.200", "2001:db8:53::20" },
 	{ "live_messenger_clients", { "198.51.100.128/25", "2001:db8:52::/48" }, "198.51.100.130", "2001:db8:52::30", "198.51.100.30", "2001:db8:53::30" },
+	{ "admin_hosts", { "198.18.255.0/28", "2001:db8:18:ff::/64" }, "198.18.255.5", "2001:db8:18:ff::5", "198.18.255.16", "2001:db8:18:fe::5" },
 };
 
 static const char *const any4 = "198.51.100.77", *const any6 = "2001:db8:77::77";
@@ -92,10 +93,10 @@ static const char *svc_addr(int svc, int family)
 {
 	static const char *const v4[EF_SVC_MAX] = { "203.0.113.10", "203.0.113.11",
 						    "203.0.113.12", "203.0.113.10",
-						    "198.18.0.10" };
+						    "198.18.0.10", "198.18.0.5" };
 	static const char *const v6[EF_SVC_MAX] = { "2001:db8:10::10", "2001:db8:10::11",
 						    "2001:db8:10::12", "2001:db8:10::10",
-						    "2001:db8:18::10" };
+						    "2001:db8:18::10", "2001:db8:18::5" };
 
 	return family == 4 ? v4[svc] : v6[svc];
 }
@@ -121,9 +122,10 @@ static char *test_policy_text(const char *mode, const char *egress,
 {
 	json_object *root = json_object_from_file(EF_SHIPPED_POLICY);
 	json_object *nodes, *n, *ifs, *addrs, *peers, *settings, *rules;
-	static const char *const svc[] = { "access", "webconf", "av", "internal" };
+	static const char *const svc[] = { "access", "webconf", "av", "internal",
+					   "management" };
 	static const int svcid[] = { EF_SVC_ACCESS, EF_SVC_WEBCONF, EF_SVC_AV,
-				     EF_SVC_INTERNAL };
+				     EF_SVC_INTERNAL, EF_SVC_MANAGEMENT };
 	char *out;
 
 	if (!root) {
@@ -137,7 +139,7 @@ static char *test_policy_text(const char *mode, const char *egress,
 	json_object_object_add(ifs, "internal", json_object_new_string(IF_INT));
 	json_object_object_add(n, "interfaces", ifs);
 	addrs = json_object_new_object();
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		json_object *a = json_object_new_array();
 
 		json_object_array_add(a, json_object_new_string(svc_addr(svcid[i], 4)));
@@ -685,7 +687,7 @@ static void row_probes(const struct ef_prule *r, int family)
 static void test_every_row_v4(void **state)
 {
 	(void)state;
-	assert_int_equal(T.pol->nrules, 37);
+	assert_int_equal(T.pol->nrules, 37 + T.pol->nmanagement);
 	for (size_t i = 0; i < T.pol->nrules; i++)
 		row_probes(&T.pol->rules[i], 4);
 }
@@ -1466,6 +1468,48 @@ static void test_drop_event_fields(void **state)
 	assert_int_equal(T.last_event.reason, EF_R_PEER);
 }
 
+/* A flood from one source raises a burst of events, then a counter. */
+static void test_event_rate_limit(void **state)
+{
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	struct pkt s;
+
+	(void)state;
+	T.nevents = 0;
+	counters(before);
+	for (int i = 0; i < EF_DEF_EVENT_BURST + 10; i++) {
+		s = tcp(4, "198.51.100.66", (uint16_t)(20000 + i), svc_addr(EF_SVC_ACCESS, 4),
+			8443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	}
+	counters(after);
+	assert_int_equal(T.nevents, EF_DEF_EVENT_BURST);
+	assert_int_equal(after[EF_C_EVENTS_SUPPRESSED] - before[EF_C_EVENTS_SUPPRESSED], 10);
+	/* another source is not affected */
+	s = tcp(4, "198.51.100.67", 20000, svc_addr(EF_SVC_ACCESS, 4), 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, EF_DEF_EVENT_BURST + 1);
+	/* IPv6 sources share a bucket per /64 */
+	for (int i = 0; i < EF_DEF_EVENT_BURST + 5; i++) {
+		char src[64];
+
+		snprintf(src, sizeof(src), "2001:db8:66::%x", i + 1);
+		s = tcp(6, src, 20000, svc_addr(EF_SVC_ACCESS, 6), 8443, EF_TCP_SYN);
+		run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	}
+	assert_int_equal(T.nevents, 2 * EF_DEF_EVENT_BURST + 1);
+	/* the bucket refills at the configured rate (10/s) */
+	usleep(350000);
+	s = tcp(4, "198.51.100.66", 30000, svc_addr(EF_SVC_ACCESS, 4), 8443, EF_TCP_SYN);
+	run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	assert_int_equal(T.nevents, 2 * EF_DEF_EVENT_BURST + 1 + 3);
+	run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	assert_true(T.nevents <= 2 * EF_DEF_EVENT_BURST + 1 + 4);
+}
+
 /* ---- generations -------------------------------------------------------------------- */
 
 static void test_reload_revalidates_flows(void **state)
@@ -1519,6 +1563,7 @@ int main(void)
 		cmocka_unit_test_setup(test_monitor_mode, test_setup),
 		cmocka_unit_test_setup(test_drop_event_fields, test_setup),
 		cmocka_unit_test_setup(test_reload_revalidates_flows, test_setup),
+		cmocka_unit_test_setup(test_event_rate_limit, test_setup),
 	};
 
 	return cmocka_run_group_tests_name("program (BPF_PROG_TEST_RUN)", tests,

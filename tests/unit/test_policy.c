@@ -1341,7 +1341,7 @@ static void rule_unknown_service(void **state)
 	(void)state;
 	parse_rules("{'name':'r0','interface':'external','direction':'in','service':'sip',"
 		    "'protocol':'tcp','ports':'443','peer':'any'}");
-	want_only("t.json: rules[0].service: unknown service \"sip\" (access, webconf, av, xmpp or internal)");
+	want_only("t.json: rules[0].service: unknown service \"sip\" (access, webconf, av, xmpp, internal or management)");
 }
 
 static void rule_unknown_protocol(void **state)
@@ -1875,7 +1875,10 @@ static void shipped_policy_is_clean(void **state)
 	F.p = ef_policy_load(EF_SHIPPED_POLICY, &F.d);
 	want_clean();
 	assert_string_equal(F.p->name, "lync2013-scaled-edge-dnslb-public");
-	assert_int_equal(F.p->nrules, 37);
+	assert_int_equal(F.p->nrules, 39); /* 37 rows + 2 management rules */
+	assert_int_equal(F.p->nmanagement, 2);
+	assert_true(F.p->rules[37].management);
+	assert_false(F.p->rules[36].management);
 	assert_int_equal(F.p->nnodes, 2);
 	assert_non_null(ef_policy_node(F.p, "edge1"));
 	assert_non_null(ef_policy_node(F.p, "edge2"));
