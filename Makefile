@@ -30,7 +30,7 @@ LDLIBS   := -lbpf -lelf -lz -ljson-c
 # then the commands
 AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
 		  agent/compile.c agent/events.c agent/stats.c agent/apply.c
-AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c
+AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c
 AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c
 AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) $(AGENT_CMD_SRCS)
 
@@ -63,7 +63,7 @@ $(BUILD)/agent/%.o: agent/%.c $(HDRS) | $(BUILD)/agent
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # only the code that loads the object needs its skeleton
-$(BUILD)/agent/datapath.o $(BUILD)/agent/explain.o: $(BUILD)/edgefw.skel.h
+$(BUILD)/agent/datapath.o $(BUILD)/agent/explain.o $(BUILD)/agent/seed.o $(BUILD)/agent/agent.o: $(BUILD)/edgefw.skel.h
 
 $(BUILD)/edgefw: $(AGENT_OBJS)
 	$(call msg,LINK,$@)

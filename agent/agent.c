@@ -6,6 +6,7 @@
  * stop, HUP reloads) and the subscriber socket.  One cleanup path.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,18 +17,26 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <json-c/json.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cmds.h"
 #include "compile.h"
+#include "seed.h"
 #include "datapath.h"
 #include "events.h"
 #include "log.h"
 #include "state.h"
 #include "stats.h"
 #include "subs.h"
+#include "edgefw.skel.h"
 
 #define EF_NOTICE_INTERVAL_S 10 /* how often suppressed/lost events are reported */
+#define EF_DRIFT_INTERVAL_S  10 /* how often the attachments and maps are checked */
 
 struct agent {
 	/* options */
@@ -36,6 +45,7 @@ struct agent {
 	int mode_override;
 	int xdp_mode;
 	bool keep;
+	bool force;
 	struct ef_dirs dirs;
 	const char *metrics_file;
 	int metrics_interval;
@@ -51,11 +61,20 @@ struct agent {
 	struct ef_fmt fmt;
 	struct ring_buffer *rb;
 	struct ef_subs *subs;
-	int epfd, sigfd;
+	int epfd, sigfd, ctlfd;
 	time_t started, loaded;
-	time_t next_metrics, next_notice;
+	time_t next_metrics, next_notice, next_drift;
 	__u64 reported_suppressed, reported_lost;
 	bool stop;
+	/* apply --confirm-within: the policy text to roll back to, and when */
+	char *confirmed;
+	size_t confirmed_len;
+	char *live;
+	size_t live_len;
+	time_t confirm_by;
+	/* drift */
+	unsigned long long drift_total;
+	char drift_last[256];
 };
 
 static const char *agent_ifname(void *ctx, __u32 ifindex)
@@ -132,6 +151,9 @@ static void write_status(struct agent *a)
 	if (a->metrics_file)
 		snprintf(s.metrics_file, sizeof(s.metrics_file), "%s", a->metrics_file);
 	memcpy(s.att, a->dp.att, sizeof(s.att));
+	s.confirm_by = a->confirm_by;
+	s.drift_total = a->drift_total;
+	snprintf(s.drift_last, sizeof(s.drift_last), "%s", a->drift_last);
 	ef_status_write(a->dirs.run, &s);
 }
 
@@ -178,26 +200,18 @@ static void report_missing_events(struct agent *a)
 	emit_line(a, line, (size_t)n);
 }
 
-/* Load, check and compile the policy file for our node into *p / *c. */
-static int prepare(struct agent *a, struct ef_policy **p, struct ef_compiled *c)
+/* Check and compile a policy text for our node into *p / *c (messages in d). */
+static int prepare(struct agent *a, const char *label, const char *text, size_t len,
+		   struct ef_policy **p, struct ef_compiled *c, struct ef_diag *d)
 {
-	struct ef_diag d;
-
-	ef_diag_init(&d, a->policy_path);
-	*p = ef_policy_checked(a->policy_path, a->node, &d);
-	ef_diag_print(&d, stderr);
-	ef_diag_free(&d);
+	*p = ef_policy_checked_text(label, text, len, a->node, d);
 	if (!*p)
 		return -EINVAL;
-	ef_diag_init(&d, a->policy_path);
-	if (ef_compile(*p, ef_policy_node(*p, a->node), a->mode_override, c, &d)) {
-		ef_diag_print(&d, stderr);
-		ef_diag_free(&d);
+	if (ef_compile(*p, ef_policy_node(*p, a->node), a->mode_override, c, d)) {
 		ef_policy_free(*p);
 		*p = NULL;
 		return -EINVAL;
 	}
-	ef_diag_free(&d);
 	return 0;
 }
 
@@ -227,27 +241,28 @@ static bool same_ifaces(const struct ef_compiled *x, const struct ef_compiled *y
 	return true;
 }
 
-static void reload(struct agent *a)
+/*
+ * Make a policy text live as the next generation.  On any failure the
+ * running policy stays in force untouched; d says why.  Takes text.
+ */
+static int go_live(struct agent *a, const char *label, char *text, size_t len,
+		   struct ef_diag *d)
 {
 	struct ef_policy *p;
 	struct ef_compiled c;
 	int err;
 
-	ef_sd_notify("RELOADING=1");
-	pr_info("reloading %s\n", a->policy_path);
-	if (prepare(a, &p, &c)) {
-		pr_warn("reload refused: the policy is invalid; policy \"%s\" stays in force\n",
-			a->pol[0]->name);
-		goto done;
-	}
+	err = prepare(a, label, text, len, &p, &c, d);
+	if (err)
+		goto out;
 	if (!same_ifaces(&c, &a->comp[0])) {
-		pr_warn("reload refused: the node's interfaces changed; restart edgefw to re-attach\n");
+		ef_diag_error(d, NULL, "the node's interfaces changed; restart edgefw to re-attach");
+		err = -EBUSY;
 		goto drop;
 	}
 	err = ef_apply(&a->dp.maps, &c, a->epoch[0] + 1, a->names, a->comp[0].nrules);
 	if (err) {
-		pr_warn("reload failed (%s); policy \"%s\" stays in force\n", strerror(-err),
-			a->pol[0]->name);
+		ef_diag_error(d, NULL, "cannot write the maps: %s", strerror(-err));
 		goto drop;
 	}
 	ef_compiled_free(&a->comp[1]);
@@ -260,15 +275,309 @@ static void reload(struct agent *a)
 	a->epoch[0]++;
 	a->loaded = time(NULL);
 	a->fmt.policy = p->name;
+	free(a->live);
+	a->live = text;
+	a->live_len = len;
 	refresh_names(a);
 	write_status(a);
 	describe(a, "reloaded");
-	goto done;
+	return 0;
 drop:
 	ef_compiled_free(&c);
 	ef_policy_free(p);
-done:
+out:
+	free(text);
+	return err;
+}
+
+/* The live text becomes what a rollback returns to. */
+static void confirm_live(struct agent *a)
+{
+	char *copy = malloc(a->live_len + 1);
+
+	if (!copy)
+		return;
+	memcpy(copy, a->live, a->live_len + 1);
+	free(a->confirmed);
+	a->confirmed = copy;
+	a->confirmed_len = a->live_len;
+	a->confirm_by = 0;
+}
+
+/* Reload the policy file (SIGHUP, edgefw reload, systemctl reload). */
+static int reload(struct agent *a, struct ef_diag *d)
+{
+	size_t len;
+	char *text;
+	int err;
+
+	ef_sd_notify("RELOADING=1");
+	pr_info("reloading %s\n", a->policy_path);
+	text = ef_policy_read(a->policy_path, &len, d);
+	err = text ? go_live(a, a->policy_path, text, len, d) : -EINVAL;
+	if (err)
+		pr_warn("reload refused; policy \"%s\" (generation %u) stays in force\n",
+			a->pol[0]->name, a->epoch[0]);
+	else if (!a->confirm_by)
+		confirm_live(a);
 	ef_sd_notify("READY=1");
+	return err;
+}
+
+/* Persist the live text as the configured policy file. */
+static void persist_live(struct agent *a, const char *why)
+{
+	size_t len;
+	struct ef_diag d;
+	char *cur;
+	int err;
+
+	ef_diag_init(&d, a->policy_path);
+	cur = ef_policy_read(a->policy_path, &len, &d);
+	ef_diag_free(&d);
+	if (cur && len == a->live_len && !memcmp(cur, a->live, len)) {
+		free(cur);
+		return;
+	}
+	free(cur);
+	err = ef_write_atomic(a->policy_path, a->live);
+	if (err)
+		pr_warn("cannot write %s (%s): %s\n", a->policy_path, why, strerror(-err));
+	else
+		pr_info("wrote %s (%s)\n", a->policy_path, why);
+}
+
+static void rollback(struct agent *a)
+{
+	struct ef_diag d;
+	char *text = malloc(a->confirmed_len + 1);
+
+	pr_warn("apply was not confirmed in time: rolling back\n");
+	if (!text)
+		return;
+	memcpy(text, a->confirmed, a->confirmed_len + 1);
+	ef_diag_init(&d, "rollback");
+	if (go_live(a, "confirmed policy", text, a->confirmed_len, &d)) {
+		ef_diag_print(&d, stderr);
+		pr_warn("rollback failed; the unconfirmed policy stays in force\n");
+	} else {
+		a->confirm_by = 0;
+		persist_live(a, "rolled back");
+		write_status(a);
+	}
+	ef_diag_free(&d);
+}
+
+/* ---- the control socket ---------------------------------------------------- */
+
+static json_object *diag_json(const struct ef_diag *d)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int i = 0; i < d->n; i++)
+		json_object_array_add(arr, json_object_new_string(d->msgs[i]));
+	return arr;
+}
+
+/* One request line, one answer line:
+ *   {"cmd":"reload"}
+ *   {"cmd":"apply","policy":"/abs/path","confirm_within":120}
+ *   {"cmd":"confirm"}                                           */
+static json_object *ctl_request(struct agent *a, json_object *req)
+{
+	json_object *resp = json_object_new_object(), *v;
+	const char *cmd = json_object_object_get_ex(req, "cmd", &v) ? json_object_get_string(v) : "";
+	struct ef_diag d;
+	int err = 0;
+
+	ef_diag_init(&d, a->policy_path);
+	if (!strcmp(cmd, "reload")) {
+		err = reload(a, &d);
+	} else if (!strcmp(cmd, "apply")) {
+		const char *path = json_object_object_get_ex(req, "policy", &v) ?
+					   json_object_get_string(v) : NULL;
+		long within = json_object_object_get_ex(req, "confirm_within", &v) ?
+				      (long)json_object_get_int64(v) : 0;
+		size_t len;
+		char *text;
+
+		d.file = path ? path : "?";
+		text = path ? ef_policy_read(path, &len, &d) : NULL;
+		err = text ? go_live(a, path, text, len, &d) : -EINVAL;
+		if (!err && within > 0) {
+			if (!a->confirm_by && !a->confirmed)
+				confirm_live(a);
+			a->confirm_by = time(NULL) + within;
+			pr_info("applied %s: rolls back at %lld unless confirmed\n", path,
+				(long long)a->confirm_by);
+			json_object_object_add(resp, "confirm_by", json_object_new_int64(a->confirm_by));
+		} else if (!err) {
+			confirm_live(a);
+			persist_live(a, "applied");
+		}
+		write_status(a);
+	} else if (!strcmp(cmd, "confirm")) {
+		if (!a->confirm_by) {
+			ef_diag_error(&d, NULL, "nothing to confirm");
+			err = -ENOENT;
+		} else {
+			confirm_live(a);
+			persist_live(a, "confirmed");
+			pr_info("policy \"%s\" confirmed\n", a->pol[0]->name);
+			write_status(a);
+		}
+	} else {
+		ef_diag_error(&d, NULL, "unknown request \"%s\"", cmd);
+		err = -EINVAL;
+	}
+	json_object_object_add(resp, "ok", json_object_new_boolean(!err));
+	json_object_object_add(resp, "generation", json_object_new_int64(a->epoch[0]));
+	json_object_object_add(resp, "policy", json_object_new_string(a->pol[0]->name));
+	json_object_object_add(resp, "messages", diag_json(&d));
+	ef_diag_free(&d);
+	return resp;
+}
+
+static void ctl_handle(struct agent *a)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	char buf[4096];
+	size_t have = 0;
+	int c;
+
+	while ((c = accept4(a->ctlfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		json_object *req, *resp;
+		const char *out;
+
+		/* a client that does not speak costs at most 2 s */
+		setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		have = 0;
+		while (have < sizeof(buf) - 1) {
+			ssize_t n = recv(c, buf + have, sizeof(buf) - 1 - have, 0);
+
+			if (n <= 0)
+				break;
+			have += (size_t)n;
+			if (memchr(buf, '\n', have))
+				break;
+		}
+		buf[have] = '\0';
+		req = json_tokener_parse(buf);
+		resp = req ? ctl_request(a, req) : json_object_new_object();
+		if (!req)
+			json_object_object_add(resp, "ok", json_object_new_boolean(0));
+		out = json_object_to_json_string_ext(resp, JSON_C_TO_STRING_PLAIN);
+		if (send(c, out, strlen(out), MSG_NOSIGNAL) >= 0)
+			send(c, "\n", 1, MSG_NOSIGNAL);
+		json_object_put(req);
+		json_object_put(resp);
+		close(c);
+	}
+}
+
+static int ctl_listen(struct agent *a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+	mode_t old;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control.sock", a->dirs.run);
+	a->ctlfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->ctlfd < 0)
+		return -errno;
+	unlink(sa.sun_path);
+	old = umask(077); /* root only */
+	if (bind(a->ctlfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(a->ctlfd, 8)) {
+		umask(old);
+		pr_warn("cannot listen on %s: %s\n", sa.sun_path, strerror(errno));
+		return -errno;
+	}
+	umask(old);
+	ev.data.fd = a->ctlfd;
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->ctlfd, &ev);
+}
+
+/* ---- drift ----------------------------------------------------------------------- */
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static void drift(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void drift(struct agent *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(a->drift_last, sizeof(a->drift_last), fmt, ap);
+	va_end(ap);
+	a->drift_total++;
+	pr_warn("drift: %s\n", a->drift_last);
+}
+
+/*
+ * Are our programs still attached where and how we attached them, and do
+ * the maps still hold our generation?  Repairs what is safe to repair: a
+ * missing egress filter is put back, a changed generation or settings slot
+ * is rewritten.  A NIC that lost its XDP program is reported (a bpf_link
+ * cannot be detached by others; this means the NIC went away).
+ */
+static void check_drift(struct agent *a)
+{
+	__u32 xdp_id = prog_id(bpf_program__fd(a->dp.skel->progs.edgefw_xdp));
+	__u32 tc_id = prog_id(bpf_program__fd(a->dp.skel->progs.edgefw_tc_egress));
+	unsigned long long before = a->drift_total;
+	struct ef_cfg cfg;
+	__u32 epoch = 0, k;
+
+	for (size_t i = 0; i < a->dp.natt; i++) {
+		struct ef_att *at = &a->dp.att[i];
+		LIBBPF_OPTS(bpf_xdp_query_opts, q);
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE, .priority = EF_TC_PRIORITY);
+
+		if ((int)if_nametoindex(at->ifname) != at->ifindex) {
+			drift(a, "%s is gone or was re-created (ifindex %d); restart edgefw to re-attach",
+			      at->ifname, at->ifindex);
+			continue;
+		}
+		if (bpf_xdp_query(at->ifindex, 0, &q) || q.prog_id != xdp_id)
+			drift(a, "%s: the XDP program is not ours (id %u, ours %u)", at->ifname,
+			      q.prog_id, xdp_id);
+		else if ((q.attach_mode == XDP_ATTACHED_SKB) != (at->xdp_mode == EF_XDP_GENERIC))
+			drift(a, "%s: XDP runs in %s mode, attached as %s", at->ifname,
+			      q.attach_mode == XDP_ATTACHED_SKB ? "generic" : "native",
+			      ef_xdp_mode_name(at->xdp_mode));
+		if (bpf_tc_query(&hook, &opts) || opts.prog_id != tc_id) {
+			LIBBPF_OPTS(bpf_tc_opts, put, .handle = EF_TC_HANDLE,
+				    .priority = EF_TC_PRIORITY, .flags = BPF_TC_F_REPLACE,
+				    .prog_fd = bpf_program__fd(a->dp.skel->progs.edgefw_tc_egress));
+
+			drift(a, "%s: the egress filter is missing or replaced; putting it back",
+			      at->ifname);
+			bpf_tc_hook_create(&hook);
+			bpf_tc_attach(&hook, &put);
+		}
+	}
+	k = a->epoch[0] % EF_SLOTS;
+	if (ef_epoch_get(&a->dp.maps, &epoch) || epoch != a->epoch[0] ||
+	    bpf_map_lookup_elem(a->dp.maps.cfg, &k, &cfg) ||
+	    memcmp(&cfg, &a->comp[0].cfg, sizeof(cfg))) {
+		drift(a, "the maps do not hold generation %u of policy %s; rewriting it", a->epoch[0],
+		      a->pol[0]->name);
+		if (ef_apply(&a->dp.maps, &a->comp[0], (epoch > a->epoch[0] ? epoch : a->epoch[0]) + 1,
+			     a->names, a->comp[0].nrules) == 0) {
+			ef_epoch_get(&a->dp.maps, &a->epoch[0]);
+			a->epoch[1] = 0;
+		}
+	}
+	if (a->drift_total != before)
+		write_status(a);
 }
 
 static void handle_signal(struct agent *a)
@@ -276,10 +585,16 @@ static void handle_signal(struct agent *a)
 	struct signalfd_siginfo si;
 
 	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			reload(a);
-		else
+		if (si.ssi_signo == SIGHUP) {
+			struct ef_diag d;
+
+			ef_diag_init(&d, a->policy_path);
+			reload(a, &d);
+			ef_diag_print(&d, stderr);
+			ef_diag_free(&d);
+		} else {
 			a->stop = true;
+		}
 	}
 }
 
@@ -324,6 +639,8 @@ static int loop(struct agent *a)
 				ring_buffer__consume(a->rb);
 			else if (fd == a->sigfd)
 				handle_signal(a);
+			else if (fd == a->ctlfd)
+				ctl_handle(a);
 			else if (ef_subs_owns(a->subs, fd))
 				ef_subs_handle(a->subs, fd, evs[i].events);
 		}
@@ -334,6 +651,12 @@ static int loop(struct agent *a)
 			report_missing_events(a);
 			a->next_notice = now + EF_NOTICE_INTERVAL_S;
 			a->fmt.mono_to_real_ns = ef_mono_to_real_ns();
+		}
+		if (a->confirm_by && now >= a->confirm_by)
+			rollback(a);
+		if (now >= a->next_drift) {
+			check_drift(a);
+			a->next_drift = now + EF_DRIFT_INTERVAL_S;
 		}
 		if (a->metrics_file && now >= a->next_metrics) {
 			write_metrics(a);
@@ -368,6 +691,8 @@ static void usage_run(FILE *f)
 		"  -m, --monitor              classify and report, drop nothing (would-drop)\n"
 		"  -x, --xdp-mode MODE        auto (native, else generic), native or generic\n"
 		"  -k, --keep-on-exit         on SIGTERM leave programs attached and pinned\n"
+		"  -f, --force                start even if the policy would cut the SSH\n"
+		"                             connection edgefw is started from\n"
 		"  -M, --metrics-file PATH    write Prometheus metrics there (textfile collector)\n"
 		"  -I, --metrics-interval S   every S seconds (default 15)\n"
 		"      --bpffs-dir DIR        pins (default %s, or $EDGEFW_BPFFS_DIR)\n"
@@ -394,6 +719,7 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 		{ "monitor", no_argument, NULL, 'm' },
 		{ "xdp-mode", required_argument, NULL, 'x' },
 		{ "keep-on-exit", no_argument, NULL, 'k' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "metrics-file", required_argument, NULL, 'M' },
 		{ "metrics-interval", required_argument, NULL, 'I' },
 		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
@@ -405,8 +731,9 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:n:mx:kM:I:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:mx:kfM:I:vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f': a->force = true; break;
 		case 'p': a->policy_path = optarg; break;
 		case 'n': snprintf(a->node, sizeof(a->node), "%s", optarg); break;
 		case 'm': a->mode_override = EF_MODE_MONITOR; break;
@@ -480,12 +807,14 @@ static int setup_loop(struct agent *a)
 int cmd_run(int argc, char **argv)
 {
 	struct agent a = { .policy_path = EF_DEFAULT_POLICY, .mode_override = -1,
-			   .metrics_interval = 15, .sigfd = -1, .epfd = -1 };
+			   .metrics_interval = 15, .sigfd = -1, .epfd = -1, .ctlfd = -1 };
 	struct ef_status old = { 0 };
 	struct ef_dp_opts dpo = { 0 };
+	struct ef_diag d;
+	char why[512];
 	size_t nprev;
 	char **prev;
-	int rc;
+	int rc, n;
 
 	ef_dirs_init(&a.dirs);
 	rc = parse_run_opts(&a, argc, argv);
@@ -496,8 +825,23 @@ int cmd_run(int argc, char **argv)
 	if (!a.node[0])
 		ef_default_node(a.node, sizeof(a.node));
 	ef_log_setup_libbpf();
-	if (prepare(&a, &a.pol[0], &a.comp[0]))
+	ef_diag_init(&d, a.policy_path);
+	a.live = ef_policy_read(a.policy_path, &a.live_len, &d);
+	rc = a.live ? prepare(&a, a.policy_path, a.live, a.live_len, &a.pol[0], &a.comp[0], &d) :
+		      -EINVAL;
+	ef_diag_print(&d, stderr);
+	ef_diag_free(&d);
+	if (rc) {
+		free(a.live);
 		return EXIT_INVALID;
+	}
+	confirm_live(&a);
+	/* the lockout guard: never cut the admin who starts us */
+	if (!a.force && (n = ef_lockout_check(a.pol[0], a.node, why, sizeof(why))) > 0) {
+		pr_warn("refusing to start: %s\n", why);
+		rc = EXIT_INVALID;
+		goto out;
+	}
 
 	rc = EXIT_SYSTEM;
 	dpo.pin_dir = a.dirs.bpffs;
@@ -509,6 +853,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	a.started = a.loaded = time(NULL);
 	refresh_names(&a);
+	/* connections already open that the policy allows keep working */
+	n = ef_seed_established(&a.dp);
+	if (n > 0)
+		pr_info("kept %d established TCP connection(s) the policy allows\n", n);
 	a.fmt = (struct ef_fmt){
 		.hostname = a.hostname,
 		.node = a.node,
@@ -518,7 +866,7 @@ int cmd_run(int argc, char **argv)
 		.rule_name = agent_rule_name,
 		.ctx = &a,
 	};
-	if (setup_loop(&a) || ef_dp_attach(&a.dp, a.xdp_mode))
+	if (setup_loop(&a) || ctl_listen(&a) || ef_dp_attach(&a.dp, a.xdp_mode))
 		goto out;
 	write_status(&a);
 	describe(&a, "enforcing");
@@ -549,7 +897,16 @@ out:
 		close(a.sigfd);
 	if (a.epfd >= 0)
 		close(a.epfd);
+	if (a.ctlfd >= 0) {
+		char path[PATH_MAX];
+
+		close(a.ctlfd);
+		snprintf(path, sizeof(path), "%s/control.sock", a.dirs.run);
+		unlink(path);
+	}
 	free(a.names);
+	free(a.live);
+	free(a.confirmed);
 	for (int i = 0; i < 2; i++) {
 		ef_compiled_free(&a.comp[i]);
 		ef_policy_free(a.pol[i]);

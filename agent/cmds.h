@@ -31,6 +31,27 @@ void ef_default_node(char *buf, size_t len);
  */
 struct ef_policy *ef_policy_checked(const char *path, const char *node,
 				    struct ef_diag *d);
+/* The same for a policy held in memory; file names it in messages. */
+struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
+					 size_t len, const char *node,
+					 struct ef_diag *d);
+
+/*
+ * The lockout guard.  $SSH_CONNECTION ("client port server port") names the
+ * connection an admin runs edgefw from.  If the server address is on one of
+ * node's NICs and the policy would drop a new connection like it, returns 1
+ * and says why in why; 0 when it is safe (or not over a managed NIC); <0 on
+ * error.  Classification is the real program's (a private dry-run instance).
+ */
+int ef_lockout_check(const struct ef_policy *p, const char *node, char *why,
+		     size_t len);
+
+/* One verdict of the real program, dry-run, over private maps filled from
+ * p for node, the packet arriving on (hook) a NIC of the given role. */
+struct pkt;
+int ef_classify_offline(const struct ef_policy *p, const char *node, int role,
+			int hook, const struct pkt *pk, struct ef_trace *t,
+			int *pass, char *rule, size_t rlen);
 
 /* sd_notify(3)'s protocol, to $NOTIFY_SOCKET when set. */
 void ef_sd_notify(const char *msg);
@@ -43,5 +64,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_confirm(int argc, char **argv);
 
 #endif

@@ -32,7 +32,22 @@ void ef_default_node(char *buf, size_t len)
 struct ef_policy *ef_policy_checked(const char *path, const char *node,
 				    struct ef_diag *d)
 {
-	struct ef_policy *p = ef_policy_load(path, d);
+	size_t len;
+	char *text = ef_policy_read(path, &len, d);
+	struct ef_policy *p;
+
+	if (!text)
+		return NULL;
+	p = ef_policy_checked_text(path, text, len, node, d);
+	free(text);
+	return p;
+}
+
+struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
+					 size_t len, const char *node,
+					 struct ef_diag *d)
+{
+	struct ef_policy *p = ef_policy_parse(file, text, len, d);
 
 	if (!p || d->errors)
 		goto bad;

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
@@ -257,36 +259,117 @@ int cmd_stats(int argc, char **argv)
 	return rc;
 }
 
-/* ---- reload ---------------------------------------------------------------- */
+/* ---- reload, apply, confirm: requests to the agent's control socket ------ */
+
+/* Send one request line, read one answer line.  NULL when no agent. */
+static json_object *ctl_call(const char *run_dir, json_object *req, double timeout)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = (time_t)timeout,
+			      .tv_usec = (suseconds_t)((timeout - (time_t)timeout) * 1e6) };
+	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	char buf[65536];
+	size_t have = 0;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control.sock", run_dir);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		fprintf(stderr, "edgefw: cannot reach the agent at %s: %s (is it running?)\n",
+			sa.sun_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
+		close(fd);
+		return NULL;
+	}
+	while (have < sizeof(buf) - 1) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (memchr(buf, '\n', have))
+			break;
+	}
+	close(fd);
+	buf[have] = '\0';
+	return json_tokener_parse(buf);
+}
+
+/* Print the agent's answer; 0 when it says ok. */
+static int ctl_report(json_object *resp, const char *done)
+{
+	json_object *v, *msgs;
+	bool ok = json_object_object_get_ex(resp, "ok", &v) && json_object_get_boolean(v);
+
+	if (json_object_object_get_ex(resp, "messages", &msgs))
+		for (size_t i = 0; i < json_object_array_length(msgs); i++)
+			fprintf(stderr, "%s\n", json_object_get_string(json_object_array_get_idx(msgs, i)));
+	if (ok)
+		printf("edgefw: %s: policy \"%s\", generation %s\n", done,
+		       json_object_get_string(json_object_object_get(resp, "policy")),
+		       json_object_get_string(json_object_object_get(resp, "generation")));
+	else
+		fprintf(stderr, "edgefw: refused; policy \"%s\" (generation %s) stays in force\n",
+			json_object_get_string(json_object_object_get(resp, "policy")),
+			json_object_get_string(json_object_object_get(resp, "generation")));
+	return ok ? 0 : EXIT_INVALID;
+}
+
+/* Validate a candidate locally (the messages the user expects from
+ * validate) and apply the lockout guard; 0 when it may be sent. */
+static int precheck(const char *path, const char *node, bool force)
+{
+	struct ef_policy *p;
+	struct ef_diag d;
+	char why[512];
+	int rc = 0;
+
+	ef_diag_init(&d, path);
+	p = ef_policy_checked(path, node, &d);
+	ef_diag_print(&d, stderr);
+	ef_diag_free(&d);
+	if (!p)
+		return EXIT_INVALID;
+	if (!force && ef_lockout_check(p, node, why, sizeof(why)) > 0) {
+		fprintf(stderr, "edgefw: refused: %s\n", why);
+		rc = EXIT_INVALID;
+	}
+	ef_policy_free(p);
+	return rc;
+}
 
 static void usage_reload(FILE *f)
 {
-	fprintf(f, "Usage: edgefw reload [--timeout SECONDS] [--run-dir DIR]\n\n"
-		   "Validate the running agent's policy file and, if it is valid, make the\n"
-		   "agent reload it (SIGHUP); wait until the new generation is live.  An\n"
-		   "invalid policy is refused here with validate's messages and the running\n"
-		   "policy stays in force.  Suitable for systemd's ExecReload.\n\n"
-		   "Exit status: 0 reloaded, 1 the policy is invalid or was refused,\n"
-		   "3 no agent or no answer, 2 usage error.\n");
+	fprintf(f, "Usage: edgefw reload [--force] [--run-dir DIR]\n\n"
+		   "Make the running agent re-read its policy file and apply it atomically.\n"
+		   "The file is validated first (validate's messages); an invalid policy is\n"
+		   "refused and the running one stays in force.  Refuses a policy that would\n"
+		   "cut the SSH connection you run it from, unless --force.  For systemd's\n"
+		   "ExecReload.\n\n"
+		   "Exit status: 0 reloaded, 1 refused (invalid policy), 3 no agent, 2 usage.\n");
 }
 
 int cmd_reload(int argc, char **argv)
 {
-	static const struct option opts[] = { { "timeout", required_argument, NULL, 't' },
+	static const struct option opts[] = { { "force", no_argument, NULL, OPT_FORCE },
 					      DIR_OPTIONS, { 0 } };
 	struct ef_dirs dirs;
-	struct ef_status s, now;
-	struct ef_policy *p;
-	struct ef_diag d;
-	double timeout = 10;
-	int c, rc = EXIT_SYSTEM;
+	struct ef_status s;
+	json_object *req, *resp;
+	bool force = false;
+	int c, rc;
 
 	ef_dirs_init(&dirs);
-	while ((c = getopt_long(argc, argv, "t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (dir_option(&dirs, c))
 			continue;
-		if (c == 't')
-			timeout = atof(optarg);
+		if (c == OPT_FORCE)
+			force = true;
 		else if (c == 'h') {
 			usage_reload(stdout);
 			return 0;
@@ -299,39 +382,139 @@ int cmd_reload(int argc, char **argv)
 		fprintf(stderr, "edgefw reload: no running agent (see %s/status.json)\n", dirs.run);
 		return EXIT_SYSTEM;
 	}
-	ef_diag_init(&d, s.policy_file);
-	p = ef_policy_checked(s.policy_file, s.node, &d);
-	ef_diag_print(&d, stderr);
-	ef_diag_free(&d);
-	if (!p) {
-		fprintf(stderr, "edgefw reload: refused; policy \"%s\" stays in force\n",
-			s.policy_name);
-		ef_status_free(&s);
+	rc = precheck(s.policy_file, s.node, force);
+	ef_status_free(&s);
+	if (rc)
+		return rc;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("reload"));
+	resp = ctl_call(dirs.run, req, 30);
+	json_object_put(req);
+	if (!resp)
+		return EXIT_SYSTEM;
+	rc = ctl_report(resp, "reloaded");
+	json_object_put(resp);
+	return rc;
+}
+
+static void usage_apply(FILE *f)
+{
+	fprintf(f, "Usage: edgefw apply POLICY [--confirm-within SECONDS] [--force] [--run-dir DIR]\n\n"
+		   "Make POLICY the running agent's policy, atomically.  With\n"
+		   "--confirm-within, it is rolled back to the policy that ran before\n"
+		   "unless `edgefw confirm` arrives in time (\"commit confirmed\"): push,\n"
+		   "check that the node is still reachable, confirm.  A confirmed (or\n"
+		   "unconditional) apply also becomes the agent's policy file; a rollback\n"
+		   "restores the file too.  Refuses a policy that would cut the SSH connection\n"
+		   "you run it from, unless --force.\n\n"
+		   "Exit status: 0 applied, 1 refused, 3 no agent, 2 usage error.\n\n"
+		   "Example:\n"
+		   "  edgefw apply /etc/edgefw/policy.json --confirm-within 120 && \\\n"
+		   "    ssh edge1 true && edgefw confirm\n");
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "confirm-within", required_argument, NULL, 'c' },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		DIR_OPTIONS,
+		{ 0 }
+	};
+	struct ef_dirs dirs;
+	struct ef_status s;
+	json_object *req, *resp, *v;
+	char path[PATH_MAX];
+	long within = 0;
+	bool force = false;
+	char *end;
+	int c, rc;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		if (dir_option(&dirs, c))
+			continue;
+		if (c == OPT_FORCE) {
+			force = true;
+		} else if (c == 'c') {
+			within = strtol(optarg, &end, 10);
+			if (*end || within < 1 || within > 86400) {
+				fprintf(stderr, "edgefw apply: --confirm-within: \"%s\" is not 1-86400 seconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+		} else if (c == 'h') {
+			usage_apply(stdout);
+			return 0;
+		} else {
+			usage_apply(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage_apply(stderr);
+		return EXIT_USAGE;
+	}
+	if (!realpath(argv[optind], path)) {
+		fprintf(stderr, "edgefw apply: %s: %s\n", argv[optind], strerror(errno));
 		return EXIT_INVALID;
 	}
-	ef_policy_free(p);
-	if (kill(s.pid, SIGHUP)) {
-		perror("edgefw reload: kill");
-		goto out;
+	if (ef_status_read(dirs.run, &s) || !ef_status_agent_alive(&s)) {
+		fprintf(stderr, "edgefw apply: no running agent (see %s/status.json)\n", dirs.run);
+		return EXIT_SYSTEM;
 	}
-	for (int i = 0; i < (int)(timeout * 20); i++) {
-		usleep(50000);
-		if (ef_status_read(dirs.run, &now))
-			continue;
-		if (now.epoch > s.epoch) {
-			printf("edgefw: policy \"%s\" is live (generation %u)\n", now.policy_name,
-			       now.epoch);
-			rc = 0;
-		}
-		ef_status_free(&now);
-		if (rc == 0)
-			goto out;
-	}
-	fprintf(stderr, "edgefw reload: the agent did not apply the policy within %gs (see its log)\n",
-		timeout);
-	rc = EXIT_INVALID;
-out:
+	rc = precheck(path, s.node, force);
 	ef_status_free(&s);
+	if (rc)
+		return rc;
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("apply"));
+	json_object_object_add(req, "policy", json_object_new_string(path));
+	json_object_object_add(req, "confirm_within", json_object_new_int64(within));
+	resp = ctl_call(dirs.run, req, 30);
+	json_object_put(req);
+	if (!resp)
+		return EXIT_SYSTEM;
+	rc = ctl_report(resp, "applied");
+	if (rc == 0 && json_object_object_get_ex(resp, "confirm_by", &v))
+		printf("edgefw: run `edgefw confirm` within %lds, or it rolls back\n", within);
+	json_object_put(resp);
+	return rc;
+}
+
+static void usage_confirm(FILE *f)
+{
+	fprintf(f, "Usage: edgefw confirm [--run-dir DIR]\n\n"
+		   "Keep the policy of the last `edgefw apply --confirm-within`.\n\n"
+		   "Exit status: 0 confirmed, 1 nothing to confirm, 3 no agent, 2 usage.\n");
+}
+
+int cmd_confirm(int argc, char **argv)
+{
+	static const struct option opts[] = { DIR_OPTIONS, { 0 } };
+	struct ef_dirs dirs;
+	json_object *req, *resp;
+	int c, rc;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (dir_option(&dirs, c))
+			continue;
+		if (c == 'h') {
+			usage_confirm(stdout);
+			return 0;
+		}
+		usage_confirm(stderr);
+		return EXIT_USAGE;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("confirm"));
+	resp = ctl_call(dirs.run, req, 10);
+	json_object_put(req);
+	if (!resp)
+		return EXIT_SYSTEM;
+	rc = ctl_report(resp, "confirmed");
+	json_object_put(resp);
 	return rc;
 }
 

@@ -91,6 +91,8 @@ static const struct command commands[] = {
 	{ "validate", cmd_validate, "check a policy file (exit 0 valid, 1 invalid)" },
 	{ "run", cmd_run, "enforce a policy on this node and stream events" },
 	{ "reload", cmd_reload, "validate and apply the running agent's policy file again" },
+	{ "apply", cmd_apply, "make a policy live, optionally rolled back unless confirmed" },
+	{ "confirm", cmd_confirm, "keep the policy of the last apply --confirm-within" },
 	{ "status", cmd_status, "what is attached where, which policy, since when" },
 	{ "stats", cmd_stats, "per-rule counters, drops by reason, flow table use" },
 	{ "explain", cmd_explain, "trace a packet through the real program: verdict, reason, rule" },

@@ -1029,9 +1029,8 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 	return p;
 }
 
-struct ef_policy *ef_policy_load(const char *path, struct ef_diag *d)
+char *ef_policy_read(const char *path, size_t *lenp, struct ef_diag *d)
 {
-	struct ef_policy *p;
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -1068,13 +1067,25 @@ struct ef_policy *ef_policy_load(const char *path, struct ef_diag *d)
 	}
 	fclose(f);
 	buf[len] = '\0';
-	p = ef_policy_parse(path, buf, len, d);
-	free(buf);
-	return p;
+	*lenp = len;
+	return buf;
 fail:
 	fclose(f);
 	free(buf);
 	return NULL;
+}
+
+struct ef_policy *ef_policy_load(const char *path, struct ef_diag *d)
+{
+	struct ef_policy *p;
+	size_t len;
+	char *buf = ef_policy_read(path, &len, d);
+
+	if (!buf)
+		return NULL;
+	p = ef_policy_parse(path, buf, len, d);
+	free(buf);
+	return p;
 }
 
 void ef_policy_free(struct ef_policy *p)

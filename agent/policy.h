@@ -108,6 +108,9 @@ struct ef_policy {
  */
 struct ef_policy *ef_policy_parse(const char *file, const char *text,
 				  size_t len, struct ef_diag *d);
+/* A policy file's bytes, NUL-terminated (malloc'd); NULL with the reason
+ * in d. */
+char *ef_policy_read(const char *path, size_t *len, struct ef_diag *d);
 /* Read a file and parse it. */
 struct ef_policy *ef_policy_load(const char *path, struct ef_diag *d);
 void ef_policy_free(struct ef_policy *p);

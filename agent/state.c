@@ -90,6 +90,11 @@ json_object *ef_status_json(const struct ef_status *s)
 	for (size_t i = 0; i < s->nrules; i++)
 		json_object_array_add(rules, json_object_new_string(s->rules[i] ? s->rules[i] : ""));
 	json_object_object_add(o, "rules", rules);
+	if (s->confirm_by)
+		add_i(o, "confirm_by_epoch_seconds", s->confirm_by);
+	add_i(o, "drift_total", (int64_t)s->drift_total);
+	if (s->drift_last[0])
+		add_s(o, "drift_last", s->drift_last);
 	return o;
 }
 
@@ -144,6 +149,9 @@ int ef_status_read(const char *dir, struct ef_status *s)
 	snprintf(s->bpffs_dir, sizeof(s->bpffs_dir), "%s", jstr(o, "bpffs_dir"));
 	snprintf(s->metrics_file, sizeof(s->metrics_file), "%s", jstr(o, "metrics_file"));
 	s->started = (time_t)jint(o, "started_epoch_seconds");
+	s->confirm_by = (time_t)jint(o, "confirm_by_epoch_seconds");
+	s->drift_total = (unsigned long long)jint(o, "drift_total");
+	snprintf(s->drift_last, sizeof(s->drift_last), "%s", jstr(o, "drift_last"));
 	if (json_object_object_get_ex(o, "policy", &p)) {
 		snprintf(s->policy_name, sizeof(s->policy_name), "%s", jstr(p, "name"));
 		snprintf(s->policy_file, sizeof(s->policy_file), "%s", jstr(p, "file"));

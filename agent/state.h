@@ -32,6 +32,9 @@ struct ef_status {
 	struct ef_att att[EF_MAX_IFACES];
 	char **rules;      /* compiled id -> name, live generation */
 	size_t nrules;
+	time_t confirm_by; /* apply --confirm-within pending: rolls back then */
+	unsigned long long drift_total;
+	char drift_last[256];
 };
 
 /* Write dir/status.json atomically (temp file + rename). */
