@@ -47,6 +47,7 @@ PROG_BIN   := $(BUILD)/tests/test_prog
 
 .PHONY: all clean test unit-test prog-test e2e-test demo lint
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BUILD)/edgefw
 
@@ -100,6 +101,8 @@ prog-test: $(PROG_BIN)
 e2e-test: $(BUILD)/edgefw
 	@echo "== tests/e2e/run.sh"
 	@tests/e2e/run.sh
+	@echo "== tests/e2e/lifecycle.sh"
+	@tests/e2e/lifecycle.sh
 
 test: all unit-test prog-test e2e-test
 	@echo "all test suites passed"
