@@ -13,11 +13,14 @@ POLICY=${POLICY:-policies/lync2013-scaled-edge-dnslb-public.json}
 NS_EDGE=efd-edge1 NS_INET=efd-inet NS_CORP=efd-corp
 WORK=$(mktemp -d /tmp/edgefw-demo.XXXXXX)
 AGENT=
+# the agent's pins and run directory; nsenter keeps the host's bpffs
+export EDGEFW_BPFFS_DIR=/sys/fs/bpf/edgefw-demo EDGEFW_RUN_DIR=$WORK/run
+edge() { nsenter --net=/run/netns/$NS_EDGE "$@"; }
 
 cleanup() {
 	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null || true
 	for ns in $NS_EDGE $NS_INET $NS_CORP; do ip netns del "$ns" 2>/dev/null || true; done
-	rm -rf "$WORK"
+	rm -rf "$WORK" "$EDGEFW_BPFFS_DIR"
 }
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root" >&2; exit 1; }
@@ -38,8 +41,7 @@ for l in lo fe0; do ip -n $NS_CORP link set $l up; done
 ip -n $NS_INET route add 198.18.0.0/24 via 203.0.113.10 2>/dev/null || true
 
 echo "== edgefw run --policy $POLICY --node edge1 (in namespace $NS_EDGE)"
-ip netns exec $NS_EDGE "$EDGEFW" run --policy "$POLICY" --node edge1 \
-	>"$WORK/events.json" 2>"$WORK/agent.log" &
+edge "$EDGEFW" run --policy "$POLICY" --node edge1 >"$WORK/events.json" 2>"$WORK/agent.log" &
 AGENT=$!
 for _ in $(seq 50); do grep -q enforcing "$WORK/agent.log" 2>/dev/null && break; sleep 0.1; done
 cat "$WORK/agent.log"
@@ -73,5 +75,13 @@ if [ "${1:-}" = --interactive ]; then
 	exit 0
 fi
 sleep 0.5
-echo "== events (ECS JSON lines, drops only by default)"
-cat "$WORK/events.json"
+echo "== edgefw events --backlog 3 --text"
+edge "$EDGEFW" events --backlog 3 --text
+echo "== edgefw explain --iface eth1 --dir in --proto tcp --src 203.0.113.100:40000 --dst 203.0.113.10:8080"
+edge "$EDGEFW" explain --iface eth1 --dir in --proto tcp --src 203.0.113.100:40000 --dst 203.0.113.10:8080 || true
+echo "== edgefw status"
+edge "$EDGEFW" status
+echo "== edgefw stats (rules with traffic, verdicts, tables)"
+edge "$EDGEFW" stats | awk '/^RULE/ || $2 > 0 || !/^[a-z]+-[a-z0-9-]+ +[0-9]+ +[0-9]+$/'
+echo "== the agent's stdout: one ECS JSON line per drop"
+head -n 2 "$WORK/events.json"
