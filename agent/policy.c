@@ -915,7 +915,7 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 {
 	static const char *const keys[] = { "format", "name", "description",
 					    "settings", "peers", "nodes",
-					    "rules", "management", "$schema", NULL };
+					    "rules", "management", "template", "$schema", NULL };
 	struct json_tokener *tok;
 	struct ef_policy *p;
 	json_object *root, *v;
@@ -975,6 +975,17 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 		ef_diag_error(d, "format", "\"%s\" is not supported (expected \"%s\")", s,
 			      EF_POLICY_FORMAT);
 	p->name = dupstr(get_str(&c, root, "", "name", true));
+	{
+		bool tmpl = false;
+
+		get_bool(&c, root, "", "template", &tmpl);
+		if (tmpl)
+			ef_diag_error(d, "template",
+				      "this is the policy template edgefw ships: fill in the \"nodes\" "
+				      "section with this pool's edge nodes (name = short hostname, NICs, "
+				      "service addresses), set \"admin_hosts\" to your jump hosts, then "
+				      "remove \"template\": true (see edgefw-policy(5))");
+	}
 	parse_settings(&c, get(root, "settings"));
 	parse_peers(&c, get(root, "peers"));
 
