@@ -45,7 +45,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test prog-test e2e-test demo lint
+.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test demo lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -104,7 +104,19 @@ e2e-test: $(BUILD)/edgefw
 	@echo "== tests/e2e/lifecycle.sh"
 	@tests/e2e/lifecycle.sh
 
-test: all unit-test prog-test e2e-test
+# the JSON Schema and `edgefw validate` agree on every example
+schema-test: $(BUILD)/edgefw
+	@echo "== tests/schema/check.py"
+	@EDGEFW=$(BUILD)/edgefw /usr/bin/python3 tests/schema/check.py
+
+# the man pages render without warnings
+docs-test:
+	@echo "== man pages"
+	@set -e; for m in docs/man/*.[0-9]; do \
+		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
+		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
+
+test: all unit-test prog-test schema-test docs-test e2e-test
 	@echo "all test suites passed"
 
 demo: $(BUILD)/edgefw
