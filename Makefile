@@ -21,9 +21,11 @@ endif
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
+# CFLAGS is the user's (optimisation, sanitizers); the rest is not optional
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERSION)"'
+EF_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERSION)"'
 CPPFLAGS += -Iinclude -Iagent -I$(BUILD)
+ALL_CFLAGS = $(CFLAGS) $(EF_CFLAGS)
 LDLIBS   := -lbpf -lelf -lz -ljson-c
 
 # pure steps (unit-tested without BPF), then the code that touches the kernel,
@@ -45,7 +47,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test demo lint
+.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test demo lint check-asan
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -61,14 +63,14 @@ $(BUILD)/edgefw.skel.h: $(BUILD)/edgefw.bpf.o
 
 $(BUILD)/agent/%.o: agent/%.c $(HDRS) | $(BUILD)/agent
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 # only the code that loads the object needs its skeleton
 $(BUILD)/agent/datapath.o $(BUILD)/agent/explain.o $(BUILD)/agent/seed.o $(BUILD)/agent/agent.o: $(BUILD)/edgefw.skel.h
 
 $(BUILD)/edgefw: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD) $(BUILD)/agent $(BUILD)/tests:
 	$(Q)mkdir -p $@
@@ -77,19 +79,19 @@ $(BUILD) $(BUILD)/agent $(BUILD)/tests:
 
 $(BUILD)/tests/%.o: tests/unit/%.c $(HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(AGENT_LIB_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/tests/test_prog.o: tests/prog/test_prog.c agent/pktbuild.h $(HDRS) $(BUILD)/edgefw.skel.h | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
 
 $(PROG_BIN): $(BUILD)/tests/test_prog.o $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
 unit-test: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
@@ -100,9 +102,9 @@ prog-test: $(PROG_BIN)
 
 e2e-test: $(BUILD)/edgefw
 	@echo "== tests/e2e/run.sh"
-	@tests/e2e/run.sh
+	@EDGEFW=$(BUILD)/edgefw tests/e2e/run.sh
 	@echo "== tests/e2e/lifecycle.sh"
-	@tests/e2e/lifecycle.sh
+	@EDGEFW=$(BUILD)/edgefw tests/e2e/lifecycle.sh
 
 # the JSON Schema and `edgefw validate` agree on every example
 schema-test: $(BUILD)/edgefw
@@ -118,6 +120,14 @@ docs-test:
 
 test: all unit-test prog-test schema-test docs-test e2e-test
 	@echo "all test suites passed"
+
+# the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
+# the end-to-end suites then drive the sanitized agent
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+check-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+		unit-test prog-test schema-test e2e-test
+	@echo "sanitized suites passed"
 
 demo: $(BUILD)/edgefw
 	scripts/demo.sh

@@ -15,12 +15,8 @@
 /* natively, glibc's netinet/in.h must come before the UAPI linux/in.h */
 #include <netinet/in.h>
 #endif
-#include <linux/if_ether.h>
 #include <linux/in.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <linux/tcp.h>
-#include <linux/udp.h>
+#include <linux/in6.h>
 #include "edgefw.h"
 
 #ifndef __always_inline
@@ -39,6 +35,70 @@
 #define ef_ntohl(x) (x)
 #define ef_htonl(x) (x)
 #endif
+
+/*
+ * Header layouts, our own: byte fields instead of bitfields, and packed in
+ * native builds, where headers at odd offsets (after a 14-byte Ethernet
+ * header) would otherwise be misaligned accesses - undefined behaviour in
+ * C.  BPF keeps natural alignment for better loads; the kernel allows
+ * unaligned packet access on the architectures edgefw targets.
+ */
+#ifdef __bpf__
+#define EF_HDR_PACKED
+#else
+#define EF_HDR_PACKED __attribute__((packed))
+#endif
+
+struct ef_ethh {
+	__u8 dst[6];
+	__u8 src[6];
+	__be16 proto;
+} EF_HDR_PACKED;
+
+struct ef_iph {
+	__u8 ver_ihl;
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__be16 check;
+	__be32 saddr;
+	__be32 daddr;
+} EF_HDR_PACKED;
+
+struct ef_ip6h {
+	__u8 ver_tc;     /* version in the high nibble */
+	__u8 tc_flow[3];
+	__be16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u8 saddr[16];
+	__u8 daddr[16];
+} EF_HDR_PACKED;
+
+struct ef_tcph {
+	__be16 source;
+	__be16 dest;
+	__be32 seq;
+	__be32 ack_seq;
+	__u8 doff_res;   /* data offset in the high nibble */
+	__u8 flags;
+	__be16 window;
+	__be16 check;
+	__be16 urg_ptr;
+} EF_HDR_PACKED;
+
+struct ef_udph {
+	__be16 source;
+	__be16 dest;
+	__be16 len;
+	__be16 check;
+} EF_HDR_PACKED;
+
+#define ef_ip_version(ip) ((ip)->ver_ihl >> 4)
+#define ef_ip_ihl(ip)     ((ip)->ver_ihl & 0x0f)
 
 #define EF_ETH_P_8021Q  0x8100
 #define EF_ETH_P_8021AD 0x88a8
@@ -223,12 +283,12 @@ EF_INLINE void ef_parse_inner(struct ef_cursor *c, struct ef_pkt *p)
 	struct ef_tuple *t = &p->inner;
 
 	if (p->family == 4) {
-		struct iphdr *ip = ef_pull(c, sizeof(*ip));
+		struct ef_iph *ip = ef_pull(c, sizeof(*ip));
 		__u32 opt;
 
-		if (!ip || ip->version != 4 || ip->ihl < 5)
+		if (!ip || ef_ip_version(ip) != 4 || ef_ip_ihl(ip) < 5)
 			return;
-		opt = (ip->ihl - 5) * 4;
+		opt = (ef_ip_ihl(ip) - 5) * 4;
 		if (opt && !ef_pull(c, opt))
 			return;
 		ef_addr_v4(&t->src, ip->saddr);
@@ -237,9 +297,9 @@ EF_INLINE void ef_parse_inner(struct ef_cursor *c, struct ef_pkt *p)
 		if (ip->frag_off & ef_htons(EF_IP_OFFSET))
 			return; /* quoted a later fragment: no ports */
 	} else {
-		struct ipv6hdr *ip6 = ef_pull(c, sizeof(*ip6));
+		struct ef_ip6h *ip6 = ef_pull(c, sizeof(*ip6));
 
-		if (!ip6 || ip6->version != 6)
+		if (!ip6 || (ip6->ver_tc >> 4) != 6)
 			return;
 		ef_addr_copy(&t->src, &ip6->saddr);
 		ef_addr_copy(&t->dst, &ip6->daddr);
@@ -261,23 +321,26 @@ EF_INLINE int ef_icmp_is_error(__u8 family, __u8 type)
 EF_INLINE int ef_parse_l4(struct ef_cursor *c, struct ef_pkt *p)
 {
 	if (p->proto == IPPROTO_TCP) {
-		struct tcphdr *th = ef_pull(c, sizeof(*th));
-		__u32 opt;
+		struct ef_tcph *th = ef_pull(c, sizeof(*th));
+		__u32 opt, doff;
 
-		if (!th || th->doff < 5)
+		if (!th)
 			return EF_R_MALFORMED;
-		opt = (th->doff - 5) * 4;
+		doff = th->doff_res >> 4;
+		if (doff < 5)
+			return EF_R_MALFORMED;
+		opt = (doff - 5) * 4;
 		if (opt && !ef_pull(c, opt))
 			return EF_R_MALFORMED;
 		p->sport = ef_ntohs(th->source);
 		p->dport = ef_ntohs(th->dest);
 		p->seq = ef_ntohl(th->seq);
 		p->ack_seq = ef_ntohl(th->ack_seq);
-		p->tcp_flags = ((__u8 *)th)[13];
+		p->tcp_flags = th->flags;
 		return EF_R_NONE;
 	}
 	if (p->proto == IPPROTO_UDP) {
-		struct udphdr *uh = ef_pull(c, sizeof(*uh));
+		struct ef_udph *uh = ef_pull(c, sizeof(*uh));
 
 		if (!uh)
 			return EF_R_MALFORMED;
@@ -305,20 +368,20 @@ EF_INLINE int ef_parse_l4(struct ef_cursor *c, struct ef_pkt *p)
 
 EF_INLINE int ef_parse_ipv4(struct ef_cursor *c, struct ef_pkt *p)
 {
-	struct iphdr *ip = ef_pull(c, sizeof(*ip));
+	struct ef_iph *ip = ef_pull(c, sizeof(*ip));
 	__u32 hlen, opt, avail;
 	__u16 fo;
 
-	if (!ip || ip->version != 4)
+	if (!ip || ef_ip_version(ip) != 4)
 		return EF_R_MALFORMED;
 	/* addresses first: a malformed packet's event still says whose */
 	p->family = 4;
 	p->proto = ip->protocol;
 	ef_addr_v4(&p->src, ip->saddr);
 	ef_addr_v4(&p->dst, ip->daddr);
-	if (ip->ihl < 5)
+	if (ef_ip_ihl(ip) < 5)
 		return EF_R_MALFORMED;
-	hlen = ip->ihl * 4;
+	hlen = ef_ip_ihl(ip) * 4;
 	opt = hlen - sizeof(*ip);
 	if (opt && !ef_pull(c, opt))
 		return EF_R_MALFORMED;
@@ -349,11 +412,11 @@ EF_INLINE int ef_ipv6_is_ext(__u8 nh)
 
 EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
 {
-	struct ipv6hdr *ip6 = ef_pull(c, sizeof(*ip6));
+	struct ef_ip6h *ip6 = ef_pull(c, sizeof(*ip6));
 	__u8 nh;
 	int i;
 
-	if (!ip6 || ip6->version != 6)
+	if (!ip6 || (ip6->ver_tc >> 4) != 6)
 		return EF_R_MALFORMED;
 	p->family = 6;
 	p->proto = ip6->nexthdr;
@@ -422,13 +485,13 @@ EF_INLINE int ef_parse(void *data, void *data_end, __u32 wire_len,
 {
 	struct ef_cursor c = { .pos = data, .end = data_end, .start = data,
 			       .wire = wire_len, .left = 0xffff };
-	struct ethhdr *eth = ef_pull(&c, sizeof(*eth));
+	struct ef_ethh *eth = ef_pull(&c, sizeof(*eth));
 	__u16 proto;
 	int i;
 
 	if (!eth)
 		return EF_R_MALFORMED;
-	proto = ef_ntohs(eth->h_proto);
+	proto = ef_ntohs(eth->proto);
 	for (i = 0; i < EF_VLAN_MAX; i++) {
 		__u8 *tag;
 
