@@ -520,13 +520,53 @@ int cmd_confirm(int argc, char **argv)
 
 /* ---- detach ----------------------------------------------------------------- */
 
+/* Gone, or a zombie its parent has not reaped yet. */
+static bool agent_gone(int pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	p = p ? strrchr(buf, ')') : NULL;
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* SIGTERM (the agent detaches itself), SIGKILL after 10 s. */
+static int stop_agent(int pid)
+{
+	fprintf(stderr, "edgefw detach: stopping agent pid %d\n", pid);
+	if (kill(pid, SIGTERM) && errno != ESRCH)
+		return -errno;
+	for (int i = 0; i < 200; i++) {
+		if (agent_gone(pid))
+			return 0;
+		usleep(50000);
+	}
+	fprintf(stderr, "edgefw detach: agent pid %d did not stop; killing it\n", pid);
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 40; i++) {
+		if (agent_gone(pid))
+			return 0;
+		usleep(50000);
+	}
+	return -ETIMEDOUT;
+}
+
 static void usage_detach(FILE *f)
 {
 	fprintf(f, "Usage: edgefw detach [--force] [--bpffs-dir DIR] [--run-dir DIR]\n\n"
 		   "Remove everything edgefw attached or pinned on this host: the XDP links\n"
 		   "and maps pinned under the bpffs directory, and edgefw's egress filters.\n"
 		   "Programs edgefw did not attach are never touched.  For a node whose\n"
-		   "agent is gone; refuses while an agent runs unless --force.\n\n"
+		   "agent is gone; refuses while an agent runs unless --force, which stops\n"
+		   "the agent first.\n\n"
 		   "Exit status: 0, 1 an agent is running, 3 system error, 2 usage error.\n");
 }
 
@@ -554,6 +594,7 @@ int cmd_detach(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	ef_log_setup_libbpf();
 	if (ef_status_read(dirs.run, &s) == 0) {
 		bool alive = ef_status_agent_alive(&s);
 
@@ -563,6 +604,10 @@ int cmd_detach(int argc, char **argv)
 					"or use --force\n", s.pid);
 			return EXIT_INVALID;
 		}
+		/* the agent holds its XDP links and repairs what it finds
+		 * missing: it has to go first, or nothing would stay detached */
+		if (alive && stop_agent(s.pid))
+			return EXIT_SYSTEM;
 	}
 	n = ef_detach_all(dirs.bpffs);
 	if (n < 0) {

@@ -203,7 +203,7 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		.events = bpf_map__fd(skel->maps.ef_events),
 	};
 	dp->trace_fd = bpf_map__fd(skel->maps.ef_trace);
-	if (dp->adopted_maps)
+	if (dp->adopted_maps && !o->dry_run) /* a dry run only looks */
 		pr_info("adopted %d pinned maps from %s\n", dp->adopted_maps, dp->pin_dir);
 	return 0;
 fail:
@@ -513,6 +513,7 @@ int ef_detach_all(const char *dir)
 {
 	struct if_nameindex *ifs = if_nameindex();
 	DIR *d = opendir(dir);
+	int derr = d ? 0 : errno; /* before anything else sets errno */
 	struct dirent *de;
 	int n = 0;
 
@@ -536,7 +537,7 @@ int ef_detach_all(const char *dir)
 	}
 	if_freenameindex(ifs);
 	if (!d)
-		return errno == ENOENT ? n : -errno;
+		return derr == ENOENT ? n : -derr;
 	/* pins: XDP links (unpinning the last reference detaches) and maps */
 	while ((de = readdir(d))) {
 		char path[PATH_MAX];

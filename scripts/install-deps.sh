@@ -7,4 +7,4 @@ apt-get install -y --no-install-recommends \
 	make gcc clang llvm libc6-dev pkg-config \
 	libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libcmocka-dev \
 	iproute2 python3 python3-jsonschema ncat dnsmasq-base bind9-dnsutils iputils-ping procps \
-	man-db groff-base
+	man-db groff-base systemd

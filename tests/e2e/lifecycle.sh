@@ -1,0 +1,960 @@
+#!/bin/bash
+# edgefw lifecycle tests: the agent as a service, over real traffic on one
+# Lync Edge node built from network namespaces (see tests/e2e/README.md).
+#
+#   systemd unit verifies; sd_notify READY/RELOADING/STOPPING/STATUS; kill -9
+#   and restart under traffic (pinned state adopted, nothing lost, counters
+#   kept); 100 reloads under traffic; apply --confirm-within with rollback and
+#   confirm; the SSH lockout guard; pickup of established connections; drift
+#   repair; --keep-on-exit and detach.
+#
+# Debian packages needed: iproute2 python3 procps coreutils util-linux
+# (nsenter) systemd (systemd-analyze; systemd need not be running).
+#
+# Usage (as root):  make e2e-test     or   tests/e2e/lifecycle.sh
+#   EDGEFW=path/to/edgefw   the binary (default: $BUILD/edgefw, BUILD=build)
+#   E2E_VERBOSE=1           print the output of passing checks too
+#   E2E_KEEP=1              keep the work dir (policies, logs, probe results)
+#
+# Everything lives in network namespaces named efl-* (run.sh uses efe-*) with
+# pins under /sys/fs/bpf/efl-*; only 203.0.113.0/24 and 198.18.0.0/15 are
+# used; nothing leaves the namespaces.  Exit status: 0 when every check passed.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
+case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
+NT=("$PY" "$HERE/nettool.py")
+LT=("$PY" "$HERE/lifecycle_tool.py")
+POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
+UNIT_SRC=$ROOT/packaging/systemd/edgefw.service
+POLICY_NAME=lync2013-scaled-edge-dnslb-public
+# the lockout guard reads it: only the checks that mean to set it do
+unset SSH_CONNECTION
+
+# ---- names and addresses ---------------------------------------------------
+
+NS_NODE=efl-edge   # edge1, local model: edgefw on the node's own NICs
+NS_INET=efl-inet   # the internet
+NS_CORP=efl-corp   # the corporate side (Front End / Director)
+EXT=efl-ext INTIF=efl-int          # the node's NICs
+ACC=203.0.113.200 WEB=203.0.113.201 AV=203.0.113.202
+INT=198.18.100.10
+INET=203.0.113.193                 # an internet client, on the link
+CORP=198.18.100.100                # a corporate host, on the link
+
+# ---- bookkeeping ------------------------------------------------------------
+
+WORK=
+PIDS=()
+declare -A AGENT=()
+XENV=()     # extra environment for the next start_agent
+PASS=0 FAIL=0
+FAILED=()
+WATCHDOG=
+
+log() { printf '%s\n' "$*"; }
+die() { printf 'lifecycle: %s\n' "$*" >&2; exit 1; }
+
+ns_del_all() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^efl-' || true); do
+		for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	# pins of agents killed or kept (they outlive the namespaces)
+	rm -rf /sys/fs/bpf/efl-* 2>/dev/null || true
+}
+
+stop_pid() { # PID [seconds]: TERM, then KILL after a bounded wait
+	local pid=$1 n=$((${2:-3} * 10))
+	kill -TERM "$pid" 2>/dev/null || return 0
+	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local rc=$? pid
+	set +e
+	trap - EXIT INT TERM
+	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
+	for pid in "${AGENT[@]}" "${PIDS[@]}"; do
+		[ -n "$pid" ] && stop_pid "$pid" 2
+	done
+	ns_del_all
+	if [ -n "$WORK" ]; then
+		if [ -n "${E2E_KEEP:-}" ]; then
+			log "lifecycle: work dir kept: $WORK"
+		else
+			rm -rf "$WORK"
+		fi
+	fi
+	exit $rc
+}
+
+# check NAME CMD...: runs CMD (its output is shown when it fails)
+check() {
+	local name=$1 out
+	shift
+	out=$WORK/check.out
+	if "$@" >"$out" 2>&1; then
+		PASS=$((PASS + 1))
+		printf 'PASS  %s\n' "$name"
+		[ -n "${E2E_VERBOSE:-}" ] && sed 's/^/        /' "$out"
+	else
+		FAIL=$((FAIL + 1))
+		FAILED+=("$name")
+		printf 'FAIL  %s\n' "$name"
+		sed 's/^/        /' "$out"
+	fi
+	return 0
+}
+
+nx() { # NS CMD...: a command in a namespace, always bounded
+	local ns=$1
+	shift
+	timeout 20 ip netns exec "$ns" "$@"
+}
+
+bg_nx() { # NS CMD...: a background helper (bounded by its own --max too)
+	local ns=$1
+	shift
+	timeout 150 ip netns exec "$ns" "$@"
+}
+
+# expect_rc WANT(s, "|"-separated) CMD...: run CMD, require its exit status
+expect_rc() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	case "|$want|" in *"|$rc|"*) return 0 ;; esac
+	echo "exit status $rc, expected $want: $*"
+	return 1
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# wait_file FILE [tenths]: bounded wait for FILE to exist
+wait_file() {
+	local n=${2:-50}
+	while [ ! -e "$1" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	[ -e "$1" ]
+}
+
+# jget FILE PATH: a value from a JSON document ("a.b.0.c"; rules by name:
+# "rules.NAME.packets"); prints "" when absent
+jget() {
+	"$PY" - "$1" "$2" <<-'EOF'
+	import json, sys
+	try:
+	    o = json.load(open(sys.argv[1]))
+	except Exception:
+	    print("")
+	    sys.exit(0)
+	for k in sys.argv[2].split("."):
+	    if isinstance(o, list):
+	        if k.isdigit():
+	            o = o[int(k)]
+	        else:
+	            o = next((x for x in o if isinstance(x, dict) and x.get("name") == k), None)
+	    elif isinstance(o, dict):
+	        o = o.get(k)
+	    if o is None:
+	        break
+	print("" if o is None else (json.dumps(o) if isinstance(o, (dict, list)) else o))
+	EOF
+}
+
+# ---- traffic primitives -------------------------------------------------------
+
+tcp_ok() { nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout 2 "${@:4}"; }
+udp_ok() { nx "$1" "${NT[@]}" udp "$2" "$3" --timeout 1 --tries 2 "${@:4}"; }
+# nothing at all comes back (no RST, no ICMP): a drop
+tcp_blocked() { expect_rc 2 nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout "${4:-1}"; }
+
+# udp_arrived SPORT: datagrams from the internet client's SPORT that reached
+# the listener on access:3478
+udp_arrived() { grep -cxF "udp $ACC 3478 $INET $1" "$WORK/udp-node.log" || true; }
+
+xdp_on() { # IF: an XDP program is attached (ip -d link show)
+	local out
+	out=$(ip -n "$NS_NODE" -d link show dev "$1") && [[ $out == *prog/xdp* ]]
+}
+
+tc_on() { # IF: edgefw's filter (handle 0xef1, prio 1) on the clsact egress hook
+	local out
+	out=$(tc -n "$NS_NODE" filter show dev "$1" egress 2>/dev/null) &&
+		[[ $out == *"handle 0xef1"* && $out == *bpf* ]]
+}
+
+attached() { # XDP and the TC egress filter on both NICs
+	local ifn rc=0
+	for ifn in $EXT $INTIF; do
+		if xdp_on "$ifn"; then echo "$ifn: XDP attached"; else echo "$ifn: no XDP"; rc=1; fi
+		if tc_on "$ifn"; then echo "$ifn: TC egress filter attached"; else echo "$ifn: no TC egress filter"; rc=1; fi
+	done
+	return $rc
+}
+
+detached() { # TAG: no XDP, no egress filter on the NICs, no pins of TAG
+	local tag=$1 ifn rc=0
+	for ifn in $EXT $INTIF; do
+		if xdp_on "$ifn"; then
+			echo "$ifn: XDP still attached:"
+			ip -n "$NS_NODE" -d link show dev "$ifn" | sed 's/^/  /'
+			rc=1
+		fi
+		if tc_on "$ifn"; then
+			echo "$ifn: TC egress filter still attached:"
+			tc -n "$NS_NODE" filter show dev "$ifn" egress | sed 's/^/  /'
+			rc=1
+		fi
+	done
+	if [ -e "/sys/fs/bpf/efl-$tag" ]; then
+		echo "pins left in /sys/fs/bpf/efl-$tag: $(ls /sys/fs/bpf/efl-"$tag" | tr '\n' ' ')"
+		rc=1
+	fi
+	[ $rc -eq 0 ] && echo "nothing attached on $EXT, $INTIF; no /sys/fs/bpf/efl-$tag"
+	return $rc
+}
+
+# ---- agents -------------------------------------------------------------------
+
+# Each agent has its own pin directory on the host's bpffs (nsenter keeps
+# /sys/fs/bpf, which `ip netns exec` would hide), run directory and policy
+# file (apply and confirm write the policy file).
+agent_env() { echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efl-$1" "EDGEFW_RUN_DIR=$WORK/run-$1"; }
+
+in_node() { # TAG CMD...: a command next to agent TAG (same env, same netns)
+	local tag=$1
+	shift
+	timeout 30 env $(agent_env "$tag") nsenter --net=/run/netns/"$NS_NODE" "$@"
+}
+
+efw() { local tag=$1; shift; in_node "$tag" "$EDGEFW" "$@"; }
+
+# start_agent TAG NAME [run options]: logs in NAME.log, events in NAME.events;
+# waits until it says it is enforcing.  XENV: extra environment.
+start_agent() {
+	local tag=$1 name=$2 n=150 pid
+	# a simple command, so that $! is the agent itself (env and nsenter exec)
+	env $(agent_env "$tag") "${XENV[@]}" nsenter --net=/run/netns/"$NS_NODE" \
+		"$EDGEFW" run --policy "$WORK/policy-$tag.json" --node edge1 "${@:3}" \
+		>"$WORK/$name.events" 2>"$WORK/$name.log" &
+	pid=$!
+	AGENT[$tag]=$pid
+	while [ $n -gt 0 ]; do
+		grep -qs 'enforcing policy' "$WORK/$name.log" && { cat "$WORK/$name.log"; return 0; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		n=$((n - 1))
+	done
+	cat "$WORK/$name.log"
+	echo "agent $name did not say it is enforcing"
+	return 1
+}
+
+# stop_agent TAG [SIGNAL]: exit status 0 within 5 s
+stop_agent() {
+	local tag=$1 pid=${AGENT[$1]:-} n=50 rc=0
+	[ -n "$pid" ] || { echo "no agent $tag"; return 1; }
+	kill -"${2:-TERM}" "$pid" || return 1
+	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
+	if kill -0 "$pid" 2>/dev/null; then
+		echo "agent $tag still running 5 s after SIG${2:-TERM}"
+		return 1
+	fi
+	wait "$pid" || rc=$?
+	AGENT[$tag]=
+	echo "agent $tag exit status $rc"
+	[ $rc -eq 0 ]
+}
+
+stop_and_detached() { stop_agent "$1" && detached "$1"; }
+
+status_json() { efw "$1" status --json >"$WORK/status-$1.json" 2>&1 || true; }
+stat_of() { # TAG RULE: packets credited to RULE
+	efw "$1" stats --json >"$WORK/stats-$1.json" 2>&1 || true
+	jget "$WORK/stats-$1.json" "rules.$2.packets"
+}
+
+# ---- topology and services -----------------------------------------------------
+
+ns_new() {
+	ip netns add "$1"
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	ip -n "$1" link set lo up
+}
+
+veth() { # NS1 IF1 NS2 IF2
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+build_topology() {
+	ns_new $NS_NODE
+	ns_new $NS_INET
+	ns_new $NS_CORP
+	veth $NS_INET efl-i-ext $NS_NODE $EXT
+	veth $NS_CORP efl-c-int $NS_NODE $INTIF
+	ip -n $NS_INET addr add $INET/26 dev efl-i-ext
+	ip -n $NS_CORP addr add $CORP/24 dev efl-c-int
+	# Access first: it is the primary address and the default route's source
+	ip -n $NS_NODE addr add $ACC/26 dev $EXT
+	ip -n $NS_NODE addr add $WEB/26 dev $EXT
+	ip -n $NS_NODE addr add $AV/26 dev $EXT
+	ip -n $NS_NODE addr add $INT/24 dev $INTIF
+	ip -n $NS_NODE route add default via $INET src $ACC
+}
+
+start_services() {
+	local ready=$WORK/ready-node n=100
+	# TCP echo on the wildcard address of every port used (a blocked port is
+	# blocked by edgefw, not by a missing listener); UDP echo on access:3478
+	# (blocked: the log shows what reached it) and av:3478 (allowed)
+	ip netns exec $NS_NODE "${NT[@]}" serve --lifetime 400 --ready "$ready" \
+		--tcp 80,443,5061,8080 --udp "$ACC:3478,$AV:3478" --log "$WORK/udp-node.log" \
+		>"$WORK/server-node.out" 2>&1 &
+	PIDS+=($!)
+	wait_file "$ready" 100 || { cat "$WORK/server-node.out"; die "the node's echo server did not start"; }
+}
+
+# ---- policies -----------------------------------------------------------------
+
+write_policies() {
+	"$PY" - "$POLICY_SRC" "$WORK" <<-EOF
+	import copy, json, sys
+	src, work = sys.argv[1], sys.argv[2]
+	p = json.load(open(src))
+	p.pop("template", None)
+	n = next(x for x in p["nodes"] if x["name"] == "edge1")
+	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
+	n["addresses"] = {"access": ["$ACC"], "webconf": ["$WEB"], "av": ["$AV"], "internal": ["$INT"]}
+	def dump(q, name):
+	    json.dump(q, open(work + "/" + name, "w"), indent=2)
+	dump(p, "A.json")
+	# B: A without the A/V STUN/MSTURN TCP 443 row (port P: TCP av:443)
+	b = copy.deepcopy(p)
+	b["rules"] = [r for r in b["rules"] if r["name"] != "ext-av-stun-tcp-443-in"]
+	assert len(b["rules"]) == len(p["rules"]) - 1
+	dump(b, "B.json")
+	# invalid: one reversed port range
+	i = copy.deepcopy(p)
+	r = next(r for r in i["rules"] if r["name"] == "ext-av-rtp-tcp-in")
+	r["ports"] = "59999-50000"
+	dump(i, "invalid.json")
+	# a management rule: SSH to the internal address from the corporate host
+	m = copy.deepcopy(p)
+	m.setdefault("management", []).append({
+	    "name": "mgmt-ssh-internal-test", "interface": "internal", "direction": "in",
+	    "service": "internal", "protocol": "tcp", "ports": "22", "peer": ["$CORP"],
+	    "note": "lifecycle.sh: SSH from the corporate test host"})
+	dump(m, "mgmt.json")
+	print("A: %d rules, B: %d rules" % (len(p["rules"]), len(b["rules"])))
+	EOF
+}
+
+policy_for() { cp "$WORK/${2:-A}.json" "$WORK/policy-$1.json"; }
+
+validate_all() {
+	local f rc=0
+	for f in A B mgmt; do
+		"$EDGEFW" validate --node edge1 "$WORK/$f.json" || rc=1
+	done
+	expect_rc 1 "$EDGEFW" validate --node edge1 "$WORK/invalid.json" || rc=1
+	return $rc
+}
+
+# ==== 1. systemd unit ==================================================================
+
+unit_verifies() {
+	local d=$WORK/unit
+	mkdir -p "$d"
+	sed "s#/usr/sbin/edgefw#$EDGEFW#g" "$UNIT_SRC" >"$d/edgefw.service"
+	grep -n '^Exec' "$d/edgefw.service"
+	grep -q /usr/sbin/edgefw "$d/edgefw.service" && { echo "a /usr/sbin/edgefw is left"; return 1; }
+	command -v systemd-analyze >/dev/null || { echo "systemd-analyze is missing (apt-get install systemd)"; return 1; }
+	systemd-analyze verify "$d/edgefw.service"
+}
+
+# ==== 2. sd_notify ==========================================================================
+
+NOTIFY_PID=
+notify_ready() {
+	local sock=$WORK/notify.sock n=0
+	policy_for notify
+	: >"$WORK/sdnotify.log"
+	# the receiver runs in the internet namespace (a path socket is reachable
+	# from every network namespace) so that it can probe the node when
+	# READY=1 arrives
+	bg_nx $NS_INET "${LT[@]}" notify --socket "$sock" --log "$WORK/sdnotify.log" \
+		--probe-tcp "$ACC:80" --lifetime 60 --ready "$WORK/ready-notify" &
+	NOTIFY_PID=$!
+	PIDS+=($NOTIFY_PID)
+	wait_file "$WORK/ready-notify" || { echo "notify receiver did not start"; return 1; }
+	echo "control, before edgefw: TCP access:80 connects"
+	tcp_ok $NS_INET $ACC 80 || return 1
+	XENV=(NOTIFY_SOCKET="$sock")
+	start_agent notify notify || { XENV=(); return 1; }
+	XENV=()
+	while ! grep -q probe-at-ready "$WORK/sdnotify.log" && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	echo "-- notifications:"
+	cat "$WORK/sdnotify.log"
+	"$PY" - "$WORK/sdnotify.log" "$POLICY_NAME" <<-'EOF'
+	import sys
+	msgs = [l.split(" ", 1)[1].rstrip("\n") for l in open(sys.argv[1]) if " " in l]
+	name = sys.argv[2]
+	if "READY=1" not in msgs:
+	    sys.exit("no READY=1")
+	r = msgs.index("READY=1")
+	st = [m for m in msgs[:r] if m.startswith("STATUS=")]
+	if not st or name not in st[-1]:
+	    sys.exit("no STATUS= naming policy %s before READY=1" % name)
+	probe = [m for m in msgs if m.startswith("probe-at-ready")]
+	if not probe or not probe[0].startswith("probe-at-ready blocked"):
+	    sys.exit("when READY=1 arrived, TCP access:80 was not blocked yet: %s" % (probe or "no probe"))
+	print("READY=1 after %r; access:80 already blocked when it arrived" % st[-1])
+	EOF
+}
+
+notify_reload() {
+	local n=0 out
+	out=$(efw notify reload 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	while [ "$(grep -c ' READY=1$' "$WORK/sdnotify.log")" -lt 2 ] && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+	cat "$WORK/sdnotify.log"
+	"$PY" - "$WORK/sdnotify.log" "$POLICY_NAME" <<-'EOF'
+	import sys
+	msgs = [l.split(" ", 1)[1].rstrip("\n") for l in open(sys.argv[1]) if " " in l]
+	msgs = [m for m in msgs if not m.startswith("probe")]
+	r = msgs.index("READY=1")
+	rest = msgs[r + 1:]
+	if "RELOADING=1" not in rest:
+	    sys.exit("no RELOADING=1 after the first READY=1")
+	k = rest.index("RELOADING=1")
+	after = rest[k + 1:]
+	if "READY=1" not in after:
+	    sys.exit("no READY=1 after RELOADING=1")
+	between = after[:after.index("READY=1")]
+	print("RELOADING=1, %s, READY=1" % between)
+	EOF
+}
+
+notify_stopping() {
+	local n=0
+	stop_agent notify || return 1
+	while ! grep -q ' STOPPING=1$' "$WORK/sdnotify.log" && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
+	tail -n 3 "$WORK/sdnotify.log"
+	grep -q ' STOPPING=1$' "$WORK/sdnotify.log" || { echo "no STOPPING=1"; return 1; }
+	detached notify
+}
+
+# ==== 3. kill -9 under traffic ==================================================================
+
+KILL_STATS=()
+kill9_restart() {
+	local pid t0 rc=0 s
+	policy_for kill
+	start_agent kill kill-1 >/dev/null || { cat "$WORK/kill-1.log"; return 1; }
+	KILL_STATS=("$(stat_of kill ext-av-stun-udp-3478-in)")
+	rm -f "$WORK/stop-kill" "$WORK/ready-kill"
+	bg_nx $NS_INET "${LT[@]}" probe --stop "$WORK/stop-kill" --ready "$WORK/ready-kill" --max 25 \
+		--udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport 41003 --stream "$ACC:443" \
+		>"$WORK/probe-kill.json" 2>"$WORK/probe-kill.err" &
+	pid=$!
+	PIDS+=($pid)
+	wait_file "$WORK/ready-kill" || { echo "the prober did not start"; cat "$WORK/probe-kill.err"; return 1; }
+	sleep 1.5
+	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
+	t0=$(now)
+	kill -KILL "${AGENT[kill]}"
+	wait "${AGENT[kill]}" 2>/dev/null || true
+	AGENT[kill]=
+	echo "kill -9 sent; pins: $(ls /sys/fs/bpf/efl-kill | tr '\n' ' ')"
+	sleep 1
+	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
+	start_agent kill kill-2 >/dev/null || rc=1
+	echo "restarted, enforcing $(since "$t0") s after the kill"
+	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
+	sleep 1.5
+	touch "$WORK/stop-kill"
+	wait $pid || true
+	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
+	echo "-- second agent's log:"
+	cat "$WORK/kill-2.log"
+	[ $rc -eq 0 ] || return 1
+	grep -q 'adopted [0-9]* pinned maps' "$WORK/kill-2.log" &&
+		grep -q 'taking over policy generation' "$WORK/kill-2.log" &&
+		grep -q "took over $EXT" "$WORK/kill-2.log" &&
+		grep -q "took over $INTIF" "$WORK/kill-2.log" || {
+		echo "expected: adopted N pinned maps, taking over policy generation, took over $EXT and $INTIF"
+		return 1
+	}
+}
+
+# the first agent started on empty pins: its log must not claim a takeover
+# (operators read "adopted"/"took over" as "an earlier agent's state was here")
+kill9_fresh_log() {
+	echo "-- first agent's log (fresh start, no pins):"
+	cat "$WORK/kill-1.log"
+	! grep -E 'adopted [0-9]+ pinned maps|taking over|took over' "$WORK/kill-1.log" >"$WORK/fresh.out" || {
+		echo "-- a fresh start (no pins existed) claims to have taken over pinned state:"
+		cat "$WORK/fresh.out"
+		return 1
+	}
+}
+
+kill9_udp_allowed() {
+	local f=$WORK/probe-kill.json
+	cat "$f"
+	[ "$(jget "$f" udp.sent)" -ge 400 ] 2>/dev/null || { echo "too few probes sent"; return 1; }
+	[ "$(jget "$f" udp.lost)" = 0 ]
+}
+
+kill9_udp_blocked() {
+	local f=$WORK/probe-kill.json got
+	got=$(udp_arrived 41003)
+	echo "blocked probes sent: $(jget "$f" blocked_udp.sent), reached the listener on access:3478: $got"
+	[ "$(jget "$f" blocked_udp.sent)" -ge 400 ] 2>/dev/null && [ "$got" = 0 ]
+}
+
+kill9_stream() {
+	local f=$WORK/probe-kill.json
+	jget "$f" stream
+	[ "$(jget "$f" stream.complete)" = True ] && [ -z "$(jget "$f" stream.error)" ] &&
+		[ "$(jget "$f" stream.messages_sent)" -ge 400 ] 2>/dev/null
+}
+
+kill9_counters() {
+	local prev=-1 v i=0 names=("start" "before kill" "agent dead" "restarted" "end")
+	for v in "${KILL_STATS[@]}"; do
+		echo "ext-av-stun-udp-3478-in packets, ${names[$i]}: ${v:-?}"
+		[[ $v =~ ^[0-9]+$ ]] || { echo "  not a number (stats --json: $(head -c 300 "$WORK/stats-kill.json"))"; return 1; }
+		[ "$v" -ge "$prev" ] || { echo "  the counter went down"; return 1; }
+		prev=$v
+		i=$((i + 1))
+	done
+	[ "${KILL_STATS[4]}" -gt "${KILL_STATS[2]}" ] || { echo "no growth after the restart"; return 1; }
+}
+
+# ==== 4. 100 reloads under traffic ===================================================================
+
+RELOAD_FAILS=0
+reload_100() {
+	local i f pid out t0
+	policy_for reload
+	start_agent reload reload >/dev/null || { cat "$WORK/reload.log"; return 1; }
+	status_json reload
+	echo "generation at start: $(jget "$WORK/status-reload.json" policy.generation)"
+	rm -f "$WORK/stop-reload" "$WORK/ready-reload"
+	bg_nx $NS_INET "${LT[@]}" probe --stop "$WORK/stop-reload" --ready "$WORK/ready-reload" --max 120 \
+		--udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport 41004 --stream "$ACC:443" \
+		--p-tcp "$AV:443" --r-tcp "$ACC:80" >"$WORK/probe-reload.json" 2>"$WORK/probe-reload.err" &
+	pid=$!
+	PIDS+=($pid)
+	wait_file "$WORK/ready-reload" || { echo "the prober did not start"; cat "$WORK/probe-reload.err"; return 1; }
+	sleep 0.5
+	t0=$(now)
+	RELOAD_FAILS=0
+	for i in $(seq 1 100); do
+		if [ $((i % 2)) = 1 ]; then f=B; else f=A; fi
+		if [ $((i % 10)) = 0 ]; then
+			# every tenth: apply (it also writes the policy file)
+			out=$(efw reload apply "$WORK/$f.json" 2>&1) || {
+				RELOAD_FAILS=$((RELOAD_FAILS + 1))
+				echo "apply #$i ($f) failed: $out"
+			}
+		else
+			cp "$WORK/$f.json" "$WORK/policy-reload.json"
+			out=$(efw reload reload 2>&1) || {
+				RELOAD_FAILS=$((RELOAD_FAILS + 1))
+				echo "reload #$i ($f) failed: $out"
+			}
+		fi
+	done
+	echo "100 reloads in $(since "$t0") s, $RELOAD_FAILS failed; last: $out"
+	sleep 0.5
+	touch "$WORK/stop-reload"
+	wait $pid || true
+	cat "$WORK/probe-reload.json"
+	[ $RELOAD_FAILS = 0 ]
+}
+
+reload_q() {
+	local f=$WORK/probe-reload.json
+	jget "$f" udp
+	[ "$(jget "$f" udp.sent)" -ge 200 ] 2>/dev/null && [ "$(jget "$f" udp.lost)" = 0 ]
+}
+
+reload_r() {
+	local f=$WORK/probe-reload.json got
+	got=$(udp_arrived 41004)
+	echo "UDP to access:3478 sent: $(jget "$f" blocked_udp.sent), reached the listener: $got"
+	echo "TCP to access:80 attempts: $(jget "$f" r_tcp.results)"
+	[ "$(jget "$f" blocked_udp.sent)" -ge 200 ] 2>/dev/null && [ "$got" = 0 ] || return 1
+	"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["r_tcp"]["results"]; sys.exit(0 if r and set(r) == {"timeout-connect"} else 1)' "$f"
+}
+
+reload_stream() {
+	local f=$WORK/probe-reload.json
+	jget "$f" stream
+	[ "$(jget "$f" stream.complete)" = True ] && [ -z "$(jget "$f" stream.error)" ] &&
+		[ "$(jget "$f" stream.messages_sent)" -ge 200 ] 2>/dev/null
+}
+
+reload_p() {
+	local f=$WORK/probe-reload.json
+	echo "TCP av:443 attempts: $(jget "$f" p_tcp.results) $(jget "$f" p_tcp.errors)"
+	"$PY" - "$f" <<-'EOF'
+	import json, sys
+	r = json.load(open(sys.argv[1]))["p_tcp"]["results"]
+	bad = {k: v for k, v in r.items() if k not in ("ok", "timeout-connect", "timeout-echo")}
+	if bad:
+	    sys.exit("attempts that neither passed nor were silently dropped: %s" % bad)
+	if not r.get("ok"):
+	    sys.exit("P never passed although policy A was live half of the time")
+	EOF
+}
+
+reload_generation() {
+	status_json reload
+	echo "generation $(jget "$WORK/status-reload.json" policy.generation), crc32 $(jget "$WORK/status-reload.json" policy.crc32)"
+	[ "$(jget "$WORK/status-reload.json" policy.generation)" = 101 ] || return 1
+	echo "policy A is live: P (TCP av:443) connects"
+	tcp_ok $NS_INET $AV 443
+}
+
+reload_invalid() {
+	local rc=0 vmsg gen0 crc0
+	status_json reload
+	gen0=$(jget "$WORK/status-reload.json" policy.generation)
+	crc0=$(jget "$WORK/status-reload.json" policy.crc32)
+	cp "$WORK/policy-reload.json" "$WORK/policy-reload.good"
+	cp "$WORK/invalid.json" "$WORK/policy-reload.json"
+	vmsg=$("$EDGEFW" validate --node edge1 "$WORK/policy-reload.json" 2>&1 | grep -F 'is reversed' | head -n 1) || true
+	echo "validate says: $vmsg"
+	efw reload reload >"$WORK/reload-invalid.out" 2>"$WORK/reload-invalid.err" || rc=$?
+	cp "$WORK/policy-reload.good" "$WORK/policy-reload.json"
+	echo "edgefw reload exited $rc; stderr:"
+	sed 's/^/  /' "$WORK/reload-invalid.err"
+	[ $rc = 1 ] || { echo "expected exit status 1"; return 1; }
+	[ -n "$vmsg" ] && grep -qxF "$vmsg" "$WORK/reload-invalid.err" || { echo "validate's message is missing"; return 1; }
+	kill -0 "${AGENT[reload]}" || { echo "the agent died"; return 1; }
+	status_json reload
+	echo "generation $(jget "$WORK/status-reload.json" policy.generation) (was $gen0), crc32 $(jget "$WORK/status-reload.json" policy.crc32) (was $crc0)"
+	[ "$(jget "$WORK/status-reload.json" policy.generation)" = "$gen0" ] &&
+		[ "$(jget "$WORK/status-reload.json" policy.crc32)" = "$crc0" ] || return 1
+	echo "the old policy (A) is enforced: P connects, TCP access:80 and UDP access:3478 stay blocked"
+	tcp_ok $NS_INET $AV 443 && tcp_blocked $NS_INET $ACC 80 &&
+		expect_rc 2 nx $NS_INET "${NT[@]}" udp $ACC 3478 --sport 41005 --timeout 0.5 &&
+		[ "$(udp_arrived 41005)" = 0 ]
+}
+
+# ==== 5. apply --confirm-within ========================================================================
+
+CRC_A='' GEN_A=''
+confirm_rollback() {
+	local t0 n=0 out opened='' crc gen
+	status_json reload
+	CRC_A=$(jget "$WORK/status-reload.json" policy.crc32)
+	GEN_A=$(jget "$WORK/status-reload.json" policy.generation)
+	echo "before: generation $GEN_A, crc32 $CRC_A (policy A)"
+	t0=$(now)
+	out=$(efw reload apply "$WORK/B.json" --confirm-within 3 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	echo "P (TCP av:443) closes at once:"
+	tcp_blocked $NS_INET $AV 443 1 || return 1
+	status_json reload
+	echo "status while unconfirmed: generation $(jget "$WORK/status-reload.json" policy.generation), confirm_by $(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)"
+	while [ $n -lt 40 ]; do
+		if nx $NS_INET "${NT[@]}" tcp $AV 443 --timeout 0.25 >/dev/null 2>&1; then
+			opened=$(since "$t0")
+			break
+		fi
+		n=$((n + 1))
+	done
+	echo "P reopened ${opened:-never} s after the apply"
+	grep -E 'rolling back|rolled back|reloaded policy' "$WORK/reload.log" | tail -n 3
+	[ -n "$opened" ] || return 1
+	awk -v t="$opened" 'BEGIN { exit !(t >= 2.0 && t <= 5.5) }' || { echo "expected 2-5.5 s (3 s, checked once a second)"; return 1; }
+	status_json reload
+	crc=$(jget "$WORK/status-reload.json" policy.crc32)
+	gen=$(jget "$WORK/status-reload.json" policy.generation)
+	echo "after the rollback: generation $gen, crc32 $crc, confirm_by '$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)'"
+	[ "$crc" = "$CRC_A" ] && [ "$gen" -gt "$GEN_A" ] && [ -z "$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)" ] &&
+		cmp "$WORK/A.json" "$WORK/policy-reload.json" && echo "the policy file is A's"
+}
+
+confirm_keeps() {
+	local out crc
+	out=$(efw reload apply "$WORK/B.json" --confirm-within 30 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	out=$(efw reload confirm 2>&1) || { echo "confirm failed: $out"; return 1; }
+	echo "$out"
+	sleep 5
+	echo "5 s later, P (TCP av:443) is still closed:"
+	tcp_blocked $NS_INET $AV 443 1 || return 1
+	status_json reload
+	crc=$(jget "$WORK/status-reload.json" policy.crc32)
+	echo "generation $(jget "$WORK/status-reload.json" policy.generation), crc32 $crc (A was $CRC_A), confirm_by '$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)'"
+	[ "$crc" != "$CRC_A" ] && [ -z "$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)" ] &&
+		cmp "$WORK/B.json" "$WORK/policy-reload.json" && echo "the confirmed policy (B) is now the policy file"
+}
+
+confirm_again() {
+	expect_rc 1 efw reload confirm
+}
+
+# ==== 6. lockout guard ===================================================================================
+
+SSH_CONN="$CORP 50000 $INT 22"
+
+lockout_refuses() {
+	local rc=0
+	policy_for lock
+	timeout 20 env $(agent_env lock) SSH_CONNECTION="$SSH_CONN" nsenter --net=/run/netns/$NS_NODE \
+		"$EDGEFW" run --policy "$WORK/policy-lock.json" --node edge1 \
+		>"$WORK/lock-refused.events" 2>"$WORK/lock-refused.log" || rc=$?
+	echo "SSH_CONNECTION=\"$SSH_CONN\" edgefw run: exit $rc"
+	sed 's/^/  /' "$WORK/lock-refused.log"
+	[ $rc = 1 ] || { echo "expected exit status 1"; return 1; }
+	grep -q 'would cut the connection' "$WORK/lock-refused.log" || { echo "no 'would cut the connection'"; return 1; }
+	detached lock
+}
+
+lockout_force() {
+	XENV=(SSH_CONNECTION="$SSH_CONN")
+	start_agent lock lock-force --force || { XENV=(); return 1; }
+	XENV=()
+	stop_and_detached lock
+}
+
+lockout_mgmt() {
+	policy_for lock mgmt
+	XENV=(SSH_CONNECTION="$SSH_CONN")
+	start_agent lock lock-mgmt || { XENV=(); return 1; }
+	XENV=()
+	stop_and_detached lock
+}
+
+# ==== 7. established connections ============================================================================
+
+PICKUP_OK=
+pickup_start() {
+	local p
+	policy_for pickup
+	rm -f "$WORK/marker" "$WORK/stop-hold" "$WORK"/ready-hold-*
+	for p in 5061 8080; do
+		bg_nx $NS_CORP "${LT[@]}" hold $INT $p --marker "$WORK/marker" --stop "$WORK/stop-hold" --max 30 \
+			--ready "$WORK/ready-hold-$p" >"$WORK/hold-$p.json" 2>&1 &
+		PIDS+=($!)
+		HOLD[$p]=$!
+	done
+	wait_file "$WORK/ready-hold-5061" && wait_file "$WORK/ready-hold-8080" || { echo "the connections did not open"; cat "$WORK"/hold-*.json; return 1; }
+	sleep 0.5
+	start_agent pickup pickup || return 1
+	touch "$WORK/marker"
+	sleep 2
+	touch "$WORK/stop-hold"
+	wait "${HOLD[5061]}" "${HOLD[8080]}" || true
+	PICKUP_OK=1
+	grep -E 'kept [0-9]+ established TCP connection' "$WORK/pickup.log"
+}
+
+pickup_kept() {
+	local f=$WORK/hold-5061.json
+	cat "$f"
+	[ -n "$PICKUP_OK" ] || return 1
+	[ "$(jget "$f" sent.after)" -ge 10 ] 2>/dev/null && [ "$(jget "$f" echoed.after)" = "$(jget "$f" sent.after)" ] &&
+		[ "$(jget "$f" echoed.before)" = "$(jget "$f" sent.before)" ] && [ -z "$(jget "$f" error)" ]
+}
+
+pickup_cut() {
+	local f=$WORK/hold-8080.json
+	cat "$f"
+	[ -n "$PICKUP_OK" ] || return 1
+	[ "$(jget "$f" echoed.before)" -ge 1 ] 2>/dev/null || { echo "the connection never worked"; return 1; }
+	[ "$(jget "$f" sent.after)" -ge 10 ] 2>/dev/null && [ "$(jget "$f" echoed.after)" = 0 ]
+}
+
+# ==== 8. drift ====================================================================================================
+
+drift_repaired() {
+	local n=0 t0
+	status_json pickup
+	echo "drift_total before: $(jget "$WORK/status-pickup.json" drift_total)"
+	nx $NS_NODE tc filter del dev $EXT egress handle 0xef1 prio 1 bpf || return 1
+	t0=$(now)
+	tc_on $EXT && { echo "the filter is still there"; return 1; }
+	echo "egress filter deleted from $EXT"
+	while ! tc_on $EXT && [ $n -lt 130 ]; do sleep 0.1; n=$((n + 1)); done
+	tc_on $EXT || { echo "not back after 13 s"; return 1; }
+	echo "back after $(since "$t0") s:"
+	tc -n $NS_NODE filter show dev $EXT egress | sed 's/^/  /'
+	grep 'drift:' "$WORK/pickup.log"
+	status_json pickup
+	echo "drift_total $(jget "$WORK/status-pickup.json" drift_total), drift_last: $(jget "$WORK/status-pickup.json" drift_last)"
+	[ "$(jget "$WORK/status-pickup.json" drift_total)" -ge 1 ] 2>/dev/null
+}
+
+# ==== 9. --keep-on-exit and detach ====================================================================================
+
+keep_on_exit() {
+	policy_for keep
+	start_agent keep keep-1 --keep-on-exit >/dev/null || { cat "$WORK/keep-1.log"; return 1; }
+	stop_agent keep || return 1
+	tail -n 1 "$WORK/keep-1.log"
+	attached || return 1
+	echo "pins: $(ls /sys/fs/bpf/efl-keep | tr '\n' ' ')"
+	compgen -G '/sys/fs/bpf/efl-keep/xdp_link_*' >/dev/null && [ -e /sys/fs/bpf/efl-keep/ef_flows ] ||
+		{ echo "pins missing"; return 1; }
+	echo "still enforcing without an agent: TCP access:80 blocked, TCP access:443 passes"
+	tcp_blocked $NS_INET $ACC 80 && tcp_ok $NS_INET $ACC 443
+}
+
+detach_refuses() {
+	local rc=0
+	start_agent keep keep-2 --keep-on-exit >/dev/null || { cat "$WORK/keep-2.log"; return 1; }
+	grep -E 'took over|adopted' "$WORK/keep-2.log"
+	efw keep detach >"$WORK/detach-refused.out" 2>&1 || rc=$?
+	echo "edgefw detach with agent running: exit $rc"
+	cat "$WORK/detach-refused.out"
+	[ $rc = 1 ] || return 1
+	attached && [ -e /sys/fs/bpf/efl-keep/ef_flows ] || { echo "detach removed something"; return 1; }
+	stop_agent keep
+}
+
+detach_removes() {
+	efw keep detach || return 1
+	detached keep || return 1
+	echo "nothing enforces any more: TCP access:80 connects"
+	tcp_ok $NS_INET $ACC 80
+}
+
+detach_force() {
+	local rc=0
+	policy_for keep
+	start_agent keep keep-3 >/dev/null || { cat "$WORK/keep-3.log"; return 1; }
+	efw keep detach --force >"$WORK/detach-force.out" 2>&1 || rc=$?
+	echo "edgefw detach --force with agent running: exit $rc"
+	cat "$WORK/detach-force.out"
+	[ $rc = 0 ] || return 1
+	# --force stops the agent first (SIGTERM; it detaches itself), so
+	# nothing holds the XDP links and nothing re-attaches the filters
+	local pid=${AGENT[keep]}
+	wait "$pid" || { echo "the agent exited with status $?"; rc=1; }
+	AGENT[keep]=
+	detached keep || rc=1
+	sleep 11 # longer than the drift check's interval: nothing comes back
+	detached keep || rc=1
+	return $rc
+}
+
+# ==== main =======================================================================
+
+[ "$(id -u)" = 0 ] || die "run as root (network namespaces, BPF)"
+[ -x "$EDGEFW" ] || die "no edgefw binary at $EDGEFW (make, or set EDGEFW / BUILD)"
+for t in ip tc nsenter timeout; do
+	command -v $t >/dev/null || die "missing $t (apt-get install iproute2 util-linux coreutils)"
+done
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+ns_del_all # leftovers of an earlier run
+WORK=$(mktemp -d /tmp/edgefw-lifecycle.XXXXXX)
+watchdog() { # the whole suite is bounded too
+	local s
+	sleep "$1" &
+	s=$!
+	trap 'kill $s 2>/dev/null; exit 0' TERM
+	wait $s
+	# only if the suite is still our parent (not a reused pid after a kill -9)
+	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
+	echo "lifecycle: watchdog: the suite ran for $1 s, stopping it" >&2
+	kill -TERM $$
+}
+watchdog 300 &
+WATCHDOG=$!
+START=$(date +%s)
+declare -A HOLD=()
+
+log "== edgefw lifecycle: $EDGEFW ($("$EDGEFW" --version))"
+build_topology
+start_services
+write_policies >/dev/null
+
+log "== topology and policies (no edgefw yet)"
+check "topology: internet -> access TCP 443, corporate -> internal TCP 5061" \
+	eval "tcp_ok $NS_INET $ACC 443 && tcp_ok $NS_CORP $INT 5061"
+check "topology: the listener on access:3478 logs what reaches it" \
+	eval "udp_ok $NS_INET $ACC 3478 --sport 41001 && [ \$(udp_arrived 41001) -ge 1 ]"
+check "policies: A (shipped, edge1 rewritten), B (A minus ext-av-stun-tcp-443-in), mgmt valid; invalid refused" validate_all
+[ $FAIL -eq 0 ] || die "the test topology or policies do not work; not testing edgefw"
+
+log "== 1. systemd unit"
+check "systemd-analyze verify edgefw.service (with the built binary)" unit_verifies
+
+log "== 2. sd_notify"
+check "sd_notify: READY=1 after STATUS= naming the policy, sent only once enforcing (access:80 already blocked)" notify_ready
+check "sd_notify: RELOADING=1 then READY=1 around edgefw reload" notify_reload
+check "sd_notify: STOPPING=1 on SIGTERM, exit 0, nothing left attached" notify_stopping
+
+log "== 3. kill -9 and restart under traffic"
+check "kill -9: restarted agent took over the pinned maps, generation and XDP links" kill9_restart
+check "kill -9: the first (fresh) agent's log does not claim a takeover" kill9_fresh_log
+check "kill -9: every allowed UDP probe to av:3478 was answered (5 ms apart, zero loss)" kill9_udp_allowed
+check "kill -9: no blocked UDP probe to access:3478 reached the node" kill9_udp_blocked
+check "kill -9: the established TCP stream to access:443 never broke" kill9_stream
+check "kill -9: stats counters kept (ext-av-stun-udp-3478-in packets only grew)" kill9_counters
+check "kill -9: SIGTERM of the restarted agent detaches everything" stop_and_detached kill
+
+log "== 4. 100 reloads under traffic (A <-> B)"
+check "reload x100: every reload (and every tenth, apply) succeeded" reload_100
+check "reload x100: Q (UDP av:3478, in A and B) never lost a datagram" reload_q
+check "reload x100: R (UDP access:3478, TCP access:80, in neither) never passed" reload_r
+check "reload x100: the established TCP connection to access:443 (in A and B) never broke" reload_stream
+check "reload x100: P (TCP av:443, only in A) passed or was silently dropped, nothing else" reload_p
+check "reload x100: generation 101, policy A live" reload_generation
+check "reload: an invalid policy is refused (exit 1, validate's message), the old one stays enforced" reload_invalid
+
+log "== 5. apply --confirm-within"
+check "apply B --confirm-within 3, no confirm: P closes, reopens after ~3 s, status shows A's crc" confirm_rollback
+check "apply B --confirm-within 30 + confirm: P still closed 5 s later, B is the policy file" confirm_keeps
+check "confirm with nothing pending exits 1" confirm_again
+check "reload agent: SIGTERM detaches everything" stop_and_detached reload
+
+log "== 6. lockout guard (SSH_CONNECTION=\"$SSH_CONN\")"
+check "lockout: run refuses (exit 1, would cut the connection), attaches nothing" lockout_refuses
+check "lockout: run --force starts" lockout_force
+check "lockout: a management rule for TCP 22 from $CORP: starts without --force" lockout_mgmt
+
+log "== 7. established connections at start"
+check "pickup: agent starts with connections open to internal 5061 and 8080" pickup_start
+check "pickup: corporate -> internal 5061, opened before start, keeps working" pickup_kept
+check "pickup: corporate -> internal 8080 (no rule), opened before start, is cut" pickup_cut
+
+log "== 8. drift"
+check "drift: a deleted egress filter is back within 12 s, status shows drift_total >= 1" drift_repaired
+check "pickup agent: SIGTERM detaches everything" stop_and_detached pickup
+
+log "== 9. --keep-on-exit and detach"
+check "keep-on-exit: SIGTERM leaves XDP, TC and pins; access:80 still blocked" keep_on_exit
+check "detach: refused (exit 1) while an agent runs, nothing removed" detach_refuses
+check "detach: with no agent, removes XDP, TC filters and pins" detach_removes
+check "detach --force with an agent running: stops it, exit 0, nothing of edgefw left attached (and none comes back)" detach_force
+
+END=$(date +%s)
+log ""
+log "== summary ($((END - START)) s)"
+for f in "${FAILED[@]}"; do log "  failed: $f"; done
+log "$PASS passed, $FAIL failed"
+[ $FAIL -eq 0 ]
