@@ -47,7 +47,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test demo lint check-asan
+.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test demo lint check-asan bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -128,6 +128,19 @@ check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 		unit-test prog-test schema-test e2e-test
 	@echo "sanitized suites passed"
+
+# ---- benchmarks (root; reports, asserts nothing) ----------------------------
+
+$(BUILD)/bench/bench_prog: bench/bench_prog.c $(HDRS) $(BUILD)/edgefw.skel.h $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+
+bench: $(BUILD)/edgefw $(BUILD)/bench/bench_prog
+	@mkdir -p bench/out
+	$(BUILD)/bench/bench_prog bench/out/prog.json
+	@if [ -x bench/wire/run.sh ]; then EDGEFW=$(BUILD)/edgefw bench/wire/run.sh bench/out/wire.json; fi
+	/usr/bin/python3 bench/report.py bench/out bench/results.json docs/benchmarks.md
 
 demo: $(BUILD)/edgefw
 	scripts/demo.sh

@@ -82,6 +82,29 @@ static int put(int fd, const void *k, const void *v, const char *what)
 	return 0;
 }
 
+/* The port arrays of every group, one batch per group. */
+static int put_portmap(const struct ef_maps *m, const struct ef_compiled *c, unsigned slot)
+{
+	__u32 *keys = malloc(sizeof(__u32) * EF_PORTMAP_WORDS);
+	int err = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t g = 0; g < c->ngroups && !err; g++) {
+		__u32 count = EF_PORTMAP_WORDS;
+
+		for (__u32 w = 0; w < EF_PORTMAP_WORDS; w++)
+			keys[w] = ((__u32)slot * EF_MAX_GROUPS + (__u32)g) * EF_PORTMAP_WORDS + w;
+		if (bpf_map_update_batch(m->portmap, keys, c->portmap[g], &count, NULL)) {
+			/* no batch support: one by one */
+			for (__u32 w = 0; w < EF_PORTMAP_WORDS && !err; w++)
+				err = put(m->portmap, &keys[w], &c->portmap[g][w], "port map");
+		}
+	}
+	free(keys);
+	return err;
+}
+
 /* Two generations must not share a slot within a packet's lifetime: the
  * slot being rebuilt was retired at the previous flip, which was at least
  * this long ago. */
@@ -137,8 +160,6 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 
 	if ((err = purge_slot(m->addrs, sizeof(struct ef_addr_key),
 			      offsetof(struct ef_addr_key, slot), slot)) ||
-	    (err = purge_slot(m->ports, sizeof(struct ef_port_key),
-			      offsetof(struct ef_port_key, slot), slot)) ||
 	    (err = purge_slot(m->peers, sizeof(struct ef_peer_key),
 			      offsetof(struct ef_peer_key, slot), slot))) {
 		pr_warn("cannot clear policy slot %u: %s\n", slot, strerror(-err));
@@ -161,6 +182,8 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 		if ((err = put(m->lists, &k, &c->lists[i], "rule list")))
 			goto out;
 	}
+	if ((err = put_portmap(m, c, slot)))
+		goto out;
 	k = slot;
 	if ((err = put(m->cfg, &k, &c->cfg, "settings")))
 		goto out;
@@ -169,13 +192,6 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 
 		ak.slot = (__u8)slot;
 		if ((err = put(m->addrs, &ak, &c->addrs[i].v, "address")))
-			goto out;
-	}
-	for (size_t i = 0; i < c->nports; i++) {
-		struct ef_port_key pk = c->ports[i].k;
-
-		pk.slot = (__u8)slot;
-		if ((err = put(m->ports, &pk, &c->ports[i].v, "port")))
 			goto out;
 	}
 	for (size_t i = 0; i < c->npeers; i++) {
@@ -217,11 +233,24 @@ int ef_set_ifaces(const struct ef_maps *m, const int *ifindex, const int *role,
 		if (!keep)
 			bpf_map_delete_elem(m->ifaces, &keys[i]);
 	}
+	for (key = 0; key < EF_IFACE_ARRAY; key++) {
+		struct ef_iface v;
+		bool keep = false;
+
+		if (bpf_map_lookup_elem(m->ifroles, &key, &v) || !v.managed)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			keep |= key == (__u32)ifindex[j];
+		if (!keep) {
+			memset(&v, 0, sizeof(v));
+			bpf_map_update_elem(m->ifroles, &key, &v, BPF_ANY);
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
-		struct ef_iface v = { .role = (__u8)role[i] };
+		struct ef_iface v = { .role = (__u8)role[i], .managed = 1 };
 
 		key = (__u32)ifindex[i];
-		if ((err = put(m->ifaces, &key, &v, "interface")))
+		if ((err = put(key < EF_IFACE_ARRAY ? m->ifroles : m->ifaces, &key, &v, "interface")))
 			return err;
 	}
 	return 0;

@@ -13,7 +13,7 @@
 #include "compile.h"
 
 struct ef_maps {
-	int ctl, cfg, ifaces, addrs, ports, lists, rules, peers;
+	int ctl, cfg, ifaces, ifroles, portmap, addrs, lists, rules, peers;
 	int flows, flows_new, frags, counters, rule_stats, events;
 };
 

@@ -6,8 +6,10 @@
  * space is cut into segments at every range boundary (a sweep over range
  * starts and ends); each segment gets the ordered list of rules covering it
  * (identical lists are shared), and each segment becomes a handful of
- * aligned prefixes in the ef_ports LPM trie.  50000-59999 is 10 prefixes,
- * not 10000 entries.  Segments do not overlap, so the longest prefix match
+ * aligned prefixes (50000-59999 is 10 prefixes): the canonical, compact
+ * form, tested port by port.  The data path reads their expansion, a dense
+ * port -> list array per group (ef_portmap): one inlined array lookup
+ * instead of an LPM trie walk, for a fixed 128 KiB a group.  Segments do not overlap, so the longest prefix match
  * is the only one.
  */
 #include <search.h>
@@ -321,6 +323,7 @@ static int compile_addrs(struct ef_compiled *c, struct ef_diag *d)
 				}
 				e->k.role = (uint8_t)ef_service_role(s);
 				e->k.addr = al->a[i];
+				memset(e->v.grp, EF_GROUP_NONE, sizeof(e->v.grp));
 			}
 			e->v.svcmask |= (uint16_t)(1u << s);
 		}
@@ -407,6 +410,43 @@ fail:
 	return -1;
 }
 
+/*
+ * A port group that has rules: its dense port -> list array (expanded from
+ * the prefixes just emitted) and its number in the address entries of its
+ * service set.
+ */
+static int add_group(struct ef_compiled *c, const struct group *g, int slot_idx,
+		     const struct ef_port_entry *pe, size_t n, struct ef_diag *d)
+{
+	uint64_t (*map)[EF_PORTMAP_WORDS];
+
+	if (c->ngroups >= EF_MAX_GROUPS) {
+		ef_diag_error(d, NULL, "node %s: more than %d port groups", c->node->name,
+			      EF_MAX_GROUPS);
+		return -1;
+	}
+	map = realloc(c->portmap, sizeof(*map) * (c->ngroups + 1));
+	if (!map) {
+		ef_diag_error(d, NULL, "out of memory");
+		return -1;
+	}
+	c->portmap = map;
+	memset(map[c->ngroups], 0, sizeof(map[0]));
+	for (size_t i = 0; i < n; i++) {
+		unsigned lo = __builtin_bswap16(pe[i].k.port_be);
+		unsigned len = 1u << (16 - (pe[i].k.prefixlen - EF_PORT_KEY_FIXED_BITS));
+		uint64_t v = (uint64_t)(pe[i].v.list + 1) & 0xffff;
+
+		for (unsigned p = lo; p < lo + len; p++)
+			map[c->ngroups][p / 4] |= v << ((p % 4) * 16);
+	}
+	for (size_t a = 0; a < c->naddrs; a++)
+		if (c->addrs[a].k.role == g->role && c->addrs[a].v.svcmask == g->mask)
+			c->addrs[a].v.grp[slot_idx] = (uint8_t)c->ngroups;
+	c->ngroups++;
+	return 0;
+}
+
 static int compile_ports(struct ef_compiled *c, struct ef_diag *d)
 {
 	struct lists L = { .v = { .sz = sizeof(struct ef_rule_list) } };
@@ -433,8 +473,13 @@ static int compile_ports(struct ef_compiled *c, struct ef_diag *d)
 			for (int dir = 0; dir < 2 && !rc; dir++)
 				for (int pr = 0; pr < 2 && !rc; pr++) {
 					struct group g = { dir, role, protos[pr], masks[m] };
+					size_t first = ports.n;
 
 					rc = compile_group(c, &g, &L, &ports, d);
+					if (!rc && ports.n > first)
+						rc = add_group(c, &g, dir * 2 + pr,
+							       (struct ef_port_entry *)ports.v + first,
+							       ports.n - first, d);
 				}
 	}
 	tdestroy(L.tree, noop_free);
@@ -477,6 +522,7 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 		out->cfg.timeout_ns[i] = (uint64_t)s->timeout_s[i] * 1000000000ull;
 	out->cfg.ev_rate = s->event_rate;
 	out->cfg.ev_burst = s->event_burst;
+	out->cfg.ev_cpu_rate = s->event_cpu_rate;
 
 	if (compile_ifaces(out, d) || compile_addrs(out, d) ||
 	    compile_rules(out, d) || compile_ports(out, d)) {
@@ -496,6 +542,7 @@ void ef_compiled_free(struct ef_compiled *c)
 	free(c->peers);
 	free(c->set_src);
 	free(c->ifaces);
+	free(c->portmap);
 	memset(c, 0, sizeof(*c));
 }
 

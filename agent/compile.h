@@ -43,6 +43,9 @@ struct ef_compiled {
 	size_t nsets;
 	struct ef_iface_entry *ifaces;
 	size_t nifaces;
+	/* per port group: port -> 1 + candidate list, packed as in ef_portmap */
+	uint64_t (*portmap)[EF_PORTMAP_WORDS];
+	size_t ngroups;
 };
 
 /*

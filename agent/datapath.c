@@ -190,8 +190,9 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		.ctl = bpf_map__fd(skel->maps.ef_ctl),
 		.cfg = bpf_map__fd(skel->maps.ef_cfg),
 		.ifaces = bpf_map__fd(skel->maps.ef_ifaces),
+		.ifroles = bpf_map__fd(skel->maps.ef_ifroles),
+		.portmap = bpf_map__fd(skel->maps.ef_portmap),
 		.addrs = bpf_map__fd(skel->maps.ef_addrs),
-		.ports = bpf_map__fd(skel->maps.ef_ports),
 		.lists = bpf_map__fd(skel->maps.ef_lists),
 		.rules = bpf_map__fd(skel->maps.ef_rules),
 		.peers = bpf_map__fd(skel->maps.ef_peers),
@@ -454,7 +455,8 @@ static const struct {
 	size_t off;
 } map_fds[] = {
 #define M(n) { "ef_" #n, offsetof(struct ef_maps, n) }
-	M(ctl), M(cfg), M(ifaces), M(addrs), M(ports), M(lists), M(rules), M(peers),
+	M(ctl), M(cfg), M(ifaces), M(ifroles), M(portmap), M(addrs), M(lists),
+	M(rules), M(peers),
 	{ "ef_flows", offsetof(struct ef_maps, flows) },
 	{ "ef_flows_new", offsetof(struct ef_maps, flows_new) },
 	M(frags), M(counters), M(rule_stats), M(events),

@@ -439,7 +439,7 @@ static void parse_settings(struct pctx *c, json_object *v)
 		"timeouts", "flow_table_size", "new_flow_table_size",
 		"fragment_table_size", "event_limit", "description", NULL
 	};
-	static const char *const ekeys[] = { "rate", "burst", NULL };
+	static const char *const ekeys[] = { "rate", "burst", "per_cpu", NULL };
 	struct ef_settings *s = &c->p->settings;
 	json_object *t;
 
@@ -485,6 +485,7 @@ static void parse_settings(struct pctx *c, json_object *v)
 		check_keys(c, t, "settings.event_limit", ekeys);
 		get_u32(c, t, "settings.event_limit", "rate", 0, 1000000, &s->event_rate);
 		get_u32(c, t, "settings.event_limit", "burst", 1, 1000000, &s->event_burst);
+		get_u32(c, t, "settings.event_limit", "per_cpu", 1, 10000000, &s->event_cpu_rate);
 		if (s->event_rate && s->event_burst < 1)
 			s->event_burst = 1;
 	}
@@ -898,6 +899,7 @@ static void set_defaults(struct ef_settings *s)
 	s->fragment_table_size = EF_DEF_FRAGS;
 	s->event_rate = EF_DEF_EVENT_RATE;
 	s->event_burst = EF_DEF_EVENT_BURST;
+	s->event_cpu_rate = EF_DEF_EVENT_CPU_RATE;
 }
 
 static size_t line_of(const char *text, size_t off)

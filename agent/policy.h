@@ -74,6 +74,7 @@ struct ef_settings {
 	uint32_t fragment_table_size;
 	uint32_t event_rate;  /* per source per second, 0 = unlimited */
 	uint32_t event_burst;
+	uint32_t event_cpu_rate; /* all sources, per CPU per second */
 };
 
 struct ef_policy {
@@ -99,6 +100,7 @@ struct ef_policy {
 #define EF_DEF_TO_FRAGMENT    10
 #define EF_DEF_EVENT_RATE     10
 #define EF_DEF_EVENT_BURST    50
+#define EF_DEF_EVENT_CPU_RATE 2000
 
 /*
  * Parse and check a policy held in memory.  file is the name used in

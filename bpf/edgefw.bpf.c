@@ -55,6 +55,8 @@ struct ef_ctx {
 	__u8 flow_state;
 	__u8 promoted;
 	__u8 parsed;      /* the headers parsed: pkt and fk are meaningful */
+	__u8 av_done;     /* av has been looked up */
+	const struct ef_addr_val *av; /* the local address's services, or NULL */
 	struct ef_flow dry; /* dry run: the flow found, stepped privately */
 };
 
@@ -94,38 +96,44 @@ static __always_inline int ef_peer_in(__u8 slot, __u16 set,
 	return bpf_map_lookup_elem(&ef_peers, &k) != NULL;
 }
 
+/* 1 + the candidate list of av's group for port, or 0 when no rule covers
+ * it.  One inlined array lookup. */
+static __always_inline __u32 ef_port_list(__u8 slot, const struct ef_addr_val *av,
+					  __u8 dir, __u8 proto, __u16 port)
+{
+	__u32 g = av->grp[(dir & 1) * 2 + (proto == IPPROTO_UDP)];
+	__u32 idx;
+	__u64 *w;
+
+	if (g >= EF_MAX_GROUPS)
+		return 0;
+	idx = ((__u32)slot * EF_MAX_GROUPS + g) * EF_PORTMAP_WORDS + (port >> 2);
+	w = bpf_map_lookup_elem(&ef_portmap, &idx);
+	return w ? (__u32)(*w >> ((port & 3) * 16)) & 0xffff : 0;
+}
+
 /*
  * Rule evaluation for one orientation.  dir IN: the remote opens to the
- * node's local port.  dir OUT: the node opens to the remote port.  Returns
+ * node's local port.  dir OUT: the node opens to the remote port.  av is
+ * the local address's entry (NULL: not a service address).  Returns
  * EF_R_RULE with *rule set, or the reason nothing matched.
  */
-static __always_inline int ef_match(__u8 slot, __u8 role, __u8 dir, __u8 proto,
-				    const struct ef_flow_key *fk, __u16 *rule,
-				    __u8 *log)
+static __always_inline int ef_match_av(__u8 slot, __u8 dir, __u8 proto,
+				       const struct ef_addr_val *av,
+				       const struct ef_flow_key *fk, __u16 *rule,
+				       __u8 *log)
 {
-	struct ef_port_key pk = {
-		.prefixlen = EF_PORT_KEY_FIXED_BITS + 16,
-		.slot = slot,
-		.dir = dir,
-		.role = role,
-		.proto = proto,
-	};
-	struct ef_addr_val *av;
-	struct ef_port_val *pv;
 	struct ef_rule_list *l;
 	int reason = EF_R_NO_RULE;
-	__u32 idx;
+	__u32 idx, list;
 	int i;
 
-	av = ef_service(slot, role, &fk->local);
 	if (!av)
 		return EF_R_NOT_SERVICE;
-	pk.svcmask = av->svcmask;
-	pk.port_be = bpf_htons(dir == EF_DIR_IN ? fk->lport : fk->rport);
-	pv = bpf_map_lookup_elem(&ef_ports, &pk);
-	if (!pv)
+	list = ef_port_list(slot, av, dir, proto, dir == EF_DIR_IN ? fk->lport : fk->rport);
+	if (!list)
 		return EF_R_NO_RULE;
-	idx = slot * EF_MAX_LISTS + (pv->list & (EF_MAX_LISTS - 1));
+	idx = slot * EF_MAX_LISTS + ((list - 1) & (EF_MAX_LISTS - 1));
 	l = bpf_map_lookup_elem(&ef_lists, &idx);
 	if (!l)
 		return EF_R_NO_RULE;
@@ -154,6 +162,25 @@ static __always_inline int ef_match(__u8 slot, __u8 role, __u8 dir, __u8 proto,
 		return EF_R_RULE;
 	}
 	return reason;
+}
+
+static __always_inline int ef_match(__u8 slot, __u8 role, __u8 dir, __u8 proto,
+				    const struct ef_flow_key *fk, __u16 *rule,
+				    __u8 *log)
+{
+	return ef_match_av(slot, dir, proto, ef_service(slot, role, &fk->local),
+			   fk, rule, log);
+}
+
+/* The packet's local address entry, looked up once and only when needed
+ * (packets of trusted flows never need it). */
+static __always_inline const struct ef_addr_val *ef_local_av(struct ef_ctx *x)
+{
+	if (!x->av_done) {
+		x->av = ef_service(x->slot, x->role, &x->fk.local);
+		x->av_done = 1;
+	}
+	return x->av;
 }
 
 /* ---- flows ----------------------------------------------------------------- */
@@ -213,6 +240,17 @@ static __always_inline struct ef_flow *ef_flow_find(struct ef_ctx *x,
 	*trusted = 1;
 	f = bpf_map_lookup_elem(&ef_flows, &x->fk);
 	if (!f) {
+		const struct ef_addr_val *av;
+
+		/* the untrusted table holds inbound-initiated TCP/UDP flows:
+		 * only on ports an inbound rule covers (or anything, in
+		 * monitor mode); skip the lookup elsewhere */
+		if (x->fk.proto != IPPROTO_TCP && x->fk.proto != IPPROTO_UDP)
+			return NULL;
+		av = ef_local_av(x);
+		if (x->cfg->mode != EF_MODE_MONITOR &&
+		    !(av && ef_port_list(x->slot, av, EF_DIR_IN, x->fk.proto, x->fk.lport)))
+			return NULL;
 		*trusted = 0;
 		map = &ef_flows_new;
 		f = bpf_map_lookup_elem(&ef_flows_new, &x->fk);
@@ -418,18 +456,16 @@ static __always_inline int ef_new_ingress(struct ef_ctx *x)
 	if (ef_is_icmp(p)) {
 		if (!ef_icmp_is_echo_req(p->family, p->icmp_type))
 			return EF_R_NO_FLOW; /* echo reply without request */
-		if (!ef_service(x->slot, x->role, &x->fk.local))
+		if (!ef_local_av(x))
 			return EF_R_NOT_SERVICE;
 		return (x->cfg->flags & EF_CFGF_PING) ? EF_R_PING :
 							EF_R_ICMP_TYPE;
 	}
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return ef_service(x->slot, x->role, &x->fk.local) ?
-			       EF_R_PROTOCOL :
-			       EF_R_NOT_SERVICE;
+		return ef_local_av(x) ? EF_R_PROTOCOL : EF_R_NOT_SERVICE;
 
-	r = ef_match(x->slot, x->role, EF_DIR_IN, p->proto, &x->fk, &x->rule,
-		     &log);
+	r = ef_match_av(x->slot, EF_DIR_IN, p->proto, ef_local_av(x), &x->fk,
+			&x->rule, &log);
 	if (r != EF_R_RULE)
 		return r;
 	x->log_allow = log;
@@ -452,7 +488,7 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 	if (ef_is_icmp(p)) { /* echo request or reply (see ef_classify) */
 		int echo_req = ef_icmp_is_echo_req(p->family, p->icmp_type);
 
-		if (!ef_service(x->slot, x->role, &x->fk.local))
+		if (!ef_local_av(x))
 			return EF_R_NOT_SERVICE;
 		if (!(x->cfg->flags & EF_CFGF_PING))
 			return EF_R_ICMP_TYPE;
@@ -461,12 +497,10 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 		return EF_R_PING;
 	}
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
-		return ef_service(x->slot, x->role, &x->fk.local) ?
-			       EF_R_PROTOCOL :
-			       EF_R_NOT_SERVICE;
+		return ef_local_av(x) ? EF_R_PROTOCOL : EF_R_NOT_SERVICE;
 
-	r = ef_match(x->slot, x->role, EF_DIR_OUT, p->proto, &x->fk, &x->rule,
-		     &log);
+	r = ef_match_av(x->slot, EF_DIR_OUT, p->proto, ef_local_av(x), &x->fk,
+			&x->rule, &log);
 	if (r == EF_R_RULE) {
 		x->log_allow = log;
 		if (p->proto == IPPROTO_UDP) {
@@ -487,8 +521,8 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 	 * node answering a flow whose entry was evicted or predates us.  A
 	 * SYN-ACK re-creates the embryonic entry so the handshake can finish.
 	 */
-	rr = ef_match(x->slot, x->role, EF_DIR_IN, p->proto, &x->fk, &x->rule,
-		      &log);
+	rr = ef_match_av(x->slot, EF_DIR_IN, p->proto, ef_local_av(x), &x->fk,
+			 &x->rule, &log);
 	if (rr == EF_R_RULE) {
 		if (p->proto == IPPROTO_TCP && ef_tcp_is_synack(p->tcp_flags))
 			ef_flow_create(x, 0, EF_FS_SYNACK, 0, p->seq);
@@ -516,6 +550,32 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 
 	if (!c || !c->ev_rate)
 		return 1;
+	if (!x->now)
+		x->now = bpf_ktime_get_coarse_ns();
+	/* the per-CPU budget first: a flood from many sources stops here,
+	 * without an insert into ef_evlimit per packet */
+	{
+		__u32 k0 = 0, k1 = 1;
+		__u64 *last = bpf_map_lookup_elem(&ef_evbudget, &k0);
+		__u64 *tok = bpf_map_lookup_elem(&ef_evbudget, &k1);
+		__u64 capc = (__u64)c->ev_cpu_rate * 2000; /* 2 s of budget */
+
+		if (!last || !tok)
+			return 0;
+		if (x->now > *last) {
+			__u64 el = x->now - *last;
+
+			if (el > 10000000000ull)
+				el = 10000000000ull;
+			*tok += el * c->ev_cpu_rate / 1000000;
+			if (*tok > capc)
+				*tok = capc;
+			*last = x->now;
+		}
+		if (*tok < 1000)
+			return 0;
+		*tok -= 1000;
+	}
 	if (x->pkt.family)
 		k = x->hook == EF_HOOK_INGRESS ? x->pkt.src : x->pkt.dst;
 	if (x->pkt.family == 6) {
@@ -523,8 +583,6 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 		k.w[3] = 0;
 	}
 	cap = (__u64)c->ev_burst * 1000;
-	if (!x->now)
-		x->now = bpf_ktime_get_ns();
 	b = bpf_map_lookup_elem(&ef_evlimit, &k);
 	if (!b) {
 		nb.last_ns = x->now;
@@ -556,7 +614,7 @@ static __always_inline void ef_event(struct ef_ctx *x, __u8 action)
 		return;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
-	e->ts_ns = x->now ? x->now : bpf_ktime_get_ns();
+	e->ts_ns = bpf_ktime_get_ns(); /* events are rare: the precise clock */
 	e->ifindex = x->ifindex;
 	e->epoch = x->epoch;
 	e->pkt_len = x->pkt_len;
@@ -689,11 +747,16 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	x->fk.rport = in ? p->sport : p->dport;
 	x->fk.proto = p->proto;
 
-	ifc = bpf_map_lookup_elem(&ef_ifaces, &x->ifindex);
-	if (!ifc)
+	if (x->ifindex < EF_IFACE_ARRAY)
+		ifc = bpf_map_lookup_elem(&ef_ifroles, &x->ifindex);
+	else
+		ifc = bpf_map_lookup_elem(&ef_ifaces, &x->ifindex);
+	if (!ifc || !ifc->managed)
 		return EF_R_UNMANAGED_IF;
 	x->role = ifc->role;
-	x->now = bpf_ktime_get_ns();
+	/* flow and fragment timestamps: the coarse clock (tick resolution)
+	 * is plenty for timeouts of seconds, and a fraction of the cost */
+	x->now = bpf_ktime_get_coarse_ns();
 
 
 	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))

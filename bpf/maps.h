@@ -27,13 +27,29 @@ struct {
 	__type(value, struct ef_cfg);
 } ef_cfg SEC(".maps");
 
-/* Managed interfaces: ifindex -> role. */
+/* Managed interfaces: ifindex -> role (array: an inlined lookup). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EF_IFACE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct ef_iface);
+} ef_ifroles SEC(".maps");
+
+/* The same for ifindexes >= EF_IFACE_ARRAY. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EF_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, struct ef_iface);
 } ef_ifaces SEC(".maps");
+
+/* Port -> candidate list, per port group (see edgefw.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EF_SLOTS * EF_MAX_GROUPS * EF_PORTMAP_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ef_portmap SEC(".maps");
 
 /* Service addresses of this node: (slot, role, address) -> services. */
 struct {
@@ -43,15 +59,6 @@ struct {
 	__type(value, struct ef_addr_val);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ef_addrs SEC(".maps");
-
-/* Port segments: (slot, dir, role, proto, services, port prefix) -> list. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, EF_DEF_PORT_ENTRIES);
-	__type(key, struct ef_port_key);
-	__type(value, struct ef_port_val);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-} ef_ports SEC(".maps");
 
 /* Candidate rules of a port segment, in policy order. */
 struct {
@@ -135,6 +142,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ef_trace);
 } ef_trace SEC(".maps");
+
+/* A global per-CPU event budget, checked before the per-source bucket so
+ * that a flood from random sources does not insert into ef_evlimit for
+ * every packet.  [0] = last refill (ns), [1] = milli-tokens. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} ef_evbudget SEC(".maps");
 
 /* Drop/allow events to the agent. */
 struct {

@@ -22,6 +22,10 @@
 #define EF_LIST_MAX       8     /* rules that may overlap on one port */
 #define EF_MAX_PEERSETS   4096  /* peer sets (named or inline) per generation */
 #define EF_MAX_IFACES     64    /* managed interfaces per node */
+#define EF_IFACE_ARRAY    4096  /* ifindexes below this: array lookup; above: hash */
+#define EF_MAX_GROUPS     32    /* port groups (dir, role, protocol, service set) per slot */
+#define EF_GROUP_NONE     0xff
+#define EF_PORTMAP_WORDS  16384 /* 65536 ports, 4 list numbers of 16 bits a word */
 #define EF_VLAN_MAX       2     /* 802.1Q/802.1ad tags parsed */
 #define EF_IPV6_EXT_MAX   6     /* IPv6 extension headers walked */
 #define EF_SLOTS          2     /* policy generations held at once (A/B) */
@@ -194,8 +198,10 @@ struct ef_cfg {
 	__u8 egress; /* enum ef_mode: enforce | monitor | off */
 	__u8 flags;  /* EF_CFGF_* */
 	__u8 pad[5];
-	__u32 ev_rate;  /* events per second per source (0: no limit) */
+	__u32 ev_rate;  /* events per second per source (0: no limit at all) */
 	__u32 ev_burst; /* bucket depth */
+	__u32 ev_cpu_rate; /* events per second per CPU, all sources */
+	__u32 pad2;
 	__u64 timeout_ns[EF_TO_MAX];
 };
 
@@ -206,10 +212,12 @@ struct ef_evbucket {
 	__u64 milli_tokens;
 };
 
-/* ef_ifaces: ifindex -> role.  Not generational. */
+/* ef_ifroles[ifindex] (and ef_ifaces for large ifindexes): ifindex ->
+ * role.  Not generational. */
 struct ef_iface {
-	__u8 role; /* enum ef_role */
-	__u8 pad[3];
+	__u8 role;    /* enum ef_role */
+	__u8 managed; /* 0: not one of the node's NICs */
+	__u8 pad[2];
 };
 
 /* ef_addrs: (slot, role, address) -> services on that address. */
@@ -222,8 +230,20 @@ struct ef_addr_key {
 
 struct ef_addr_val {
 	__u16 svcmask; /* 1 << enum ef_service */
+	/* port group of this address for [dir * 2 + (udp ? 1 : 0)], or
+	 * EF_GROUP_NONE when no rule has a port there */
+	__u8 grp[4];
 	__u16 pad;
 };
+
+/*
+ * ef_portmap[(slot * EF_MAX_GROUPS + group) * EF_PORTMAP_WORDS + port / 4]:
+ * for each port of the group, 1 + its candidate list (16 bits), 0 when no
+ * rule covers it.  Dense (128 KiB a group, 8 MiB in all, fixed): one inlined
+ * array lookup per packet instead of an LPM trie walk.  The compiler's
+ * canonical form is still the port segments as prefixes (ef_port_key); the
+ * array is their expansion.
+ */
 
 /*
  * ef_ports (LPM trie): (slot, dir, role, proto, svcmask, port/prefix) ->
