@@ -18,12 +18,13 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # BPF objects are built with their own flags, never the host CFLAGS.
-BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror \
+BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)=. \
 	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 
 # CFLAGS is the user's (optimisation, sanitizers); the rest is not optional
 CFLAGS   ?= -O2 -g
-EF_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERSION)"'
+EF_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERSION)"' \
+	     -ffile-prefix-map=$(CURDIR)=.
 CPPFLAGS += -Iinclude -Iagent -I$(BUILD)
 ALL_CFLAGS = $(CFLAGS) $(EF_CFLAGS)
 LDLIBS   := -lbpf -lelf -lz -ljson-c
@@ -47,7 +48,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test demo lint check-asan bench
+.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test package-test demo lint check-asan bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -118,7 +119,7 @@ docs-test:
 		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
 
-test: all unit-test prog-test schema-test docs-test e2e-test
+test: all unit-test prog-test schema-test docs-test e2e-test package-test
 	@echo "all test suites passed"
 
 # the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
@@ -141,6 +142,32 @@ bench: $(BUILD)/edgefw $(BUILD)/bench/bench_prog
 	$(BUILD)/bench/bench_prog bench/out/prog.json
 	@if [ -x bench/wire/run.sh ]; then EDGEFW=$(BUILD)/edgefw bench/wire/run.sh bench/out/wire.json; fi
 	/usr/bin/python3 bench/report.py bench/out bench/results.json docs/benchmarks.md
+
+# ---- Debian package -----------------------------------------------------------
+# `make deb` builds build/deb/edgefw_VERSION_ARCH.deb, VERSION from
+# packaging/debian/changelog, from a copy of the working tree (without .git
+# and the build directories) with packaging/debian/ as debian/.  Needs
+# dpkg-dev, debhelper and the Build-Depends of packaging/debian/control.
+DEB_DIR := $(BUILD)/deb
+
+.PHONY: deb
+deb:
+	$(Q)v=$$(dpkg-parsechangelog -l packaging/debian/changelog -S Version) && \
+	src=$(DEB_DIR)/edgefw-$$v && \
+	rm -rf $(DEB_DIR) && mkdir -p $$src && \
+	tar -cf - --exclude=./.git --exclude=./build --exclude='./build-*' \
+		--exclude=./$(BUILD) --exclude=__pycache__ . | tar -C $$src -xf - && \
+	rm -rf $$src/debian && cp -a packaging/debian $$src/debian && \
+	cd $$src && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS dpkg-buildpackage -us -uc -b
+
+# the package built, linted, installed, checked and purged; then the Ansible
+# role against this machine with an agent in a namespace node.  Both install
+# and purge the edgefw package on the machine they run on.
+package-test:
+	@echo "== tests/packaging/deb.sh"
+	@tests/packaging/deb.sh
+	@echo "== tests/packaging/ansible.sh"
+	@tests/packaging/ansible.sh
 
 demo: $(BUILD)/edgefw
 	scripts/demo.sh

@@ -170,7 +170,8 @@ static void write_metrics(struct agent *a)
 	st.loaded = (long long)a->loaded;
 	st.subscriber_lost = ef_subs_lost(a->subs);
 	text = ef_stats_prometheus(&st);
-	if (text && (err = ef_write_atomic(a->metrics_file, text)))
+	/* node_exporter runs as another user: readable by all */
+	if (text && (err = ef_write_atomic(a->metrics_file, text, 0644)))
 		pr_warn("cannot write metrics to %s: %s\n", a->metrics_file, strerror(-err));
 	free(text);
 	ef_stats_free(&st);
@@ -340,7 +341,13 @@ static void persist_live(struct agent *a, const char *why)
 		return;
 	}
 	free(cur);
-	err = ef_write_atomic(a->policy_path, a->live);
+	{
+		struct stat st;
+
+		/* keep the file's mode (and so who may read it) */
+		err = ef_write_atomic(a->policy_path, a->live,
+				      stat(a->policy_path, &st) ? 0644 : st.st_mode & 07777);
+	}
 	if (err)
 		pr_warn("cannot write %s (%s): %s\n", a->policy_path, why, strerror(-err));
 	else

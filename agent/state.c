@@ -11,7 +11,7 @@
 #include "policy.h"
 #include "state.h"
 
-int ef_write_atomic(const char *path, const char *text)
+int ef_write_atomic(const char *path, const char *text, mode_t mode)
 {
 	char tmp[PATH_MAX + 16];
 	size_t len = strlen(text);
@@ -22,7 +22,8 @@ int ef_write_atomic(const char *path, const char *text)
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	if (fwrite(text, 1, len, f) != len || fflush(f) || fsync(fileno(f)))
+	if (fchmod(fileno(f), mode) || fwrite(text, 1, len, f) != len || fflush(f) ||
+	    fsync(fileno(f)))
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
@@ -106,7 +107,8 @@ int ef_status_write(const char *dir, const struct ef_status *s)
 
 	mkdir(dir, 0755);
 	snprintf(path, sizeof(path), "%s/status.json", dir);
-	err = ef_write_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	err = ef_write_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY),
+			      0644);
 	json_object_put(o);
 	if (err)
 		pr_warn("cannot write %s: %s\n", path, strerror(-err));

@@ -47,7 +47,8 @@ json_object *ef_status_json(const struct ef_status *s);
 /* Is the agent that wrote it still running? */
 int ef_status_agent_alive(const struct ef_status *s);
 
-/* Write text to path atomically. */
-int ef_write_atomic(const char *path, const char *text);
+/* Write text to path atomically (temp file + rename), with this mode
+ * whatever the umask (the unit runs with UMask=0077). */
+int ef_write_atomic(const char *path, const char *text, mode_t mode);
 
 #endif

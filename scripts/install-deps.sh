@@ -6,5 +6,6 @@ apt-get update
 apt-get install -y --no-install-recommends \
 	make gcc clang llvm libc6-dev pkg-config \
 	libbpf-dev bpftool libelf-dev zlib1g-dev libjson-c-dev libcmocka-dev \
-	iproute2 python3 python3-jsonschema ncat dnsmasq-base bind9-dnsutils iputils-ping procps \
-	man-db groff-base systemd
+	iproute2 python3 python3-jsonschema python3-prometheus-client ncat dnsmasq-base bind9-dnsutils iputils-ping procps \
+	man-db groff-base systemd \
+	build-essential dpkg-dev debhelper lintian jq ansible-core python3-apt util-linux
