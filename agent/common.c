@@ -75,8 +75,24 @@ struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
 			if (c.nrules == 0)
 				ef_diag_warn(d, NULL, "node %s: no rule applies to it",
 					     p->nodes[i].name);
-			for (size_t k = 0; k < c.nrules; k++)
-				mgmt |= p->rules[c.rule_src[k]].management;
+			for (size_t k = 0; k < c.nrules; k++) {
+				const struct ef_prule *r = &p->rules[c.rule_src[k]];
+
+				mgmt |= r->management;
+				if (c.covered_by[k] >= 0 && !r->restates) {
+					char path[64];
+
+					snprintf(path, sizeof(path), "%s[%d]",
+						 r->management ? "management" : "rules",
+						 r->management ? c.rule_src[k] - (int)(p->nrules - p->nmanagement) :
+								 c.rule_src[k]);
+					ef_diag_warn(d, path,
+						     "rule %s can never match: %s comes first and allows "
+						     "everything it allows (mark a deliberate restatement with "
+						     "\"restates\")",
+						     r->name, p->rules[c.rule_src[c.covered_by[k]]].name);
+				}
+			}
 			if (!mgmt)
 				ef_diag_warn(d, NULL,
 					     "node %s: no management rule applies to it: nothing lets an "

@@ -490,6 +490,54 @@ static int compile_ports(struct ef_compiled *c, struct ef_diag *d)
 	return rc;
 }
 
+/* Does rule j allow everything rule k allows, on a port both cover?  Peer
+ * sets compare by identity (a set is not checked for containing another). */
+static bool covers(const struct ef_rule *j, const struct ef_rule *k)
+{
+	if ((j->flags & EF_RULEF_LPORTS) &&
+	    (!(k->flags & EF_RULEF_LPORTS) || j->lport_lo > k->lport_lo ||
+	     j->lport_hi < k->lport_hi))
+		return false;
+	if (j->flags & EF_RULEF_PEER_ANY)
+		return true;
+	return !(k->flags & EF_RULEF_PEER_ANY) && j->peerset == k->peerset;
+}
+
+/* A rule that some earlier rule covers in every candidate list it is in
+ * can never be the one that matches. */
+static int find_shadowed(struct ef_compiled *c)
+{
+	bool *reachable = calloc(c->nrules + 1, sizeof(bool));
+
+	c->covered_by = malloc(sizeof(int) * (c->nrules + 1));
+	if (!reachable || !c->covered_by) {
+		free(reachable);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nrules; i++)
+		c->covered_by[i] = -1;
+	for (size_t l = 0; l < c->nlists; l++) {
+		const struct ef_rule_list *li = &c->lists[l];
+
+		for (unsigned k = 0; k < li->n; k++) {
+			int cov = -1;
+
+			for (unsigned j = 0; j < k && cov < 0; j++)
+				if (covers(&c->rules[li->rule[j]], &c->rules[li->rule[k]]))
+					cov = li->rule[j];
+			if (cov < 0)
+				reachable[li->rule[k]] = true;
+			else if (c->covered_by[li->rule[k]] < 0)
+				c->covered_by[li->rule[k]] = cov;
+		}
+	}
+	for (size_t i = 0; i < c->nrules; i++)
+		if (reachable[i])
+			c->covered_by[i] = -1;
+	free(reachable);
+	return 0;
+}
+
 static int compile_ifaces(struct ef_compiled *c, struct ef_diag *d)
 {
 	size_t n = c->node->nifnames[0] + c->node->nifnames[1];
@@ -525,7 +573,7 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 	out->cfg.ev_cpu_rate = s->event_cpu_rate;
 
 	if (compile_ifaces(out, d) || compile_addrs(out, d) ||
-	    compile_rules(out, d) || compile_ports(out, d)) {
+	    compile_rules(out, d) || compile_ports(out, d) || find_shadowed(out)) {
 		ef_compiled_free(out);
 		return -1;
 	}
@@ -543,6 +591,7 @@ void ef_compiled_free(struct ef_compiled *c)
 	free(c->set_src);
 	free(c->ifaces);
 	free(c->portmap);
+	free(c->covered_by);
 	memset(c, 0, sizeof(*c));
 }
 

@@ -46,6 +46,9 @@ struct ef_compiled {
 	/* per port group: port -> 1 + candidate list, packed as in ef_portmap */
 	uint64_t (*portmap)[EF_PORTMAP_WORDS];
 	size_t ngroups;
+	/* compiled rule id -> the compiled id of an earlier rule that covers it
+	 * on every port it has (so it can never match), or -1 */
+	int *covered_by;
 };
 
 /*

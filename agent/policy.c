@@ -679,7 +679,7 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 	static const char *const keys[] = {
 		"name", "interface", "direction", "service", "protocol", "ports",
 		"local_ports", "peer", "note", "ref", "tags", "log",
-		"description", NULL
+		"restates", "description", NULL
 	};
 	char path[64], p[128];
 	const char *s;
@@ -797,6 +797,7 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 	}
 
 	r->note = dupstr(get_str(c, v, path, "note", false));
+	r->restates = dupstr(get_str(c, v, path, "restates", false));
 	r->ref = dupstr(get_str(c, v, path, "ref", false));
 	if ((x = get(v, "tags"))) {
 		snprintf(p, sizeof(p), "%s.tags", path);
@@ -850,6 +851,20 @@ static void check_rules(struct pctx *c)
 				      p->rules[i].name, other);
 			break; /* name the first clash only */
 		}
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		const char *want = p->rules[i].restates;
+		bool found = false;
+		char path[64];
+
+		if (!want)
+			continue;
+		for (size_t j = 0; j < i && !found; j++)
+			found = p->rules[j].name && !strcmp(p->rules[j].name, want);
+		rule_path(p, i, path, sizeof(path));
+		strcat(path, ".restates");
+		if (!found)
+			ef_diag_error(c->d, path, "\"%s\" is not an earlier rule", want);
 	}
 	for (size_t t = 0; t < p->settings.nexclude_tags; t++) {
 		bool used = false;
@@ -1130,6 +1145,7 @@ void ef_policy_free(struct ef_policy *p)
 		free(r->ports);
 		free(r->note);
 		free(r->ref);
+		free(r->restates);
 		free_strlist(r->tags, r->ntags);
 	}
 	free(p->rules);

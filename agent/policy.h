@@ -46,6 +46,7 @@ struct ef_prule {
 	size_t ntags;
 	bool log;
 	bool management; /* from the management section */
+	char *restates;  /* name of the earlier rule this one restates, or NULL */
 };
 
 struct ef_addrlist {

@@ -1342,6 +1342,65 @@ static void shipped_edge1_sip_443_candidates(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
+
+/* ==== rules that can never match ============================================ */
+
+static void shadow_exact_duplicate(void **state)
+{
+	(void)state;
+	one_node(EXT_IN("a", "access", "tcp", "'443'") "," EXT_IN("b", "access", "tcp", "'443'"));
+	compile("edge1");
+	assert_int_equal(F.c.covered_by[rule_id("a")], -1);
+	assert_int_equal(F.c.covered_by[rule_id("b")], rule_id("a"));
+}
+
+static void shadow_narrower_peer_and_subrange(void **state)
+{
+	(void)state;
+	one_node(EXT_IN("wide", "av", "udp", "'50000-59999'") ","
+		 RULE("narrow", "external", "in", "av", "udp", "'ports':'50010-50020','peer':['198.51.100.0/24']"));
+	compile("edge1");
+	assert_int_equal(F.c.covered_by[rule_id("narrow")], rule_id("wide"));
+}
+
+/* partly overlapping, another protocol, a peer set that is not "any", a
+ * local-port range the earlier rule does not cover: all reachable */
+static void shadow_not_when_something_is_left(void **state)
+{
+	(void)state;
+	one_node(EXT_IN("a", "av", "udp", "'50000-50010'") ","
+		 EXT_IN("partly", "av", "udp", "'50005-50020'") ","
+		 EXT_IN("tcp", "av", "tcp", "'50000-50010'") ","
+		 RULE("narrow", "external", "in", "access", "tcp", "'ports':'5061','peer':['198.51.100.0/24']") ","
+		 RULE("wide-after", "external", "in", "access", "tcp", "'ports':'5061','peer':'any'") ","
+		 RULE("lp1", "external", "out", "av", "udp", "'local_ports':'50000-50100','peer':'any'") ","
+		 RULE("lp2", "external", "out", "av", "udp", "'local_ports':'40000-60000','peer':'any'"));
+	compile("edge1");
+	for (size_t i = 0; i < F.c.nrules; i++)
+		if (F.c.covered_by[i] >= 0)
+			fail_msg("%s reported as never matching", ef_compiled_rule_name(&F.c, (unsigned)i));
+}
+
+static void shadow_shipped_policy_restatements(void **state)
+{
+	int n = 0;
+
+	(void)state;
+	shipped("[]");
+	compile("edge1");
+	for (size_t i = 0; i < F.c.nrules; i++) {
+		const struct ef_prule *r = &F.p->rules[F.c.rule_src[i]];
+
+		if (F.c.covered_by[i] < 0)
+			continue;
+		n++;
+		/* every one is a row that restates an earlier table's row, and says so */
+		assert_non_null(r->restates);
+		assert_string_equal(r->restates, ef_compiled_rule_name(&F.c, (unsigned)F.c.covered_by[i]));
+	}
+	assert_int_equal(n, 9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1387,6 +1446,10 @@ int main(void)
 		T(port_eight_overlapping_rules_fit),
 		T(port_nine_overlapping_rules_rejected),
 		T(port_nine_rules_on_shared_access_xmpp_address_rejected),
+		T(shadow_exact_duplicate),
+		T(shadow_narrower_peer_and_subrange),
+		T(shadow_not_when_something_is_left),
+		T(shadow_shipped_policy_restatements),
 		T(port_nine_rules_on_separate_addresses_fit),
 		/* ef_range_prefixes */
 		T(range_full_space_is_one_zero_bit_prefix),

@@ -1867,6 +1867,18 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+static void rule_restates_must_name_an_earlier_rule(void **state)
+{
+	(void)state;
+	parse_q("{'format':'edgefw/v1','name':'t','nodes':[{'name':'n','interfaces':{'external':'e','internal':'i'},"
+		"'addresses':{'access':['203.0.113.10']}}],'rules':["
+		"{'name':'a','interface':'external','direction':'in','service':'access','protocol':'tcp','ports':'443','peer':'any','restates':'b'},"
+		"{'name':'b','interface':'external','direction':'in','service':'access','protocol':'tcp','ports':'443','peer':'any','restates':'a'}]}");
+	assert_true(ef_diag_has(&F.d, "t.json: rules[0].restates: \"b\" is not an earlier rule"));
+	assert_false(ef_diag_has(&F.d, "rules[1].restates"));
+	assert_int_equal(F.d.errors, 1);
+}
+
 static void shipped_policy_is_clean(void **state)
 {
 	(void)state;
@@ -2370,6 +2382,7 @@ int main(void)
 		T(xmpp_own_addresses_used_when_given),
 		T(xmpp_empty_list_disables_xmpp),
 		/* shipped policy */
+		T(rule_restates_must_name_an_earlier_rule),
 		T(shipped_policy_is_clean),
 		T(shipped_policy_exclude_tags),
 		T(crc_depends_on_the_bytes),
