@@ -36,6 +36,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u8 ef_dry_run = 0;
 
 struct ef_ctx {
+	/* 8 bytes, first: a constant the verifier can track, so that the XDP
+	 * program is not verified along egress-only paths and vice versa */
+	__u64 hook; /* enum ef_hook */
 	struct ef_pkt pkt;
 	struct ef_flow_key fk; /* the packet's flow, local/remote oriented */
 	const struct ef_cfg *cfg;
@@ -44,7 +47,6 @@ struct ef_ctx {
 	__u32 epoch;
 	__u32 pkt_len;
 	__u16 rule;       /* rule credited with the packet */
-	__u8 hook;        /* enum ef_hook */
 	__u8 role;
 	__u8 slot;
 	__u8 rule_slot;   /* slot the rule id belongs to */
@@ -113,24 +115,42 @@ static __always_inline __u32 ef_port_list(__u8 slot, const struct ef_addr_val *a
 }
 
 /*
- * Rule evaluation for one orientation.  dir IN: the remote opens to the
- * node's local port.  dir OUT: the node opens to the remote port.  av is
- * the local address's entry (NULL: not a service address).  Returns
- * EF_R_RULE with *rule set, or the reason nothing matched.
+ * Rule evaluation for one orientation, as a global function: the verifier
+ * checks it once, not once per call site (there are four).  dir IN: the
+ * remote opens to the node's local port.  dir OUT: the node opens to the
+ * remote port.  grp holds the local address's port groups (have_av 0: not
+ * a service address).  Returns EF_R_RULE with rule and log set, or the
+ * reason nothing matched.
  */
-static __always_inline int ef_match_av(__u8 slot, __u8 dir, __u8 proto,
-				       const struct ef_addr_val *av,
-				       const struct ef_flow_key *fk, __u16 *rule,
-				       __u8 *log)
+struct ef_match {
+	struct ef_flow_key fk;
+	__u8 grp[4];
+	__u8 slot;
+	__u8 dir;
+	__u8 proto;
+	__u8 have_av;
+	__u16 rule; /* out */
+	__u8 log;   /* out */
+	__u8 pad;
+};
+
+__noinline int ef_match_g(struct ef_match *m)
 {
+	struct ef_addr_val av;
 	struct ef_rule_list *l;
 	int reason = EF_R_NO_RULE;
 	__u32 idx, list;
+	__u8 slot;
 	int i;
 
-	if (!av)
+	if (!m)
+		return EF_R_NO_RULE;
+	if (!m->have_av)
 		return EF_R_NOT_SERVICE;
-	list = ef_port_list(slot, av, dir, proto, dir == EF_DIR_IN ? fk->lport : fk->rport);
+	slot = m->slot & (EF_SLOTS - 1);
+	__builtin_memcpy(av.grp, m->grp, sizeof(av.grp));
+	list = ef_port_list(slot, &av, m->dir, m->proto,
+			    m->dir == EF_DIR_IN ? m->fk.lport : m->fk.rport);
 	if (!list)
 		return EF_R_NO_RULE;
 	idx = slot * EF_MAX_LISTS + ((list - 1) & (EF_MAX_LISTS - 1));
@@ -150,18 +170,37 @@ static __always_inline int ef_match_av(__u8 slot, __u8 dir, __u8 proto,
 		if (!r)
 			continue;
 		if ((r->flags & EF_RULEF_LPORTS) &&
-		    (fk->lport < r->lport_lo || fk->lport > r->lport_hi))
+		    (m->fk.lport < r->lport_lo || m->fk.lport > r->lport_hi))
 			continue;
 		if (!(r->flags & EF_RULEF_PEER_ANY) &&
-		    !ef_peer_in(slot, r->peerset, &fk->remote)) {
+		    !ef_peer_in(slot, r->peerset, &m->fk.remote)) {
 			reason = EF_R_PEER;
 			continue;
 		}
-		*rule = id;
-		*log = r->flags & EF_RULEF_LOG;
+		m->rule = id;
+		m->log = r->flags & EF_RULEF_LOG;
 		return EF_R_RULE;
 	}
 	return reason;
+}
+
+static __always_inline int ef_match_av(__u8 slot, __u8 dir, __u8 proto,
+				       const struct ef_addr_val *av,
+				       const struct ef_flow_key *fk, __u16 *rule,
+				       __u8 *log)
+{
+	struct ef_match m = { .fk = *fk, .slot = slot, .dir = dir, .proto = proto,
+			      .have_av = av != NULL, .rule = EF_RULE_NONE };
+	int r;
+
+	if (av)
+		__builtin_memcpy(m.grp, av->grp, sizeof(m.grp));
+	r = ef_match_g(&m);
+	if (r == EF_R_RULE) {
+		*rule = m.rule;
+		*log = m.log;
+	}
+	return r;
 }
 
 static __always_inline int ef_match(__u8 slot, __u8 role, __u8 dir, __u8 proto,
@@ -278,6 +317,15 @@ static __always_inline struct ef_flow *ef_flow_find(struct ef_ctx *x,
 	return f;
 }
 
+/* Insert a flow (global: one verification for its six callers). */
+__noinline int ef_flow_put(struct ef_flow_key *k, struct ef_flow *f, __u32 trusted)
+{
+	if (!k || !f)
+		return -1;
+	return (int)bpf_map_update_elem(trusted ? (void *)&ef_flows : (void *)&ef_flows_new, k, f,
+					BPF_NOEXIST);
+}
+
 static __always_inline void ef_flow_create(struct ef_ctx *x, int trusted,
 					   __u8 state, __u8 flags, __u32 isn)
 {
@@ -289,19 +337,17 @@ static __always_inline void ef_flow_create(struct ef_ctx *x, int trusted,
 		.state = state,
 		.flags = flags,
 	};
-	long err;
+	int err;
 
 	if (ef_dry_run) {
 		x->new_flow = trusted ? 1 : 2;
 		return;
 	}
-	err = bpf_map_update_elem(trusted ? (void *)&ef_flows :
-					    (void *)&ef_flows_new,
-				  &x->fk, &f, BPF_NOEXIST);
+	err = ef_flow_put(&x->fk, &f, trusted);
 	if (err == 0) {
 		ef_count(trusted ? EF_C_FLOWS_CREATED : EF_C_FLOWS_NEW_CREATED);
 		x->new_flow = trusted ? 1 : 2;
-	} else if (err != -EF_EEXIST /* another CPU won the race */) {
+	} else if (err != -EF_EEXIST) { /* another CPU won the race */
 		ef_count(EF_C_FLOW_CREATE_FAIL);
 	}
 }
@@ -794,8 +840,8 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	return in ? ef_new_ingress(x) : ef_new_egress(x);
 }
 
-static __always_inline int ef_process(struct ef_ctx *x, void *data,
-				      void *data_end, __u32 wire_len)
+/* x->reason on entry: what the parser said. */
+static __always_inline int ef_process(struct ef_ctx *x)
 {
 	struct ef_ctl *ctl;
 	__u32 k = 0;
@@ -811,8 +857,6 @@ static __always_inline int ef_process(struct ef_ctx *x, void *data,
 	}
 	if (!x->cfg)
 		x->reason = EF_R_NO_POLICY;
-	else
-		x->reason = ef_parse(data, data_end, wire_len, &x->pkt);
 	if (x->reason == EF_R_NONE) {
 		x->parsed = 1;
 		x->reason = ef_classify(x);
@@ -820,19 +864,47 @@ static __always_inline int ef_process(struct ef_ctx *x, void *data,
 	return ef_finish(x);
 }
 
-SEC("xdp")
-int edgefw_xdp(struct xdp_md *ctx)
+/*
+ * The parsers, one global function per hook: the verifier checks each once,
+ * on its own, instead of every parse outcome times every classification
+ * path.  Global functions cannot take packet pointers, so they take the
+ * context.
+ */
+__noinline int ef_parse_xdp(struct xdp_md *ctx, struct ef_pkt *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
+
+	if (!p)
+		return EF_R_MALFORMED;
+	/* no xdp.frags: the whole frame is readable */
+	return ef_parse(data, data_end, (__u32)(data_end - data), p);
+}
+
+__noinline int ef_parse_skb(struct __sk_buff *skb, struct ef_pkt *p)
+{
+	__u32 want = skb->len < EF_TC_PULL ? skb->len : EF_TC_PULL;
+
+	if (!p)
+		return EF_R_MALFORMED;
+	/* headers of locally built packets are normally linear already */
+	if ((long)skb->data_end - (long)skb->data < want)
+		bpf_skb_pull_data(skb, want);
+	/* packet pointers are read after the pull may have moved data */
+	return ef_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, p);
+}
+
+SEC("xdp")
+int edgefw_xdp(struct xdp_md *ctx)
+{
 	struct ef_ctx x = {
 		.hook = EF_HOOK_INGRESS,
 		.ifindex = ctx->ingress_ifindex,
-		.pkt_len = (__u32)(data_end - data),
+		.pkt_len = ctx->data_end - ctx->data,
 	};
 
-	/* no xdp.frags: the whole frame is readable */
-	return ef_process(&x, data, data_end, x.pkt_len) ? XDP_DROP : XDP_PASS;
+	x.reason = ef_parse_xdp(ctx, &x.pkt);
+	return ef_process(&x) ? XDP_DROP : XDP_PASS;
 }
 
 SEC("tc")
@@ -843,14 +915,7 @@ int edgefw_tc_egress(struct __sk_buff *skb)
 		.ifindex = skb->ifindex,
 		.pkt_len = skb->len,
 	};
-	__u32 want = skb->len < EF_TC_PULL ? skb->len : EF_TC_PULL;
 
-	/* headers of locally built packets are normally linear already */
-	if ((long)skb->data_end - (long)skb->data < want)
-		bpf_skb_pull_data(skb, want);
-	/* packet pointers are re-read after the pull may have moved data */
-	return ef_process(&x, (void *)(long)skb->data,
-			  (void *)(long)skb->data_end, skb->len) ?
-		       TC_ACT_SHOT :
-		       TC_ACT_OK;
+	x.reason = ef_parse_skb(skb, &x.pkt);
+	return ef_process(&x) ? TC_ACT_SHOT : TC_ACT_OK;
 }
