@@ -75,6 +75,7 @@ struct agent {
 	/* drift */
 	unsigned long long drift_total;
 	char drift_last[256];
+	unsigned since_flush;
 };
 
 static const char *agent_ifname(void *ctx, __u32 ifindex)
@@ -117,6 +118,12 @@ static int on_event(void *ctx, void *data, size_t len)
 	n = ef_event_format(data, &a->fmt, line, sizeof(line));
 	if (n > 0)
 		emit_line(a, line, (size_t)n);
+	/* a burst can be tens of thousands of events: hand them to the
+	 * subscribers' sockets as they come, not after the whole batch */
+	if (++a->since_flush >= 128) {
+		a->since_flush = 0;
+		ef_subs_flush(a->subs);
+	}
 	return 0;
 }
 

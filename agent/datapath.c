@@ -153,6 +153,11 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 	}
 	dp->skel = skel;
 	skel->rodata->ef_dry_run = o->dry_run;
+	/* explain needs one program: verifying the other would double its cost */
+	if (o->only_hook == 1 + EF_HOOK_INGRESS)
+		bpf_program__set_autoload(skel->progs.edgefw_tc_egress, false);
+	else if (o->only_hook == 1 + EF_HOOK_EGRESS)
+		bpf_program__set_autoload(skel->progs.edgefw_xdp, false);
 	if (s) {
 		bpf_map__set_max_entries(skel->maps.ef_flows, s->flow_table_size);
 		bpf_map__set_max_entries(skel->maps.ef_flows_new, s->new_flow_table_size);

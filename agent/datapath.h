@@ -45,6 +45,7 @@ struct ef_dp_opts {
 	const char *pin_dir; /* NULL: private maps, nothing pinned (tests) */
 	bool dry_run;        /* explain: classify only (see edgefw.bpf.c) */
 	bool require_pins;   /* fail unless every map is already pinned */
+	int only_hook;       /* 1 + enum ef_hook: load just that program (0: both) */
 };
 
 struct ef_dp {

@@ -162,7 +162,7 @@ int ef_classify_offline(const struct ef_policy *p, const char *node, int role,
 			char *rule, size_t rlen)
 {
 	const struct ef_node *n = ef_policy_node(p, node);
-	struct ef_dp_opts o = { .dry_run = true };
+	struct ef_dp_opts o = { .dry_run = true, .only_hook = 1 + hook };
 	struct ef_compiled c;
 	struct ef_diag d;
 	struct ef_dp dp;
@@ -418,6 +418,7 @@ int cmd_explain(int argc, char **argv)
 	} else {
 		dpo.pin_dir = dirs.bpffs;
 		dpo.require_pins = true;
+		dpo.only_hook = 1 + r.hook;
 		ifindex = (int)if_nametoindex(r.iface);
 		if (!ifindex) {
 			fprintf(stderr, "edgefw explain: no interface %s on this host (use --policy to explain offline)\n",

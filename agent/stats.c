@@ -72,6 +72,14 @@ static const char *hook_name(int h)
 	return h == EF_HOOK_EGRESS ? "egress" : "ingress";
 }
 
+/* Counter region w (0 verdicts, 1 would-drops) and reason r. */
+static const char *verdict_name(int w, int r)
+{
+	if (w)
+		return "would-drop";
+	return r < EF_REASON_FIRST_DROP ? "pass" : "drop";
+}
+
 static const struct {
 	int idx;
 	const char *name, *help;
@@ -104,16 +112,17 @@ char *ef_stats_table(const struct ef_stats *s)
 		fprintf(f, "%-40s %14llu %16llu\n", s->rules[i].name ? s->rules[i].name : "?",
 			(unsigned long long)s->rules[i].st.packets,
 			(unsigned long long)s->rules[i].st.bytes);
-	fprintf(f, "\n%-8s %-8s %-26s %14s\n", "HOOK", "VERDICT", "REASON", "PACKETS");
-	for (int h = 0; h < 2; h++)
-		for (int r = 1; r < EF_REASON_MAX; r++) {
-			__u64 v = s->c[h * EF_REASON_MAX + r];
+	fprintf(f, "\n%-8s %-10s %-26s %14s\n", "HOOK", "VERDICT", "REASON", "PACKETS");
+	for (int w = 0; w < 2; w++)
+		for (int h = 0; h < 2; h++)
+			for (int r = 1; r < EF_REASON_MAX; r++) {
+				__u64 v = s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r];
 
-			if (v)
-				fprintf(f, "%-8s %-8s %-26s %14llu\n", hook_name(h),
-					r < EF_REASON_FIRST_DROP ? "pass" : "drop",
-					ef_reason_name((unsigned)r), (unsigned long long)v);
-		}
+				if (v)
+					fprintf(f, "%-8s %-10s %-26s %14llu\n", hook_name(h),
+						verdict_name(w, r), ef_reason_name((unsigned)r),
+						(unsigned long long)v);
+			}
 	fprintf(f, "\n%-26s %10s %10s\n", "TABLE", "ENTRIES", "SIZE");
 	fprintf(f, "%-26s %10ld %10u\n", "flows (trusted)", s->flows, s->flows_max);
 	fprintf(f, "%-26s %10ld %10u\n", "flows (untrusted)", s->flows_new, s->flows_new_max);
@@ -141,16 +150,17 @@ json_object *ef_stats_json(const struct ef_stats *s)
 		json_object_array_add(rules, r);
 	}
 	json_object_object_add(o, "rules", rules);
-	for (int h = 0; h < 2; h++)
+	for (int w = 0; w < 2; w++)
+		for (int h = 0; h < 2; h++)
 		for (int r = 1; r < EF_REASON_MAX; r++) {
-			__u64 v = s->c[h * EF_REASON_MAX + r];
+			__u64 v = s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r];
 			json_object *e;
 
 			if (!v)
 				continue;
 			e = json_object_new_object();
 			json_object_object_add(e, "hook", json_object_new_string(hook_name(h)));
-			json_object_object_add(e, "verdict", json_object_new_string(r < EF_REASON_FIRST_DROP ? "pass" : "drop"));
+			json_object_object_add(e, "verdict", json_object_new_string(verdict_name(w, r)));
 			json_object_object_add(e, "reason", json_object_new_string(ef_reason_name((unsigned)r)));
 			json_object_object_add(e, "packets", json_object_new_uint64(v));
 			json_object_array_add(verdicts, e);
@@ -196,17 +206,19 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 
 	if (!f)
 		return NULL;
-	fprintf(f, "# HELP edgefw_packets_total Packets by hook, verdict and reason.\n"
+	fprintf(f, "# HELP edgefw_packets_total Packets by hook, verdict and reason "
+		   "(would-drop: a drop monitor mode did not carry out).\n"
 		   "# TYPE edgefw_packets_total counter\n");
-	for (int h = 0; h < 2; h++)
-		for (int r = 1; r < EF_REASON_MAX; r++) {
-			if (!strcmp(ef_reason_name((unsigned)r), "unknown"))
-				continue;
-			fprintf(f, "edgefw_packets_total{hook=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
-				hook_name(h), r < EF_REASON_FIRST_DROP ? "pass" : "drop",
-				ef_reason_name((unsigned)r),
-				(unsigned long long)s->c[h * EF_REASON_MAX + r]);
-		}
+	for (int w = 0; w < 2; w++)
+		for (int h = 0; h < 2; h++)
+			for (int r = 1; r < EF_REASON_MAX; r++) {
+				if (!strcmp(ef_reason_name((unsigned)r), "unknown") ||
+				    (w && r < EF_REASON_FIRST_DROP))
+					continue;
+				fprintf(f, "edgefw_packets_total{hook=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
+					hook_name(h), verdict_name(w, r), ef_reason_name((unsigned)r),
+					(unsigned long long)s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r]);
+			}
 	fprintf(f, "# HELP edgefw_rule_packets_total Packets credited to each rule of the live policy.\n"
 		   "# TYPE edgefw_rule_packets_total counter\n");
 	for (size_t i = 0; i < s->nrules; i++) {

@@ -21,7 +21,7 @@ struct sub {
 	char req[512];
 	size_t reqlen;
 	char *buf;
-	size_t len;
+	size_t len, cap;
 	unsigned long long lost; /* not yet reported to it */
 };
 
@@ -122,29 +122,58 @@ static void want_out(struct ef_subs *s, struct sub *u, bool on)
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, u->fd, &ev);
 }
 
-/* Append to one subscriber's buffer, or count the loss. */
-static void queue(struct sub *u, const char *line, size_t len)
+/* Room for need more bytes: the buffer grows (64 KiB, doubling) up to
+ * EF_SUB_BUF_BYTES. */
+static bool room(struct sub *u, size_t need)
+{
+	size_t cap = u->cap ? u->cap : 65536;
+	char *nb;
+
+	if (u->len + need <= u->cap)
+		return true;
+	while (cap < u->len + need && cap < EF_SUB_BUF_BYTES)
+		cap *= 2;
+	if (cap > EF_SUB_BUF_BYTES)
+		cap = EF_SUB_BUF_BYTES;
+	if (u->len + need > cap)
+		return false;
+	nb = realloc(u->buf, cap);
+	if (!nb)
+		return false;
+	u->buf = nb;
+	u->cap = cap;
+	return true;
+}
+
+/* The "you lost N events" line, ahead of anything else queued after it. */
+static void queue_notice(struct sub *u)
 {
 	char notice[128];
-	size_t nl = 0;
+	size_t nl;
 
-	if (u->lost)
-		nl = (size_t)snprintf(notice, sizeof(notice),
-				      "{\"edgefw\":{\"subscriber_lost_events\":%llu}}\n", u->lost);
-	if (u->len + nl + len + 1 > EF_SUB_BUF_BYTES) {
-		u->lost++;
+	if (!u->lost)
 		return;
-	}
-	if (!u->buf && !(u->buf = malloc(EF_SUB_BUF_BYTES))) {
-		u->lost++;
+	nl = (size_t)snprintf(notice, sizeof(notice),
+			      "{\"edgefw\":{\"subscriber_lost_events\":%llu}}\n", u->lost);
+	if (!room(u, nl))
 		return;
-	}
 	memcpy(u->buf + u->len, notice, nl);
 	u->len += nl;
 	u->lost = 0;
+}
+
+/* Append to one subscriber's buffer, or count the loss; true when lost. */
+static bool queue(struct sub *u, const char *line, size_t len)
+{
+	queue_notice(u);
+	if (u->lost || !room(u, len + 1)) {
+		u->lost++;
+		return true;
+	}
 	memcpy(u->buf + u->len, line, len);
 	u->len += len;
 	u->buf[u->len++] = '\n';
+	return false;
 }
 
 static void flush(struct ef_subs *s, struct sub *u)
@@ -163,6 +192,13 @@ static void flush(struct ef_subs *s, struct sub *u)
 	}
 	if (!u->len && u->ready && !u->follow) {
 		drop(s, u); /* backlog delivered */
+		return;
+	}
+	/* drained: a subscriber that lost events hears of it now, not at
+	 * the next event (which may be long in coming) */
+	if (!u->len && u->lost) {
+		queue_notice(u);
+		flush(s, u);
 		return;
 	}
 	want_out(s, u, u->len > 0);
@@ -184,7 +220,7 @@ static void start(struct ef_subs *s, struct sub *u)
 		const char *l = s->backlog[(s->bl_next + EF_BACKLOG_LINES - (size_t)i) % EF_BACKLOG_LINES];
 
 		if (l)
-			queue(u, l, strlen(l));
+			s->lost_total += queue(u, l, strlen(l));
 	}
 	u->ready = true;
 	flush(s, u);
@@ -262,20 +298,16 @@ void ef_subs_publish(struct ef_subs *s, const char *line, size_t len)
 	s->bl_next = (s->bl_next + 1) % EF_BACKLOG_LINES;
 	for (int i = 0; i < EF_MAX_SUBS; i++) {
 		struct sub *u = &s->subs[i];
-		unsigned long long before;
-
 		if (u->fd < 0 || !u->ready || !u->follow)
 			continue;
-		before = u->lost;
-		queue(u, line, len);
-		s->lost_total += u->lost > before ? 1 : 0;
+		s->lost_total += queue(u, line, len);
 	}
 }
 
 void ef_subs_flush(struct ef_subs *s)
 {
 	for (int i = 0; s && i < EF_MAX_SUBS; i++)
-		if (s->subs[i].fd >= 0 && s->subs[i].ready && s->subs[i].len)
+		if (s->subs[i].fd >= 0 && s->subs[i].ready && (s->subs[i].len || s->subs[i].lost))
 			flush(s, &s->subs[i]);
 }
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#define EF_SUB_BUF_BYTES (1u << 20)
+#define EF_SUB_BUF_BYTES (4u << 20) /* per subscriber, grown on demand */
 #define EF_BACKLOG_LINES 1024
 #define EF_MAX_SUBS      64
 

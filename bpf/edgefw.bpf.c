@@ -736,7 +736,8 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 		ef_frag_track(x);
 	}
 
-	ef_count(x->hook * EF_REASON_MAX + (x->reason % EF_REASON_MAX));
+	ef_count((action == EF_ACT_WOULD_DROP ? EF_C_WOULD_DROP_BASE : 0) +
+		 x->hook * EF_REASON_MAX + (x->reason % EF_REASON_MAX));
 	if (ef_dry_run) {
 		__u32 k = 0;
 		struct ef_trace t = {

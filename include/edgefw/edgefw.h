@@ -127,7 +127,10 @@ enum ef_reason {
 enum ef_counter {
 	/* [0, EF_REASON_MAX): one counter per verdict reason, ingress */
 	/* [EF_REASON_MAX, 2*EF_REASON_MAX): the same, egress */
-	EF_C_EVENTS_LOST = 2 * EF_REASON_MAX, /* ring buffer full */
+	/* [2*EF_REASON_MAX, 4*EF_REASON_MAX): drop reasons of packets a
+	 * lenient mode let through (would-drop), ingress then egress */
+	EF_C_WOULD_DROP_BASE = 2 * EF_REASON_MAX,
+	EF_C_EVENTS_LOST = 4 * EF_REASON_MAX, /* ring buffer full */
 	EF_C_FLOW_CREATE_FAIL,                /* map update failed */
 	EF_C_FLOWS_CREATED,                   /* trusted table */
 	EF_C_FLOWS_NEW_CREATED,               /* untrusted table */

@@ -15,6 +15,19 @@ Every network call has a timeout; every server has a lifetime.
                  [--size N]
       send a token (or one N-byte datagram: IP fragments above the MTU),
       expect it echoed.  Exit 0 ok, 2 no reply, 3 ICMP unreachable.
+  nettool.py udpn ADDR PORT --count N [--bind ADDR] [--sport N] [--size N]
+                  [--timeout S] [--blast]
+      N datagrams from one socket (one flow).  Default: one at a time, each
+      waiting for its echo, never resent (exact packet counts).  --blast:
+      send all N (1 ms apart), then wait --timeout for any reply.  Prints
+      "N sent, K echoed"; exit 0 all echoed, 2 none, 1 some.
+  nettool.py tcpmany ADDR PORT --sports A-B [--bind ADDR] [--timeout S]
+      one connection attempt from each source port A..B, all at once; after
+      --timeout the attempts are closed (so no SYN is retransmitted).  Exit 0
+      all connected, 2 none did (nothing came back), 1 some.
+  nettool.py spoof --dst ADDR --dport P --sources A-B --count K [--pps R]
+      K UDP datagrams from each IPv4 source address A..B (raw socket, any
+      source), interleaved, at about R packets a second.  Nothing expected back.
   nettool.py rawtcp --src A --dst B --sport S --dport D [--flags A] [--wait S]
       send one hand-made TCP segment (e.g. an ACK without a SYN) from a raw
       socket, then watch for any answer (RST) from B:D to A:S for --wait
@@ -215,6 +228,113 @@ def udp_client(args):
     print("udp %s:%d: no reply (%d tries x %.1fs)" % (args.addr, args.port, args.tries, args.timeout))
     return 2
 
+
+def udpn(args):
+    s = bound_socket(socket.SOCK_DGRAM, args.addr, args.bind, args.sport)
+    sent = echoed = 0
+    local = ("?", 0)
+    try:
+        s.connect((args.addr, args.port))
+        local = s.getsockname()
+        for i in range(args.count):
+            t = token()
+            if args.size:
+                t = (t * (args.size // len(t) + 1))[:args.size]
+            s.send(t)
+            sent += 1
+            if args.blast:
+                time.sleep(0.001)
+                continue
+            end = time.monotonic() + args.timeout
+            while True:
+                left = end - time.monotonic()
+                r, _, _ = select.select([s], [], [], max(left, 0))
+                if not r:
+                    break
+                try:
+                    d = s.recv(65535)
+                except ConnectionRefusedError:
+                    print("udp %s:%d: ICMP port unreachable" % (args.addr, args.port))
+                    return 1
+                if d == t:
+                    echoed += 1
+                    break
+        if args.blast:
+            end = time.monotonic() + args.timeout
+            while True:
+                left = end - time.monotonic()
+                r, _, _ = select.select([s], [], [], max(left, 0))
+                if not r:
+                    break
+                try:
+                    s.recv(65535)
+                    echoed += 1
+                except ConnectionRefusedError:
+                    echoed += 1
+    except OSError as e:
+        print("udp %s:%d: %s" % (args.addr, args.port, e))
+        return 1
+    finally:
+        s.close()
+    print("udp %s:%d from %s:%d: %d sent, %d echoed" % (args.addr, args.port, local[0], local[1], sent, echoed))
+    return 0 if echoed == sent else 2 if echoed == 0 else 1
+
+
+def tcpmany(args):
+    lo, hi = (int(x) for x in args.sports.split("-"))
+    socks = {}
+    for sp in range(lo, hi + 1):
+        s = bound_socket(socket.SOCK_STREAM, args.addr, args.bind, sp)
+        s.setblocking(False)
+        try:
+            s.connect((args.addr, args.port))
+        except BlockingIOError:
+            pass
+        socks[s] = sp
+    ok, failed = [], []
+    end = time.monotonic() + args.timeout
+    pending = set(socks)
+    while pending:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        _, w, _ = select.select([], list(pending), [], left)
+        for s in w:
+            pending.discard(s)
+            err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            (ok if err == 0 else failed).append((socks[s], err))
+    for s in socks:
+        s.close()
+    print("tcp %s:%d from ports %d-%d: %d connected, %d refused/failed, %d no answer in %.1fs" %
+          (args.addr, args.port, lo, hi, len(ok), len(failed), len(pending), args.timeout))
+    return 0 if len(ok) == len(socks) else 2 if not ok and not failed else 1
+
+
+def spoof(args):
+    lo, hi = (ipaddress.IPv4Address(x) for x in args.sources.split("-"))
+    srcs = [ipaddress.IPv4Address(a) for a in range(int(lo), int(hi) + 1)]
+    dst = ipaddress.IPv4Address(args.dst)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    payload = b"edgefw-e2e-flood"
+    n = 0
+    gap = 1.0 / args.pps if args.pps else 0
+    start = time.monotonic()
+    for k in range(args.count):
+        for i, a in enumerate(srcs):
+            udp = struct.pack("!HHHH", 20000 + k, args.dport, 8 + len(payload), 0) + payload
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64,
+                             socket.IPPROTO_UDP, 0, a.packed, dst.packed)
+            s.sendto(ip + udp, (args.dst, 0))
+            n += 1
+            if gap and n % 20 == 0:  # paced in small batches
+                delay = start + n * gap - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+    print("sent %d UDP datagrams to %s:%d from %d sources (%s-%s) in %.2fs" %
+          (n, args.dst, args.dport, len(srcs), lo, hi, time.monotonic() - start))
+    return 0
+
 # ---------------------------------------------------------------- raw TCP
 
 
@@ -342,6 +462,27 @@ def main():
         p.add_argument("--timeout", type=float, default=2.0)
         p.add_argument("--tries", type=int, default=1)
         p.add_argument("--bytes" if name == "tcp" else "--size", type=int, default=0)
+    p = sub.add_parser("udpn")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--bind")
+    p.add_argument("--sport", type=int)
+    p.add_argument("--size", type=int, default=0)
+    p.add_argument("--timeout", type=float, default=1.0)
+    p.add_argument("--blast", action="store_true")
+    p = sub.add_parser("tcpmany")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--sports", required=True)
+    p.add_argument("--bind")
+    p.add_argument("--timeout", type=float, default=0.5)
+    p = sub.add_parser("spoof")
+    p.add_argument("--dst", required=True)
+    p.add_argument("--dport", type=int, required=True)
+    p.add_argument("--sources", required=True)
+    p.add_argument("--count", type=int, default=1)
+    p.add_argument("--pps", type=float, default=0)
     p = sub.add_parser("rawtcp")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)
@@ -366,7 +507,8 @@ def main():
     p.add_argument("--wait", type=float, default=3.0)
     p.add_argument("--ready")
     a = ap.parse_args()
-    fn = {"serve": serve, "tcp": tcp_client, "udp": udp_client, "rawtcp": rawtcp,
+    fn = {"serve": serve, "tcp": tcp_client, "udp": udp_client, "udpn": udpn, "tcpmany": tcpmany,
+          "spoof": spoof, "rawtcp": rawtcp,
           "icmperr": icmperr, "rawlisten": rawlisten}[a.cmd]
     sys.exit(fn(a))
 

@@ -3,12 +3,15 @@
 # built from network namespaces (see tests/e2e/README.md for the topology).
 #
 # Debian packages needed (CI apt-gets them; scripts/install-deps.sh has them):
-#   iproute2 python3 dnsmasq-base bind9-dnsutils iputils-ping procps coreutils
+#   iproute2 python3 python3-prometheus-client dnsmasq-base bind9-dnsutils
+#   iputils-ping procps coreutils
 #
 # Usage (as root):  make e2e-test          or   tests/e2e/run.sh
 #   EDGEFW=path/to/edgefw   the binary (default: $BUILD/edgefw, BUILD=build)
 #   E2E_VERBOSE=1           print the output of passing checks too
 #   E2E_KEEP=1              keep the work dir (policies, events, logs)
+#   E2E_EXPLAIN=short       a few explain probes per node instead of every row
+#                           (each explain costs seconds of CPU: see README.md)
 #
 # Everything lives in network namespaces named efe-*; only 203.0.113.0/24,
 # 198.51.100.0/24, 198.18.0.0/15 and 2001:db8::/32 are used; nothing leaves
@@ -415,7 +418,7 @@ start_server() { # NS NAME nettool-serve-args...
 	local ns=$1 name=$2 ready n=100
 	shift 2
 	ready=$WORK/ready-$name
-	ip netns exec "$ns" "${NT[@]}" serve --lifetime 400 --ready "$ready" "$@" \
+	ip netns exec "$ns" "${NT[@]}" serve --lifetime 900 --ready "$ready" "$@" \
 		>"$WORK/server-$name.out" 2>&1 &
 	PIDS+=($!)
 	while [ ! -e "$ready" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
@@ -423,7 +426,7 @@ start_server() { # NS NAME nettool-serve-args...
 }
 
 start_services() {
-	local tcp_node=80,443,3478,4443,5061,5062,5269,8057,8443,23456,50000,50001,50002,50003,59999
+	local tcp_node=80,443,3478,4443,5061,5062,5269,8057,8443,23456,49999,50000,50001,50002,50003,59999,60000
 	local u a
 	# an edge node: TCP echo on every port of interest (wildcard: a blocked
 	# port is blocked by edgefw, not by a missing listener), UDP echo on each
@@ -432,12 +435,14 @@ start_services() {
 	for a in $E1_ACC $E1_WEB $E1_AV $E1_INT "[$E1_ACC6]" "[$E1_WEB6]" "[$E1_AV6]" "[$E1_INT6]"; do
 		u+="$a:3478,"
 	done
+	for a in $E1_AV "[$E1_AV6]"; do u+="$a:49999,$a:50000,$a:59999,$a:60000,"; done
 	u+="$E1_AV:50010,[$E1_AV6]:50010,$E1_ACC:33333,[$E1_ACC6]:33333"
 	start_server "$NS_E1" edge1 --tcp $tcp_node --udp "$u" --log "$WORK/udp-$NS_E1.log"
 	u=
 	for a in $E2_ACC $E2_WEB $E2_AV $E2_INT "[$E2_ACC6]" "[$E2_WEB6]" "[$E2_AV6]" "[$E2_INT6]"; do
 		u+="$a:3478,"
 	done
+	for a in $E2_AV "[$E2_AV6]"; do u+="$a:49999,$a:50000,$a:59999,$a:60000,"; done
 	u+="$E2_AV:50010,[$E2_AV6]:50010,$E2_ACC:33333,[$E2_ACC6]:33333"
 	start_server "$NS_V2" edge2vm --tcp $tcp_node --udp "$u" --log "$WORK/udp-$NS_V2.log"
 	# partners on the internet, Front End / Director on the corporate side
@@ -539,6 +544,7 @@ in_node() { # TAG NS CMD...: run an edgefw command as that agent's neighbour
 
 start_agent() { # TAG NS NODE [run options]
 	local tag=$1 ns=$2 node=$3 n=100 pid
+	: >"$WORK/$tag.log"
 	# a simple command, so that $! is the agent itself (env and nsenter exec)
 	env $(agent_env "$tag") nsenter --net=/run/netns/"$ns" \
 		"$EDGEFW" run --policy "$WORK/policy.json" --node "$node" "${@:4}" \
@@ -627,6 +633,521 @@ monitor_mode() {
 	stop_agent edge1-monitor && detached $NS_E1 $E1_EXT $E1_INTIF
 }
 
+# ---- observability: explain, events, stats, metrics, status ----------------------
+
+OBS=("$PY" "$HERE/obs.py")
+SPORT=42000 # source ports of the explain probes: each probe its own flow
+EXPLAIN_OFFLINE=1
+
+ep() { # ADDR PORT: an explain endpoint
+	case $1 in *:*) echo "[$1]:$2" ;; *) echo "$1:$2" ;; esac
+}
+
+# explain_probe TAG EXPLAIN_NS NODE DIR NIC ROLE PROTO SRC DST DPORT CLIENT_NS WANT
+# `edgefw explain --json` (live, in EXPLAIN_NS with the agent's pins) says
+# WANT (pass|drop) for the packet SRC:<fresh port> -> DST:DPORT, with exit
+# status 0/1 to match; with EXPLAIN_OFFLINE=1, `explain --policy --node
+# --iface ROLE` (offline, no agent) says the same verdict, reason and rule, with
+# the same exit status.  Then the real packet is sent from CLIENT_NS, bound to
+# the same address and port: anything coming back (echo, RST, ICMP unreachable)
+# means it passed; nothing back plus a drop event with explain's reason (and
+# no rule) means it was dropped.  A pass must name the rule that allows it.
+explain_probe() {
+	local tag=$1 ens=$2 node=$3 dir=$4 ifn=$5 role=$6 proto=$7 src=$8 dst=$9 dport=${10}
+	local cns=${11} want=${12} sport s d rc=0 orc=0 opid='' live off real rrc=0 since edir=ingress
+	local -a a=() b=()
+	SPORT=$((SPORT + 1))
+	sport=$SPORT
+	s=$(ep "$src" $sport) d=$(ep "$dst" $dport)
+	[ "$dir" = out ] && edir=egress
+	# each explain loads both programs, which the kernel verifies: 0.5 to 3 s
+	# of CPU, as the data path grows.  The offline one runs meanwhile.
+	if [ "$EXPLAIN_OFFLINE" = 1 ]; then
+		timeout 20 "$EDGEFW" explain --policy "$WORK/policy.json" --node "$node" --iface "$role" \
+			--dir "$dir" --proto "$proto" --src "$s" --dst "$d" --json >"$WORK/explain-off.json" &
+		opid=$!
+	fi
+	in_node "$tag" "$ens" timeout 20 "$EDGEFW" explain --iface "$ifn" --dir "$dir" --proto "$proto" \
+		--src "$s" --dst "$d" --json >"$WORK/explain.json" || rc=$?
+	mapfile -t a < <("${OBS[@]}" get "$WORK/explain.json" verdict reason rule)
+	live="${a[*]}"
+	echo "explain $dir $ifn $proto $s -> $d: exit $rc, $live"
+	[ ${#a[@]} = 3 ] || { cat "$WORK/explain.json"; return 1; }
+	case "$rc:${a[0]}" in 0:pass | 1:drop) ;; *)
+		echo "exit status $rc does not match the verdict ${a[0]}"
+		return 1
+		;;
+	esac
+	if [ -n "$opid" ]; then
+		wait $opid || orc=$?
+		mapfile -t b < <("${OBS[@]}" get "$WORK/explain-off.json" verdict reason rule)
+		off="${b[*]}"
+		echo "offline (--policy --node $node --iface $role): exit $orc, $off"
+		[ "$live" = "$off" ] && [ "$rc" = "$orc" ] || { echo "offline explain disagrees with the live one"; return 1; }
+	fi
+	[ "${a[0]}" = "$want" ] || { echo "explain says ${a[0]}, the policy's row says $want"; return 1; }
+	if [ "$want" = pass ]; then
+		[ "${a[1]}" = rule ] && [ "${a[2]}" != null ] || { echo "a pass without a rule"; return 1; }
+	else
+		[ "${a[2]}" = null ] || { echo "a drop credited to rule ${a[2]}"; return 1; }
+		expect_drop "$tag" "$proto" "$dst" "$dport"
+	fi
+	since=$(nlines "$tag")
+	if [ "$dir" = out ] && [ "$proto" = udp ] && [ "$dport" = 53 ]; then
+		# DNS: a real query (the resolver ignores anything else)
+		nx "$cns" dig @"$dst" -b "$src#$sport" +time=1 +tries=1 +short "$DNS_NAME" A || rrc=2
+		[ $rrc = 0 ] && real=pass || real=nothing-back
+	else
+		nx "$cns" "${NT[@]}" "$proto" "$dst" "$dport" --bind "$src" --sport $sport --timeout 0.4 || rrc=$?
+		case $rrc in
+		0 | 3) real=pass ;;
+		2) real=nothing-back ;;
+		1) [ "$dir" = out ] && real=nothing-back || real=error ;; # a local TC drop: EPERM
+		*) real=error ;;
+		esac
+	fi
+	if [ "$real" = nothing-back ]; then
+		if event "$tag" "$since" event.action=drop event.reason="${a[1]}" network.direction=$edir \
+			network.transport="$proto" source.port=$sport destination.port="$dport" rule.name=!; then
+			real=drop
+		else
+			echo "nothing came back, and no drop event with reason ${a[1]}"
+			return 1
+		fi
+	fi
+	echo "real traffic: $real"
+	[ "$real" = "${a[0]}" ]
+}
+
+# explain_suite TAG NODE EXPLAIN_NS NODE_NS FAM ACC WEB AV INT EXTIF INTIF CLIENT CORP RESOLVER
+#               PARTNER full|short OFFLINE(0|1)
+# full: every inbound row (each service address and port, both NICs), near
+# misses of each kind and outbound probes; short: a few; OFFLINE=1: each
+# probe also explained offline (--policy, no agent)
+explain_suite() {
+	local tag=$1 node=$2 ens=$3 nns=$4 fam=$5 acc=$6 web=$7 av=$8 int=$9 extif=${10} intif=${11}
+	local cl=${12} corp=${13} resolver=${14} partner=${15} full=${16} p x="$2 $5 explain = traffic:"
+	EXPLAIN_OFFLINE=${17}
+	pe() { # PROTO DST PORT WANT WHAT: from the internet, in on the external NIC
+		check "$x in $1 $2:$3 on $extif ($4: $5)" \
+			explain_probe $tag $ens $node in $extif external $1 $cl $2 $3 $NS_INET $4
+	}
+	pi() { # PROTO DST PORT WANT WHAT: from the corporate side, in on the internal NIC
+		check "$x in $1 $2:$3 on $intif ($4: $5)" \
+			explain_probe $tag $ens $node in $intif internal $1 $corp $2 $3 $NS_CORP $4
+	}
+	po() { # NIC ROLE PROTO SRC DST PORT WANT WHAT: the node opens a flow
+		check "$x out $3 $4 -> $5:$6 on $1 ($7: $8)" \
+			explain_probe $tag $ens $node out $1 $2 $3 $4 $5 $6 $nns $7
+	}
+	[ "${E2E_EXPLAIN:-full}" = short ] && full=short
+	log "== $node $fam: explain (live$([ ${17} = 1 ] && echo ' and offline')) agrees with real traffic ($full)"
+	if [ $full = short ]; then
+		pe tcp $acc 443 pass "SIP/TLS"
+		pe udp $acc 3478 drop "STUN on access: wrong service address"
+		pi tcp $acc 5061 drop "access address from the corporate side: wrong NIC"
+		po $extif external udp $acc $resolver 53 pass "DNS"
+		return 0
+	fi
+	pe tcp $acc 443 pass "SIP/TLS"
+	pe tcp $acc 5061 pass "SIP/MTLS"
+	pe tcp $acc 5269 pass "XMPP"
+	pe tcp $web 443 pass "PSOM"
+	pe tcp $av 443 pass "STUN/MSTURN"
+	pe tcp $av 50000 pass "RTP, low end"
+	pe tcp $av 59999 pass "RTP, high end"
+	pe udp $av 3478 pass "STUN"
+	pe udp $av 50000 pass "RTP, low end"
+	pe udp $av 59999 pass "RTP, high end"
+	for p in 5061 5062 8057 4443 23456 443 50001 50002 50003; do
+		pi tcp $int $p pass "internal row"
+	done
+	pi udp $int 3478 pass "internal STUN"
+	# wrong service address
+	pe tcp $web 5061 drop "SIP on webconf"
+	pe udp $acc 3478 drop "STUN on access"
+	# wrong port
+	pe tcp $acc 80 drop "no row"
+	pi tcp $int 5060 drop "no row"
+	# just outside 50000-59999
+	pe tcp $av 49999 drop "just below the range"
+	pe tcp $av 60000 drop "just above the range"
+	pe udp $av 49999 drop "just below the range"
+	pe udp $av 60000 drop "just above the range"
+	# wrong interface
+	pe tcp $int 5061 drop "the internal address from the internet"
+	pi tcp $acc 5061 drop "the access address from the corporate side"
+	# UDP vs TCP
+	pe udp $acc 443 drop "443 is TCP"
+	pe tcp $av 3478 drop "3478 is UDP"
+	pi udp $int 5061 drop "5061 is TCP"
+	# outbound
+	po $extif external udp $acc $resolver 53 pass "DNS"
+	po $extif external tcp $acc $partner 8443 drop "no row"
+	po $intif internal tcp $int $corp 8443 drop "no row"
+}
+
+ef_in() { # TAG NS edgefw-args...: an edgefw command as that agent's neighbour, bounded
+	local tag=$1 ns=$2
+	shift 2
+	in_node "$tag" "$ns" timeout 20 "$EDGEFW" "$@"
+}
+
+stats_json() { # TAG NS FILE
+	ef_in "$1" "$2" stats --json >"$3"
+}
+
+# counters_exact TAG NS CLIENT AV ACC N M: N UDP datagrams to av:3478, each
+# answered, then M datagrams to access:3478 (no row): exact counter growth.
+counters_exact() {
+	local tag=$1 ns=$2 cl=$3 av=$4 acc=$5 n=$6 m=$7 hdr=42 size=100
+	case $av in *:*) hdr=62 ;; esac
+	stats_json $tag $ns "$WORK/st-$tag-0.json" || return 1
+	nx $NS_INET "${NT[@]}" udpn $av 3478 --count $n --size $size --bind $cl --timeout 2 || return 1
+	expect_drop "$tag" udp "$acc" 3478
+	expect_rc 2 nx $NS_INET "${NT[@]}" udpn $acc 3478 --count $m --size $size --bind $cl --blast --timeout 0.5 ||
+		return 1
+	stats_json $tag $ns "$WORK/st-$tag-1.json" || return 1
+	# every packet of the flow is credited to the rule that opened it: the
+	# first datagram by the rule, the other N-1 and all N replies (egress)
+	# through the flow; a packet's bytes are its frame (Ethernet header on)
+	"${OBS[@]}" stats-delta "$WORK/st-$tag-0.json" "$WORK/st-$tag-1.json" \
+		--rule ext-av-stun-udp-3478-in=$((2 * n)) \
+		--rule-bytes ext-av-stun-udp-3478-in=$((2 * n * (hdr + size))) \
+		--count ingress/pass/rule=1 --count ingress/pass/flow=$((n - 1)) \
+		--count egress/pass/flow=$n --count ingress/drop/no-rule=$m \
+		--same-rule ext-av-stun-udp-3478-out --same-rule int-stun-udp-3478-in
+}
+
+# ---- event subscribers
+
+wait_lines() { # FILE N [seconds]: until FILE has at least N lines
+	local n=$((${3:-10} * 10))
+	while [ $n -gt 0 ]; do
+		[ -e "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "$1: $(wc -l <"$1" 2>/dev/null) lines, waited for $2"
+	return 1
+}
+
+wait_quiet() { # FILE [seconds]: until FILE stops growing for 1 s
+	local last=-1 cur n=$((${2:-10} * 4))
+	while [ $n -gt 0 ]; do
+		cur=$(wc -c <"$1" 2>/dev/null || echo 0)
+		[ "$cur" = "$last" ] && return 0
+		last=$cur
+		sleep 1
+		n=$((n - 4))
+	done
+	return 1
+}
+
+events_since() { # TAG N: event lines (not notices) the agent wrote after line N
+	tail -n +$(($2 + 1)) "$WORK/$1.events" | grep -c '"kind":"event"' || true
+}
+
+# subscribers_setup: a stalled subscriber (connects, never reads), then two
+# `edgefw events --follow --json` readers; a first event proves they are on.
+SUB_SINCE=0
+subscribers_setup() {
+	local n=50 s
+	"${OBS[@]}" stalled "$WORK/run-edge1/events.sock" --ready "$WORK/stalled.ready" --go "$WORK/stalled.go" \
+		--stop "$WORK/stalled.stop" --out "$WORK/stalled.out" --lifetime 150 >"$WORK/stalled.log" 2>&1 &
+	PIDS+=($!)
+	while [ ! -e "$WORK/stalled.ready" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+	[ -e "$WORK/stalled.ready" ] || { cat "$WORK/stalled.log"; return 1; }
+	sleep 0.2
+	for s in a b; do
+		timeout 150 env $(agent_env edge1) "$EDGEFW" events --follow --json \
+			>"$WORK/reader-$s.out" 2>"$WORK/reader-$s.out.err" &
+		PIDS+=($!)
+	done
+	sleep 0.5
+	SUB_SINCE=$(nlines edge1)
+	SPORT=$((SPORT + 1))
+	expect_drop edge1 udp $E1_ACC 3478
+	expect_rc 2 nx $NS_INET "${NT[@]}" udp $E1_ACC 3478 --bind $INET_A --sport $SPORT --timeout 0.3 || return 1
+	wait_lines "$WORK/reader-a.out" 1 5 && wait_lines "$WORK/reader-b.out" 1 5 || return 1
+	echo "stalled subscriber and two readers connected; the first event reached both readers"
+}
+
+# 20 blocked connections from distinct source ports: the same drop events in
+# both readers and in the agent's own output
+subscribers_burst() {
+	local since
+	since=$(nlines edge1)
+	expect_drop edge1 tcp $E1_ACC 80
+	expect_rc 2 nx $NS_INET "${NT[@]}" tcpmany $E1_ACC 80 --sports 43000-43019 --bind $INET_A --timeout 0.5 || return 1
+	sleep 0.3
+	wait_lines "$WORK/reader-a.out" "$(events_since edge1 "$SUB_SINCE")" 5
+	wait_lines "$WORK/reader-b.out" "$(events_since edge1 "$SUB_SINCE")" 5
+	"${OBS[@]}" burst "$WORK/edge1.events" "$since" $E1_ACC 80 43000-43019 "$WORK/reader-a.out" "$WORK/reader-b.out"
+}
+
+# flood K PPS: spoofed UDP datagrams to access:3478 (no row), K from each of
+# 120 source addresses: 120*K drop events of ~620 bytes.  The per-source
+# event limit (burst 50) lets 50 of each through: K=25, twice.
+flood() { # PPS 0: as fast as python sends (~20 ms for 3000)
+	expect_drop edge1 udp $E1_ACC 3478
+	nx $NS_INET "${NT[@]}" spoof --dst $E1_ACC --dport 3478 --sources 198.51.100.100-198.51.100.219 \
+		--count "$1" --pps "$2" || return 1
+	wait_quiet "$WORK/edge1.events" 10
+}
+
+sync_event() { # one more drop event (a datagram from the client), seen by the readers
+	local want
+	SPORT=$((SPORT + 1))
+	expect_rc 2 nx $NS_INET "${NT[@]}" udp $E1_ACC 3478 --bind $INET_A --sport $SPORT --timeout 0.3 || return 1
+	sleep 0.3
+	want=$(events_since edge1 "$SUB_SINCE")
+	wait_lines "$WORK/reader-a.out" "$want" 3
+	wait_lines "$WORK/reader-b.out" "$want" 3
+	return 0
+}
+
+# a paced flood (9000 events at 3000/s, ~5 MB): more than the stalled
+# subscriber's 4 MiB buffer and its socket hold; the readers keep up.
+# 120 sources x 75 stays under the per-source limit (burst 50 + 10/s)
+subscribers_flood() {
+	local want
+	flood 75 3000 || return 1
+	want=$(events_since edge1 "$SUB_SINCE")
+	wait_lines "$WORK/reader-a.out" "$want" 10
+	wait_lines "$WORK/reader-b.out" "$want" 10
+	kill -0 "${AGENT[edge1]}" || { echo "the agent died"; return 1; }
+	echo "agent still running"
+	ef_in edge1 $NS_E1 stats --json >"$WORK/st-flood.json" &&
+		echo "ring buffer: events_lost $("${OBS[@]}" get "$WORK/st-flood.json" counters.events_lost)," \
+			"events_suppressed $("${OBS[@]}" get "$WORK/st-flood.json" counters.events_suppressed)"
+	"${OBS[@]}" readers "$WORK/edge1.events" "$SUB_SINCE" "$WORK/reader-a.out" "$WORK/reader-b.out" --stderr
+}
+
+# the stalled subscriber reads at last: it must be told what it lost
+stalled_reads() {
+	touch "$WORK/stalled.go"
+	sleep 0.5
+	wait_quiet "$WORK/stalled.out" 10
+	echo "$(wc -l <"$WORK/stalled.out") lines read, no new event meanwhile; notices:"
+	grep -F subscriber_lost_events "$WORK/stalled.out"
+}
+
+# after one more event: what it read plus what it was told it lost is
+# everything the agent published since it connected
+stalled_account() {
+	sync_event || return 1
+	wait_quiet "$WORK/stalled.out" 5
+	touch "$WORK/stalled.stop"
+	"${OBS[@]}" account "$WORK/edge1.events" "$SUB_SINCE" "$WORK/stalled.out" --lost
+}
+
+# an unpaced burst (3000 events within ~20 ms, less than the 4 MiB ring
+# buffer holds): readers that keep up must still get every event
+subscribers_burst_unpaced() {
+	local rc=0
+	flood 25 0 || return 1
+	sync_event # delivers the notices of any loss
+	kill -0 "${AGENT[edge1]}" || { echo "the agent died"; rc=1; }
+	"${OBS[@]}" readers "$WORK/edge1.events" "$SUB_SINCE" "$WORK/reader-a.out" "$WORK/reader-b.out" \
+		--stderr || rc=1
+	return $rc
+}
+
+# each reader: lines received + losses announced = lines published
+subscribers_accounting() {
+	local rc=0 s
+	for s in a b; do
+		"${OBS[@]}" account "$WORK/edge1.events" "$SUB_SINCE" "$WORK/reader-$s.out" \
+			--stderr "$WORK/reader-$s.out.err" || rc=1
+	done
+	return $rc
+}
+
+# events --backlog N (no --follow): the last N events, then exit
+events_backlog() {
+	local out rc=0
+	out=$(ef_in edge1 $NS_E1 events --backlog 5 2>"$WORK/backlog.err") || rc=$?
+	echo "exit $rc; $(printf '%s\n' "$out" | grep -c .) lines"
+	[ $rc = 0 ] || return 1
+	diff <(printf '%s\n' "$out") <(tail -n 5 "$WORK/edge1.events" | grep '"kind":"event"') &&
+		echo "the last 5 lines the agent wrote"
+}
+
+events_text() { # the last event (a UDP datagram to access:3478) as a readable line
+	local out n
+	out=$(ef_in edge1 $NS_E1 events --backlog 5 --text) || return 1
+	printf '%s\n' "$out"
+	n=$(printf '%s\n' "$out" | grep -c .)
+	[ "$n" = 5 ] || { echo "expected 5 lines"; return 1; }
+	printf '%s\n' "$out" | tail -n 1 |
+		grep -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z drop +ingress $E1_EXT udp +$INET_A:$SPORT -> $E1_ACC:3478 no-rule\$"
+}
+
+events_filter() { # --action denied keeps drops, allowed keeps none
+	local den all alw
+	all=$(ef_in edge1 $NS_E1 events --backlog 40 | grep -c '"action":"drop"') || true
+	den=$(ef_in edge1 $NS_E1 events --backlog 40 --action denied | grep -c .) || true
+	alw=$(ef_in edge1 $NS_E1 events --backlog 40 --action allowed | grep -c .) || true
+	echo "last 40: $all drop events; --action denied prints $den lines, --action allowed $alw"
+	[ "$all" -gt 0 ] && [ "$den" = "$all" ] && [ "$alw" = 0 ]
+}
+
+# ---- metrics
+
+# wait_replaced FILE K: until FILE was replaced (a new inode) K times
+wait_replaced() {
+	local f=$1 k=$2 last cur n=80
+	last=$(stat -c %i "$f" 2>/dev/null || echo 0)
+	while [ $k -gt 0 ] && [ $n -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+		cur=$(stat -c %i "$f" 2>/dev/null || echo 0)
+		[ "$cur" != "$last" ] && { k=$((k - 1)); last=$cur; }
+	done
+	[ $k = 0 ] || { echo "$f was not rewritten within 8 s"; return 1; }
+}
+
+# metrics_match: the metrics file, parsed by prometheus_client, says what
+# `edgefw stats --json` says, read before and after a fresh write (counters
+# only grow; background packets such as neighbour discovery may move some)
+metrics_match() {
+	local lost
+	lost=$(cat "$WORK/stalled.out" "$WORK"/reader-?.out.err | grep -o '"subscriber_lost_events":[0-9]*' |
+		awk -F: '{ n += $2 } END { print n + 0 }')
+	echo "the subscribers were told they lost $lost events in all"
+	stats_json edge1 $NS_E1 "$WORK/st-m0.json" || return 1
+	wait_replaced "$WORK/m.prom" 2 || return 1
+	cp "$WORK/m.prom" "$WORK/m.copy"
+	stats_json edge1 $NS_E1 "$WORK/st-m1.json" || return 1
+	"${OBS[@]}" prom "$WORK/m.copy" --before "$WORK/st-m0.json" --stats "$WORK/st-m1.json" \
+		--rule ext-av-stun-udp-3478-in \
+		--value edgefw_subscriber_events_dropped_total "$lost" \
+		--value edgefw_events_lost_total "$("${OBS[@]}" get "$WORK/st-m1.json" counters.events_lost)"
+}
+
+# the file is replaced, never rewritten in place: read it in a loop over a few
+# intervals (with traffic, so that it changes) and never see it half-written
+metrics_atomic() {
+	local pid rc=0
+	nx $NS_INET ping -q -i 0.2 -c 20 $E1_ACC >/dev/null &
+	pid=$!
+	"${OBS[@]}" promwatch "$WORK/m.prom" --seconds 3.5 || rc=1
+	wait $pid || true
+	return $rc
+}
+
+# ---- status and reload
+
+# status_ok TAG NS NODE EXTIF INTIF: status --json and the table say both
+# NICs carry XDP (native) and the egress filter, name the policy, node and
+# generation, and exit 0
+status_ok() {
+	local tag=$1 ns=$2 node=$3 ext=$4 int=$5 rc=0 out
+	ef_in "$tag" "$ns" status --json >"$WORK/status.json" || { echo "status --json exited $?"; rc=1; }
+	"$PY" - "$WORK/status.json" "$node" "$ext" "$int" <<-'PYEOF' || rc=1
+	import json, sys
+	s = json.load(open(sys.argv[1]))
+	node, ext, intf = sys.argv[2:5]
+	bad = []
+	want = {ext: "external", intf: "internal"}
+	att = {a["name"]: a for a in s.get("attached", [])}
+	for ifn in want:
+	    a = att.get(ifn)
+	    if not a or not a.get("xdp_attached") or a.get("xdp_mode") != "native" or not a.get("tc_egress_attached"):
+	        bad.append("%s: %s" % (ifn, a))
+	ifs = {i["name"]: i for i in s.get("interfaces", [])}
+	for ifn, role in want.items():
+	    if ifs.get(ifn, {}).get("role") != role:
+	        bad.append("interfaces[%s].role: %s" % (ifn, ifs.get(ifn)))
+	if s.get("node") != node:
+	    bad.append("node %s" % s.get("node"))
+	p = s.get("policy", {})
+	if p.get("name") != "lync2013-scaled-edge-dnslb-public":
+	    bad.append("policy.name %s" % p.get("name"))
+	if not isinstance(p.get("generation"), int) or p["generation"] < 1:
+	    bad.append("policy.generation %s" % p.get("generation"))
+	if s.get("agent_running") is not True or s.get("drift") is not False:
+	    bad.append("agent_running %s, drift %s" % (s.get("agent_running"), s.get("drift")))
+	print("status --json: node %s, policy %s generation %s mode %s; %s" % (s.get("node"), p.get("name"),
+	      p.get("generation"), p.get("mode"), ", ".join("%s XDP %s%s" % (n, a.get("xdp_mode"),
+	      " + TC egress" if a.get("tc_egress_attached") else "") for n, a in att.items())))
+	for b in bad:
+	    print("wrong: " + b)
+	sys.exit(1 if bad else 0)
+	PYEOF
+	out=$(ef_in "$tag" "$ns" status) || { echo "status exited $?"; rc=1; }
+	printf '%s\n' "$out"
+	grep -q "^edgefw: enforcing (agent running)" <<<"$out" &&
+		grep -qE "^node +$node " <<<"$out" &&
+		grep -qE "^policy +lync2013-scaled-edge-dnslb-public " <<<"$out" &&
+		grep -qE "generation $("${OBS[@]}" get "$WORK/status.json" policy.generation)," <<<"$out" &&
+		grep -qE "^$ext +external +XDP native, TC egress attached" <<<"$out" &&
+		grep -qE "^$int +internal +XDP native, TC egress attached" <<<"$out" ||
+		{ echo "the status table lacks one of: enforcing, node, policy, generation, both NICs native"; rc=1; }
+	return $rc
+}
+
+# reload_increments TAG NS: `edgefw reload` -> generation + 1 in its answer,
+# status and stats; rule counters carry over by name
+reload_increments() {
+	local tag=$1 ns=$2 g0 g1 out
+	ef_in "$tag" "$ns" status --json >"$WORK/status.json" || return 1
+	g0=$("${OBS[@]}" get "$WORK/status.json" policy.generation)
+	stats_json "$tag" "$ns" "$WORK/st-r0.json" || return 1
+	out=$(ef_in "$tag" "$ns" reload 2>&1) || { echo "$out"; return 1; }
+	echo "$out"
+	grep -qF "generation $((g0 + 1))" <<<"$out" || { echo "expected generation $((g0 + 1))"; return 1; }
+	ef_in "$tag" "$ns" status --json >"$WORK/status.json" || return 1
+	g1=$("${OBS[@]}" get "$WORK/status.json" policy.generation)
+	echo "status: generation $g0 -> $g1"
+	[ "$g1" = $((g0 + 1)) ] || return 1
+	stats_json "$tag" "$ns" "$WORK/st-r1.json" || return 1
+	"${OBS[@]}" stats-delta "$WORK/st-r0.json" "$WORK/st-r1.json" --same-rule ext-av-stun-udp-3478-in \
+		--same-rule ext-access-sip-tls-443-in --same-rule int-sip-mtls-5061-in &&
+		[ "$("${OBS[@]}" get "$WORK/st-r1.json" generation)" = "$g1" ]
+}
+
+# ---- monitor mode: would-drops counted under their reason, nothing dropped
+
+monitor_counts() {
+	local rc=0 since=0 n d w
+	start_agent edge1-mon $NS_E1 edge1 --monitor >/dev/null || { cat "$WORK/edge1-mon.log"; return 1; }
+	stats_json edge1-mon $NS_E1 "$WORK/st-mon0.json" || rc=1
+	SPORT=$((SPORT + 1))
+	tcp_ok $NS_INET $E1_ACC 80 --sport $SPORT || rc=1
+	udp_ok $NS_INET $E1_ACC 3478 || rc=1
+	tcp_ok $NS_INET $E1_WEB 5061 || rc=1
+	tcp_ok $NS_INET $E1_ACC 8057 || rc=1
+	tcp_ok $NS_E1 $PARTNER 8443 --bind $E1_ACC || rc=1
+	stats_json edge1-mon $NS_E1 "$WORK/st-mon1.json" || rc=1
+	# one would-drop per flow (its first packet); the rest of each flow
+	# passes as part of the flow the monitor mode opened for it
+	"${OBS[@]}" stats-delta "$WORK/st-mon0.json" "$WORK/st-mon1.json" \
+		--count ingress/would-drop/no-rule=4 --count egress/would-drop/no-rule=1 \
+		--count ingress/drop/no-rule=0 --count egress/drop/no-rule=0 || rc=1
+	"${OBS[@]}" get "$WORK/st-mon1.json" verdicts | "$PY" -c '
+import json, sys
+for v in json.load(sys.stdin):
+    print("  stats: %(hook)s %(verdict)s %(reason)s %(packets)d" % v)'
+	event edge1-mon $since event.action=would-drop event.reason=no-rule event.type=connection,denied \
+		network.transport=tcp destination.ip=$E1_ACC destination.port=80 source.port=$SPORT rule.name=! || rc=1
+	event edge1-mon $since event.action=would-drop event.reason=no-rule network.transport=udp \
+		destination.ip=$E1_ACC destination.port=3478 rule.name=! || rc=1
+	event edge1-mon $since event.action=would-drop event.reason=no-rule network.direction=egress \
+		destination.ip=$PARTNER destination.port=8443 rule.name=! || rc=1
+	n=$(grep -c '"kind":"event"' "$WORK/edge1-mon.events") || true
+	w=$(grep -c '"action":"would-drop"' "$WORK/edge1-mon.events") || true
+	d=$(ef_in edge1-mon $NS_E1 events --backlog 50 --action drop | grep -c .) || true
+	echo "$n events, $w would-drop; events --action drop prints $d"
+	[ "$w" = 5 ] && [ "$n" = 5 ] && [ "$d" = 0 ] || rc=1
+	w=$(ef_in edge1-mon $NS_E1 events --backlog 50 --action denied | grep -c '"would-drop"') || true
+	echo "events --action denied prints $w would-drop events"
+	[ "$w" = 5 ] || rc=1
+	stop_agent edge1-mon >/dev/null || rc=1
+	return $rc
+}
+
 # Every drop an agent reported must be one the suite provoked on purpose:
 # a dropped SYN-ACK, ACK, FIN, DNS answer or neighbour discovery would show.
 no_unexpected_drops() {
@@ -662,6 +1183,8 @@ no_unexpected_drops() {
 for t in ip tc dnsmasq dig ping timeout; do
 	command -v $t >/dev/null || die "missing $t (apt-get install iproute2 dnsmasq-base bind9-dnsutils iputils-ping coreutils)"
 done
+"$PY" -c 'import prometheus_client.parser' 2>/dev/null ||
+	die "missing prometheus_client for $PY (apt-get install python3-prometheus-client)"
 
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -677,7 +1200,7 @@ watchdog() { # the whole suite is bounded too
 	echo "e2e: watchdog: the suite ran for $1 s, stopping it" >&2
 	kill -TERM $$
 }
-watchdog 400 &
+watchdog 900 &
 WATCHDOG=$!
 START=$(date +%s)
 
@@ -703,7 +1226,8 @@ check "invalid policy: edge2 (router) run exits 1 with the validate message, att
 	invalid_refused $NS_R2 edge2 $R2_EXT $R2_INTIF
 
 log "== start agents"
-check "agent edge1 (local model) starts enforcing" start_agent edge1 $NS_E1 edge1
+check "agent edge1 (local model) starts enforcing" \
+	start_agent edge1 $NS_E1 edge1 --metrics-file "$WORK/m.prom" --metrics-interval 1
 check "agent edge2 (forwarding model, on router2) starts enforcing" start_agent edge2 $NS_R2 edge2
 check "edge1: XDP and TC egress attached on both NICs" attached $NS_E1 $E1_EXT $E1_INTIF
 check "edge2: XDP and TC egress attached on router2's NICs" attached $NS_R2 $R2_EXT $R2_INTIF
@@ -817,6 +1341,51 @@ check "edge1 reload: an invalid policy is refused, the running one stays in forc
 check "edge1 reload: exclude_tags ocs2007 closes TCP 50000 to av, reloading back reopens it" \
 	reload_excludes_ocs2007
 
+explain_suite edge1 edge1 $NS_E1 $NS_E1 v4 $E1_ACC $E1_WEB $E1_AV $E1_INT $E1_EXT $E1_INTIF \
+	$INET_A $CORP_1 $RESOLVER $PARTNER full 1
+explain_suite edge2 edge2 $NS_R2 $NS_V2 v4 $E2_ACC $E2_WEB $E2_AV $E2_INT $R2_EXT $R2_INTIF \
+	$INET_B $CORP_2 $RESOLVER $PARTNER full 1
+explain_suite edge1 edge1 $NS_E1 $NS_E1 v6 $E1_ACC6 $E1_WEB6 $E1_AV6 $E1_INT6 $E1_EXT $E1_INTIF \
+	$INET_A6 $CORP_16 $RESOLVER6 $PARTNER6 short 1
+explain_suite edge2 edge2 $NS_R2 $NS_V2 v6 $E2_ACC6 $E2_WEB6 $E2_AV6 $E2_INT6 $R2_EXT $R2_INTIF \
+	$INET_B6 $CORP_26 $RESOLVER6 $PARTNER6 short 1
+
+log "== edge1: event subscribers (edgefw events)"
+check "edge1 events: a stalled subscriber and two --follow --json readers connect" subscribers_setup
+check "edge1 events: 20 blocked connections: the same drop events in both readers and the agent's output" \
+	subscribers_burst
+check "edge1 events: a flood of 9000 drop events at 3000/s: the readers get every one, the agent keeps running" \
+	subscribers_flood
+check "edge1 events: the stalled subscriber, reading at last, is told it lost events (no new event needed)" \
+	stalled_reads
+check "edge1 events: the stalled subscriber got the rest and, with the next event, the count of the lost" \
+	stalled_account
+check "edge1 events: 3000 drop events at once: the readers, keeping up, still get every one" \
+	subscribers_burst_unpaced
+check "edge1 events: each reader: lines received + losses announced = lines published" \
+	subscribers_accounting
+check "edge1 events --backlog 5: the agent's last 5 events, then exits" events_backlog
+check "edge1 events --text: one readable line per event" events_text
+check "edge1 events --action denied / allowed filter" events_filter
+
+log "== counters match traffic (edgefw stats --json)"
+check "edge1 stats: 50 answered UDP datagrams to av:3478 and 30 to access:3478, exact counters" \
+	counters_exact edge1 $NS_E1 $INET_A $E1_AV $E1_ACC 50 30
+check "edge2 stats: 50 answered UDP datagrams to av:3478 and 30 to access:3478, exact counters" \
+	counters_exact edge2 $NS_R2 $INET_B $E2_AV $E2_ACC 50 30
+
+log "== metrics file (--metrics-file, prometheus_client's parser)"
+check "edge1 metrics: HELP/TYPE, packets by hook/verdict/reason, rule counters equal stats --json" metrics_match
+check "edge1 metrics: the file is replaced atomically, never seen half-written" metrics_atomic
+
+log "== status and reload (edgefw status, edgefw reload)"
+check "edge1 status: both NICs XDP native + TC egress, policy, node, generation" \
+	status_ok edge1 $NS_E1 edge1 $E1_EXT $E1_INTIF
+check "edge2 status (router2): both NICs XDP native + TC egress, policy, node, generation" \
+	status_ok edge2 $NS_R2 edge2 $R2_EXT $R2_INTIF
+check "edge1 edgefw reload: generation + 1, rule counters kept" reload_increments edge1 $NS_E1
+check "edge2 edgefw reload: generation + 1, rule counters kept" reload_increments edge2 $NS_R2
+
 log "== events"
 check "edge1: every drop event was provoked by the suite" no_unexpected_drops edge1
 check "edge2: every drop event was provoked by the suite" no_unexpected_drops edge2
@@ -850,6 +1419,8 @@ done
 
 log "== monitor mode"
 check "edge1 run --monitor: TCP 80 in and 8443 out pass, reported as would-drop; SIGTERM detaches" monitor_mode
+check "edge1 run --monitor: stats count each would-drop under its reason, nothing dropped, events would-drop" \
+	monitor_counts
 
 END=$(date +%s)
 log ""

@@ -411,15 +411,19 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 		v.pass = o.retval == TC_ACT_OK;
 	}
 	counters(after);
-	for (int r = 0; r < EF_REASON_MAX; r++) {
-		__u64 delta = after[hook * EF_REASON_MAX + r] - before[hook * EF_REASON_MAX + r];
+	for (int w = 0; w < 2; w++) /* verdicts, and would-drops of lenient modes */
+		for (int r = 0; r < EF_REASON_MAX; r++) {
+			int i = w * EF_C_WOULD_DROP_BASE + hook * EF_REASON_MAX + r;
+			__u64 delta = after[i] - before[i];
 
-		if (delta) {
-			assert_int_equal(delta, 1);
-			assert_int_equal(v.reason, -1); /* exactly one reason */
-			v.reason = r;
+			if (delta) {
+				assert_int_equal(delta, 1);
+				assert_int_equal(v.reason, -1); /* exactly one reason */
+				v.reason = r;
+				/* a would-drop passes; a drop reason outside them drops */
+				assert_int_equal(w, r >= EF_REASON_FIRST_DROP && v.pass);
+			}
 		}
-	}
 	for (size_t i = 0; i < T.comp.nrules; i++)
 		if (rule_packets((unsigned)i) != rb[i]) {
 			assert_int_equal(v.rule, -1);

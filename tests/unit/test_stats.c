@@ -26,6 +26,7 @@ static struct ef_stats sample(void)
 	s.nrules = 2;
 	s.c[EF_HOOK_INGRESS * EF_REASON_MAX + EF_R_NO_RULE] = 41;
 	s.c[EF_HOOK_EGRESS * EF_REASON_MAX + EF_R_FLOW] = 99;
+	s.c[EF_C_WOULD_DROP_BASE + EF_HOOK_INGRESS * EF_REASON_MAX + EF_R_NO_RULE] = 7;
 	s.c[EF_C_EVENTS_SUPPRESSED] = 5;
 	s.c[EF_C_FLOWS_PROMOTED] = 3;
 	s.flows = 10;
@@ -48,8 +49,9 @@ static void table_lists_rules_reasons_tables(void **state)
 	assert_non_null(strstr(t, "policy generation 7"));
 	assert_non_null(strstr(t, "ext-access-sip-tls-443-in"));
 	assert_non_null(strstr(t, "3400"));
-	assert_non_null(strstr(t, "ingress  drop     no-rule"));
-	assert_non_null(strstr(t, "egress   pass     flow"));
+	assert_non_null(strstr(t, "ingress  drop       no-rule"));
+	assert_non_null(strstr(t, "egress   pass       flow"));
+	assert_non_null(strstr(t, "ingress  would-drop no-rule"));
 	assert_null(strstr(t, "peer-not-allowed")); /* zero counters are left out */
 	assert_non_null(strstr(t, "flows (trusted)"));
 	assert_non_null(strstr(t, "262144"));
@@ -71,9 +73,11 @@ static void json_has_exact_values(void **state)
 	assert_true(json_object_object_get_ex(e, "bytes", &v));
 	assert_int_equal(json_object_get_int64(v), 3400);
 	assert_true(json_object_object_get_ex(o, "verdicts", &v));
-	assert_int_equal(json_object_array_length(v), 2);
+	assert_int_equal(json_object_array_length(v), 3);
 	e = json_object_array_get_idx(v, 0);
 	assert_string_equal(json_object_get_string(json_object_object_get(e, "reason")), "no-rule");
+	assert_string_equal(json_object_get_string(json_object_object_get(json_object_array_get_idx(v, 2), "verdict")),
+			    "would-drop");
 	assert_int_equal(json_object_get_int64(json_object_object_get(e, "packets")), 41);
 	assert_true(json_object_object_get_ex(o, "counters", &v));
 	assert_int_equal(json_object_get_int64(json_object_object_get(v, "flows_promoted")), 3);
@@ -94,6 +98,7 @@ static void prometheus_is_well_formed(void **state)
 	assert_non_null(strstr(t, "edgefw_packets_total{hook=\"egress\",verdict=\"pass\",reason=\"flow\"} 99\n"));
 	assert_non_null(strstr(t, "edgefw_rule_bytes_total{rule=\"ext-access-sip-tls-443-in\"} 3400\n"));
 	assert_non_null(strstr(t, "edgefw_events_suppressed_total 5\n"));
+	assert_non_null(strstr(t, "edgefw_packets_total{hook=\"ingress\",verdict=\"would-drop\",reason=\"no-rule\"} 7\n"));
 	assert_non_null(strstr(t, "edgefw_table_entries{table=\"flows_trusted\"} 10\n"));
 	assert_non_null(strstr(t, "edgefw_policy_info{policy=\"lync \\\"pool\\\"\\nA\",node=\"edge1\"} 1\n"));
 	assert_non_null(strstr(t, "edgefw_subscriber_events_dropped_total 2\n"));
