@@ -48,7 +48,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test package-test demo lint check-asan bench
+.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -119,7 +119,7 @@ docs-test:
 		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
 
-test: all unit-test prog-test schema-test docs-test e2e-test package-test
+test: all unit-test prog-test schema-test docs-test e2e-test package-test fuzz-short check-valgrind check-asan
 	@echo "all test suites passed"
 
 # the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
@@ -127,8 +127,78 @@ test: all unit-test prog-test schema-test docs-test e2e-test package-test
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 check-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
-		unit-test prog-test schema-test e2e-test
+		unit-test prog-test schema-test build-asan/edgefw
+	@echo "== tests/e2e/run.sh with the sanitized agent"
+	@EDGEFW=build-asan/edgefw E2E_EXPLAIN=short tests/e2e/run.sh
 	@echo "sanitized suites passed"
+
+# ---- fuzzing (clang's libFuzzer, ASan, UBSan) ------------------------------
+# fuzz_packet: any frame through the reference classifier (bpf/edgefw.bpf.c
+# compiled natively over emulated maps); fuzz_policy: any bytes through the
+# policy parser and compiler, compiled output checked against a naive scan;
+# then every packet of the corpus through the reference and the real program
+# (BPF_PROG_TEST_RUN): same verdict, reason and rule.  Seeds: every frame the
+# program tests craft, and the example policies.  Root (the kernel half).
+
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -D_GNU_SOURCE -Iinclude -Iagent -Ibpf -I$(BUILD) \
+		-Itests/fuzz -DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"'
+REF_SRCS     := tests/fuzz/ref.c tests/fuzz/shim.c tests/fuzz/fakebpf.c tests/fuzz/fuzzpolicy.c \
+		agent/policy.c agent/compile.c agent/apply.c agent/addr.c agent/diag.c \
+		agent/log.c agent/events.c
+FUZZ_DEPS    := $(wildcard tests/fuzz/*.[ch]) $(HDRS) $(BPF_HDRS) bpf/edgefw.bpf.c $(BUILD)/edgefw.skel.h
+
+$(FUZZ_DIR)/fuzz_packet: $(FUZZ_DEPS) $(REF_SRCS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_packet.c $(REF_SRCS) -ljson-c -lz -o $@
+
+$(FUZZ_DIR)/fuzz_policy: $(FUZZ_DEPS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_policy.c agent/policy.c \
+		agent/compile.c agent/addr.c agent/diag.c -ljson-c -lz -o $@
+
+$(FUZZ_DIR)/ref_verdicts: $(FUZZ_DEPS) $(REF_SRCS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DREF tests/fuzz/verdicts.c $(REF_SRCS) -ljson-c -lz -o $@
+
+$(FUZZ_DIR)/bpf_verdicts: $(FUZZ_DEPS) $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) tests/fuzz/verdicts.c tests/fuzz/fuzzpolicy.c \
+		-DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"' \
+		$(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+
+fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $(FUZZ_DIR)/bpf_verdicts $(PROG_BIN)
+	@mkdir -p $(FUZZ_DIR)/seed-packet $(FUZZ_DIR)/corpus-packet $(FUZZ_DIR)/corpus-policy
+	@echo "== seeds: the frames of the program tests, the example policies"
+	@EF_CORPUS_DIR=$(FUZZ_DIR)/seed-packet $(PROG_BIN) >/dev/null 2>&1
+	@cp -f policies/*.json tests/schema/valid/*.json tests/schema/invalid/*.json $(FUZZ_DIR)/corpus-policy/
+	@echo "== fuzz_packet for $(FUZZ_SECONDS) s"
+	@$(FUZZ_DIR)/fuzz_packet -max_total_time=$(FUZZ_SECONDS) -max_len=1600 -print_final_stats=1 \
+		$(FUZZ_DIR)/corpus-packet $(FUZZ_DIR)/seed-packet 2>$(FUZZ_DIR)/fuzz_packet.log || \
+		{ tail -n 60 $(FUZZ_DIR)/fuzz_packet.log; exit 1; }
+	@grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_DIR)/fuzz_packet.log | tail -2
+	@echo "== fuzz_policy for $(FUZZ_SECONDS) s"
+	@$(FUZZ_DIR)/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+		$(FUZZ_DIR)/corpus-policy 2>$(FUZZ_DIR)/fuzz_policy.log || \
+		{ tail -n 60 $(FUZZ_DIR)/fuzz_policy.log; exit 1; }
+	@grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_DIR)/fuzz_policy.log | tail -2
+	@echo "== differential: reference vs kernel, seeds then the fuzzed corpus"
+	@tests/fuzz/diff.sh $(FUZZ_DIR) $(FUZZ_DIR)/seed-packet
+	@tests/fuzz/diff.sh $(FUZZ_DIR) $(FUZZ_DIR)/corpus-packet
+
+# the short bounded pass CI runs
+fuzz-short:
+	$(MAKE) fuzz FUZZ_SECONDS=15
+
+check-valgrind: $(BUILD)/edgefw
+	@echo "== tests/valgrind.sh"
+	@EDGEFW=$(BUILD)/edgefw tests/valgrind.sh
 
 # ---- benchmarks (root; reports, asserts nothing) ----------------------------
 

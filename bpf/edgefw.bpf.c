@@ -33,7 +33,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * writes nothing shared (no flow, counter, statistic or event; a flow it
  * finds is stepped on a private copy) and reports in ef_trace instead.
  */
+#ifndef EF_NATIVE
 const volatile __u8 ef_dry_run = 0;
+#else
+volatile __u8 ef_dry_run = 0; /* the native reference build (tests/fuzz) sets it */
+#endif
 
 struct ef_ctx {
 	/* 8 bytes, first: a constant the verifier can track, so that the XDP

@@ -372,12 +372,36 @@ static struct ef_trace dry_frame(int hook, int role, const uint8_t *buf, size_t 
 	return t;
 }
 
+/* With EF_CORPUS_DIR set, every frame the tests run is also a seed of the
+ * packet fuzzer (tests/fuzz): byte 0 is the hook and NIC, then the frame. */
+static void corpus_dump(int hook, int role, const uint8_t *buf, size_t len)
+{
+	static const char *dir;
+	static unsigned n;
+	char path[512];
+	uint8_t sel = (uint8_t)(hook | (role == EF_ROLE_INTERNAL ? 2 : 0));
+	FILE *f;
+
+	if (!dir && !(dir = getenv("EF_CORPUS_DIR")))
+		return;
+	snprintf(path, sizeof(path), "%s/prog-%05u", dir, n++);
+	f = fopen(path, "wb");
+	if (!f)
+		return;
+	fwrite(&sel, 1, 1, f);
+	fwrite(buf, 1, len, f);
+	fclose(f);
+}
+
 static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 				size_t len)
 {
 	int dry_pass;
-	struct ef_trace dry = dry_frame(hook, role, buf, len, &dry_pass);
+	struct ef_trace dry;
 	__u64 created;
+
+	corpus_dump(hook, role, buf, len);
+	dry = dry_frame(hook, role, buf, len, &dry_pass);
 	struct verdict v = { .reason = -1, .rule = -1 };
 	__u64 before[EF_C_MAX], after[EF_C_MAX];
 	__u64 rb[EF_MAX_RULES];
