@@ -14,7 +14,7 @@
 
 #include "addr.h"
 
-#define PKT_MAX 2048
+#define PKT_MAX 4096
 
 struct pkt {
 	int family;           /* 4 or 6 */

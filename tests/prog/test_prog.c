@@ -952,6 +952,69 @@ static void test_ipv6_ext_headers(void **state)
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
 }
 
+/* Hop-by-hop, routing, destination options and fragment headers in one
+ * chain: walked, and the TCP header behind them found. */
+static void test_ipv6_ext_header_kinds(void **state)
+{
+	struct pkt s = allowed_syn(6);
+	uint8_t buf[PKT_MAX];
+	size_t len, off = 14;
+
+	(void)state;
+	s.v6_ext = 3; /* three 8-byte destination-options headers ... */
+	len = pkt_build(&s, buf);
+	buf[off + 6] = 0;       /* ... the first becomes hop-by-hop */
+	buf[off + 40] = 43;     /* it is followed by a routing header */
+	buf[off + 48] = 60;     /* then destination options */
+	buf[off + 56] = IPPROTO_TCP;
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), PASS, EF_R_RULE);
+	/* the same chain ending in a first fragment */
+	flows_clear();
+	s.frag = 1;
+	s.frag_id = 77;
+	s.v6_ext = 2;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s.frag = 2;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FRAGMENT);
+	/* an extension header whose length runs past the packet */
+	s = allowed_syn(6);
+	s.v6_ext = 1;
+	len = pkt_build(&s, buf);
+	buf[off + 40 + 1] = 200; /* (200 + 1) * 8 bytes */
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+	/* a chain that ends in no transport header (ESP: next header 50) */
+	s = allowed_syn(6);
+	s.v6_ext = 1;
+	len = pkt_build(&s, buf);
+	buf[off + 40] = 50;
+	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_PROTOCOL);
+}
+
+/* Frames larger than any MTU on these links, and IP lengths that lie. */
+static void test_oversized_frames(void **state)
+{
+	uint8_t buf[PKT_MAX * 2];
+	struct pkt s;
+	size_t len;
+
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		/* a 3400-byte frame (jumbo) is parsed like any other */
+		flows_clear();
+		s = udp(family, family == 4 ? any4 : any6, 40000, svc_addr(EF_SVC_AV, family), 3478);
+		s.payload = 3400 - 14 - (family == 4 ? 20 : 40) - 8;
+		len = pkt_build(&s, buf);
+		assert_int_equal(len, 3400);
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), PASS, EF_R_RULE);
+		/* the same frame claiming 65535 bytes of IP */
+		if (family == 4)
+			put16(buf + 16, 65535);
+		else
+			put16(buf + 18, 65535 - 40);
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+	}
+}
+
 static void test_ethertypes(void **state)
 {
 	static const struct { uint16_t et; int pass; int reason; } cases[] = {
@@ -1655,6 +1718,8 @@ int main(void)
 		cmocka_unit_test_setup(test_truncated_every_offset, test_setup),
 		cmocka_unit_test_setup(test_ipv4_header_lies, test_setup),
 		cmocka_unit_test_setup(test_ipv6_ext_headers, test_setup),
+		cmocka_unit_test_setup(test_ipv6_ext_header_kinds, test_setup),
+		cmocka_unit_test_setup(test_oversized_frames, test_setup),
 		cmocka_unit_test_setup(test_ethertypes, test_setup),
 		cmocka_unit_test_setup(test_addresses_and_flags, test_setup),
 		cmocka_unit_test_setup(test_icmp_basics, test_setup),
