@@ -32,9 +32,9 @@ LDLIBS   := -lbpf -lelf -lz -ljson-c
 # pure steps (unit-tested without BPF), then the code that touches the kernel,
 # then the commands
 AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
-		  agent/compile.c agent/events.c agent/stats.c agent/apply.c
+		  agent/compile.c agent/events.c agent/stats.c agent/apply.c agent/lists.c
 AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c
-AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c
+AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c agent/shield.c
 AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) $(AGENT_CMD_SRCS)
 
 AGENT_LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS))

@@ -29,6 +29,7 @@
 #include "seed.h"
 #include "datapath.h"
 #include "events.h"
+#include "lists.h"
 #include "log.h"
 #include "state.h"
 #include "stats.h"
@@ -690,7 +691,8 @@ static void usage_run(FILE *f)
 		"Usage: edgefw run [--policy FILE] [--node NAME] [--monitor]\n"
 		"                  [--xdp-mode auto|native|generic] [--keep-on-exit]\n"
 		"                  [--metrics-file PATH [--metrics-interval SECONDS]]\n"
-		"                  [--bpffs-dir DIR] [--run-dir DIR] [--verbose]\n"
+		"                  [--bpffs-dir DIR] [--run-dir DIR] [--state-dir DIR]\n"
+		"                  [--verbose]\n"
 		"\n"
 		"Validate the policy, load the XDP (ingress) and TC (egress) programs,\n"
 		"fill the maps for this node, attach to its NICs and stream events as ECS\n"
@@ -712,6 +714,8 @@ static void usage_run(FILE *f)
 		"      --bpffs-dir DIR        pins (default %s, or $EDGEFW_BPFFS_DIR)\n"
 		"      --run-dir DIR          status file and event socket (default %s,\n"
 		"                             or $EDGEFW_RUN_DIR)\n"
+		"      --state-dir DIR        block and allow list files (default %s,\n"
+		"                             or $EDGEFW_STATE_DIR)\n"
 		"  -v, --verbose              debug logging, including libbpf's\n"
 		"  -h, --help                 this help\n"
 		"\n"
@@ -721,12 +725,12 @@ static void usage_run(FILE *f)
 		"Example:\n"
 		"  edgefw run --policy /etc/edgefw/policy.json --node edge1 \\\n"
 		"             --metrics-file /var/lib/prometheus/node-exporter/edgefw.prom\n",
-		EF_DEFAULT_POLICY, EF_PIN_DIR, EF_RUN_DIR);
+		EF_DEFAULT_POLICY, EF_PIN_DIR, EF_RUN_DIR, EF_STATE_DIR);
 }
 
 static int parse_run_opts(struct agent *a, int argc, char **argv)
 {
-	enum { OPT_BPFFS = 256, OPT_RUNDIR };
+	enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "node", required_argument, NULL, 'n' },
@@ -738,6 +742,7 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 		{ "metrics-interval", required_argument, NULL, 'I' },
 		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
 		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
+		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -763,6 +768,7 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 			break;
 		case OPT_BPFFS: a->dirs.bpffs = optarg; break;
 		case OPT_RUNDIR: a->dirs.run = optarg; break;
+		case OPT_STATEDIR: a->dirs.state = optarg; break;
 		case 'x':
 			if (strcmp(optarg, "auto") == 0)
 				a->xdp_mode = EF_XDP_AUTO;
@@ -862,6 +868,8 @@ int cmd_run(int argc, char **argv)
 	if (ef_dp_open(&a.dp, &a.pol[0]->settings, &dpo) ||
 	    ef_dp_set_ifaces(&a.dp, &a.comp[0]))
 		goto out;
+	/* the static lists: before the first packet is classified */
+	ef_lists_load(a.dirs.state, &a.dp.maps);
 	start_epoch(&a, &prev, &nprev, &old);
 	if (ef_apply(&a.dp.maps, &a.comp[0], a.epoch[0], prev, nprev))
 		goto out;

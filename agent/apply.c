@@ -295,6 +295,7 @@ int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,
 		for (int c = 0; c < ncpu; c++) {
 			out->packets += v[c].packets;
 			out->bytes += v[c].bytes;
+			out->limited += v[c].limited;
 		}
 	}
 	free(v);

@@ -15,6 +15,8 @@
 struct ef_maps {
 	int ctl, cfg, ifaces, ifroles, portmap, addrs, lists, rules, peers;
 	int flows, flows_new, frags, counters, rule_stats, events;
+	/* the shield: not generational, kept across reloads */
+	int srclimit, blocked, blocklist, allowlist, shield;
 };
 
 /* Read the live epoch (0: none). */

@@ -18,6 +18,7 @@
 struct ef_dirs {
 	const char *bpffs;
 	const char *run;
+	const char *state; /* --state-dir, $EDGEFW_STATE_DIR: the block and allow lists */
 };
 void ef_dirs_init(struct ef_dirs *d);
 
@@ -66,5 +67,14 @@ int cmd_reload(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
+int cmd_blocklist(int argc, char **argv);
+int cmd_allowlist(int argc, char **argv);
+int cmd_blocked(int argc, char **argv);
+int cmd_unblock(int argc, char **argv);
+
+/* The agent's start: load the block and allow list files into the maps.
+ * A list whose file is invalid is left as the maps hold it, with a warning. */
+struct ef_maps;
+void ef_lists_load(const char *state_dir, const struct ef_maps *m);
 
 #endif

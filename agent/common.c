@@ -9,12 +9,14 @@
 #include "cmds.h"
 #include "compile.h"
 #include "datapath.h"
+#include "lists.h"
 #include "state.h"
 
 void ef_dirs_init(struct ef_dirs *d)
 {
 	d->bpffs = getenv("EDGEFW_BPFFS_DIR") ? getenv("EDGEFW_BPFFS_DIR") : EF_PIN_DIR;
 	d->run = getenv("EDGEFW_RUN_DIR") ? getenv("EDGEFW_RUN_DIR") : EF_RUN_DIR;
+	d->state = getenv("EDGEFW_STATE_DIR") ? getenv("EDGEFW_STATE_DIR") : EF_STATE_DIR;
 }
 
 void ef_default_node(char *buf, size_t len)

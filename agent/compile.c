@@ -368,6 +368,16 @@ static int compile_rules(struct ef_compiled *c, struct ef_diag *d)
 		ps = &p->peersets[r->peerset];
 		if (r->log)
 			cr->flags |= EF_RULEF_LOG;
+		if (r->dir == EF_DIR_IN) {
+			const struct ef_limits *l = r->limits.rate ? &r->limits :
+						    &p->settings.limits[r->service];
+
+			cr->lim_rate = l->rate;
+			cr->lim_burst = l->burst;
+			cr->lim_block_s = l->block_s;
+			if (l->rate)
+				c->cfg.flags |= EF_CFGF_LIMITS;
+		}
 		if (r->has_lports) {
 			cr->flags |= EF_RULEF_LPORTS;
 			cr->lport_lo = r->lports.lo;
@@ -571,6 +581,7 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 	out->cfg.ev_rate = s->event_rate;
 	out->cfg.ev_burst = s->event_burst;
 	out->cfg.ev_cpu_rate = s->event_cpu_rate;
+	out->cfg.limit_v6_prefix = (uint8_t)s->limit_v6_prefix;
 
 	if (compile_ifaces(out, d) || compile_addrs(out, d) ||
 	    compile_rules(out, d) || compile_ports(out, d) || find_shadowed(out)) {

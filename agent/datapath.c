@@ -207,6 +207,11 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		.counters = bpf_map__fd(skel->maps.ef_counters),
 		.rule_stats = bpf_map__fd(skel->maps.ef_rule_stats),
 		.events = bpf_map__fd(skel->maps.ef_events),
+		.srclimit = bpf_map__fd(skel->maps.ef_srclimit),
+		.blocked = bpf_map__fd(skel->maps.ef_blocked),
+		.blocklist = bpf_map__fd(skel->maps.ef_blocklist),
+		.allowlist = bpf_map__fd(skel->maps.ef_allowlist),
+		.shield = bpf_map__fd(skel->maps.ef_shield),
 	};
 	dp->trace_fd = bpf_map__fd(skel->maps.ef_trace);
 	if (dp->adopted_maps && !o->dry_run) /* a dry run only looks */
@@ -464,7 +469,8 @@ static const struct {
 	M(rules), M(peers),
 	{ "ef_flows", offsetof(struct ef_maps, flows) },
 	{ "ef_flows_new", offsetof(struct ef_maps, flows_new) },
-	M(frags), M(counters), M(rule_stats), M(events),
+	M(frags), M(counters), M(rule_stats), M(events), M(srclimit), M(blocked),
+	M(blocklist), M(allowlist), M(shield),
 #undef M
 };
 

@@ -35,6 +35,9 @@ static const char *const reason_names[EF_REASON_MAX] = {
 	[EF_R_LAND] = "land",
 	[EF_R_TCP_FLAGS] = "bad-tcp-flags",
 	[EF_R_NO_POLICY] = "no-policy",
+	[EF_R_RATE_LIMITED] = "rate-limited",
+	[EF_R_BLOCKED_SOURCE] = "blocked-source",
+	[EF_R_BLOCKLIST] = "blocklisted",
 };
 
 const char *ef_reason_name(unsigned reason)

@@ -432,12 +432,33 @@ static int get_mode(struct pctx *c, json_object *obj, const char *key,
 	return 0;
 }
 
+/* limits: { "new_flows_per_sec": N, "burst": M, "block_seconds": S } */
+static void parse_limits(struct pctx *c, json_object *v, const char *path,
+			 struct ef_limits *l)
+{
+	static const char *const keys[] = { "new_flows_per_sec", "burst", "block_seconds", NULL };
+
+	if (!json_object_is_type(v, json_type_object)) {
+		ef_diag_error(c->d, path, "must be an object, not %s", jtype(v));
+		return;
+	}
+	check_keys(c, v, path, keys);
+	get_u32(c, v, path, "new_flows_per_sec", 1, 1000000, &l->rate);
+	l->burst = l->rate * 2;
+	l->block_s = 300;
+	get_u32(c, v, path, "burst", 1, 10000000, &l->burst);
+	get_u32(c, v, path, "block_seconds", 1, 86400, &l->block_s);
+	if (!get(v, "new_flows_per_sec"))
+		ef_diag_error(c->d, path, "new_flows_per_sec missing");
+}
+
 static void parse_settings(struct pctx *c, json_object *v)
 {
 	static const char *const keys[] = {
 		"mode", "egress", "ping", "log_allowed", "exclude_tags",
 		"timeouts", "flow_table_size", "new_flow_table_size",
-		"fragment_table_size", "event_limit", "description", NULL
+		"fragment_table_size", "event_limit", "limits", "limit_v6_prefix",
+		"description", NULL
 	};
 	static const char *const ekeys[] = { "rate", "burst", "per_cpu", NULL };
 	struct ef_settings *s = &c->p->settings;
@@ -477,6 +498,22 @@ static void parse_settings(struct pctx *c, json_object *v)
 		&s->new_flow_table_size);
 	get_u32(c, v, "settings", "fragment_table_size", 256, 1u << 20,
 		&s->fragment_table_size);
+	get_u32(c, v, "settings", "limit_v6_prefix", 32, 128, &s->limit_v6_prefix);
+	t = get(v, "limits");
+	if (t && !json_object_is_type(t, json_type_object)) {
+		ef_diag_error(c->d, "settings.limits", "must be an object of services, not %s", jtype(t));
+	} else if (t) {
+		json_object_object_foreach(t, svc, lv) {
+			char p[128];
+			int si = name_index(ef_service_names, EF_SVC_MAX, svc);
+
+			snprintf(p, sizeof(p), "settings.limits.%s", svc);
+			if (si < 0)
+				ef_diag_error(c->d, p, "unknown service \"%s\"", svc);
+			else if (lv)
+				parse_limits(c, lv, p, &s->limits[si]);
+		}
+	}
 	t = get(v, "event_limit");
 	if (t && !json_object_is_type(t, json_type_object)) {
 		ef_diag_error(c->d, "settings.event_limit", "must be an object, not %s",
@@ -679,7 +716,7 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 	static const char *const keys[] = {
 		"name", "interface", "direction", "service", "protocol", "ports",
 		"local_ports", "peer", "note", "ref", "tags", "log",
-		"restates", "description", NULL
+		"restates", "limits", "description", NULL
 	};
 	char path[64], p[128];
 	const char *s;
@@ -798,6 +835,12 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 
 	r->note = dupstr(get_str(c, v, path, "note", false));
 	r->restates = dupstr(get_str(c, v, path, "restates", false));
+	if ((x = get(v, "limits"))) {
+		snprintf(p, sizeof(p), "%s.limits", path);
+		parse_limits(c, x, p, &r->limits);
+		if (r->dir == EF_DIR_OUT)
+			ef_diag_error(c->d, p, "limits apply to in rules (sources opening flows to the node)");
+	}
 	r->ref = dupstr(get_str(c, v, path, "ref", false));
 	if ((x = get(v, "tags"))) {
 		snprintf(p, sizeof(p), "%s.tags", path);
@@ -915,6 +958,7 @@ static void set_defaults(struct ef_settings *s)
 	s->event_rate = EF_DEF_EVENT_RATE;
 	s->event_burst = EF_DEF_EVENT_BURST;
 	s->event_cpu_rate = EF_DEF_EVENT_CPU_RATE;
+	s->limit_v6_prefix = 64;
 }
 
 static size_t line_of(const char *text, size_t off)

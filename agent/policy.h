@@ -20,6 +20,13 @@ struct ef_range {
 	uint16_t lo, hi;
 };
 
+/* A per-source new-flow limit; rate 0 = none. */
+struct ef_limits {
+	uint32_t rate;    /* new flows per second per source */
+	uint32_t burst;
+	uint32_t block_s; /* how long a source over it stays blocked */
+};
+
 struct ef_peerset {
 	char *name;      /* set name, or "rules[N].peer" for an inline list */
 	bool any;
@@ -47,6 +54,7 @@ struct ef_prule {
 	bool log;
 	bool management; /* from the management section */
 	char *restates;  /* name of the earlier rule this one restates, or NULL */
+	struct ef_limits limits; /* per-source new-flow limit (in rules) */
 };
 
 struct ef_addrlist {
@@ -76,6 +84,8 @@ struct ef_settings {
 	uint32_t event_rate;  /* per source per second, 0 = unlimited */
 	uint32_t event_burst;
 	uint32_t event_cpu_rate; /* all sources, per CPU per second */
+	struct ef_limits limits[EF_SVC_MAX]; /* per service, for in rules without their own */
+	uint32_t limit_v6_prefix;
 };
 
 struct ef_policy {

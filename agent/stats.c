@@ -95,6 +95,10 @@ static const struct {
 	{ EF_C_EVENTS_SENT, "events_sent", "events written to the ring buffer" },
 	{ EF_C_EVENTS_LOST, "events_lost", "events lost because the ring buffer was full" },
 	{ EF_C_EVENTS_SUPPRESSED, "events_suppressed", "events suppressed by the per-source event rate limit" },
+	{ EF_C_SOURCES_BLOCKED, "sources_blocked", "sources put on the temporary block list by a per-source limit" },
+	{ EF_C_SYNCOOKIES_SENT, "syncookies_sent", "SYNs answered with a SYN cookie" },
+	{ EF_C_SYNCOOKIES_VALID, "syncookies_valid", "ACKs that returned a valid SYN cookie (flow admitted)" },
+	{ EF_C_SYNCOOKIES_BAD, "syncookies_bad", "ACKs to a SYN-proxied port with neither a flow nor a valid cookie" },
 };
 
 #define NHK (sizeof(housekeeping) / sizeof(housekeeping[0]))
@@ -107,11 +111,12 @@ char *ef_stats_table(const struct ef_stats *s)
 	if (!f)
 		return NULL;
 	fprintf(f, "policy generation %u\n\n", s->epoch);
-	fprintf(f, "%-40s %14s %16s\n", "RULE", "PACKETS", "BYTES");
+	fprintf(f, "%-40s %14s %16s %10s\n", "RULE", "PACKETS", "BYTES", "LIMITED");
 	for (size_t i = 0; i < s->nrules; i++)
-		fprintf(f, "%-40s %14llu %16llu\n", s->rules[i].name ? s->rules[i].name : "?",
+		fprintf(f, "%-40s %14llu %16llu %10llu\n", s->rules[i].name ? s->rules[i].name : "?",
 			(unsigned long long)s->rules[i].st.packets,
-			(unsigned long long)s->rules[i].st.bytes);
+			(unsigned long long)s->rules[i].st.bytes,
+			(unsigned long long)s->rules[i].st.limited);
 	fprintf(f, "\n%-8s %-10s %-26s %14s\n", "HOOK", "VERDICT", "REASON", "PACKETS");
 	for (int w = 0; w < 2; w++)
 		for (int h = 0; h < 2; h++)
@@ -147,6 +152,7 @@ json_object *ef_stats_json(const struct ef_stats *s)
 		json_object_object_add(r, "name", json_object_new_string(s->rules[i].name ? s->rules[i].name : ""));
 		json_object_object_add(r, "packets", json_object_new_uint64(s->rules[i].st.packets));
 		json_object_object_add(r, "bytes", json_object_new_uint64(s->rules[i].st.bytes));
+		json_object_object_add(r, "limited", json_object_new_uint64(s->rules[i].st.limited));
 		json_object_array_add(rules, r);
 	}
 	json_object_object_add(o, "rules", rules);
@@ -232,6 +238,13 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 		fprintf(f, "edgefw_rule_bytes_total{rule=\"");
 		label(f, s->rules[i].name);
 		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.bytes);
+	}
+	fprintf(f, "# HELP edgefw_rule_limited_total New flows a rule's per-source limit refused.\n"
+		   "# TYPE edgefw_rule_limited_total counter\n");
+	for (size_t i = 0; i < s->nrules; i++) {
+		fprintf(f, "edgefw_rule_limited_total{rule=\"");
+		label(f, s->rules[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.limited);
 	}
 	fprintf(f, "# HELP edgefw_table_entries Entries in a flow or fragment table.\n"
 		   "# TYPE edgefw_table_entries gauge\n"

@@ -61,6 +61,7 @@ struct ef_ctx {
 	__u8 flow_state;
 	__u8 promoted;
 	__u8 parsed;      /* the headers parsed: pkt and fk are meaningful */
+	__u8 exempt;      /* in the allow list: no limits, no blocks */
 	__u8 av_done;     /* av has been looked up */
 	const struct ef_addr_val *av; /* the local address's services, or NULL */
 	struct ef_flow dry; /* dry run: the flow found, stepped privately */
@@ -467,6 +468,126 @@ static __always_inline void ef_frag_track(struct ef_ctx *x)
 		ef_count(EF_C_FRAG_CREATE_FAIL);
 }
 
+/* ---- the shield: lists, temporary blocks, per-source limits -------------- */
+
+static __always_inline int ef_list_has(void *list, const union ef_addr *a)
+{
+	struct ef_list_key k = {
+		.prefixlen = EF_LIST_KEY_FIXED_BITS + 128,
+		.family = ef_addr_is_v4(a) ? 4 : 6,
+	};
+
+	k.addr = *a;
+	return bpf_map_lookup_elem(list, &k) != NULL;
+}
+
+/* A source as the limits count it: IPv4 whole, IPv6 per /limit_v6_prefix. */
+static __always_inline void ef_limit_key(struct ef_ctx *x, union ef_addr *k)
+{
+	__u32 bits = x->cfg->limit_v6_prefix;
+	int i;
+
+	*k = x->pkt.src;
+	if (ef_addr_is_v4(k) || bits >= 128)
+		return;
+	for (i = 0; i < 4; i++) {
+		__u32 keep = bits > (__u32)i * 32 ? bits - (__u32)i * 32 : 0;
+
+		if (keep >= 32)
+			continue;
+		k->w[i] &= keep ? ef_htonl(~0u << (32 - keep)) : 0;
+	}
+}
+
+/*
+ * Before anything else: the static allow and block lists (remote address,
+ * both directions), then the temporary blocks of sources that exceeded a
+ * per-source limit (ingress).  Empty lists cost one array lookup.
+ */
+static __always_inline int ef_shield_check(struct ef_ctx *x)
+{
+	const union ef_addr *remote = &x->fk.remote;
+	struct ef_shield *sh;
+	struct ef_blocked *b;
+	union ef_addr k;
+	__u32 zero = 0;
+
+	sh = bpf_map_lookup_elem(&ef_shield, &zero);
+	if (sh && (sh->flags & EF_SHIELD_ALLOWLIST) && ef_list_has(&ef_allowlist, remote)) {
+		x->exempt = 1;
+		return EF_R_NONE;
+	}
+	if (sh && (sh->flags & EF_SHIELD_BLOCKLIST) && ef_list_has(&ef_blocklist, remote))
+		return EF_R_BLOCKLIST;
+	if (x->hook != EF_HOOK_INGRESS || !(x->cfg->flags & EF_CFGF_LIMITS))
+		return EF_R_NONE;
+	ef_limit_key(x, &k);
+	b = bpf_map_lookup_elem(&ef_blocked, &k);
+	if (!b)
+		return EF_R_NONE;
+	if (x->now < b->until_ns)
+		return EF_R_BLOCKED_SOURCE;
+	if (!ef_dry_run)
+		bpf_map_delete_elem(&ef_blocked, &k); /* served its time */
+	return EF_R_NONE;
+}
+
+/*
+ * A new inbound flow under a rule with a per-source limit takes a token
+ * from its source's bucket; without one the source goes on the temporary
+ * block list and the packet is dropped.
+ */
+static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule *r)
+{
+	struct ef_srclimit_key k = { .rule = x->rule, .slot = x->slot };
+	struct ef_evbucket *b, nb;
+	__u64 cap = (__u64)r->lim_burst * 1000, tokens, elapsed;
+
+	if (!r->lim_rate || x->exempt)
+		return 1;
+	ef_limit_key(x, &k.src);
+	b = bpf_map_lookup_elem(&ef_srclimit, &k);
+	if (!b) {
+		if (!ef_dry_run) {
+			nb.last_ns = x->now;
+			nb.milli_tokens = cap >= 1000 ? cap - 1000 : 0;
+			bpf_map_update_elem(&ef_srclimit, &k, &nb, BPF_ANY);
+		}
+		return cap >= 1000;
+	}
+	elapsed = x->now > b->last_ns ? x->now - b->last_ns : 0;
+	if (elapsed > 100000000000ull)
+		elapsed = 100000000000ull;
+	tokens = b->milli_tokens + elapsed * r->lim_rate / 1000000;
+	if (tokens > cap)
+		tokens = cap;
+	if (tokens >= 1000) {
+		if (!ef_dry_run) {
+			b->milli_tokens = tokens - 1000;
+			b->last_ns = x->now;
+		}
+		return 1;
+	}
+	if (!ef_dry_run) {
+		struct ef_blocked blk = {
+			.until_ns = x->now + (__u64)r->lim_block_s * 1000000000ull,
+			.since_ns = x->now,
+			.rule = x->rule,
+			.slot = x->slot,
+		};
+		__u32 idx = x->slot * EF_MAX_RULES + (x->rule & (EF_MAX_RULES - 1));
+		struct ef_rule_stats *s = bpf_map_lookup_elem(&ef_rule_stats, &idx);
+
+		b->milli_tokens = tokens;
+		b->last_ns = x->now;
+		bpf_map_update_elem(&ef_blocked, &k.src, &blk, BPF_ANY);
+		ef_count(EF_C_SOURCES_BLOCKED);
+		if (s)
+			s->limited++;
+	}
+	return 0;
+}
+
 /* ---- ICMP -------------------------------------------------------------------- */
 
 /* An ICMP error passes when the packet it quotes belongs to a tracked flow,
@@ -519,6 +640,15 @@ static __always_inline int ef_new_ingress(struct ef_ctx *x)
 	if (r != EF_R_RULE)
 		return r;
 	x->log_allow = log;
+	/* a packet that would open a flow: the rule's per-source limit */
+	if ((x->cfg->flags & EF_CFGF_LIMITS) &&
+	    (p->proto == IPPROTO_UDP || ef_tcp_is_syn(p->tcp_flags))) {
+		__u32 idx = x->slot * EF_MAX_RULES + (x->rule & (EF_MAX_RULES - 1));
+		struct ef_rule *rl = bpf_map_lookup_elem(&ef_rules, &idx);
+
+		if (rl && !ef_limit_take(x, rl))
+			return EF_R_RATE_LIMITED;
+	}
 	if (p->proto == IPPROTO_TCP) {
 		if (!ef_tcp_is_syn(p->tcp_flags))
 			return EF_R_NO_FLOW;
@@ -812,6 +942,9 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 
 	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))
 		return EF_R_ICMP_ESSENTIAL; /* DAD uses :: as source */
+	step = ef_shield_check(x);
+	if (step != EF_R_NONE)
+		return step;
 	if (in && ef_addr_bad_source(&p->src))
 		return EF_R_BAD_ADDRESS;
 	if (ef_addr_eq(&p->src, &p->dst))

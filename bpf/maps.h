@@ -127,6 +127,49 @@ struct {
 	__type(value, struct ef_rule_stats);
 } ef_rule_stats SEC(".maps");
 
+/* Per-source new-flow limits: a token bucket per (source, rule). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EF_DEF_SRCLIMIT);
+	__type(key, struct ef_srclimit_key);
+	__type(value, struct ef_evbucket);
+} ef_srclimit SEC(".maps");
+
+/* Sources over a limit, dropped until their time is up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EF_DEF_BLOCKED);
+	__type(key, union ef_addr);
+	__type(value, struct ef_blocked);
+} ef_blocked SEC(".maps");
+
+/* Static block list (threat feeds): dropped both ways. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EF_DEF_LIST_ENTRIES);
+	__type(key, struct ef_list_key);
+	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ef_blocklist SEC(".maps");
+
+/* Static allow list (partners, large NATs): exempt from the block list,
+ * the per-source limits and temporary blocks (not from the rules). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, EF_DEF_LIST_ENTRIES);
+	__type(key, struct ef_list_key);
+	__type(value, __u8);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ef_allowlist SEC(".maps");
+
+/* Which of the lists are in use (key 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ef_shield);
+} ef_shield SEC(".maps");
+
 /* Event rate limit per remote source. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

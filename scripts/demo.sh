@@ -41,7 +41,9 @@ for l in lo fe0; do ip -n $NS_CORP link set $l up; done
 ip -n $NS_INET route add 198.18.0.0/24 via 203.0.113.10 2>/dev/null || true
 
 echo "== edgefw run --policy $POLICY --node edge1 (in namespace $NS_EDGE)"
-edge "$EDGEFW" run --policy "$POLICY" --node edge1 >"$WORK/events.json" 2>"$WORK/agent.log" &
+# a simple command (nsenter execs the agent), so that $! is the agent itself
+nsenter --net=/run/netns/$NS_EDGE "$EDGEFW" run --policy "$POLICY" --node edge1 \
+	>"$WORK/events.json" 2>"$WORK/agent.log" &
 AGENT=$!
 for _ in $(seq 50); do grep -q enforcing "$WORK/agent.log" 2>/dev/null && break; sleep 0.1; done
 cat "$WORK/agent.log"

@@ -39,6 +39,9 @@
 #define EF_DEF_PEER_ENTRIES 2097152
 #define EF_DEF_ADDRS        4096
 #define EF_DEF_EVLIMIT      65536  /* sources tracked by the event rate limit */
+#define EF_DEF_SRCLIMIT     262144 /* (source, rule) buckets of the new-flow limits */
+#define EF_DEF_BLOCKED      65536  /* sources blocked at once */
+#define EF_DEF_LIST_ENTRIES 2097152 /* block list and allow list prefixes (each) */
 #define EF_RINGBUF_BYTES    (4u << 20)
 
 /* ---- enums --------------------------------------------------------------- */
@@ -120,6 +123,9 @@ enum ef_reason {
 	EF_R_LAND = 30,            /* source == destination */
 	EF_R_TCP_FLAGS = 31,       /* SYN+FIN, SYN+RST, no flags */
 	EF_R_NO_POLICY = 32,       /* no policy generation is active */
+	EF_R_RATE_LIMITED = 33,    /* over its rule's new-flow limit: now blocked */
+	EF_R_BLOCKED_SOURCE = 34,  /* on the temporary block list */
+	EF_R_BLOCKLIST = 35,       /* in the static block list */
 	EF_REASON_MAX = 40,
 };
 
@@ -141,6 +147,10 @@ enum ef_counter {
 	EF_C_FRAGS_TRACKED,
 	EF_C_EVENTS_SENT,
 	EF_C_EVENTS_SUPPRESSED,               /* over the per-source event rate */
+	EF_C_SOURCES_BLOCKED,                 /* temporary blocks started */
+	EF_C_SYNCOOKIES_SENT,                 /* SYN-ACKs with a cookie sent */
+	EF_C_SYNCOOKIES_VALID,                /* ACKs with a valid cookie: flow admitted */
+	EF_C_SYNCOOKIES_BAD,                  /* ACKs with no flow and no valid cookie */
 	EF_C_MAX,
 };
 
@@ -178,6 +188,7 @@ enum ef_timeout {
 /* ef_cfg.flags */
 #define EF_CFGF_PING       0x01 /* ICMP echo to/from service addresses */
 #define EF_CFGF_LOG_ALLOW  0x02 /* every new flow emits an event */
+#define EF_CFGF_LIMITS     0x04 /* some rule has a per-source limit */
 
 /* ---- addresses ------------------------------------------------------------ */
 
@@ -204,7 +215,8 @@ struct ef_cfg {
 	__u32 ev_rate;  /* events per second per source (0: no limit at all) */
 	__u32 ev_burst; /* bucket depth */
 	__u32 ev_cpu_rate; /* events per second per CPU, all sources */
-	__u32 pad2;
+	__u8 limit_v6_prefix; /* per-source limits count IPv6 sources per /N */
+	__u8 pad2[3];
 	__u64 timeout_ns[EF_TO_MAX];
 };
 
@@ -283,7 +295,47 @@ struct ef_rule {
 	__u8 pad;
 	__u16 lport_lo;
 	__u16 lport_hi;
+	/* per-source new-flow limit (inbound rules): 0 = none */
+	__u32 lim_rate;    /* new flows per second per source */
+	__u32 lim_burst;   /* bucket depth */
+	__u32 lim_block_s; /* seconds a source over the limit stays blocked */
 };
+
+/* ef_srclimit: (source prefix, slot, rule) -> token bucket (ef_evbucket). */
+struct ef_srclimit_key {
+	union ef_addr src; /* IPv6 masked to settings.limit_v6_prefix */
+	__u16 rule;
+	__u8 slot;
+	__u8 pad;
+};
+
+/* ef_blocked: source prefix -> until when it is dropped. */
+struct ef_blocked {
+	__u64 until_ns;  /* bpf_ktime_get_coarse_ns clock */
+	__u64 since_ns;
+	__u16 rule;      /* the rule whose limit it exceeded */
+	__u8 slot;
+	__u8 pad[5];
+};
+
+/* ef_blocklist, ef_allowlist (LPM tries, not generational): static lists
+ * of CIDRs from files, changed at run time by `edgefw blocklist`. */
+struct ef_list_key {
+	__u32 prefixlen; /* EF_LIST_KEY_FIXED_BITS + address prefix bits */
+	__u8 family;     /* 4 or 6: an IPv6 prefix never matches IPv4 */
+	__u8 pad[3];
+	union ef_addr addr;
+};
+#define EF_LIST_KEY_FIXED_BITS 32
+
+/* ef_shield[0]: which of the lists hold anything (EF_SHIELD_*), so that
+ * empty ones cost no lookup. */
+struct ef_shield {
+	__u32 flags;
+	__u32 pad;
+};
+#define EF_SHIELD_BLOCKLIST 0x01
+#define EF_SHIELD_ALLOWLIST 0x02
 
 /*
  * ef_peers (LPM trie): (slot, family, set, prefix) -> present.  The family
@@ -344,6 +396,7 @@ struct ef_frag {
 struct ef_rule_stats {
 	__u64 packets;
 	__u64 bytes;
+	__u64 limited; /* new flows refused by the rule's per-source limit */
 };
 
 /* ---- explain ----------------------------------------------------------------- */

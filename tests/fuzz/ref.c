@@ -75,6 +75,11 @@ int ref_init(void)
 	M.counters = REG(ef_counters);
 	M.rule_stats = REG(ef_rule_stats);
 	REG(ef_evlimit);
+	REG(ef_srclimit);
+	REG(ef_blocked);
+	REG(ef_blocklist);
+	REG(ef_allowlist);
+	REG(ef_shield);
 	REG(ef_evbudget);
 	REG(ef_trace);
 	M.events = shim_register(&ef_events, "ef_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 0);
@@ -97,6 +102,8 @@ void ref_clear_state(void)
 	shim_clear(&ef_flows_new);
 	shim_clear(&ef_frags);
 	shim_clear(&ef_evlimit);
+	shim_clear(&ef_srclimit);
+	shim_clear(&ef_blocked);
 	shim_clear(&ef_evbudget);
 	shim_clear(&ef_counters);
 }

@@ -37,6 +37,7 @@
 #include "compile.h"
 #include "datapath.h"
 #include "events.h"
+#include "lists.h"
 #include "log.h"
 #include "policy.h"
 #include "pktbuild.h"
@@ -228,12 +229,14 @@ static void load_test_policy(const char *mode, const char *egress,
 static void flows_clear(void)
 {
 	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags,
-		      bpf_map__fd(T.dp.skel->maps.ef_evlimit) };
+		      bpf_map__fd(T.dp.skel->maps.ef_evlimit), T.dp.maps.srclimit,
+		      T.dp.maps.blocked, T.dp.maps.blocklist, T.dp.maps.allowlist };
 	unsigned char key[128];
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		while (bpf_map_get_next_key(fds[i], NULL, key) == 0)
 			bpf_map_delete_elem(fds[i], key);
+	ef_shield_update(T.dp.maps.shield, 0, 0);
 }
 
 static int group_setup(void **state)
@@ -1626,6 +1629,247 @@ static void test_event_rate_limit(void **state)
 	assert_true(T.nevents - got <= 4 + 1 + (int)((t1 - t0) * EF_DEF_EVENT_RATE));
 }
 
+/* ---- the shield: per-source limits, temporary blocks, static lists ---------- */
+
+/* The test policy with a per-source limit on the Access service's rules. */
+static void load_limits_policy(unsigned rate, unsigned burst, unsigned block_s,
+			       int v6_prefix)
+{
+	char *text = test_policy_text("enforce", "enforce", NULL);
+	json_object *root = json_tokener_parse(text), *settings, *limits, *l;
+
+	json_object_object_get_ex(root, "settings", &settings);
+	limits = json_object_new_object();
+	l = json_object_new_object();
+	json_object_object_add(l, "new_flows_per_sec", json_object_new_int((int)rate));
+	json_object_object_add(l, "burst", json_object_new_int((int)burst));
+	json_object_object_add(l, "block_seconds", json_object_new_int((int)block_s));
+	json_object_object_add(limits, "access", l);
+	json_object_object_add(settings, "limits", limits);
+	if (v6_prefix)
+		json_object_object_add(settings, "limit_v6_prefix", json_object_new_int(v6_prefix));
+	load_policy(json_object_to_json_string(root));
+	json_object_put(root);
+	free(text);
+}
+
+static __u64 rule_limited(unsigned id)
+{
+	struct ef_rule_stats st;
+
+	ef_rule_stats_read(&T.dp.maps, T.epoch % EF_SLOTS, id, &st);
+	return st.limited;
+}
+
+static void test_source_limits(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	struct ef_blocked b;
+	union ef_addr a;
+	struct verdict v;
+	struct pkt s;
+	int rule;
+	double t0;
+
+	(void)state;
+	load_limits_policy(5, 3, 1, 0);
+	/* the burst: three new flows at once */
+	for (int i = 0; i < 3; i++) {
+		s = tcp(4, "198.51.100.70", (uint16_t)(30000 + i), acc, 443, EF_TCP_SYN);
+		v = run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+		expect(v, PASS, EF_R_RULE);
+	}
+	rule = v.rule;
+	/* the fourth is over the limit: dropped, and the source is blocked */
+	counters(before);
+	s = tcp(4, "198.51.100.70", 30003, acc, 443, EF_TCP_SYN);
+	v = run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+	t0 = mono_s();
+	expect(v, DROP, EF_R_RATE_LIMITED);
+	counters(after);
+	assert_int_equal(after[EF_C_SOURCES_BLOCKED] - before[EF_C_SOURCES_BLOCKED], 1);
+	assert_int_equal(rule_limited((unsigned)rule), 1);
+	ef_addr_parse("198.51.100.70", &a);
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
+	assert_int_equal(b.rule, rule);
+	assert_true(b.until_ns - b.since_ns == 1000000000ull);
+	/* blocked at the first lookup: even the flows it already has, on any port */
+	s = tcp(4, "198.51.100.70", 30000, acc, 443, EF_TCP_ACK);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKED_SOURCE);
+	s = tcp(4, "198.51.100.70", 30010, acc, 5061, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKED_SOURCE);
+	/* another source is not affected */
+	s = tcp(4, "198.51.100.71", 30000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	/* rules without a limit (A/V) do not count: the other services are open */
+	s = udp(4, "198.51.100.72", 30000, svc_addr(EF_SVC_AV, 4), 3478);
+	for (int i = 0; i < 10; i++) {
+		s.sport = (uint16_t)(31000 + i);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	}
+	/* still blocked shortly before the second is up, released after */
+	while (mono_s() - t0 < 0.7)
+		usleep(50000);
+	s = tcp(4, "198.51.100.70", 30011, acc, 443, EF_TCP_SYN);
+	if (mono_s() - t0 < 0.95)
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKED_SOURCE);
+	while (mono_s() - t0 < 1.1)
+		usleep(50000);
+	s = tcp(4, "198.51.100.70", 30012, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	assert_int_not_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
+
+	/* IPv6 sources count per /64: four addresses, one bucket */
+	for (int i = 0; i < 4; i++) {
+		char src[64];
+
+		snprintf(src, sizeof(src), "2001:db8:70::%x", i + 1);
+		s = tcp(6, src, 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), i < 3 ? PASS : DROP,
+		       i < 3 ? EF_R_RULE : EF_R_RATE_LIMITED);
+	}
+	ef_addr_parse("2001:db8:70::", &a);
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
+	s = tcp(6, "2001:db8:70::99", 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKED_SOURCE);
+	s = tcp(6, "2001:db8:71::1", 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+
+	/* limit_v6_prefix 128: every address its own bucket */
+	flows_clear();
+	load_limits_policy(5, 3, 1, 128);
+	for (int i = 0; i < 6; i++) {
+		char src[64];
+
+		snprintf(src, sizeof(src), "2001:db8:72::%x", i + 1);
+		s = tcp(6, src, 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	}
+}
+
+/* The bucket refills at the rate: a source at its rate is never blocked. */
+static void test_source_limit_rate(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	struct pkt s;
+
+	(void)state;
+	load_limits_policy(20, 2, 300, 0);
+	/* 12 new flows at about 10/s (half the rate): all pass */
+	for (int i = 0; i < 12; i++) {
+		s = tcp(4, "198.51.100.73", (uint16_t)(30000 + i), acc, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		usleep(100000);
+	}
+	/* then four at once: the burst of two passes, the next is limited */
+	for (int i = 0; i < 4; i++) {
+		struct verdict v;
+
+		s = tcp(4, "198.51.100.73", (uint16_t)(31000 + i), acc, 443, EF_TCP_SYN);
+		v = run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+		if (v.reason == EF_R_RATE_LIMITED) {
+			assert_true(i >= 2);
+			s.sport = 32000;
+			expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP,
+			       EF_R_BLOCKED_SOURCE);
+			return;
+		}
+		expect(v, PASS, EF_R_RULE);
+	}
+	fail_msg("four new flows at once passed a burst of 2");
+}
+
+static void list_set(int kind, const char *const *cidrs, size_t n)
+{
+	struct ef_list l = { 0 };
+	size_t added, removed, other;
+	struct ef_list o = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		struct ef_prefix p;
+
+		assert_int_equal(ef_prefix_parse(cidrs[i], &p, NULL), 0);
+		ef_list_add(&l, &p);
+	}
+	ef_list_normalize(&l);
+	assert_int_equal(ef_list_map_sync(kind == EF_LIST_BLOCK ? T.dp.maps.blocklist :
+								  T.dp.maps.allowlist,
+					  &l, &added, &removed), 0);
+	ef_list_map_read(kind == EF_LIST_BLOCK ? T.dp.maps.allowlist : T.dp.maps.blocklist, &o);
+	other = o.n;
+	ef_shield_update(T.dp.maps.shield, kind == EF_LIST_BLOCK ? l.n : other,
+			 kind == EF_LIST_ALLOW ? l.n : other);
+	ef_list_free(&l);
+	ef_list_free(&o);
+}
+
+static void test_static_lists(void **state)
+{
+	static const char *const block[] = { "198.51.100.80/29", "2001:db8:80::/48", "198.51.100.90" };
+	static const char *const allow[] = { "198.51.100.81/32", "2001:db8:80:1::/64" };
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4), *av = svc_addr(EF_SVC_AV, 4);
+	struct pkt s;
+
+	(void)state;
+	/* an outbound flow to what becomes a listed address */
+	s = udp(4, acc, 41000, "198.51.100.90", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	list_set(EF_LIST_BLOCK, block, 3);
+	/* inbound from a listed source: before any rule */
+	s = tcp(4, "198.51.100.82", 30000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKLIST);
+	s = tcp(6, "2001:db8:80:5::1", 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKLIST);
+	/* outbound to one: also dropped */
+	s = udp(4, av, 3478, "198.51.100.83", 3478);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKLIST);
+	/* the existing flow's replies too */
+	s = udp(4, "198.51.100.90", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKLIST);
+	/* neighbours outside the prefixes are untouched */
+	s = tcp(4, "198.51.100.88", 30000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(6, "2001:db8:81::1", 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	/* the families never mix: ::/0 blocks no IPv4 source */
+	{
+		static const char *const all6[] = { "::/0" };
+
+		list_set(EF_LIST_BLOCK, all6, 1);
+		s = tcp(4, "198.51.100.82", 30001, acc, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = tcp(6, "2001:db8:99::1", 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKLIST);
+		list_set(EF_LIST_BLOCK, block, 3);
+	}
+	/* the allow list exempts from the block list, not from the rules */
+	list_set(EF_LIST_ALLOW, allow, 2);
+	s = tcp(4, "198.51.100.81", 30000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, "198.51.100.81", 30000, acc, 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	s = tcp(6, "2001:db8:80:1::7", 30000, svc_addr(EF_SVC_ACCESS, 6), 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, "198.51.100.82", 30002, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKLIST);
+	/* removing the entry restores the source */
+	list_set(EF_LIST_BLOCK, NULL, 0);
+	s = tcp(4, "198.51.100.82", 30003, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	/* ... and the allow list exempts from the per-source limits */
+	load_limits_policy(1, 1, 300, 0);
+	for (int i = 0; i < 5; i++) {
+		s = tcp(4, "198.51.100.81", (uint16_t)(33000 + i), acc, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	}
+	s = tcp(4, "198.51.100.84", 33000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s.sport = 33001;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_RATE_LIMITED);
+	list_set(EF_LIST_ALLOW, NULL, 0);
+}
+
 /* ---- generations -------------------------------------------------------------------- */
 
 static void test_reload_revalidates_flows(void **state)
@@ -1737,6 +1981,9 @@ int main(void)
 		cmocka_unit_test_setup(test_drop_event_fields, test_setup),
 		cmocka_unit_test_setup(test_reload_revalidates_flows, test_setup),
 		cmocka_unit_test_setup(test_event_rate_limit, test_setup),
+		cmocka_unit_test_setup(test_source_limits, test_setup),
+		cmocka_unit_test_setup(test_source_limit_rate, test_setup),
+		cmocka_unit_test_setup(test_static_lists, test_setup),
 		cmocka_unit_test(test_verifier_margin),
 	};
 

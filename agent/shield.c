@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The shield's commands: the static block and allow lists (files under the
+ * state directory, mirrored into LPM tries at run time) and the temporary
+ * blocks the per-source limits put on sources.
+ *
+ *   edgefw blocklist add CIDR... | del CIDR... | load FILE | list | clear
+ *   edgefw allowlist (the same)
+ *   edgefw blocked [--json]
+ *   edgefw unblock ADDR... | --all
+ *
+ * A list change writes the file (atomically, under a lock) and, when the
+ * maps are pinned, makes the map hold exactly the file: no policy reload,
+ * no gap.  Without a running agent only the file changes, and the next
+ * start loads it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <json-c/json.h>
+
+#include "cmds.h"
+#include "datapath.h"
+#include "lists.h"
+#include "log.h"
+#include "state.h"
+
+enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_JSON, OPT_ALL };
+
+static int lock_state(const char *dir)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/lists.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static int pinned_fd(const char *bpffs, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", bpffs, name);
+	return bpf_obj_get(path);
+}
+
+static const char *const list_maps[EF_LIST_KINDS] = { "ef_blocklist", "ef_allowlist" };
+
+/* Make the maps (fds, -1 to skip one) hold the files; the shield flags
+ * follow.  Called with the state lock held. */
+static int sync_lists(const char *state, const int fds[EF_LIST_KINDS], int shield_fd,
+		      size_t count[EF_LIST_KINDS], size_t added[EF_LIST_KINDS],
+		      size_t removed[EF_LIST_KINDS], bool log_bad)
+{
+	int rc = 0;
+
+	for (int k = 0; k < EF_LIST_KINDS; k++) {
+		struct ef_list l = { 0 };
+		char path[PATH_MAX];
+		struct ef_diag d;
+
+		added[k] = removed[k] = 0;
+		ef_list_path(path, sizeof(path), state, k);
+		ef_diag_init(&d, path);
+		if (ef_list_read(path, &l, &d)) {
+			if (log_bad) {
+				pr_warn("%s is invalid; the %s keeps what it held:\n", path,
+					ef_list_name(k));
+				ef_diag_print(&d, stderr);
+			}
+			/* the map stays as it is; count what it holds */
+			ef_list_free(&l);
+			if (fds[k] >= 0)
+				ef_list_map_read(fds[k], &l);
+			count[k] = l.n;
+			rc = -EINVAL;
+		} else {
+			int err;
+
+			ef_list_normalize(&l);
+			count[k] = l.n;
+			err = fds[k] >= 0 ? ef_list_map_sync(fds[k], &l, &added[k], &removed[k]) : 0;
+			if (err) {
+				pr_warn("%s: cannot update the map: %s (it keeps what it held)\n",
+					ef_list_name(k), strerror(-err));
+				rc = err;
+			}
+		}
+		ef_diag_free(&d);
+		ef_list_free(&l);
+	}
+	if (shield_fd >= 0)
+		ef_shield_update(shield_fd, count[EF_LIST_BLOCK], count[EF_LIST_ALLOW]);
+	return rc;
+}
+
+void ef_lists_load(const char *state_dir, const struct ef_maps *m)
+{
+	int fds[EF_LIST_KINDS] = { m->blocklist, m->allowlist };
+	size_t count[EF_LIST_KINDS], added[EF_LIST_KINDS], removed[EF_LIST_KINDS];
+	int lock = lock_state(state_dir);
+
+	if (lock < 0) {
+		pr_warn("%s: %s; block and allow lists not loaded\n", state_dir, strerror(-lock));
+		ef_shield_update(m->shield, 0, 0);
+		return;
+	}
+	sync_lists(state_dir, fds, m->shield, count, added, removed, true);
+	close(lock);
+	for (int k = 0; k < EF_LIST_KINDS; k++)
+		if (count[k] || added[k] || removed[k])
+			pr_info("%s: %zu entries (%zu added, %zu removed)\n", ef_list_name(k),
+				count[k], added[k], removed[k]);
+}
+
+/* ---- blocklist / allowlist ------------------------------------------------ */
+
+static void usage_list(FILE *f, int kind)
+{
+	const char *n = ef_list_name(kind);
+
+	fprintf(f,
+		"Usage: edgefw %s add CIDR...\n"
+		"       edgefw %s del CIDR...\n"
+		"       edgefw %s load FILE        (the list becomes FILE's contents)\n"
+		"       edgefw %s list [--json]\n"
+		"       edgefw %s clear\n"
+		"  options: [--state-dir DIR] [--bpffs-dir DIR]\n\n",
+		n, n, n, n, n);
+	if (kind == EF_LIST_BLOCK)
+		fprintf(f, "The block list: addresses and CIDRs (IPv4 and IPv6) whose packets are\n"
+			   "dropped in both directions, before anything else, reason \"blocklisted\".\n");
+	else
+		fprintf(f, "The allow list: addresses and CIDRs (partners, large NATs) exempt from the\n"
+			   "block list, the per-source limits and temporary blocks.  The policy's\n"
+			   "rules still apply to them.\n");
+	fprintf(f,
+		"Kept in %s/%s.txt (or --state-dir, $EDGEFW_STATE_DIR), one entry per line,\n"
+		"'#' comments; changed at run time without a policy reload and kept across\n"
+		"reloads and restarts.  A file with one bad line is refused whole.\n\n"
+		"Exit status: 0 done, 1 invalid entry (nothing changed), 2 usage error,\n"
+		"3 system error.\n",
+		EF_STATE_DIR, n);
+}
+
+static int parse_args(int argc, char **argv, struct ef_list *l, struct ef_diag *d)
+{
+	for (int i = 0; i < argc; i++) {
+		struct ef_prefix p;
+		const char *why;
+		char at[32];
+
+		snprintf(at, sizeof(at), "argument %d", i + 1);
+		if (ef_prefix_parse(argv[i], &p, &why))
+			ef_diag_error(d, at, "\"%s\": %s", argv[i], why);
+		else if (ef_list_add(l, &p))
+			return -ENOMEM;
+	}
+	return d->errors ? -EINVAL : 0;
+}
+
+static void print_list(const struct ef_list *l, int kind, bool json)
+{
+	if (json) {
+		json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+		for (size_t i = 0; i < l->n; i++) {
+			char b[EF_ADDRSTRLEN + 8];
+
+			json_object_array_add(a, json_object_new_string(
+							 ef_prefix_fmt(&l->v[i], b, sizeof(b))));
+		}
+		json_object_object_add(o, "list", json_object_new_string(ef_list_name(kind)));
+		json_object_object_add(o, "count", json_object_new_uint64(l->n));
+		json_object_object_add(o, "entries", a);
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		char b[EF_ADDRSTRLEN + 8];
+
+		printf("%s\n", ef_prefix_fmt(&l->v[i], b, sizeof(b)));
+	}
+}
+
+static int cmd_list(int kind, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
+		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *name = ef_list_name(kind), *verb;
+	struct ef_list cur = { 0 }, arg = { 0 }, want = { 0 };
+	size_t count[EF_LIST_KINDS], added[EF_LIST_KINDS], removed[EF_LIST_KINDS];
+	int fds[EF_LIST_KINDS] = { -1, -1 }, shield_fd = -1, lock = -1;
+	char path[PATH_MAX];
+	struct ef_dirs dirs;
+	struct ef_diag d;
+	bool json = false, live;
+	int c, rc = 0;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == OPT_STATEDIR)
+			dirs.state = optarg;
+		else if (c == OPT_BPFFS)
+			dirs.bpffs = optarg;
+		else if (c == OPT_JSON)
+			json = true;
+		else if (c == 'h') {
+			usage_list(stdout, kind);
+			return 0;
+		} else {
+			usage_list(stderr, kind);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage_list(stderr, kind);
+		return EXIT_USAGE;
+	}
+	verb = argv[optind++];
+	/* options may also follow the verb */
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == OPT_STATEDIR)
+			dirs.state = optarg;
+		else if (c == OPT_BPFFS)
+			dirs.bpffs = optarg;
+		else if (c == OPT_JSON)
+			json = true;
+		else {
+			usage_list(c == 'h' ? stdout : stderr, kind);
+			return c == 'h' ? 0 : EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if ((!strcmp(verb, "add") || !strcmp(verb, "del")) ? argc < 1 :
+	    !strcmp(verb, "load") ? argc != 1 :
+	    (!strcmp(verb, "list") || !strcmp(verb, "clear")) ? argc != 0 : 1) {
+		fprintf(stderr, "edgefw %s: %s\n\n", name,
+			strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "load") &&
+					strcmp(verb, "list") && strcmp(verb, "clear") ?
+				"unknown action (add, del, load, list, clear)" :
+				"wrong number of arguments");
+		usage_list(stderr, kind);
+		return EXIT_USAGE;
+	}
+
+	ef_list_path(path, sizeof(path), dirs.state, kind);
+	ef_diag_init(&d, path);
+	/* list reads without the lock (a rename is atomic) */
+	lock = strcmp(verb, "list") ? lock_state(dirs.state) : -1;
+	if (strcmp(verb, "list") && lock < 0) {
+		fprintf(stderr, "edgefw %s: %s: %s\n", name, dirs.state, strerror(-lock));
+		ef_diag_free(&d);
+		return EXIT_SYSTEM;
+	}
+	if (ef_list_read(path, &cur, &d)) {
+		ef_diag_print(&d, stderr);
+		fprintf(stderr, "edgefw %s: fix or remove %s first (\"load\" replaces it)\n", name, path);
+		if (strcmp(verb, "load")) {
+			rc = EXIT_INVALID;
+			goto out;
+		}
+		ef_list_free(&cur);
+		ef_diag_free(&d);
+		ef_diag_init(&d, path);
+	}
+	ef_list_normalize(&cur);
+
+	if (!strcmp(verb, "list")) {
+		print_list(&cur, kind, json);
+		goto out;
+	}
+	if (!strcmp(verb, "load")) {
+		struct ef_diag fd;
+
+		ef_diag_init(&fd, argv[0]);
+		if (access(argv[0], R_OK)) {
+			fprintf(stderr, "edgefw %s: %s: %s\n", name, argv[0], strerror(errno));
+			rc = EXIT_SYSTEM;
+		} else if (ef_list_read(argv[0], &want, &fd)) {
+			ef_diag_print(&fd, stderr);
+			fprintf(stderr, "edgefw %s: %s refused, nothing changed\n", name, argv[0]);
+			rc = EXIT_INVALID;
+		}
+		ef_diag_free(&fd);
+		if (rc)
+			goto out;
+	} else if (!strcmp(verb, "clear")) {
+		/* want stays empty */
+	} else {
+		struct ef_diag ad;
+
+		ef_diag_init(&ad, name);
+		if (parse_args(argc, argv, &arg, &ad)) {
+			ef_diag_print(&ad, stderr);
+			ef_diag_free(&ad);
+			fprintf(stderr, "edgefw %s: nothing changed\n", name);
+			rc = EXIT_INVALID;
+			goto out;
+		}
+		ef_diag_free(&ad);
+		ef_list_normalize(&arg);
+		if (!strcmp(verb, "add")) {
+			for (size_t i = 0; i < cur.n; i++)
+				ef_list_add(&want, &cur.v[i]);
+			for (size_t i = 0; i < arg.n; i++)
+				ef_list_add(&want, &arg.v[i]);
+		} else {
+			for (size_t i = 0; i < cur.n; i++)
+				if (!ef_list_has(&arg, &cur.v[i]))
+					ef_list_add(&want, &cur.v[i]);
+			for (size_t i = 0; i < arg.n; i++)
+				if (!ef_list_has(&cur, &arg.v[i])) {
+					char b[EF_ADDRSTRLEN + 8];
+
+					fprintf(stderr, "edgefw %s: %s was not listed\n", name,
+						ef_prefix_fmt(&arg.v[i], b, sizeof(b)));
+				}
+		}
+	}
+	ef_list_normalize(&want);
+	if ((rc = ef_list_write(path, &want, kind)) < 0) {
+		fprintf(stderr, "edgefw %s: cannot write %s: %s\n", name, path, strerror(-rc));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	fds[kind] = pinned_fd(dirs.bpffs, list_maps[kind]);
+	shield_fd = pinned_fd(dirs.bpffs, "ef_shield");
+	live = fds[kind] >= 0 && shield_fd >= 0;
+	if (live && sync_lists(dirs.state, fds, shield_fd, count, added, removed, true)) {
+		fprintf(stderr, "edgefw %s: the file is written but the data path was not updated\n",
+			name);
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	if (live)
+		printf("%s: %zu entries (%zu added, %zu removed), live in the data path\n", name,
+		       want.n, added[kind], removed[kind]);
+	else
+		printf("%s: %zu entries written to %s; edgefw is not running here (%s has no pins):\n"
+		       "it loads them when it starts\n",
+		       name, want.n, path, dirs.bpffs);
+out:
+	for (int k = 0; k < EF_LIST_KINDS; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	if (shield_fd >= 0)
+		close(shield_fd);
+	if (lock >= 0)
+		close(lock);
+	ef_diag_free(&d);
+	ef_list_free(&cur);
+	ef_list_free(&arg);
+	ef_list_free(&want);
+	return rc;
+}
+
+int cmd_blocklist(int argc, char **argv)
+{
+	return cmd_list(EF_LIST_BLOCK, argc, argv);
+}
+
+int cmd_allowlist(int argc, char **argv)
+{
+	return cmd_list(EF_LIST_ALLOW, argc, argv);
+}
+
+/* ---- blocked / unblock ---------------------------------------------------- */
+
+static __u64 mono_coarse_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+}
+
+/* The live generation's IPv6 source prefix for the limits (64 if unknown). */
+static unsigned v6_prefix(const struct ef_maps *m)
+{
+	struct ef_cfg cfg;
+	__u32 epoch = 0, slot;
+
+	if (ef_epoch_get(m, &epoch) || !epoch)
+		return 64;
+	slot = epoch % EF_SLOTS;
+	if (bpf_map_lookup_elem(m->cfg, &slot, &cfg) || !cfg.limit_v6_prefix)
+		return 64;
+	return cfg.limit_v6_prefix;
+}
+
+/* A blocked source as text: IPv4 address, or IPv6 /N. */
+static const char *source_fmt(const union ef_addr *a, unsigned v6len, char *b, size_t len)
+{
+	struct ef_prefix p = { .addr = *a, .len = ef_addr_v4mapped(a) ? 128 : v6len };
+
+	if (ef_addr_v4mapped(a) || v6len >= 128)
+		return ef_addr_fmt(a, b, len);
+	return ef_prefix_fmt(&p, b, len);
+}
+
+static void usage_blocked(FILE *f)
+{
+	fprintf(f, "Usage: edgefw blocked [--json] [--bpffs-dir DIR] [--run-dir DIR]\n\n"
+		   "The sources on the temporary block list: each exceeded the per-source\n"
+		   "new-flow limit of a rule and is dropped until its time is up (IPv6\n"
+		   "sources are counted and blocked per settings.limit_v6_prefix, default /64).\n"
+		   "'edgefw unblock' lifts a block early.\n\n"
+		   "Exit status: 0, 3 when no pinned state is found, 2 usage error.\n");
+}
+
+struct blocked_entry {
+	union ef_addr src;
+	struct ef_blocked b;
+};
+
+static int read_blocked(const struct ef_maps *m, struct blocked_entry **out, size_t *n)
+{
+	union ef_addr k, next;
+	void *prev = NULL;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	while (bpf_map_get_next_key(m->blocked, prev, &next) == 0) {
+		struct ef_blocked b;
+
+		if (bpf_map_lookup_elem(m->blocked, &next, &b) == 0) {
+			if (*n == cap) {
+				struct blocked_entry *v = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+
+				if (!v)
+					return -ENOMEM;
+				*out = v;
+			}
+			(*out)[*n].src = next;
+			(*out)[*n].b = b;
+			(*n)++;
+		}
+		k = next;
+		prev = &k;
+	}
+	return 0;
+}
+
+int cmd_blocked(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
+		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct ef_status s = { 0 };
+	struct blocked_entry *v = NULL;
+	struct ef_dirs dirs;
+	struct ef_maps m;
+	json_object *arr = NULL;
+	__u32 epoch = 0;
+	__u64 now;
+	bool json = false, names;
+	unsigned v6len;
+	size_t n = 0, shown = 0;
+	int c;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == OPT_JSON)
+			json = true;
+		else if (c == OPT_BPFFS)
+			dirs.bpffs = optarg;
+		else if (c == OPT_RUNDIR)
+			dirs.run = optarg;
+		else {
+			usage_blocked(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage_blocked(stderr);
+		return EXIT_USAGE;
+	}
+	if (ef_maps_open_pinned(dirs.bpffs, &m)) {
+		fprintf(stderr, "edgefw blocked: no pinned state in %s (is edgefw running?)\n",
+			dirs.bpffs);
+		return EXIT_SYSTEM;
+	}
+	ef_epoch_get(&m, &epoch);
+	names = ef_status_read(dirs.run, &s) == 0 && s.epoch == epoch;
+	v6len = v6_prefix(&m);
+	read_blocked(&m, &v, &n);
+	now = mono_coarse_ns();
+	if (json)
+		arr = json_object_new_array();
+	else
+		printf("%-44s %-40s %10s %10s\n", "SOURCE", "RULE", "BLOCKED", "REMAINING");
+	for (size_t i = 0; i < n; i++) {
+		const struct ef_blocked *b = &v[i].b;
+		char src[EF_ADDRSTRLEN + 8], rule[160];
+		long long ago, left;
+
+		if (b->until_ns <= now)
+			continue; /* served its time; goes at the source's next packet */
+		ago = (long long)((now - b->since_ns) / 1000000000ull);
+		left = (long long)((b->until_ns - now + 999999999ull) / 1000000000ull);
+		source_fmt(&v[i].src, v6len, src, sizeof(src));
+		if (names && b->slot == epoch % EF_SLOTS && b->rule < s.nrules && s.rules[b->rule])
+			snprintf(rule, sizeof(rule), "%s", s.rules[b->rule]);
+		else
+			snprintf(rule, sizeof(rule), "rule #%u of an earlier policy", b->rule);
+		shown++;
+		if (json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "source", json_object_new_string(src));
+			json_object_object_add(o, "rule", json_object_new_string(rule));
+			json_object_object_add(o, "blocked_seconds", json_object_new_int64(ago));
+			json_object_object_add(o, "remaining_seconds", json_object_new_int64(left));
+			json_object_array_add(arr, o);
+		} else {
+			printf("%-44s %-40s %9llds %9llds\n", src, rule, ago, left);
+		}
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+		json_object_put(arr);
+	} else if (!shown) {
+		printf("(no source is blocked)\n");
+	}
+	free(v);
+	ef_status_free(&s);
+	ef_maps_close(&m);
+	return 0;
+}
+
+static void usage_unblock(FILE *f)
+{
+	fprintf(f, "Usage: edgefw unblock ADDR|CIDR... [--bpffs-dir DIR]\n"
+		   "       edgefw unblock --all\n\n"
+		   "Lift temporary blocks now, and refill the sources' per-source limit\n"
+		   "buckets, so that their next connection is not blocked again at once.\n"
+		   "An IPv6 address lifts the block of its /N (settings.limit_v6_prefix).\n"
+		   "The static block list is changed with 'edgefw blocklist del'.\n\n"
+		   "Exit status: 0 (also when a source was not blocked), 1 invalid address,\n"
+		   "2 usage error, 3 no pinned state.\n");
+}
+
+/* Does the user's prefix p name source key k (masked to v6len for IPv6)? */
+static bool names_source(const struct ef_prefix *p, const union ef_addr *k, unsigned v6len)
+{
+	struct ef_prefix kp = { .addr = *k, .len = v6len };
+
+	if (ef_prefix_contains(p, k))
+		return true;
+	/* an IPv6 address inside a blocked /N */
+	return !ef_addr_v4mapped(k) && ef_prefix_family(p) == 6 && p->len >= v6len &&
+	       ef_prefix_contains(&kp, &p->addr);
+}
+
+int cmd_unblock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct blocked_entry *v = NULL;
+	struct ef_list want = { 0 };
+	struct ef_dirs dirs;
+	struct ef_maps m;
+	struct ef_diag d;
+	bool all = false;
+	unsigned v6len;
+	size_t n = 0, lifted = 0, buckets = 0;
+	struct ef_srclimit_key k, next;
+	void *prev = NULL;
+	int c, rc = 0;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == OPT_ALL)
+			all = true;
+		else if (c == OPT_BPFFS)
+			dirs.bpffs = optarg;
+		else {
+			usage_unblock(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : EXIT_USAGE;
+		}
+	}
+	if (all == (optind < argc)) {
+		usage_unblock(stderr);
+		return EXIT_USAGE;
+	}
+	ef_diag_init(&d, "edgefw unblock");
+	if (parse_args(argc - optind, argv + optind, &want, &d)) {
+		ef_diag_print(&d, stderr);
+		ef_diag_free(&d);
+		ef_list_free(&want);
+		return EXIT_INVALID;
+	}
+	ef_diag_free(&d);
+	if (ef_maps_open_pinned(dirs.bpffs, &m)) {
+		fprintf(stderr, "edgefw unblock: no pinned state in %s (is edgefw running?)\n",
+			dirs.bpffs);
+		ef_list_free(&want);
+		return EXIT_SYSTEM;
+	}
+	v6len = v6_prefix(&m);
+	read_blocked(&m, &v, &n);
+	for (size_t i = 0; i < n; i++) {
+		bool hit = all;
+
+		for (size_t j = 0; !hit && j < want.n; j++)
+			hit = names_source(&want.v[j], &v[i].src, v6len);
+		if (hit && bpf_map_delete_elem(m.blocked, &v[i].src) == 0) {
+			char b[EF_ADDRSTRLEN + 8];
+
+			printf("unblocked %s\n", source_fmt(&v[i].src, v6len, b, sizeof(b)));
+			lifted++;
+		}
+	}
+	/* the buckets: a lifted source starts with a full one */
+	while (bpf_map_get_next_key(m.srclimit, prev, &next) == 0) {
+		bool hit = all;
+
+		for (size_t j = 0; !hit && j < want.n; j++)
+			hit = names_source(&want.v[j], &next.src, v6len);
+		if (hit && bpf_map_delete_elem(m.srclimit, &next) == 0) {
+			buckets++;
+			continue; /* deleted: get_next_key(prev) still walks on */
+		}
+		k = next;
+		prev = &k;
+	}
+	if (!lifted)
+		printf("no matching source was blocked%s\n",
+		       buckets ? " (their limit buckets were refilled)" : "");
+	free(v);
+	ef_list_free(&want);
+	ef_maps_close(&m);
+	return rc;
+}
