@@ -44,7 +44,7 @@ AGENT_OBJS     := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS))
 BPF_HDRS := $(wildcard include/edgefw/*.h) $(wildcard bpf/*.h)
 HDRS     := $(wildcard include/edgefw/*.h) $(wildcard agent/*.h)
 
-UNIT_TESTS := test_policy test_compile test_events test_parse test_stats
+UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 

@@ -582,6 +582,9 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 	out->cfg.ev_burst = s->event_burst;
 	out->cfg.ev_cpu_rate = s->event_cpu_rate;
 	out->cfg.limit_v6_prefix = (uint8_t)s->limit_v6_prefix;
+	out->cfg.syn_mode = (uint8_t)s->syn_mode;
+	out->cfg.syn_threshold = s->syn_threshold;
+	out->cfg.syn_verified_s = s->syn_verified_s;
 
 	if (compile_ifaces(out, d) || compile_addrs(out, d) ||
 	    compile_rules(out, d) || compile_ports(out, d) || find_shadowed(out)) {

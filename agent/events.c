@@ -38,6 +38,8 @@ static const char *const reason_names[EF_REASON_MAX] = {
 	[EF_R_RATE_LIMITED] = "rate-limited",
 	[EF_R_BLOCKED_SOURCE] = "blocked-source",
 	[EF_R_BLOCKLIST] = "blocklisted",
+	[EF_R_SYN_CHALLENGE] = "syn-challenge",
+	[EF_R_SYN_VERIFIED] = "syn-verified",
 };
 
 const char *ef_reason_name(unsigned reason)
@@ -61,6 +63,7 @@ const char *ef_action_name(unsigned action)
 	case EF_ACT_PASS: return "pass";
 	case EF_ACT_DROP: return "drop";
 	case EF_ACT_WOULD_DROP: return "would-drop";
+	case EF_ACT_CHALLENGE: return "challenge";
 	}
 	return "unknown";
 }

@@ -436,7 +436,8 @@ int cmd_explain(int argc, char **argv)
 	}
 	{
 		const char *verdict = t.action == EF_ACT_PASS ? "pass" :
-				      t.action == EF_ACT_DROP ? "drop" : "would-drop";
+				      t.action == EF_ACT_DROP ? "drop" :
+				      t.action == EF_ACT_CHALLENGE ? "challenge" : "would-drop";
 		const char *flow = t.flow ? (t.flow == 1 ? "trusted" : "untrusted") : NULL;
 		const char *opens = t.new_flow ? (t.new_flow == 1 ? "trusted" : "untrusted") : NULL;
 

@@ -458,7 +458,7 @@ static void parse_settings(struct pctx *c, json_object *v)
 		"mode", "egress", "ping", "log_allowed", "exclude_tags",
 		"timeouts", "flow_table_size", "new_flow_table_size",
 		"fragment_table_size", "event_limit", "limits", "limit_v6_prefix",
-		"description", NULL
+		"syn_flood", "description", NULL
 	};
 	static const char *const ekeys[] = { "rate", "burst", "per_cpu", NULL };
 	struct ef_settings *s = &c->p->settings;
@@ -513,6 +513,24 @@ static void parse_settings(struct pctx *c, json_object *v)
 			else if (lv)
 				parse_limits(c, lv, p, &s->limits[si]);
 		}
+	}
+	t = get(v, "syn_flood");
+	if (t && !json_object_is_type(t, json_type_object)) {
+		ef_diag_error(c->d, "settings.syn_flood", "must be an object, not %s", jtype(t));
+	} else if (t) {
+		static const char *const skeys[] = { "mode", "threshold", "verified_seconds", NULL };
+		static const char *const modes[] = { "off", "auto", "always" };
+		const char *m = get_str(c, t, "settings.syn_flood", "mode", false);
+
+		check_keys(c, t, "settings.syn_flood", skeys);
+		if (m && (s->syn_mode = name_index(modes, 3, m)) < 0) {
+			ef_diag_error(c->d, "settings.syn_flood.mode",
+				      "\"%s\" is not off, auto or always", m);
+			s->syn_mode = EF_SYN_AUTO;
+		}
+		get_u32(c, t, "settings.syn_flood", "threshold", 1, 100000000, &s->syn_threshold);
+		get_u32(c, t, "settings.syn_flood", "verified_seconds", 10, 604800,
+			&s->syn_verified_s);
 	}
 	t = get(v, "event_limit");
 	if (t && !json_object_is_type(t, json_type_object)) {
@@ -959,6 +977,9 @@ static void set_defaults(struct ef_settings *s)
 	s->event_burst = EF_DEF_EVENT_BURST;
 	s->event_cpu_rate = EF_DEF_EVENT_CPU_RATE;
 	s->limit_v6_prefix = 64;
+	s->syn_mode = EF_SYN_AUTO;
+	s->syn_threshold = EF_DEF_SYN_THRESHOLD;
+	s->syn_verified_s = EF_DEF_SYN_VERIFIED;
 }
 
 static size_t line_of(const char *text, size_t off)

@@ -86,6 +86,9 @@ struct ef_settings {
 	uint32_t event_cpu_rate; /* all sources, per CPU per second */
 	struct ef_limits limits[EF_SVC_MAX]; /* per service, for in rules without their own */
 	uint32_t limit_v6_prefix;
+	int syn_mode;            /* enum ef_syn_mode */
+	uint32_t syn_threshold;
+	uint32_t syn_verified_s;
 };
 
 struct ef_policy {
@@ -112,6 +115,8 @@ struct ef_policy {
 #define EF_DEF_EVENT_RATE     10
 #define EF_DEF_EVENT_BURST    50
 #define EF_DEF_EVENT_CPU_RATE 2000
+#define EF_DEF_SYN_THRESHOLD  1000 /* SYNs of unverified sources per second per CPU */
+#define EF_DEF_SYN_VERIFIED   3600
 
 /*
  * Parse and check a policy held in memory.  file is the name used in

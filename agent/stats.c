@@ -77,6 +77,8 @@ static const char *verdict_name(int w, int r)
 {
 	if (w)
 		return "would-drop";
+	if (r == EF_R_SYN_CHALLENGE)
+		return "challenge";
 	return r < EF_REASON_FIRST_DROP ? "pass" : "drop";
 }
 

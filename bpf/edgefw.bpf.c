@@ -588,6 +588,146 @@ static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule 
 	return 0;
 }
 
+/* ---- SYN floods: cookie challenges -------------------------------------------- */
+
+/*
+ * Under a SYN flood an unverified source's SYN is not passed on: XDP answers
+ * it with a SYN-ACK whose acknowledgment number is a SYN cookie and which
+ * therefore acknowledges nothing the client sent.  A real TCP stack in
+ * SYN-SENT answers such a SYN-ACK with a RST whose sequence number is that
+ * acknowledgment number (RFC 9293 3.10.7.3), keeps its connection attempt
+ * and retransmits the SYN.  The RST proves the source address is real; the
+ * source is remembered as verified and its retransmitted SYN passes to the
+ * server, untouched (all its options, no sequence translation, no proxy).
+ * A spoofed source never sees the SYN-ACK and never verifies: spoofed SYNs
+ * cost a reply and never a flow-table entry.
+ *
+ * The cookie is the kernel's (bpf_tcp_raw_gen/check_syncookie_*: siphash
+ * with a boot-time secret, valid for about two minutes), computed over a
+ * header built from the 4-tuple with a fixed ISN of 0: the RST carries the
+ * cookie but not the client's ISN, so the cookie may depend on the tuple
+ * and the time only.
+ */
+struct ef_cookie_hdrs {
+	union {
+		struct ef_iph v4;
+		struct ef_ip6h v6;
+	} ip;
+	struct ef_tcph th;
+	__u8 pseudo[40]; /* the reply's checksum pseudo-header */
+};
+
+/* Scratch space off the stack (the programs are near the 512-byte limit):
+ * per CPU, and a program does not migrate while it runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ef_cookie_hdrs);
+} ef_scratch SEC(".maps");
+
+static __always_inline struct ef_cookie_hdrs *ef_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ef_scratch, &zero);
+}
+
+/* ack == 0: the SYN as the generator sees it; else the ACK the checker
+ * expects for a cookie of ack - 1 */
+static __always_inline void ef_cookie_hdrs(const struct ef_pkt *p, struct ef_cookie_hdrs *h,
+					   __u32 ack)
+{
+	__builtin_memset(h, 0, sizeof(h->ip) + sizeof(h->th));
+	if (p->family == 4) {
+		h->ip.v4.ver_ihl = 0x45;
+		h->ip.v4.protocol = IPPROTO_TCP;
+		h->ip.v4.saddr = p->src.w[3];
+		h->ip.v4.daddr = p->dst.w[3];
+	} else {
+		h->ip.v6.ver_tc = 0x60;
+		h->ip.v6.nexthdr = IPPROTO_TCP;
+		__builtin_memcpy(h->ip.v6.saddr, p->src.b, 16);
+		__builtin_memcpy(h->ip.v6.daddr, p->dst.b, 16);
+	}
+	h->th.source = ef_htons(p->sport);
+	h->th.dest = ef_htons(p->dport);
+	h->th.doff_res = 5 << 4;
+	if (ack) {
+		h->th.seq = ef_htonl(1); /* ISN 0, plus one */
+		h->th.ack_seq = ef_htonl(ack);
+		h->th.flags = EF_TCP_ACK;
+	} else {
+		h->th.flags = EF_TCP_SYN;
+	}
+}
+
+static __always_inline int ef_syn_verified(struct ef_ctx *x)
+{
+	union ef_addr k;
+	__u64 *until;
+
+	ef_limit_key(x, &k);
+	until = bpf_map_lookup_elem(&ef_verified, &k);
+	return until && x->now < *until;
+}
+
+/* Are challenges on?  "auto": while this CPU sees more SYNs of unverified
+ * sources per ~1 s window than the threshold (this window or the last). */
+static __always_inline int ef_syn_hot(struct ef_ctx *x)
+{
+	struct ef_synrate *r;
+	__u64 w = x->now >> 30;
+	__u32 zero = 0, count, prev;
+
+	if (x->cfg->syn_mode == EF_SYN_ALWAYS)
+		return 1;
+	r = bpf_map_lookup_elem(&ef_synrate, &zero);
+	if (!r)
+		return 0;
+	count = r->count;
+	prev = r->prev;
+	if (r->window != w) {
+		prev = r->window + 1 == w ? count : 0;
+		count = 0;
+	}
+	count++;
+	if (!ef_dry_run) {
+		r->window = w;
+		r->count = count;
+		r->prev = prev;
+	}
+	return count > x->cfg->syn_threshold || prev > x->cfg->syn_threshold;
+}
+
+/* A RST with no flow: the answer to a challenge? */
+static __always_inline int ef_syn_rst_check(struct ef_ctx *x)
+{
+	struct ef_cookie_hdrs *h = ef_scratch_get();
+	union ef_addr k;
+	__u64 until;
+	long r;
+
+	if (!h)
+		return EF_R_NO_FLOW;
+	ef_cookie_hdrs(&x->pkt, h, x->pkt.seq + 1);
+	if (x->pkt.family == 4)
+		r = bpf_tcp_raw_check_syncookie_ipv4((void *)&h->ip.v4, (void *)&h->th);
+	else
+		r = bpf_tcp_raw_check_syncookie_ipv6((void *)&h->ip.v6, (void *)&h->th);
+	if (r) {
+		ef_count(EF_C_SYNCOOKIES_BAD);
+		return EF_R_NO_FLOW;
+	}
+	ef_count(EF_C_SYNCOOKIES_VALID);
+	if (!ef_dry_run) {
+		until = x->now + (__u64)x->cfg->syn_verified_s * 1000000000ull;
+		ef_limit_key(x, &k);
+		bpf_map_update_elem(&ef_verified, &k, &until, BPF_ANY);
+	}
+	return EF_R_SYN_VERIFIED;
+}
+
 /* ---- ICMP -------------------------------------------------------------------- */
 
 /* An ICMP error passes when the packet it quotes belongs to a tracked flow,
@@ -640,6 +780,19 @@ static __always_inline int ef_new_ingress(struct ef_ctx *x)
 	if (r != EF_R_RULE)
 		return r;
 	x->log_allow = log;
+	/* SYN floods: challenge unverified sources (never in monitor mode,
+	 * never the allow list); a RST may be the answer to a challenge */
+	if (p->proto == IPPROTO_TCP && x->cfg->syn_mode != EF_SYN_OFF &&
+	    x->cfg->mode != EF_MODE_MONITOR && x->role == EF_ROLE_EXTERNAL && !x->exempt) {
+		__u8 fl = p->tcp_flags & (EF_TCP_SYN | EF_TCP_ACK | EF_TCP_RST);
+
+		if (fl == EF_TCP_SYN) {
+			if (!ef_syn_verified(x) && ef_syn_hot(x))
+				return EF_R_SYN_CHALLENGE;
+		} else if (fl == EF_TCP_RST) {
+			return ef_syn_rst_check(x);
+		}
+	}
 	/* a packet that would open a flow: the rule's per-source limit */
 	if ((x->cfg->flags & EF_CFGF_LIMITS) &&
 	    (p->proto == IPPROTO_UDP || ef_tcp_is_syn(p->tcp_flags))) {
@@ -855,7 +1008,7 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 					  x->cfg->egress != EF_MODE_ENFORCE));
 
 		if (!lenient) {
-			action = EF_ACT_DROP;
+			action = x->reason == EF_R_SYN_CHALLENGE ? EF_ACT_CHALLENGE : EF_ACT_DROP;
 		} else {
 			ef_lenient_flow(x);
 			if (x->cfg->mode != EF_MODE_MONITOR &&
@@ -887,7 +1040,7 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 		};
 
 		bpf_map_update_elem(&ef_trace, &k, &t, BPF_ANY);
-		return action == EF_ACT_DROP;
+		return action;
 	}
 	if (x->rule != EF_RULE_NONE && x->reason < EF_REASON_FIRST_DROP) {
 		__u32 idx = x->rule_slot * EF_MAX_RULES +
@@ -900,7 +1053,10 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 			s->bytes += x->pkt_len;
 		}
 	}
-	if (action != EF_ACT_PASS ||
+	/* challenges and their answers are counted, not reported: a flood
+	 * must not become an event flood */
+	if ((action != EF_ACT_PASS && x->reason != EF_R_SYN_CHALLENGE &&
+	     x->reason != EF_R_SYN_VERIFIED) ||
 	    (x->new_flow && x->cfg &&
 	     (x->log_allow || (x->cfg->flags & EF_CFGF_LOG_ALLOW)))) {
 		if (ef_event_allowed(x))
@@ -908,7 +1064,7 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 		else
 			ef_count(EF_C_EVENTS_SUPPRESSED);
 	}
-	return action == EF_ACT_DROP;
+	return action;
 }
 
 /* ---- classification ----------------------------------------------------------- */
@@ -978,7 +1134,7 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	return in ? ef_new_ingress(x) : ef_new_egress(x);
 }
 
-/* x->reason on entry: what the parser said. */
+/* x->reason on entry: what the parser said.  Returns enum ef_action. */
 static __always_inline int ef_process(struct ef_ctx *x)
 {
 	struct ef_ctl *ctl;
@@ -1032,6 +1188,119 @@ __noinline int ef_parse_skb(struct __sk_buff *skb, struct ef_pkt *p)
 	return ef_parse((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, p);
 }
 
+static __always_inline __u16 ef_csum_fold(__s64 sum)
+{
+	__u64 s = (__u64)sum;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/*
+ * Turn the SYN in place into the challenge: a SYN-ACK from the service
+ * address whose acknowledgment number is the cookie, sent back out of the
+ * NIC it came in on (same VLAN tags).  IP options and IPv6 extension
+ * headers are not carried over; the frame is cut to its new length.
+ */
+static __always_inline int ef_syn_reply(struct xdp_md *ctx, const struct ef_pkt *p)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct ef_cookie_hdrs *h = ef_scratch_get();
+	struct ef_ethh *eth = data;
+	struct ef_tcph *th;
+	__u32 l3 = 14 + 4 * (__u32)(p->vlans & 3), iplen = p->family == 4 ? 20 : 40;
+	__u32 cookie;
+	__u8 mac[8];
+	__s64 c, sum;
+	int delta;
+
+	if (ef_dry_run || l3 > 22 || !h)
+		return XDP_DROP;
+	ef_cookie_hdrs(p, h, 0);
+	if (p->family == 4)
+		c = bpf_tcp_raw_gen_syncookie_ipv4((void *)&h->ip.v4, (void *)&h->th, sizeof(h->th));
+	else
+		c = bpf_tcp_raw_gen_syncookie_ipv6((void *)&h->ip.v6, (void *)&h->th, sizeof(h->th));
+	if (c < 0)
+		return XDP_DROP;
+	cookie = (__u32)c;
+	if ((void *)(eth + 1) > end)
+		return XDP_DROP;
+	__builtin_memcpy(mac, eth->src, 6);
+	__builtin_memcpy(eth->src, eth->dst, 6);
+	__builtin_memcpy(eth->dst, mac, 6);
+	if (p->family == 4) {
+		struct ef_iph *ip = data + l3;
+		struct {
+			__be32 s, d;
+			__u8 zero, proto;
+			__be16 len;
+		} *ps = (void *)h->pseudo;
+
+		th = data + l3 + 20;
+		if ((void *)(th + 1) > end)
+			return XDP_DROP;
+		ip->ver_ihl = 0x45;
+		ip->tos = 0;
+		ip->tot_len = ef_htons(40);
+		ip->id = 0;
+		ip->frag_off = ef_htons(0x4000); /* DF */
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_TCP;
+		ip->check = 0;
+		ip->saddr = p->dst.w[3];
+		ip->daddr = p->src.w[3];
+		ip->check = ef_csum_fold(bpf_csum_diff(0, 0, (void *)ip, 20, 0));
+		ps->s = ip->saddr;
+		ps->d = ip->daddr;
+		ps->zero = 0;
+		ps->proto = IPPROTO_TCP;
+		ps->len = ef_htons(20);
+		sum = bpf_csum_diff(0, 0, (void *)ps, sizeof(*ps), 0);
+	} else {
+		struct ef_ip6h *ip6 = data + l3;
+		struct {
+			__u8 s[16], d[16];
+			__be32 len;
+			__u8 zero[3], nh;
+		} *ps = (void *)h->pseudo;
+
+		th = data + l3 + 40;
+		if ((void *)(th + 1) > end)
+			return XDP_DROP;
+		ip6->ver_tc = 0x60;
+		ip6->tc_flow[0] = ip6->tc_flow[1] = ip6->tc_flow[2] = 0;
+		ip6->payload_len = ef_htons(20);
+		ip6->nexthdr = IPPROTO_TCP;
+		ip6->hop_limit = 64;
+		__builtin_memcpy(ip6->saddr, p->dst.b, 16);
+		__builtin_memcpy(ip6->daddr, p->src.b, 16);
+		__builtin_memcpy(ps->s, p->dst.b, 16);
+		__builtin_memcpy(ps->d, p->src.b, 16);
+		ps->len = ef_htonl(20);
+		ps->zero[0] = ps->zero[1] = ps->zero[2] = 0;
+		ps->nh = IPPROTO_TCP;
+		sum = bpf_csum_diff(0, 0, (void *)ps, sizeof(*ps), 0);
+	}
+	th->source = ef_htons(p->dport);
+	th->dest = ef_htons(p->sport);
+	th->seq = ef_htonl(~cookie);
+	th->ack_seq = ef_htonl(cookie);
+	th->doff_res = 5 << 4;
+	th->flags = EF_TCP_SYN | EF_TCP_ACK;
+	th->window = ef_htons(1024);
+	th->check = 0;
+	th->urg_ptr = 0;
+	th->check = ef_csum_fold(bpf_csum_diff(0, 0, (void *)th, 20, sum));
+	ef_count(EF_C_SYNCOOKIES_SENT);
+	delta = (int)(l3 + iplen + 20) - (int)(end - data);
+	if (delta < 0 && bpf_xdp_adjust_tail(ctx, delta))
+		return XDP_DROP;
+	return XDP_TX;
+}
+
 SEC("xdp")
 int edgefw_xdp(struct xdp_md *ctx)
 {
@@ -1042,7 +1311,14 @@ int edgefw_xdp(struct xdp_md *ctx)
 	};
 
 	x.reason = ef_parse_xdp(ctx, &x.pkt);
-	return ef_process(&x) ? XDP_DROP : XDP_PASS;
+	switch (ef_process(&x)) {
+	case EF_ACT_DROP:
+		return XDP_DROP;
+	case EF_ACT_CHALLENGE:
+		return ef_syn_reply(ctx, &x.pkt);
+	default:
+		return XDP_PASS;
+	}
 }
 
 SEC("tc")
@@ -1055,5 +1331,5 @@ int edgefw_tc_egress(struct __sk_buff *skb)
 	};
 
 	x.reason = ef_parse_skb(skb, &x.pkt);
-	return ef_process(&x) ? TC_ACT_SHOT : TC_ACT_OK;
+	return ef_process(&x) == EF_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 }

@@ -162,6 +162,22 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ef_allowlist SEC(".maps");
 
+/* Sources that answered a SYN cookie challenge: source -> until (ns). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, EF_DEF_VERIFIED);
+	__type(key, union ef_addr);
+	__type(value, __u64);
+} ef_verified SEC(".maps");
+
+/* The SYN rate that turns challenges on (settings.syn_flood "auto"). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ef_synrate);
+} ef_synrate SEC(".maps");
+
 /* Which of the lists are in use (key 0). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -42,6 +42,7 @@
 #define EF_DEF_SRCLIMIT     262144 /* (source, rule) buckets of the new-flow limits */
 #define EF_DEF_BLOCKED      65536  /* sources blocked at once */
 #define EF_DEF_LIST_ENTRIES 2097152 /* block list and allow list prefixes (each) */
+#define EF_DEF_VERIFIED     262144 /* sources that answered a SYN cookie challenge */
 #define EF_RINGBUF_BYTES    (4u << 20)
 
 /* ---- enums --------------------------------------------------------------- */
@@ -86,6 +87,7 @@ enum ef_action {
 	EF_ACT_PASS = 0,
 	EF_ACT_DROP = 1,
 	EF_ACT_WOULD_DROP = 2, /* monitor mode: a drop that was not carried out */
+	EF_ACT_CHALLENGE = 3,  /* a SYN answered with a cookie challenge (XDP_TX) */
 };
 
 /*
@@ -126,6 +128,10 @@ enum ef_reason {
 	EF_R_RATE_LIMITED = 33,    /* over its rule's new-flow limit: now blocked */
 	EF_R_BLOCKED_SOURCE = 34,  /* on the temporary block list */
 	EF_R_BLOCKLIST = 35,       /* in the static block list */
+	EF_R_SYN_CHALLENGE = 36,   /* SYN of an unverified source under a SYN flood:
+				    * answered with a cookie challenge, not passed */
+	EF_R_SYN_VERIFIED = 37,    /* RST that returned a valid cookie: the source
+				    * is verified, its next SYN passes (consumed) */
 	EF_REASON_MAX = 40,
 };
 
@@ -216,8 +222,26 @@ struct ef_cfg {
 	__u32 ev_burst; /* bucket depth */
 	__u32 ev_cpu_rate; /* events per second per CPU, all sources */
 	__u8 limit_v6_prefix; /* per-source limits count IPv6 sources per /N */
-	__u8 pad2[3];
+	__u8 syn_mode;        /* enum ef_syn_mode: SYN cookie challenges */
+	__u8 pad2[2];
+	__u32 syn_threshold;  /* auto: new inbound SYNs per second per CPU that
+			       * turn challenges on */
+	__u32 syn_verified_s; /* how long a verified source stays verified */
 	__u64 timeout_ns[EF_TO_MAX];
+};
+
+/* ef_cfg.syn_mode */
+enum ef_syn_mode {
+	EF_SYN_OFF = 0,
+	EF_SYN_AUTO = 1,   /* challenge only while the SYN rate is over the threshold */
+	EF_SYN_ALWAYS = 2, /* challenge every unverified source */
+};
+
+/* ef_synrate (per-CPU): SYNs of unverified sources in this window. */
+struct ef_synrate {
+	__u64 window;  /* ~1 s windows of bpf_ktime_get_coarse_ns (ns >> 30) */
+	__u32 count;   /* this window */
+	__u32 prev;    /* the window before */
 };
 
 /* ef_evlimit: a token bucket per remote source (IPv6 per /64), so that a

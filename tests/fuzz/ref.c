@@ -43,6 +43,22 @@ static long pull(struct __sk_buff *skb, __u32 len)
 	return 0;
 }
 
+/* No kernel secret here: no cookie is ever valid (a fuzzer cannot have
+ * seen a challenge either). */
+static long cookie_check4(struct iphdr *iph, struct tcphdr *th)
+{
+	(void)iph;
+	(void)th;
+	return -13;
+}
+
+static long cookie_check6(struct ipv6hdr *iph, struct tcphdr *th)
+{
+	(void)iph;
+	(void)th;
+	return -13;
+}
+
 #define REG(m)                                                                     \
 	shim_register(&m, #m, (int)(sizeof(*m.type) / sizeof(int)), sizeof(*m.key),    \
 		      sizeof(*m.value), sizeof(*m.max_entries) / sizeof(int))
@@ -59,6 +75,8 @@ int ref_init(void)
 	bpf_ringbuf_reserve = rb_reserve;
 	bpf_ringbuf_submit = rb_submit;
 	bpf_skb_pull_data = pull;
+	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
+	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;
 
 	M.ctl = REG(ef_ctl);
 	M.cfg = REG(ef_cfg);
@@ -80,6 +98,9 @@ int ref_init(void)
 	REG(ef_blocklist);
 	REG(ef_allowlist);
 	REG(ef_shield);
+	REG(ef_verified);
+	REG(ef_synrate);
+	REG(ef_scratch);
 	REG(ef_evbudget);
 	REG(ef_trace);
 	M.events = shim_register(&ef_events, "ef_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 0);
@@ -104,6 +125,8 @@ void ref_clear_state(void)
 	shim_clear(&ef_evlimit);
 	shim_clear(&ef_srclimit);
 	shim_clear(&ef_blocked);
+	shim_clear(&ef_verified);
+	shim_clear(&ef_synrate);
 	shim_clear(&ef_evbudget);
 	shim_clear(&ef_counters);
 }
@@ -123,7 +146,9 @@ int ref_run(int hook, uint32_t ifindex, const void *frame, size_t len, struct re
 	x.ifindex = ifindex;
 	x.pkt_len = (__u32)len;
 	x.reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x.pkt);
+	/* a challenge (XDP_TX) passes nothing: a drop here, as in verdicts.c */
 	drop = ef_process(&x);
+	drop = drop == EF_ACT_DROP || drop == EF_ACT_CHALLENGE;
 	free(copy);
 	v->pass = !drop;
 	v->reason = x.reason;

@@ -64,6 +64,9 @@ static struct {
 	struct ef_event last_event;
 	int nevents;
 	int ncpu;
+	uint8_t out[PKT_MAX + 64]; /* the frame the last run left (XDP_TX: the reply) */
+	size_t out_len;
+	bool tx;                   /* the last run answered with XDP_TX */
 } T;
 
 /* ---- test environment ----------------------------------------------------- */
@@ -163,6 +166,14 @@ static char *test_policy_text(const char *mode, const char *egress,
 	json_object_object_add(settings, "mode", json_object_new_string(mode));
 	json_object_object_add(settings, "egress", json_object_new_string(egress));
 	json_object_object_add(settings, "new_flow_table_size", json_object_new_int(1024));
+	/* SYN challenges would make verdicts depend on the recent SYN rate:
+	 * off here, tested on their own (test_syn_*) */
+	{
+		json_object *sf = json_object_new_object();
+
+		json_object_object_add(sf, "mode", json_object_new_string("off"));
+		json_object_object_add(settings, "syn_flood", sf);
+	}
 
 	if (drop_rule) {
 		json_object *kept = json_object_new_array();
@@ -230,13 +241,20 @@ static void flows_clear(void)
 {
 	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags,
 		      bpf_map__fd(T.dp.skel->maps.ef_evlimit), T.dp.maps.srclimit,
-		      T.dp.maps.blocked, T.dp.maps.blocklist, T.dp.maps.allowlist };
+		      T.dp.maps.blocked, T.dp.maps.blocklist, T.dp.maps.allowlist,
+		      bpf_map__fd(T.dp.skel->maps.ef_verified) };
 	unsigned char key[128];
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		while (bpf_map_get_next_key(fds[i], NULL, key) == 0)
 			bpf_map_delete_elem(fds[i], key);
 	ef_shield_update(T.dp.maps.shield, 0, 0);
+	{
+		struct ef_synrate zero[512] = { 0 };
+		__u32 k0 = 0;
+
+		bpf_map_update_elem(bpf_map__fd(T.dp.skel->maps.ef_synrate), &k0, zero, BPF_ANY);
+	}
 }
 
 static int group_setup(void **state)
@@ -247,6 +265,15 @@ static int group_setup(void **state)
 	struct ef_policy *p;
 
 	(void)state;
+	/* one CPU: per-CPU state (the SYN rate) is then the same for the
+	 * dry run and the live run of a frame */
+	{
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+	}
 	if (unshare(CLONE_NEWNET)) {
 		perror("unshare(CLONE_NEWNET) (the program tests need root)");
 		return -1;
@@ -409,7 +436,7 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 	__u64 before[EF_C_MAX], after[EF_C_MAX];
 	__u64 rb[EF_MAX_RULES];
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
-		    .repeat = 1);
+		    .data_out = T.out, .data_size_out = sizeof(T.out), .repeat = 1);
 	/* the kernel wants the context to describe the frame it is given */
 	struct xdp_md xctx = { .data_end = (__u32)len,
 			       .ingress_ifindex = (__u32)T.ifindex[role] };
@@ -430,9 +457,12 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 	}
 	err = bpf_prog_test_run_opts(prog, &o);
 	assert_int_equal(err, 0);
+	T.out_len = o.data_size_out;
+	T.tx = false;
 	if (hook == EF_HOOK_INGRESS) {
-		assert_true(o.retval == XDP_PASS || o.retval == XDP_DROP);
+		assert_true(o.retval == XDP_PASS || o.retval == XDP_DROP || o.retval == XDP_TX);
 		v.pass = o.retval == XDP_PASS;
+		T.tx = o.retval == XDP_TX;
 	} else {
 		assert_true(o.retval == TC_ACT_OK || o.retval == TC_ACT_SHOT);
 		v.pass = o.retval == TC_ACT_OK;
@@ -449,6 +479,8 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 				v.reason = r;
 				/* a would-drop passes; a drop reason outside them drops */
 				assert_int_equal(w, r >= EF_REASON_FIRST_DROP && v.pass);
+				/* XDP_TX is the challenge, and only it */
+				assert_int_equal(T.tx, r == EF_R_SYN_CHALLENGE);
 			}
 		}
 	for (size_t i = 0; i < T.comp.nrules; i++)
@@ -1870,6 +1902,236 @@ static void test_static_lists(void **state)
 	list_set(EF_LIST_ALLOW, NULL, 0);
 }
 
+/* ---- SYN floods: cookie challenges ------------------------------------------- */
+
+/* The test policy with settings merged from a JSON object text. */
+static void load_settings_policy(const char *mode, const char *settings_json)
+{
+	char *text = test_policy_text(mode, "enforce", NULL);
+	json_object *root = json_tokener_parse(text), *settings, *patch;
+
+	patch = json_tokener_parse(settings_json);
+	assert_non_null(patch);
+	json_object_object_get_ex(root, "settings", &settings);
+	json_object_object_foreach(patch, k, v)
+		json_object_object_add(settings, k, json_object_get(v));
+	load_policy(json_object_to_json_string(root));
+	json_object_put(patch);
+	json_object_put(root);
+	free(text);
+}
+
+static uint16_t csum16(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(p[n - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
+ * The challenge in T.out: a SYN-ACK from (dst, dport) of the SYN s back to
+ * (src, sport), same VLAN tags, correct checksums, acknowledging nothing s
+ * sent.  Returns its acknowledgment number: the cookie.
+ */
+static uint32_t check_challenge(const struct pkt *s)
+{
+	struct ef_pkt p = { 0 };
+	const uint8_t *f = T.out;
+	size_t l3 = 14 + 4 * (size_t)s->vlans, iplen = s->family == 4 ? 20 : 40;
+	const uint8_t *th = f + l3 + iplen;
+	union ef_addr a;
+	uint32_t sum = 0;
+
+	assert_true(T.tx);
+	assert_int_equal(T.out_len, l3 + iplen + 20);
+	assert_int_equal(ef_parse(T.out, T.out + T.out_len, (__u32)T.out_len, &p), EF_R_NONE);
+	assert_int_equal(p.family, s->family);
+	assert_int_equal(p.proto, IPPROTO_TCP);
+	assert_int_equal(p.vlans, s->vlans);
+	ef_addr_parse(s->dst, &a);
+	assert_memory_equal(&p.src, &a, sizeof(a));
+	ef_addr_parse(s->src, &a);
+	assert_memory_equal(&p.dst, &a, sizeof(a));
+	assert_int_equal(p.sport, s->dport);
+	assert_int_equal(p.dport, s->sport);
+	assert_int_equal(p.tcp_flags, EF_TCP_SYN | EF_TCP_ACK);
+	assert_int_not_equal(p.ack_seq, s->seq + 1);
+	/* the MACs swapped, as pktbuild made them */
+	assert_int_equal(f[0], 0x02);
+	assert_int_equal(f[5], 0x02);
+	assert_int_equal(f[6], 0x02);
+	assert_int_equal(f[11], 0x01);
+	/* checksums */
+	if (s->family == 4) {
+		assert_int_equal(csum16(f + l3, 20, 0), 0xffff);
+		sum = csum16(f + l3 + 12, 8, 0) + IPPROTO_TCP + 20;
+	} else {
+		sum = csum16(f + l3 + 8, 32, 0) + IPPROTO_TCP + 20;
+	}
+	assert_int_equal(csum16(th, 20, sum), 0xffff);
+	return p.ack_seq;
+}
+
+static struct pkt rst_for(const struct pkt *syn, uint32_t seq)
+{
+	struct pkt r = *syn;
+
+	r.flags = EF_TCP_RST;
+	r.seq = seq;
+	r.ack = 0;
+	return r;
+}
+
+static __u64 counter(int idx)
+{
+	__u64 c[EF_C_MAX];
+
+	counters(c);
+	return c[idx];
+}
+
+static void test_syn_challenge(void **state)
+{
+	const char *acc4 = svc_addr(EF_SVC_ACCESS, 4), *acc6 = svc_addr(EF_SVC_ACCESS, 6);
+	__u64 sent = counter(EF_C_SYNCOOKIES_SENT), bad = counter(EF_C_SYNCOOKIES_BAD);
+	struct pkt s, r;
+	uint32_t cookie;
+	union ef_addr a;
+	__u64 until;
+
+	(void)state;
+	load_settings_policy("enforce", "{\"syn_flood\": {\"mode\": \"always\"}}");
+	T.nevents = 0;
+	s = tcp(4, "198.51.100.60", 40000, acc4, 443, EF_TCP_SYN);
+	s.seq = 123456;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_SYN_CHALLENGE);
+	cookie = check_challenge(&s);
+	assert_int_equal(counter(EF_C_SYNCOOKIES_SENT), sent + 1);
+	/* no state: no flow, not verified, no event */
+	assert_int_equal(ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key)), 0);
+	ef_addr_parse("198.51.100.60", &a);
+	assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(T.dp.skel->maps.ef_verified), &a, &until), 0);
+	assert_int_equal(T.nevents, 0);
+	/* the same SYN again (a retransmission): challenged again */
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_SYN_CHALLENGE);
+	assert_int_equal(check_challenge(&s), cookie);
+	/* a RST with the wrong number: nothing (the kernel's cookies carry an
+	 * MSS index in their low bits, so a near miss may still be a cookie) */
+	r = rst_for(&s, cookie ^ 0x00f0f000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_NO_FLOW);
+	assert_int_equal(counter(EF_C_SYNCOOKIES_BAD), bad + 1);
+	/* the right number from another source or port: nothing */
+	r = rst_for(&s, cookie);
+	r.src = "198.51.100.61";
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_NO_FLOW);
+	r = rst_for(&s, cookie);
+	r.sport = 40001;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_NO_FLOW);
+	/* the client's RST (seq = our ack): verified, consumed, no event
+	 * (the three misses above were ordinary no-flow drops, with events) */
+	assert_int_equal(T.nevents, 3);
+	T.nevents = 0;
+	r = rst_for(&s, cookie);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_SYN_VERIFIED);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(T.dp.skel->maps.ef_verified), &a, &until), 0);
+	assert_int_equal(T.nevents, 0);
+	/* its retransmitted SYN, and later ones on other ports, pass */
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s.sport = 40002;
+	s.dport = 5061;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+
+	/* IPv6, behind a VLAN tag */
+	s = tcp(6, "2001:db8:60::1", 40000, acc6, 443, EF_TCP_SYN);
+	s.vlans = 1;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_SYN_CHALLENGE);
+	cookie = check_challenge(&s);
+	r = rst_for(&s, cookie);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_SYN_VERIFIED);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	/* verified per /64, like the limits */
+	s.src = "2001:db8:60::2";
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+
+	/* an IPv4 SYN with options and padding: the reply is cut to size */
+	s = tcp(4, "198.51.100.62", 40000, acc4, 443, EF_TCP_SYN);
+	s.v4_opt_words = 3;
+	s.payload = 40;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_SYN_CHALLENGE);
+	s.v4_opt_words = 0;
+	check_challenge(&s);
+
+	/* not on the internal NIC, not for what no rule allows */
+	s = tcp(4, sets[1].in4, 40000, svc_addr(EF_SVC_INTERNAL, 4), 5061, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, "198.51.100.63", 40000, acc4, 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	/* never for an allow-listed source */
+	{
+		static const char *const allow[] = { "198.51.100.64/31" };
+
+		list_set(EF_LIST_ALLOW, allow, 1);
+		s = tcp(4, "198.51.100.65", 40000, acc4, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		list_set(EF_LIST_ALLOW, NULL, 0);
+	}
+	/* never in monitor mode: it would change traffic */
+	load_settings_policy("monitor", "{\"syn_flood\": {\"mode\": \"always\"}}");
+	s = tcp(4, "198.51.100.66", 40000, acc4, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+}
+
+/* "auto": challenges only above the threshold of unverified SYNs */
+static void test_syn_auto(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	struct pkt s;
+	uint32_t cookie;
+	int challenged = 0, passed = 0;
+	char src[32];
+
+	(void)state;
+	load_settings_policy("enforce", "{\"syn_flood\": {\"mode\": \"auto\", \"threshold\": 20}}");
+	/* a verified source first */
+	load_settings_policy("enforce", "{\"syn_flood\": {\"mode\": \"always\"}}");
+	s = tcp(4, "198.51.100.69", 40000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_SYN_CHALLENGE);
+	cookie = check_challenge(&s);
+	{
+		struct pkt r = rst_for(&s, cookie);
+
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_SYN_VERIFIED);
+	}
+	load_settings_policy("enforce", "{\"syn_flood\": {\"mode\": \"auto\", \"threshold\": 20}}");
+	/* 60 SYNs from new sources, quickly: the first pass, then challenges */
+	for (int i = 0; i < 60; i++) {
+		struct verdict v;
+
+		snprintf(src, sizeof(src), "198.18.200.%d", i + 1);
+		s = tcp(4, src, 40000, acc, 443, EF_TCP_SYN);
+		v = run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+		if (v.reason == EF_R_SYN_CHALLENGE) {
+			challenged++;
+		} else {
+			expect(v, PASS, EF_R_RULE);
+			assert_int_equal(challenged, 0); /* no pass after the first challenge */
+			passed++;
+		}
+	}
+	/* 20 or so pass (a window may turn over in between) */
+	assert_true(passed >= 20 && passed <= 41);
+	assert_true(challenged >= 19);
+	/* the verified source is not challenged while it is hot */
+	s = tcp(4, "198.51.100.69", 40001, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	/* and the flood made no flows beyond the ones that passed */
+	assert_int_equal(ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key)), passed + 1);
+}
+
 /* ---- generations -------------------------------------------------------------------- */
 
 static void test_reload_revalidates_flows(void **state)
@@ -1984,6 +2246,8 @@ int main(void)
 		cmocka_unit_test_setup(test_source_limits, test_setup),
 		cmocka_unit_test_setup(test_source_limit_rate, test_setup),
 		cmocka_unit_test_setup(test_static_lists, test_setup),
+		cmocka_unit_test_setup(test_syn_challenge, test_setup),
+		cmocka_unit_test_setup(test_syn_auto, test_setup),
 		cmocka_unit_test(test_verifier_margin),
 	};
 

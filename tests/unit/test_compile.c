@@ -766,7 +766,7 @@ static void peer_set_becomes_keys(void **state)
 
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','peers':{'fe':['198.18.10.0/24','2001:db8::/32',"
-	       "'192.0.2.7','0.0.0.0/0']},'nodes':[" NODE_EDGE1 "],'rules':["
+	       "'198.51.100.7','0.0.0.0/0']},'nodes':[" NODE_EDGE1 "],'rules':["
 	       RULE("r0", "internal", "in", "internal", "tcp", "'ports':'8057','peer':'fe'") "]}");
 	compile("edge1");
 	assert_int_equal(F.c.nsets, 1);
@@ -777,7 +777,7 @@ static void peer_set_becomes_keys(void **state)
 	assert_int_equal(k->family, 4);
 	assert_int_equal(peer_key(0, "2001:db8::", 32 + 32)->family, 6);
 	assert_non_null(peer_key(0, "2001:db8::", 32 + 32));
-	assert_non_null(peer_key(0, "192.0.2.7", 32 + 128));
+	assert_non_null(peer_key(0, "198.51.100.7", 32 + 128));
 	assert_non_null(peer_key(0, "0.0.0.0", 32 + 96));
 	assert_int_equal(crule("r0")->peerset, 0);
 	assert_int_equal(crule("r0")->flags, 0);
@@ -873,7 +873,7 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 	union ef_addr a4;
 
 	(void)state;
-	assert_int_equal(ef_addr_parse("192.0.2.1", &a4), 0);
+	assert_int_equal(ef_addr_parse("198.51.100.1", &a4), 0);
 	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
 		char *s = NULL, *c;
 
@@ -894,7 +894,7 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 		compile("edge1");
 		for (size_t k = 0; k < F.c.npeers; k++)
 			if (key_contains(&F.c.peers[k], &a4))
-				fail_msg("peer set [\"%s\"] admits IPv4 192.0.2.1 (key /%u)",
+				fail_msg("peer set [\"%s\"] admits IPv4 198.51.100.1 (key /%u)",
 					 v6[i], F.c.peers[k].prefixlen - EF_PEER_KEY_FIXED_BITS);
 	}
 }
@@ -1340,6 +1340,45 @@ static void shipped_edge1_sip_443_candidates(void **state)
 	assert_int_equal(m[80], -1);
 }
 
+/* ---- per-source limits -------------------------------------------------- */
+
+static void limits_rule_and_service(void **state)
+{
+	(void)state;
+	policy("{'format':'edgefw/v1','name':'t','settings':{'limits':{'access':"
+	       "{'new_flows_per_sec':20,'burst':40,'block_seconds':60}},'limit_v6_prefix':56},"
+	       "'nodes':[" NODE_EDGE1 "],'rules':[%s,%s,%s,%s]}",
+	       EXT_IN("a", "access", "tcp", "'443'"),
+	       RULE("b", "external", "in", "access", "tcp",
+		    "'ports':'5061','peer':'any','limits':{'new_flows_per_sec':3}"),
+	       EXT_IN("c", "av", "udp", "'3478'"),
+	       RULE("d", "external", "out", "access", "tcp", "'ports':'5061','peer':'any'"));
+	compile("edge1");
+	assert_true(F.c.cfg.flags & EF_CFGF_LIMITS);
+	assert_int_equal(F.c.cfg.limit_v6_prefix, 56);
+	/* a: the service's limit */
+	assert_int_equal(F.c.rules[0].lim_rate, 20);
+	assert_int_equal(F.c.rules[0].lim_burst, 40);
+	assert_int_equal(F.c.rules[0].lim_block_s, 60);
+	/* b: its own replaces the service's */
+	assert_int_equal(F.c.rules[1].lim_rate, 3);
+	assert_int_equal(F.c.rules[1].lim_burst, 6);
+	assert_int_equal(F.c.rules[1].lim_block_s, 300);
+	/* c: another service, none; d: outbound, never */
+	assert_int_equal(F.c.rules[2].lim_rate, 0);
+	assert_int_equal(F.c.rules[3].lim_rate, 0);
+}
+
+static void limits_none_no_flag(void **state)
+{
+	(void)state;
+	one_node(EXT_IN("a", "access", "tcp", "'443'"));
+	compile("edge1");
+	assert_false(F.c.cfg.flags & EF_CFGF_LIMITS);
+	assert_int_equal(F.c.rules[0].lim_rate, 0);
+	assert_int_equal(F.c.cfg.limit_v6_prefix, 64);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 
@@ -1404,6 +1443,9 @@ static void shadow_shipped_policy_restatements(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* limits */
+		T(limits_rule_and_service),
+		T(limits_none_no_flag),
 		/* addresses */
 		T(addr_access_xmpp_share_one_entry),
 		T(addr_access_xmpp_listed_both_one_entry),

@@ -740,7 +740,8 @@ static const unsigned defined_reasons[] = {
 	EF_R_EXT_HEADERS, EF_R_NOT_SERVICE, EF_R_NO_RULE, EF_R_PEER, EF_R_NO_FLOW,
 	EF_R_FRAG_UNTRACKED, EF_R_ICMP_UNRELATED, EF_R_ICMP_TYPE, EF_R_PROTOCOL,
 	EF_R_UNMANAGED_IF, EF_R_BAD_ADDRESS, EF_R_LAND, EF_R_TCP_FLAGS,
-	EF_R_NO_POLICY,
+	EF_R_NO_POLICY, EF_R_RATE_LIMITED, EF_R_BLOCKED_SOURCE, EF_R_BLOCKLIST,
+	EF_R_SYN_CHALLENGE, EF_R_SYN_VERIFIED,
 };
 #define NDEFINED (sizeof(defined_reasons) / sizeof(defined_reasons[0]))
 
@@ -796,6 +797,11 @@ static void reason_names_documented(void **state)
 	assert_string_equal(ef_reason_name(EF_R_TCP_FLAGS), "bad-tcp-flags");
 	assert_string_equal(ef_reason_name(EF_R_FLOW), "flow");
 	assert_string_equal(ef_reason_name(EF_R_NO_FLOW), "no-flow");
+	assert_string_equal(ef_reason_name(EF_R_RATE_LIMITED), "rate-limited");
+	assert_string_equal(ef_reason_name(EF_R_BLOCKED_SOURCE), "blocked-source");
+	assert_string_equal(ef_reason_name(EF_R_BLOCKLIST), "blocklisted");
+	assert_string_equal(ef_reason_name(EF_R_SYN_CHALLENGE), "syn-challenge");
+	assert_string_equal(ef_reason_name(EF_R_SYN_VERIFIED), "syn-verified");
 }
 
 static void reason_undefined_numbers_unknown(void **state)
@@ -823,7 +829,8 @@ static void action_names(void **state)
 	assert_string_equal(ef_action_name(EF_ACT_PASS), "pass");
 	assert_string_equal(ef_action_name(EF_ACT_DROP), "drop");
 	assert_string_equal(ef_action_name(EF_ACT_WOULD_DROP), "would-drop");
-	assert_string_equal(ef_action_name(3), "unknown");
+	assert_string_equal(ef_action_name(EF_ACT_CHALLENGE), "challenge");
+	assert_string_equal(ef_action_name(4), "unknown");
 }
 
 static void mono_to_real_matches_the_clocks(void **state)

@@ -500,6 +500,79 @@ static void settings_defaults_when_absent(void **state)
 	assert_int_equal(s->fragment_table_size, 8192);
 }
 
+/* ==== per-source limits ======================================================== */
+
+#define RULE_IN_LIMITS(l)                                                    \
+	"{'name':'r0','interface':'external','direction':'in',"                \
+	"'service':'access','protocol':'tcp','ports':'443','peer':'any',"      \
+	"'limits':" l "}"
+
+static void limits_absent_means_none(void **state)
+{
+	(void)state;
+	parse_doc("", NODE_EDGE1, RULE_IN);
+	want_clean();
+	assert_int_equal(F.p->rules[0].limits.rate, 0);
+	for (int i = 0; i < EF_SVC_MAX; i++)
+		assert_int_equal(F.p->settings.limits[i].rate, 0);
+	assert_int_equal(F.p->settings.limit_v6_prefix, 64);
+}
+
+static void limits_rule_values_and_defaults(void **state)
+{
+	(void)state;
+	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':20,'burst':40,'block_seconds':60}"));
+	want_clean();
+	assert_int_equal(F.p->rules[0].limits.rate, 20);
+	assert_int_equal(F.p->rules[0].limits.burst, 40);
+	assert_int_equal(F.p->rules[0].limits.block_s, 60);
+	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':7}"));
+	want_clean();
+	assert_int_equal(F.p->rules[0].limits.rate, 7);
+	assert_int_equal(F.p->rules[0].limits.burst, 14); /* 2 x rate */
+	assert_int_equal(F.p->rules[0].limits.block_s, 300);
+}
+
+static void limits_rule_errors(void **state)
+{
+	(void)state;
+	parse_rules(RULE_IN_LIMITS("{'burst':4}"));
+	want_only("t.json: rules[0].limits: new_flows_per_sec missing");
+	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':0}"));
+	assert_true(F.d.errors > 0);
+	assert_true(find_msg("t.json: rules[0].limits.new_flows_per_sec:"));
+	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':5,'block_seconds':86401}"));
+	assert_true(F.d.errors > 0);
+	assert_true(find_msg("t.json: rules[0].limits.block_seconds:"));
+	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':5,'rate':3}"));
+	want_only("t.json: rules[0].limits: unknown key \"rate\"");
+	parse_rules(RULE_IN_LIMITS("20"));
+	want_only("t.json: rules[0].limits: must be an object, not int");
+	parse_rules("{'name':'o','interface':'external','direction':'out','service':'access',"
+		    "'protocol':'tcp','ports':'443','peer':'any','limits':{'new_flows_per_sec':5}}");
+	want_only("t.json: rules[0].limits: limits apply to in rules (sources opening flows to the node)");
+}
+
+static void limits_settings_per_service(void **state)
+{
+	(void)state;
+	parse_settings("'limits':{'access':{'new_flows_per_sec':20,'burst':40},"
+		       "'xmpp':{'new_flows_per_sec':5}},'limit_v6_prefix':56");
+	want_clean();
+	assert_int_equal(F.p->settings.limits[EF_SVC_ACCESS].rate, 20);
+	assert_int_equal(F.p->settings.limits[EF_SVC_ACCESS].burst, 40);
+	assert_int_equal(F.p->settings.limits[EF_SVC_XMPP].rate, 5);
+	assert_int_equal(F.p->settings.limits[EF_SVC_AV].rate, 0);
+	assert_int_equal(F.p->settings.limit_v6_prefix, 56);
+	parse_settings("'limits':{'acess':{'new_flows_per_sec':20}}");
+	want_only("t.json: settings.limits.acess: unknown service \"acess\"");
+	parse_settings("'limits':[1]");
+	want_only("t.json: settings.limits: must be an object of services, not array");
+	parse_settings("'limit_v6_prefix':16");
+	assert_true(F.d.errors > 0);
+	assert_true(find_msg("t.json: settings.limit_v6_prefix:"));
+}
+
 static void settings_empty_object_keeps_defaults(void **state)
 {
 	(void)state;
@@ -851,7 +924,7 @@ static void peers_set_parsed(void **state)
 	union ef_addr a;
 
 	(void)state;
-	parse_peers("'fe':['198.18.10.0/24','2001:db8::/32','192.0.2.7']", RULE_PEER("fe"));
+	parse_peers("'fe':['198.18.10.0/24','2001:db8::/32','198.51.100.7']", RULE_PEER("fe"));
 	want_clean();
 	ps = peerset("fe");
 	assert_false(ps->any);
@@ -2040,11 +2113,11 @@ static void prefix_parse_bare_address_is_a_host(void **state)
 	struct ef_prefix p;
 
 	(void)state;
-	assert_int_equal(ef_prefix_parse("192.0.2.7", &p, NULL), 0);
+	assert_int_equal(ef_prefix_parse("198.51.100.7", &p, NULL), 0);
 	assert_int_equal(p.len, 128);
 	assert_int_equal(ef_prefix_parse("2001:db8::7", &p, NULL), 0);
 	assert_int_equal(p.len, 128);
-	assert_int_equal(ef_prefix_parse("192.0.2.7/32", &p, NULL), 0);
+	assert_int_equal(ef_prefix_parse("198.51.100.7/32", &p, NULL), 0);
 	assert_int_equal(p.len, 128);
 }
 
@@ -2119,8 +2192,8 @@ static void prefix_fmt_ipv4(void **state)
 	(void)state;
 	assert_int_equal(ef_prefix_parse("198.51.100.0/24", &p, NULL), 0);
 	assert_string_equal(ef_prefix_fmt(&p, buf, sizeof(buf)), "198.51.100.0/24");
-	assert_int_equal(ef_prefix_parse("192.0.2.7", &p, NULL), 0);
-	assert_string_equal(ef_prefix_fmt(&p, buf, sizeof(buf)), "192.0.2.7/32");
+	assert_int_equal(ef_prefix_parse("198.51.100.7", &p, NULL), 0);
+	assert_string_equal(ef_prefix_fmt(&p, buf, sizeof(buf)), "198.51.100.7/32");
 	assert_int_equal(ef_prefix_parse("0.0.0.0/0", &p, NULL), 0);
 	assert_string_equal(ef_prefix_fmt(&p, buf, sizeof(buf)), "0.0.0.0/0");
 }
@@ -2188,10 +2261,10 @@ static void prefix_contains_host(void **state)
 	union ef_addr a;
 
 	(void)state;
-	assert_int_equal(ef_prefix_parse("192.0.2.7", &p, NULL), 0);
-	v4(&a, 192, 0, 2, 7);
+	assert_int_equal(ef_prefix_parse("198.51.100.7", &p, NULL), 0);
+	v4(&a, 198, 51, 100, 7);
 	assert_true(ef_prefix_contains(&p, &a));
-	v4(&a, 192, 0, 2, 6);
+	v4(&a, 198, 51, 100, 6);
 	assert_false(ef_prefix_contains(&p, &a));
 }
 
@@ -2233,6 +2306,10 @@ int main(void)
 		/* settings */
 		T(settings_defaults_when_absent),
 		T(settings_empty_object_keeps_defaults),
+		T(limits_absent_means_none),
+		T(limits_rule_values_and_defaults),
+		T(limits_rule_errors),
+		T(limits_settings_per_service),
 		T(settings_values_parsed),
 		T(settings_partial_timeouts_keep_other_defaults),
 		T(settings_egress_monitor_and_enforce),
