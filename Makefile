@@ -101,11 +101,18 @@ prog-test: $(PROG_BIN)
 	@echo "== $(PROG_BIN)"
 	@$(PROG_BIN)
 
-e2e-test: $(BUILD)/edgefw
+$(BUILD)/tests/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+e2e-test: $(BUILD)/edgefw $(BUILD)/tests/xdp_pass.bpf.o
 	@echo "== tests/e2e/run.sh"
 	@EDGEFW=$(BUILD)/edgefw tests/e2e/run.sh
 	@echo "== tests/e2e/lifecycle.sh"
 	@EDGEFW=$(BUILD)/edgefw tests/e2e/lifecycle.sh
+	@echo "== tests/e2e/shield.sh"
+	@EDGEFW=$(BUILD)/edgefw XDP_PASS_OBJ=$(BUILD)/tests/xdp_pass.bpf.o tests/e2e/shield.sh
 
 # the JSON Schema and `edgefw validate` agree on every example
 schema-test: $(BUILD)/edgefw

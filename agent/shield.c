@@ -193,7 +193,7 @@ static void print_list(const struct ef_list *l, int kind, bool json)
 		json_object_object_add(o, "list", json_object_new_string(ef_list_name(kind)));
 		json_object_object_add(o, "count", json_object_new_uint64(l->n));
 		json_object_object_add(o, "entries", a);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 		return;
 	}
@@ -550,7 +550,7 @@ int cmd_blocked(int argc, char **argv)
 		}
 	}
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	} else if (!shown) {
 		printf("(no source is blocked)\n");

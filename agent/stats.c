@@ -98,9 +98,9 @@ static const struct {
 	{ EF_C_EVENTS_LOST, "events_lost", "events lost because the ring buffer was full" },
 	{ EF_C_EVENTS_SUPPRESSED, "events_suppressed", "events suppressed by the per-source event rate limit" },
 	{ EF_C_SOURCES_BLOCKED, "sources_blocked", "sources put on the temporary block list by a per-source limit" },
-	{ EF_C_SYNCOOKIES_SENT, "syncookies_sent", "SYNs answered with a SYN cookie" },
-	{ EF_C_SYNCOOKIES_VALID, "syncookies_valid", "ACKs that returned a valid SYN cookie (flow admitted)" },
-	{ EF_C_SYNCOOKIES_BAD, "syncookies_bad", "ACKs to a SYN-proxied port with neither a flow nor a valid cookie" },
+	{ EF_C_SYNCOOKIES_SENT, "syncookies_sent", "SYNs of unverified sources answered with a SYN-cookie challenge" },
+	{ EF_C_SYNCOOKIES_VALID, "syncookies_valid", "RSTs that returned a valid challenge cookie (source verified)" },
+	{ EF_C_SYNCOOKIES_BAD, "syncookies_bad", "RSTs without a flow that did not return a valid challenge cookie" },
 };
 
 #define NHK (sizeof(housekeeping) / sizeof(housekeeping[0]))

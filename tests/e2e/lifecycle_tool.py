@@ -29,7 +29,7 @@ only).  Every network call has a timeout and every mode a bounded lifetime.
       Prints one JSON object with the counts.
 
   lifecycle_tool.py hold ADDR PORT --marker FILE --stop FILE [--max S]
-                         [--ready FILE]
+                         [--ready FILE] [--bind ADDR]
       Open a TCP connection, touch --ready, then every 100 ms send a numbered
       line and read the echoes, until --stop exists (then 0.5 s more for the
       echoes in flight; at most --max seconds).  Each message is
@@ -328,6 +328,8 @@ def hold(a):
     s.settimeout(3)
     out = {"connected": False}
     try:
+        if a.bind:
+            s.bind((a.bind, 0))
         s.connect((a.addr, a.port))
     except OSError as e:
         out["error"] = "connect: %s" % e
@@ -413,6 +415,7 @@ def main():
     p.add_argument("--stop", required=True)
     p.add_argument("--max", type=float, default=20)
     p.add_argument("--ready")
+    p.add_argument("--bind")
     a = ap.parse_args()
     sys.exit({"notify": notify, "probe": probe, "hold": hold}[a.cmd](a))
 

