@@ -824,6 +824,28 @@ static int setup_loop(struct agent *a)
 	return 0;
 }
 
+/*
+ * SYN challenges leave with XDP_TX.  A veth hands an XDP_TX'd frame to its
+ * peer only when the peer runs native XDP itself; otherwise the challenge
+ * is lost and, while the shield is engaged, unverified clients cannot
+ * connect.  Say so where it applies (a physical NIC has no such limit).
+ */
+static void warn_veth_challenges(struct agent *a)
+{
+	if (a->pol[0]->settings.syn_mode == EF_SYN_OFF || a->pol[0]->settings.mode == EF_MODE_MONITOR)
+		return;
+	for (size_t i = 0; i < a->dp.natt; i++) {
+		const struct ef_att *t = &a->dp.att[i];
+
+		if (t->role == EF_ROLE_EXTERNAL && t->xdp_mode == EF_XDP_NATIVE &&
+		    ef_if_is_veth(t->ifname))
+			pr_warn("%s is a veth: SYN challenges (settings.syn_flood) leave with XDP_TX, "
+				"which a veth delivers only if its peer runs native XDP too; attach an "
+				"XDP program to the peer or set syn_flood.mode \"off\"\n",
+				t->ifname);
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct agent a = { .policy_path = EF_DEFAULT_POLICY, .mode_override = -1,
@@ -890,6 +912,7 @@ int cmd_run(int argc, char **argv)
 	};
 	if (setup_loop(&a) || ctl_listen(&a) || ef_dp_attach(&a.dp, a.xdp_mode))
 		goto out;
+	warn_veth_challenges(&a);
 	write_status(&a);
 	describe(&a, "enforcing");
 	ef_sd_notify("READY=1");

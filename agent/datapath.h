@@ -70,6 +70,8 @@ int ef_dp_set_ifaces(struct ef_dp *dp, const struct ef_compiled *c);
 /* Attach (or adopt and update) XDP and TC egress on every NIC; on failure
  * what this call attached is detached again. */
 int ef_dp_attach(struct ef_dp *dp, int xdp_mode);
+/* The NIC's driver is veth (ETHTOOL_GDRVINFO). */
+bool ef_if_is_veth(const char *ifname);
 /* Detach everything and remove the pins. */
 void ef_dp_detach(struct ef_dp *dp);
 /* Free the process's handles; keep=false also detaches and unpins. */
