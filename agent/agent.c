@@ -46,6 +46,7 @@ struct agent {
 	int mode_override;
 	int xdp_mode;
 	bool keep;
+	bool handover;     /* SIGUSR2: exit keeping everything for the next agent */
 	bool force;
 	struct ef_dirs dirs;
 	const char *metrics_file;
@@ -608,6 +609,9 @@ static void handle_signal(struct agent *a)
 			ef_diag_print(&d, stderr);
 			ef_diag_free(&d);
 		} else {
+			/* SIGUSR2: a handover to the next agent */
+			if (si.ssi_signo == SIGUSR2)
+				a->keep = a->handover = true;
 			a->stop = true;
 		}
 	}
@@ -700,7 +704,9 @@ static void usage_run(FILE *f)
 		"and maps are pinned: if the agent dies the last policy stays enforced,\n"
 		"and the next start takes the pinned state over without a gap.\n"
 		"SIGHUP reloads the policy atomically (an invalid one is refused and the\n"
-		"old one stays); SIGTERM/SIGINT detach and unpin (unless --keep-on-exit).\n"
+		"old one stays); SIGTERM/SIGINT detach and unpin (unless --keep-on-exit);\n"
+		"SIGUSR2 hands over: exit leaving everything attached, pinned and\n"
+		"enforcing, for the next start to adopt (a restart without a gap).\n"
 		"\n"
 		"  -p, --policy FILE          policy file (default %s)\n"
 		"  -n, --node NAME            node section to enforce (default: short hostname)\n"
@@ -804,6 +810,7 @@ static int setup_loop(struct agent *a)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -918,7 +925,8 @@ int cmd_run(int argc, char **argv)
 	ef_sd_notify("READY=1");
 	rc = loop(&a) ? EXIT_SYSTEM : 0;
 	ef_sd_notify("STOPPING=1");
-	pr_info("stopping: %s\n", a.keep ? "programs stay attached and pinned (--keep-on-exit)" :
+	pr_info("stopping: %s\n", a.handover ? "handing over: programs stay attached and pinned (SIGUSR2)" :
+				   a.keep ? "programs stay attached and pinned (--keep-on-exit)" :
 					   "detaching and unpinning");
 out:
 	ef_status_free(&old);

@@ -61,6 +61,15 @@ static const char *reason_text(int r)
 	case EF_R_TCP_FLAGS: return "a TCP flag combination no stack sends";
 	case EF_R_MALFORMED: return "malformed headers";
 	case EF_R_NO_POLICY: return "no policy is loaded";
+	case EF_R_ETHERTYPE: return "an ethertype that could carry IP past the classifier";
+	case EF_R_VLAN_DEPTH: return "more VLAN tags than the parser follows";
+	case EF_R_EXT_HEADERS: return "an IPv6 extension header chain too long (or of a kind not followed)";
+	case EF_R_FRAG_UNTRACKED: return "a later fragment of a datagram whose first fragment was not allowed";
+	case EF_R_RATE_LIMITED: return "the source exceeded the rule's per-source new-flow limit and is now blocked";
+	case EF_R_BLOCKED_SOURCE: return "the source is on the temporary block list (edgefw blocked / unblock)";
+	case EF_R_BLOCKLIST: return "the remote address is in the static block list (edgefw blocklist)";
+	case EF_R_SYN_CHALLENGE: return "a SYN from an unverified source under a SYN flood: answered with a cookie challenge";
+	case EF_R_SYN_VERIFIED: return "a RST that returned a challenge cookie: the source is now verified";
 	}
 	return ef_reason_name((unsigned)r);
 }

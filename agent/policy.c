@@ -510,7 +510,7 @@ static void parse_settings(struct pctx *c, json_object *v)
 			snprintf(p, sizeof(p), "settings.limits.%s", svc);
 			if (si < 0)
 				ef_diag_error(c->d, p, "unknown service \"%s\"", svc);
-			else if (lv)
+			else
 				parse_limits(c, lv, p, &s->limits[si]);
 		}
 	}

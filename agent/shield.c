@@ -355,8 +355,13 @@ static int cmd_list(int kind, int argc, char **argv)
 	shield_fd = pinned_fd(dirs.bpffs, "ef_shield");
 	live = fds[kind] >= 0 && shield_fd >= 0;
 	if (live && sync_lists(dirs.state, fds, shield_fd, count, added, removed, true)) {
-		fprintf(stderr, "edgefw %s: the file is written but the data path was not updated\n",
-			name);
+		/* the maps were rolled back: put the file back too, so that
+		 * file and data path agree on the old list */
+		int wr = ef_list_write(path, &cur, kind);
+
+		fprintf(stderr, "edgefw %s: the data path could not be updated; %s\n", name,
+			wr < 0 ? "and the old file could not be restored either" :
+				 "nothing changed");
 		rc = EXIT_SYSTEM;
 		goto out;
 	}

@@ -241,7 +241,7 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 		label(f, s->rules[i].name);
 		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.bytes);
 	}
-	fprintf(f, "# HELP edgefw_rule_limited_total New flows a rule's per-source limit refused.\n"
+	fprintf(f, "# HELP edgefw_rule_limited_total Sources a rule's per-source limit put on the temporary block list.\n"
 		   "# TYPE edgefw_rule_limited_total counter\n");
 	for (size_t i = 0; i < s->nrules; i++) {
 		fprintf(f, "edgefw_rule_limited_total{rule=\"");

@@ -1001,8 +1001,10 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 
 	if (x->reason >= EF_REASON_FIRST_DROP) {
 		/* a rule may have matched the port of a packet dropped for
-		 * another reason (no-flow); no rule decided the drop */
-		x->rule = EF_RULE_NONE;
+		 * another reason (no-flow); no rule decided the drop - except
+		 * a rule's own per-source limit, which the event names */
+		if (x->reason != EF_R_RATE_LIMITED)
+			x->rule = EF_RULE_NONE;
 		int lenient = x->cfg && (x->cfg->mode == EF_MODE_MONITOR ||
 					 (x->hook == EF_HOOK_EGRESS &&
 					  x->cfg->egress != EF_MODE_ENFORCE));

@@ -14,7 +14,7 @@ NS_EDGE=efd-edge1 NS_INET=efd-inet NS_CORP=efd-corp
 WORK=$(mktemp -d /tmp/edgefw-demo.XXXXXX)
 AGENT=
 # the agent's pins and run directory; nsenter keeps the host's bpffs
-export EDGEFW_BPFFS_DIR=/sys/fs/bpf/edgefw-demo EDGEFW_RUN_DIR=$WORK/run
+export EDGEFW_BPFFS_DIR=/sys/fs/bpf/edgefw-demo EDGEFW_RUN_DIR=$WORK/run EDGEFW_STATE_DIR=$WORK/state
 edge() { nsenter --net=/run/netns/$NS_EDGE "$@"; }
 
 cleanup() {

@@ -28,7 +28,7 @@ ip link add eth0 netns $NS type veth peer name eth0p netns $NS
 ip -n $NS link set eth1 up
 ip -n $NS link set eth0 up
 rc=0
-EDGEFW_BPFFS_DIR=/sys/fs/bpf/efv EDGEFW_RUN_DIR=/tmp/efv nsenter --net=/run/netns/$NS \
+EDGEFW_BPFFS_DIR=/sys/fs/bpf/efv EDGEFW_RUN_DIR=/tmp/efv EDGEFW_STATE_DIR=/tmp/efv/state nsenter --net=/run/netns/$NS \
 	timeout --preserve-status -s TERM 10 "${VG[@]}" "$EDGEFW" run \
 	--policy policies/lync2013-scaled-edge-dnslb-public.json --node edge1 \
 	>/tmp/vg-run.out 2>/tmp/vg-run.err || rc=$?

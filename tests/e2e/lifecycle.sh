@@ -230,7 +230,7 @@ detached() { # TAG: no XDP, no egress filter on the NICs, no pins of TAG
 # Each agent has its own pin directory on the host's bpffs (nsenter keeps
 # /sys/fs/bpf, which `ip netns exec` would hide), run directory and policy
 # file (apply and confirm write the policy file).
-agent_env() { echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efl-$1" "EDGEFW_RUN_DIR=$WORK/run-$1"; }
+agent_env() { echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efl-$1" "EDGEFW_RUN_DIR=$WORK/run-$1" "EDGEFW_STATE_DIR=$WORK/state-$1"; }
 
 in_node() { # TAG CMD...: a command next to agent TAG (same env, same netns)
 	local tag=$1
@@ -499,6 +499,50 @@ kill9_restart() {
 		echo "expected: adopted N pinned maps, taking over policy generation, took over $EXT and $INTIF"
 		return 1
 	}
+}
+
+# SIGUSR2: the agent hands over (exit 0, everything stays attached and
+# pinned); the next one adopts it.  Under traffic: nothing lost, nothing
+# blocked passes, the stream never breaks.
+handover() {
+	local pid t0 rc=0 arc=0 got
+	policy_for hand
+	start_agent hand hand-1 >/dev/null || { cat "$WORK/hand-1.log"; return 1; }
+	rm -f "$WORK/stop-hand" "$WORK/ready-hand"
+	bg_nx $NS_INET "${LT[@]}" probe --stop "$WORK/stop-hand" --ready "$WORK/ready-hand" --max 25 \
+		--udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport 41004 --stream "$ACC:443" \
+		>"$WORK/probe-hand.json" 2>"$WORK/probe-hand.err" &
+	pid=$!
+	PIDS+=($pid)
+	wait_file "$WORK/ready-hand" || { echo "the prober did not start"; cat "$WORK/probe-hand.err"; return 1; }
+	sleep 1
+	t0=$(now)
+	kill -USR2 "${AGENT[hand]}"
+	wait "${AGENT[hand]}" || arc=$?
+	AGENT[hand]=
+	echo "SIGUSR2: the agent exited with status $arc after $(since "$t0") s"
+	tail -n 1 "$WORK/hand-1.log"
+	attached || rc=1
+	[ -e /sys/fs/bpf/efl-hand/ef_flows ] || { echo "pins missing"; rc=1; }
+	sleep 0.5
+	start_agent hand hand-2 >/dev/null || rc=1
+	echo "the next agent is enforcing $(since "$t0") s after the signal"
+	sleep 1
+	touch "$WORK/stop-hand"
+	wait $pid || true
+	cat "$WORK/probe-hand.json"
+	got=$(udp_arrived 41004)
+	echo "blocked probes that reached access:3478: $got"
+	[ $arc -eq 0 ] && [ $rc -eq 0 ] || return 1
+	grep -q 'handing over' "$WORK/hand-1.log" && grep -q "took over $EXT" "$WORK/hand-2.log" || {
+		echo "expected 'handing over' in the first log and 'took over $EXT' in the second"
+		return 1
+	}
+	[ "$(jget "$WORK/probe-hand.json" udp.sent)" -ge 200 ] 2>/dev/null &&
+		[ "$(jget "$WORK/probe-hand.json" udp.lost)" = 0 ] && [ "$got" = 0 ] &&
+		[ "$(jget "$WORK/probe-hand.json" stream.complete)" = True ] &&
+		[ -z "$(jget "$WORK/probe-hand.json" stream.error)" ] || return 1
+	stop_and_detached hand
 }
 
 # the first agent started on empty pins: its log must not claim a takeover
@@ -916,6 +960,7 @@ check "kill -9: no blocked UDP probe to access:3478 reached the node" kill9_udp_
 check "kill -9: the established TCP stream to access:443 never broke" kill9_stream
 check "kill -9: stats counters kept (ext-av-stun-udp-3478-in packets only grew)" kill9_counters
 check "kill -9: SIGTERM of the restarted agent detaches everything" stop_and_detached kill
+check "SIGUSR2 under traffic: exit 0 leaving it all enforcing, the next agent adopts; no probe lost, none blocked passed" handover
 
 log "== 4. 100 reloads under traffic (A <-> B)"
 check "reload x100: every reload (and every tenth, apply) succeeded" reload_100

@@ -533,7 +533,7 @@ invalid_refused() {
 # Each agent has its own pin directory on the host's bpffs (nsenter keeps
 # /sys/fs/bpf, which `ip netns exec` would hide) and its own run directory.
 agent_env() { # TAG
-	echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efe-$1" "EDGEFW_RUN_DIR=$WORK/run-$1"
+	echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efe-$1" "EDGEFW_RUN_DIR=$WORK/run-$1" "EDGEFW_STATE_DIR=$WORK/state-$1"
 }
 
 in_node() { # TAG NS CMD...: run an edgefw command as that agent's neighbour

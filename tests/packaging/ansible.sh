@@ -134,7 +134,7 @@ blocked() {
 # ---- the agent --------------------------------------------------------------------
 
 edgefw_node() { # edgefw CMD... as the test's agent sees it
-	env EDGEFW_BPFFS_DIR=$PIN_DIR EDGEFW_RUN_DIR="$WORK/run" timeout 20 \
+	env EDGEFW_BPFFS_DIR=$PIN_DIR EDGEFW_RUN_DIR="$WORK/run" EDGEFW_STATE_DIR="$WORK/state" timeout 20 \
 		nsenter --net=/run/netns/$NS_NODE "$EDGEFW" "$@"
 }
 
@@ -150,7 +150,7 @@ generation_is() { # WANT
 start_agent() {
 	local n=100
 	# a simple command, so that $! is the agent itself (env and nsenter exec)
-	env EDGEFW_BPFFS_DIR=$PIN_DIR EDGEFW_RUN_DIR="$WORK/run" nsenter --net=/run/netns/$NS_NODE \
+	env EDGEFW_BPFFS_DIR=$PIN_DIR EDGEFW_RUN_DIR="$WORK/run" EDGEFW_STATE_DIR="$WORK/state" nsenter --net=/run/netns/$NS_NODE \
 		"$EDGEFW" run --policy "$POLICY" --node $NODE >"$WORK/agent.events" 2>"$WORK/agent.log" &
 	AGENT=$!
 	while [ $n -gt 0 ]; do

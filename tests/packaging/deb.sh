@@ -213,7 +213,7 @@ template_refused() {
 
 run_refuses_template() {
 	local out rc=0
-	out=$(EDGEFW_RUN_DIR=$WORK/run EDGEFW_BPFFS_DIR=/sys/fs/bpf/efp-nothing \
+	out=$(EDGEFW_RUN_DIR=$WORK/run EDGEFW_STATE_DIR=$WORK/state EDGEFW_BPFFS_DIR=/sys/fs/bpf/efp-nothing \
 		timeout 20 /usr/sbin/edgefw run --policy /etc/edgefw/policy.json --node CHANGE-ME 2>&1) || rc=$?
 	echo "$out"
 	[ $rc -eq 1 ] && grep -q 'policy template' <<<"$out" && [ ! -e /sys/fs/bpf/efp-nothing ]

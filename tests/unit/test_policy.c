@@ -540,10 +540,10 @@ static void limits_rule_errors(void **state)
 	want_only("t.json: rules[0].limits: new_flows_per_sec missing");
 	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':0}"));
 	assert_true(F.d.errors > 0);
-	assert_true(find_msg("t.json: rules[0].limits.new_flows_per_sec:"));
+	want_msg("t.json: rules[0].limits.new_flows_per_sec: 0 out of range 1-1000000");
 	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':5,'block_seconds':86401}"));
 	assert_true(F.d.errors > 0);
-	assert_true(find_msg("t.json: rules[0].limits.block_seconds:"));
+	want_msg("t.json: rules[0].limits.block_seconds: 86401 out of range 1-86400");
 	parse_rules(RULE_IN_LIMITS("{'new_flows_per_sec':5,'rate':3}"));
 	want_only("t.json: rules[0].limits: unknown key \"rate\"");
 	parse_rules(RULE_IN_LIMITS("20"));
@@ -568,9 +568,12 @@ static void limits_settings_per_service(void **state)
 	want_only("t.json: settings.limits.acess: unknown service \"acess\"");
 	parse_settings("'limits':[1]");
 	want_only("t.json: settings.limits: must be an object of services, not array");
+	parse_settings("'limits':{'access':null}");
+	assert_true(F.d.errors > 0);
+	want_msg("t.json: settings.limits.access: must be an object, not null");
 	parse_settings("'limit_v6_prefix':16");
 	assert_true(F.d.errors > 0);
-	assert_true(find_msg("t.json: settings.limit_v6_prefix:"));
+	want_msg("t.json: settings.limit_v6_prefix: 16 out of range 32-128");
 }
 
 static void settings_empty_object_keeps_defaults(void **state)
