@@ -468,20 +468,32 @@ list_del() {
 list_big() { # a threat feed: 1,000,000 prefixes, IPv4 and IPv6, loaded live
 	local t0 out
 	"$PY" - "$WORK/feed.txt" "$C" <<-'EOF' || return 1
-	import ipaddress, random, sys
+	import random, socket, struct, sys
 	r = random.Random(1)
 	seen = set()
-	with open(sys.argv[1], "w") as f:
-	    f.write("# a generated feed\n%s/32\n" % sys.argv[2])
-	    while len(seen) < 999999:
-	        if r.random() < 0.9:
-	            n = ipaddress.IPv4Network((r.getrandbits(32), r.choice((16, 20, 24, 28, 32))), strict=False)
-	        else:
-	            n = ipaddress.IPv6Network(((0x20010db8 << 96) | r.getrandbits(96), r.choice((48, 56, 64, 128))), strict=False)
-	        if n not in seen and not n.overlaps(ipaddress.ip_network("203.0.113.192/26")) \
-	                and not n.overlaps(ipaddress.ip_network("2001:db8:e5::/48")):
-	            seen.add(n)
-	            f.write("%s\n" % n)
+	test4 = (203 << 24 | 0 << 16 | 113 << 8 | 192)  # 203.0.113.192/26: the test hosts
+	out = ["# a generated feed", sys.argv[2] + "/32"]
+	while len(seen) < 999999:
+	    if r.random() < 0.9:
+	        plen = r.choice((16, 20, 24, 28, 32))
+	        a = r.getrandbits(32) & (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+	        if (a >> 6) == (test4 >> 6) or (plen < 26 and (test4 >> (32 - plen)) == (a >> (32 - plen))):
+	            continue
+	        if (4, a, plen) not in seen:
+	            seen.add((4, a, plen))
+	            out.append("%s/%d" % (socket.inet_ntoa(struct.pack("!I", a)), plen))
+	    else:
+	        # 2001:db8:XXXX::/48 and longer, never 2001:db8:e5::/48 (the test hosts)
+	        plen = r.choice((48, 56, 64, 128))
+	        hi = r.getrandbits(16)
+	        if hi == 0xE5:
+	            continue
+	        a = (0x20010DB8 << 96) | (hi << 80) | r.getrandbits(80)
+	        a &= ((1 << 128) - 1) << (128 - plen) & ((1 << 128) - 1)
+	        if (6, a, plen) not in seen:
+	            seen.add((6, a, plen))
+	            out.append("%s/%d" % (socket.inet_ntop(socket.AF_INET6, a.to_bytes(16, "big")), plen))
+	open(sys.argv[1], "w").write("\n".join(out) + "\n")
 	EOF
 	t0=$(now)
 	out=$(efw blocklist load "$WORK/feed.txt") || { echo "$out"; return 1; }
