@@ -32,23 +32,29 @@ LDLIBS   := -lbpf -lelf -lz -ljson-c
 # pure steps (unit-tested without BPF), then the code that touches the kernel,
 # then the commands
 AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
-		  agent/compile.c agent/events.c agent/stats.c agent/apply.c agent/lists.c
+		  agent/compile.c agent/events.c agent/stats.c agent/apply.c agent/lists.c \
+		  agent/describe.c agent/init.c agent/diff.c agent/matrix.c
 AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c
-AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c agent/shield.c
+AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c agent/shield.c \
+		  agent/policy_cmds.c
 AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) $(AGENT_CMD_SRCS)
+# the policy library, built in for `edgefw init` (.incbin of policies/*.json)
+TOPOLOGIES     := $(filter-out %.schema.json,$(wildcard policies/*.json))
+TOPOLOGY_OBJ   := $(BUILD)/agent/topologies.o
 
-AGENT_LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS))
+AGENT_LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS)) $(TOPOLOGY_OBJ)
 AGENT_BPF_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_BPF_SRCS))
-AGENT_OBJS     := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS))
+AGENT_OBJS     := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS)) $(TOPOLOGY_OBJ)
 
 BPF_HDRS := $(wildcard include/edgefw/*.h) $(wildcard bpf/*.h)
 HDRS     := $(wildcard include/edgefw/*.h) $(wildcard agent/*.h)
 
-UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists
+UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
+	      test_init test_diff test_matrix test_golden
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test prog-test e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
+.PHONY: all clean test unit-test golden-update prog-test e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -65,6 +71,10 @@ $(BUILD)/edgefw.skel.h: $(BUILD)/edgefw.bpf.o
 $(BUILD)/agent/%.o: agent/%.c $(HDRS) | $(BUILD)/agent
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(TOPOLOGY_OBJ): agent/topologies.S $(TOPOLOGIES) | $(BUILD)/agent
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c $< -o $@
 
 # only the code that loads the object needs its skeleton
 $(BUILD)/agent/datapath.o $(BUILD)/agent/explain.o $(BUILD)/agent/seed.o $(BUILD)/agent/agent.o: $(BUILD)/edgefw.skel.h
@@ -96,6 +106,11 @@ $(PROG_BIN): $(BUILD)/tests/test_prog.o $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
 
 unit-test: $(UNIT_BINS)
 	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || rc=1; done; exit $$rc
+
+# rewrite tests/golden/ from the current output (test_golden checks it);
+# read `git diff tests/golden/` before committing
+golden-update: $(BUILD)/tests/test_golden
+	@EF_GOLDEN_UPDATE=1 $(BUILD)/tests/test_golden
 
 prog-test: $(PROG_BIN)
 	@echo "== $(PROG_BIN)"

@@ -71,6 +71,9 @@ int cmd_blocklist(int argc, char **argv);
 int cmd_allowlist(int argc, char **argv);
 int cmd_blocked(int argc, char **argv);
 int cmd_unblock(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
 
 /* The agent's start: load the block and allow list files into the maps.
  * A list whose file is invalid is left as the maps hold it, with a warning. */

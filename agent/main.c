@@ -89,6 +89,9 @@ struct command {
 
 static const struct command commands[] = {
 	{ "validate", cmd_validate, "check a policy file (exit 0 valid, 1 invalid)" },
+	{ "init", cmd_init, "write a pool's starting policy from a built-in topology (--list)" },
+	{ "diff", cmd_diff, "what changing a policy opens and closes, node by node" },
+	{ "matrix", cmd_matrix, "a policy's effective port matrix, as Microsoft's tables" },
 	{ "run", cmd_run, "enforce a policy on this node and stream events" },
 	{ "reload", cmd_reload, "validate and apply the running agent's policy file again" },
 	{ "apply", cmd_apply, "make a policy live, optionally rolled back unless confirmed" },
