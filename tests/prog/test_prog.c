@@ -13,6 +13,7 @@
  *
  * Runs in a network namespace of its own, with veth NICs.  Needs root.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -88,6 +89,8 @@ static const struct {
 	{ "public_im_partners", { "198.51.100.0/25", "2001:db8:51::/48" }, "198.51.100.20", "2001:db8:51::20", "198.51.100.200", "2001:db8:53::20" },
 	{ "live_messenger_clients", { "198.51.100.128/25", "2001:db8:52::/48" }, "198.51.100.130", "2001:db8:52::30", "198.51.100.30", "2001:db8:53::30" },
 	{ "admin_hosts", { "198.18.255.0/28", "2001:db8:18:ff::/64" }, "198.18.255.5", "2001:db8:18:ff::5", "198.18.255.16", "2001:db8:18:fe::5" },
+	/* the library's HLB topologies: the load balancers' source NAT */
+	{ "hlb_snat", { "203.0.113.128/26", "2001:db8:113::/64" }, "203.0.113.130", "2001:db8:113::130", "203.0.113.200", "2001:db8:114::130" },
 };
 
 static const char *const any4 = "198.51.100.77", *const any6 = "2001:db8:77::77";
@@ -119,13 +122,14 @@ static void sh(const char *fmt, ...)
 	}
 }
 
-/* The shipped policy with node edge1 on our NICs, IPv6 twins and narrowed
+/* A policy (the shipped one unless said) with node edge1 on our NICs, IPv6
+ * twins of its addresses (the services it has, and management) and narrowed
  * peer sets.  Rules are not touched. */
-static char *test_policy_text(const char *mode, const char *egress,
-			      const char *drop_rule)
+static char *policy_text(const char *file, const char *mode, const char *egress,
+			 const char *drop_rule)
 {
-	json_object *root = json_object_from_file(EF_SHIPPED_POLICY);
-	json_object *nodes, *n, *ifs, *addrs, *peers, *settings, *rules;
+	json_object *root = json_object_from_file(file);
+	json_object *nodes, *n, *ifs, *addrs, *peers, *settings, *rules, *old;
 	static const char *const svc[] = { "access", "webconf", "av", "internal",
 					   "management" };
 	static const int svcid[] = { EF_SVC_ACCESS, EF_SVC_WEBCONF, EF_SVC_AV,
@@ -133,18 +137,24 @@ static char *test_policy_text(const char *mode, const char *egress,
 	char *out;
 
 	if (!root) {
-		fprintf(stderr, "cannot read %s\n", EF_SHIPPED_POLICY);
+		fprintf(stderr, "cannot read %s\n", file);
 		exit(1);
 	}
 	json_object_object_get_ex(root, "nodes", &nodes);
 	n = json_object_array_get_idx(nodes, 0);
+	json_object_object_add(n, "name", json_object_new_string("edge1"));
 	ifs = json_object_new_object();
 	json_object_object_add(ifs, "external", json_object_new_string(IF_EXT));
 	json_object_object_add(ifs, "internal", json_object_new_string(IF_INT));
 	json_object_object_add(n, "interfaces", ifs);
+	json_object_object_get_ex(n, "addresses", &old);
 	addrs = json_object_new_object();
 	for (int i = 0; i < 5; i++) {
-		json_object *a = json_object_new_array();
+		json_object *a;
+
+		if (svcid[i] != EF_SVC_MANAGEMENT && !json_object_object_get_ex(old, svc[i], NULL))
+			continue; /* a service the topology's nodes do not have */
+		a = json_object_new_array();
 
 		json_object_array_add(a, json_object_new_string(svc_addr(svcid[i], 4)));
 		json_object_array_add(a, json_object_new_string(svc_addr(svcid[i], 6)));
@@ -166,6 +176,9 @@ static char *test_policy_text(const char *mode, const char *egress,
 	json_object_object_add(settings, "mode", json_object_new_string(mode));
 	json_object_object_add(settings, "egress", json_object_new_string(egress));
 	json_object_object_add(settings, "new_flow_table_size", json_object_new_int(1024));
+	/* a few flows at a time here; a small table keeps the per-packet scans
+	 * that check it cheap */
+	json_object_object_add(settings, "flow_table_size", json_object_new_int(4096));
 	/* SYN challenges would make verdicts depend on the recent SYN rate:
 	 * off here, tested on their own (test_syn_*) */
 	{
@@ -191,6 +204,12 @@ static char *test_policy_text(const char *mode, const char *egress,
 	out = strdup(json_object_to_json_string(root));
 	json_object_put(root);
 	return out;
+}
+
+static char *test_policy_text(const char *mode, const char *egress,
+			      const char *drop_rule)
+{
+	return policy_text(EF_SHIPPED_POLICY, mode, egress, drop_rule);
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -237,7 +256,9 @@ static void load_test_policy(const char *mode, const char *egress,
 	free(text);
 }
 
-static void flows_clear(void)
+/* Empty the tables a packet can fill; light: only the flow tables and the
+ * event limiter (see probe()). */
+static void tables_clear(bool light)
 {
 	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags,
 		      bpf_map__fd(T.dp.skel->maps.ef_evlimit), T.dp.maps.srclimit,
@@ -245,7 +266,7 @@ static void flows_clear(void)
 		      bpf_map__fd(T.dp.skel->maps.ef_verified) };
 	unsigned char key[128];
 
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+	for (size_t i = 0; i < (light ? 4 : sizeof(fds) / sizeof(fds[0])); i++)
 		while (bpf_map_get_next_key(fds[i], NULL, key) == 0)
 			bpf_map_delete_elem(fds[i], key);
 	ef_shield_update(T.dp.maps.shield, 0, 0);
@@ -255,6 +276,11 @@ static void flows_clear(void)
 
 		bpf_map_update_elem(bpf_map__fd(T.dp.skel->maps.ef_synrate), &k0, zero, BPF_ANY);
 	}
+}
+
+static void flows_clear(void)
+{
+	tables_clear(false);
 }
 
 static int group_setup(void **state)
@@ -340,10 +366,29 @@ static int test_setup(void **state)
 
 /* ---- running packets --------------------------------------------------------- */
 
+/* All verdict counters, summed over CPUs: one batched lookup (every probe
+ * reads them four times; element by element that was most of the run
+ * time), element by element where batches are not supported. */
 static void counters(__u64 *out)
 {
+	static __u32 keys[EF_C_MAX];
+	static __u64 *vals;
+	__u32 n = EF_C_MAX, batch;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
 	__u64 v[512];
+	int err;
 
+	if (!vals)
+		vals = calloc((size_t)EF_C_MAX * (size_t)T.ncpu, sizeof(*vals));
+	err = vals ? bpf_map_lookup_batch(T.dp.maps.counters, NULL, &batch, keys, vals, &n, &o) : -1;
+	if ((err == 0 || errno == ENOENT) && n == EF_C_MAX) {
+		for (__u32 i = 0; i < EF_C_MAX; i++) {
+			out[keys[i]] = 0;
+			for (int c = 0; c < T.ncpu; c++)
+				out[keys[i]] += vals[(size_t)i * (size_t)T.ncpu + (size_t)c];
+		}
+		return;
+	}
 	for (__u32 i = 0; i < EF_C_MAX; i++) {
 		out[i] = 0;
 		if (bpf_map_lookup_elem(T.dp.maps.counters, &i, v) == 0)
@@ -358,6 +403,36 @@ static __u64 rule_packets(unsigned id)
 
 	ef_rule_stats_read(&T.dp.maps, T.epoch % EF_SLOTS, id, &st);
 	return st.packets;
+}
+
+/* Packets of the live generation's rules 0..n-1: one batched lookup (from
+ * the key after in_batch, as array batches go), else rule by rule. */
+static void rules_packets(__u64 *out, size_t n)
+{
+	static struct ef_rule_stats *vals;
+	static __u32 *keys;
+	__u32 start = (T.epoch % EF_SLOTS) * EF_MAX_RULES, prev = start - 1, batch, cnt = (__u32)n;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	int err;
+
+	if (!n)
+		return;
+	if (!vals) {
+		vals = calloc((size_t)EF_MAX_RULES * (size_t)T.ncpu, sizeof(*vals));
+		keys = calloc(EF_MAX_RULES, sizeof(*keys));
+	}
+	err = vals && keys ? bpf_map_lookup_batch(T.dp.maps.rule_stats, start ? &prev : NULL, &batch,
+						  keys, vals, &cnt, &o) : -1;
+	if ((err == 0 || errno == ENOENT) && cnt == n && keys[0] == start) {
+		for (size_t i = 0; i < n; i++) {
+			out[i] = 0;
+			for (int c = 0; c < T.ncpu; c++)
+				out[i] += vals[i * (size_t)T.ncpu + (size_t)c].packets;
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = rule_packets((unsigned)i);
 }
 
 struct verdict {
@@ -433,7 +508,7 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 	dry = dry_frame(hook, role, buf, len, &dry_pass);
 	struct verdict v = { .reason = -1, .rule = -1 };
 	__u64 before[EF_C_MAX], after[EF_C_MAX];
-	__u64 rb[EF_MAX_RULES];
+	static __u64 rb[EF_MAX_RULES], ra[EF_MAX_RULES];
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
 		    .data_out = T.out, .data_size_out = sizeof(T.out), .repeat = 1);
 	/* the kernel wants the context to describe the frame it is given */
@@ -443,8 +518,7 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 	int prog, err;
 
 	counters(before);
-	for (size_t i = 0; i < T.comp.nrules; i++)
-		rb[i] = rule_packets((unsigned)i);
+	rules_packets(rb, T.comp.nrules);
 	if (hook == EF_HOOK_INGRESS) {
 		prog = bpf_program__fd(T.dp.skel->progs.edgefw_xdp);
 		o.ctx_in = &xctx;
@@ -482,8 +556,9 @@ static struct verdict run_frame(int hook, int role, const uint8_t *buf,
 				assert_int_equal(T.tx, r == EF_R_SYN_CHALLENGE);
 			}
 		}
+	rules_packets(ra, T.comp.nrules);
 	for (size_t i = 0; i < T.comp.nrules; i++)
-		if (rule_packets((unsigned)i) != rb[i]) {
+		if (ra[i] != rb[i]) {
 			assert_int_equal(v.rule, -1);
 			v.rule = (int)i;
 		}
@@ -653,7 +728,13 @@ static void probe(int hook, int role, int family, int proto, const char *local,
 	const char *src = in ? remote : local, *dst = in ? local : remote;
 	uint16_t sp = (uint16_t)(in ? rport : lport), dp = (uint16_t)(in ? lport : rport);
 
-	flows_clear();
+	/* Thousands of probes: the shield's tables (256K buckets each, ~0.6 ms
+	 * a scan even when empty) cannot hold anything under these policies
+	 * (no limits, no SYN challenges, empty lists), so only the flow tables
+	 * and the event limiter are emptied between them. */
+	assert_int_equal(T.comp.cfg.flags & EF_CFGF_LIMITS, 0);
+	assert_int_equal(T.comp.cfg.syn_mode, EF_SYN_OFF);
+	tables_clear(true);
 	s = proto == IPPROTO_TCP ? tcp(family, src, sp, dst, dp, EF_TCP_SYN) :
 				   udp(family, src, sp, dst, dp);
 	v = run(hook, role, &s);
@@ -763,6 +844,139 @@ static void test_every_row_v6(void **state)
 	(void)state;
 	for (size_t i = 0; i < T.pol->nrules; i++)
 		row_probes(&T.pol->rules[i], 6);
+}
+
+/* ---- the policy library: every row of every topology ------------------------- */
+
+/* Every policy of policies/ besides the shipped one (whose rows the tests
+ * above probe), with its number of rows. */
+static const struct {
+	const char *file;
+	size_t rows;
+} library[] = {
+	{ "policies/lync2013-scaled-edge-dnslb-nat.json", 38 },
+	{ "policies/lync2013-scaled-edge-hlb.json", 33 },
+	{ "policies/lync2013-single-edge-public.json", 37 },
+	{ "policies/lync2013-single-edge-nat.json", 37 },
+	{ "policies/lync2013-single-edge-single-ip.json", 37 },
+	{ "policies/sfb2015-2019-edge.json", 26 },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", 30 },
+};
+
+static void load_library_policy(const char *file)
+{
+	char *text = policy_text(file, "enforce", "enforce", NULL);
+
+	load_policy(text);
+	free(text);
+	flows_clear();
+}
+
+/* As test_every_row_*, for each policy of the library: every row allowed
+ * from inside its peer set, and its near misses (other NIC, protocol,
+ * service addresses, peers, ports) as the oracle says, both families. */
+static void test_library_every_row(void **state)
+{
+	DIR *dir = opendir("policies");
+	struct dirent *e;
+	size_t files = 0;
+
+	(void)state;
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		files += strstr(e->d_name, ".json") && !strstr(e->d_name, ".schema.") &&
+			 !strstr(EF_SHIPPED_POLICY, e->d_name);
+	closedir(dir);
+	/* a policy added to policies/ must be added here */
+	assert_int_equal(files, sizeof(library) / sizeof(library[0]));
+	for (size_t i = 0; i < sizeof(library) / sizeof(library[0]); i++) {
+		load_library_policy(library[i].file);
+		if (T.pol->nrules - T.pol->nmanagement != library[i].rows)
+			fail_msg("%s: %zu rows, not %zu", library[i].file,
+				 T.pol->nrules - T.pol->nmanagement, library[i].rows);
+		for (size_t k = 0; k < T.pol->nrules; k++) {
+			row_probes(&T.pol->rules[k], 4);
+			row_probes(&T.pol->rules[k], 6);
+		}
+	}
+}
+
+/* What the library's pages say where they differ from the shipped one, by
+ * hand, independent of the policy files and of the oracle. */
+static const struct library_case {
+	const char *file;
+	int hook, role, svc, proto;
+	unsigned port;  /* service port (in) or remote port (out) */
+	unsigned lport; /* out only: local port, 0 = ephemeral */
+	const char *remote4; /* NULL: a peer inside every set it might need */
+	int pass;
+} library_cases[] = {
+	/* Skype for Business: no inbound media range; outbound media from it */
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 50000, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 59999, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 40000, 50000, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 59999, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 3478, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_XMPP, IPPROTO_TCP, 5269, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 55555, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5061, 0, NULL, PASS },
+	/* HLB: the VIP rows land on the node's own addresses; internal 443 out */
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, NULL, PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, "203.0.113.130", PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, "198.51.100.130", DROP },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, "203.0.113.130", PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 0, "198.51.100.130", PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 50000, 0, NULL, PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, NULL, PASS },
+	/* one address: Access SIP on 5061, Web Conferencing on 444, A/V on 443 */
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 5061, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 444, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 3478, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 445, 0, NULL, DROP },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 40000, 50000, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, NULL, DROP },
+	/* Gg412756 lists 5269 outbound in its external table */
+	{ "policies/lync2013-scaled-edge-dnslb-nat.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_XMPP, IPPROTO_TCP, 5269, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-public.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 8080, 50000, NULL, PASS },
+	{ "policies/lync2013-single-edge-public.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 8080, 50000, NULL, DROP },
+};
+
+static void test_library_by_hand(void **state)
+{
+	const char *loaded = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(library_cases) / sizeof(library_cases[0]); i++) {
+		const struct library_case *c = &library_cases[i];
+		bool in = c->hook == EF_HOOK_INGRESS;
+		const char *local = svc_addr(c->svc, 4), *remote = c->remote4;
+		unsigned lport = in ? c->port : (c->lport ? c->lport : 40000);
+		unsigned rport = in ? 40000 : c->port;
+		struct pkt s;
+		struct verdict v;
+
+		if (!loaded || strcmp(loaded, c->file))
+			load_library_policy(loaded = c->file);
+		if (!remote)
+			remote = c->role == EF_ROLE_EXTERNAL ? "198.51.100.130" :
+				 c->port == 5061 ? "198.18.2.5" : c->port == 23456 ? "198.18.1.5" :
+				 "198.18.3.10";
+		flows_clear();
+		s = c->proto == IPPROTO_TCP ?
+			    tcp(4, in ? remote : local, (uint16_t)(in ? rport : lport),
+				in ? local : remote, (uint16_t)(in ? lport : rport), EF_TCP_SYN) :
+			    udp(4, in ? remote : local, (uint16_t)(in ? rport : lport),
+				in ? local : remote, (uint16_t)(in ? lport : rport));
+		v = run(c->hook, c->role, &s);
+		if (v.pass != c->pass)
+			fail_msg("library case %zu (%s): %s %s %s port %u local %u from %s: got %s (%s)",
+				 i, c->file, in ? "in" : "out", ef_service_names[c->svc],
+				 c->proto == IPPROTO_TCP ? "tcp" : "udp", c->port, lport, remote,
+				 v.pass ? "pass" : "drop", ef_reason_name(v.reason));
+	}
 }
 
 /* ---- the port summary, by hand ------------------------------------------------ */
@@ -2223,6 +2437,8 @@ int main(void)
 		cmocka_unit_test_setup(test_seed_table, test_setup),
 		cmocka_unit_test_setup(test_every_row_v4, test_setup),
 		cmocka_unit_test_setup(test_every_row_v6, test_setup),
+		cmocka_unit_test_setup(test_library_every_row, test_setup),
+		cmocka_unit_test_setup(test_library_by_hand, test_setup),
 		cmocka_unit_test_setup(test_vlan, test_setup),
 		cmocka_unit_test_setup(test_truncated_every_offset, test_setup),
 		cmocka_unit_test_setup(test_ipv4_header_lies, test_setup),
