@@ -1032,7 +1032,8 @@ static void node_diff(const struct ef_policy *a, const struct ef_policy *b, cons
 
 		do_group(&g, pol, nd, &fs, &nf);
 	}
-	qsort(fs, nf, sizeof(*fs), finding_cmp);
+	if (nf)
+		qsort(fs, nf, sizeof(*fs), finding_cmp);
 	for (size_t i = 0; i < nf; i++) {
 		if (fs[i].kind == 0)
 			opens += fs[i].lines;
