@@ -778,8 +778,8 @@ static char *intervals_str(const struct bounds *b, const bool *sel)
 /* The cells of one (kind, rule) as lines: local ports per (region, remote
  * interval), remote intervals with the same local ports merged, regions
  * with the same ports merged. */
-static void render(const struct group_ctx *g, const struct ef_policy *p, const struct ef_node *n,
-		   int kind, int rule, struct finding *f)
+static void render(const struct group_ctx *g, const struct ef_policy *p, int kind, int rule,
+		   struct finding *f)
 {
 	const struct ef_prule *r = &p->rules[rule];
 	char **L = calloc(g->nrg * nr(g), sizeof(*L));
@@ -791,7 +791,6 @@ static void render(const struct group_ctx *g, const struct ef_policy *p, const s
 	FILE *out;
 	size_t len = 0;
 
-	(void)n;
 	out = open_memstream(&f->text, &len);
 	if (!L || !R || !sel || !done || !rsel || !out)
 		goto fail;
@@ -918,7 +917,6 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 {
 	struct box *bx[2];
 	size_t nb[2];
-	const struct box *cbx[2];
 
 	g->family = ef_addr_v4mapped(&g->k->addr) ? 4 : 6;
 	for (int s = 0; s < 2; s++)
@@ -929,10 +927,8 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 		bounds_of(&g->lb, bx[s], nb[s], true);
 		bounds_of(&g->rb, bx[s], nb[s], false);
 	}
-	/* bounds_of sorted and deduplicated each time: the second pass sees all */
-	cbx[0] = bx[0];
-	cbx[1] = bx[1];
-	g->nrg = regions_of(cbx, nb, g->family, &g->rg);
+	/* bounds_of sorts and deduplicates each time: the second pass sees all */
+	g->nrg = regions_of((const struct box *const *)bx, nb, g->family, &g->rg);
 	for (int s = 0; s < 2; s++) {
 		g->cell[s] = malloc(sizeof(int) * (g->nrg * nr(g) * nl(g) + 1));
 		if (!g->cell[s])
@@ -974,7 +970,7 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 			nfs[*nf].kind = kind;
 			nfs[*nf].rule = (int)i;
 			nfs[*nf].group = g->gi;
-			render(g, p, nd[side], kind, (int)i, &nfs[*nf]);
+			render(g, p, kind, (int)i, &nfs[*nf]);
 			{
 				const struct ef_prule *r = &p->rules[i];
 				char *w = why(kind, pol[0], nd[0], pol[1], nd[1], r);

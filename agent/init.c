@@ -343,9 +343,26 @@ static void put_pool(const struct ef_topology *t, json_object *root,
 
 	json_object_object_add(root, "name",
 			       json_object_new_string(o->name ? o->name : t->name));
-	if (desc && asprintf(&nd, "%s Written by edgefw init --topology %s.", desc, t->name) > 0) {
-		json_object_object_add(root, "description", json_object_new_string(nd));
-		free(nd);
+	if (desc) {
+		/* the example nodes are gone: so is the sentence about them */
+		const char *cut = strstr(desc, "Replace the example node");
+		const char *end = cut ? strstr(cut, ". ") : NULL;
+		int keep = cut ? (int)(cut - desc) : (int)strlen(desc);
+		char *nodes = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&nodes, &len);
+
+		for (size_t i = 0; f && i < o->nnodes; i++)
+			fprintf(f, "%s%s", i ? ", " : "", o->nodes[i].name);
+		if (f)
+			fclose(f);
+		if (asprintf(&nd, "%.*s%s%sWritten by edgefw init --topology %s for %s.", keep, desc,
+			     end ? end + 2 : "", cut && !end ? "" : " ", t->name,
+			     nodes ? nodes : "") > 0) {
+			json_object_object_add(root, "description", json_object_new_string(nd));
+			free(nd);
+		}
+		free(nodes);
 	}
 	if (o->monitor)
 		json_object_object_add(settings, "mode", json_object_new_string("monitor"));

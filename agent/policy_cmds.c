@@ -169,8 +169,10 @@ int cmd_init(int argc, char **argv)
 			break;
 		case O_ACCESS: case O_WEBCONF: case O_AV: case O_XMPP: case O_INTADDR: case O_MGMT:
 			if (!node) {
-				fprintf(stderr, "edgefw init: --%s comes after the --node it belongs to\n",
-					opts[c - O_ACCESS + 5].name);
+				for (const struct option *op = opts; op->name; op++)
+					if (op->val == c)
+						fprintf(stderr, "edgefw init: --%s comes after the --node it belongs to\n",
+							op->name);
 				goto out;
 			}
 			ef_init_add_list(&node->addrs[svc_of[c - O_ACCESS]],

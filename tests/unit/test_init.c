@@ -194,6 +194,20 @@ static void test_every_topology_valid(void **state)
 			assert_int_equal(p->nodes[0].nifnames[EF_ROLE_INTERNAL], 2);
 			assert_int_equal(p->nodes[0].addrs[EF_SVC_ACCESS].n, v6 ? 2 : 1);
 			assert_int_equal(p->settings.mode, EF_MODE_ENFORCE);
+			{
+				json_object *out = json_tokener_parse(text), *desc;
+				char want[160];
+				const char *s;
+
+				assert_true(json_object_object_get_ex(out, "description", &desc));
+				s = json_object_get_string(desc);
+				snprintf(want, sizeof(want), ". Written by edgefw init --topology %s for %s.",
+					 t->name, t->single ? "edge1" : "edge1, edge2, edge3");
+				assert_true(strlen(s) > strlen(want));
+				assert_string_equal(s + strlen(s) - strlen(want), want);
+				assert_null(strstr(s, "Replace the example node"));
+				json_object_put(out);
+			}
 			ef_policy_free(p);
 			free(text);
 			ef_diag_free(&d);
