@@ -548,7 +548,7 @@ int ef_init_prompt(const struct ef_topology *t, FILE *in, FILE *out,
 		int rc = 0;
 
 		a = ask(in, out, "Jump hosts that may manage the nodes (admin_hosts: RDP, SSH; "
-				 "CIDRs, empty keeps the placeholder)", "");
+				 "CIDRs; empty keeps the example prefix)", "");
 		if (!a)
 			return -1;
 		if (*a && asprintf(&spec, "admin_hosts=%s", a) > 0) {

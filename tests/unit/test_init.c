@@ -464,7 +464,7 @@ static void test_prompt_single_ip(void **state)
 	assert_null(strstr(out, "A/V Edge"));
 	assert_non_null(strstr(out, "  Access Edge address(es) (every external service uses it): "));
 	assert_int_equal(o.nnodes, 1);
-	assert_int_equal(o.npeers, 0); /* the placeholder kept */
+	assert_int_equal(o.npeers, 0); /* the example prefix kept */
 	free(out);
 	ef_init_opts_free(&o);
 
