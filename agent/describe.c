@@ -36,17 +36,27 @@ char *ef_rule_lports_str(const struct ef_prule *r)
 	return r->has_lports ? ef_ranges_str(&r->lports, 1, false) : NULL;
 }
 
-static void prefixes(FILE *f, const struct ef_peerset *ps)
+static void prefixes(FILE *f, const struct ef_peerset *ps, size_t max)
 {
 	char buf[EF_ADDRSTRLEN + 8];
 
 	if (ps->any)
 		fprintf(f, "any");
-	for (size_t i = 0; !ps->any && i < ps->n; i++)
+	for (size_t i = 0; !ps->any && i < ps->n; i++) {
+		if (max && i == max) {
+			fprintf(f, ", ... %zu prefixes", ps->n);
+			break;
+		}
 		fprintf(f, "%s%s", i ? ", " : "", ef_prefix_fmt(&ps->pfx[i], buf, sizeof(buf)));
+	}
 }
 
 char *ef_peer_str(const struct ef_policy *p, int peerset)
+{
+	return ef_peer_str_max(p, peerset, 0);
+}
+
+char *ef_peer_str_max(const struct ef_policy *p, int peerset, size_t max)
 {
 	const struct ef_peerset *ps;
 	char *s = NULL;
@@ -60,10 +70,10 @@ char *ef_peer_str(const struct ef_policy *p, int peerset)
 	if (!f)
 		return NULL;
 	if (ps->inline_set) {
-		prefixes(f, ps);
+		prefixes(f, ps, max);
 	} else {
 		fprintf(f, "%s (", ps->name);
-		prefixes(f, ps);
+		prefixes(f, ps, max);
 		fprintf(f, ")");
 	}
 	fclose(f);

@@ -16,6 +16,9 @@ char *ef_rule_lports_str(const struct ef_prule *r);
 /* "any", "sip_next_hop (any)", "sip_next_hop (198.18.2.0/24, ...)", or an
  * inline list "198.51.100.0/24, ..." */
 char *ef_peer_str(const struct ef_policy *p, int peerset);
+/* The same with at most max prefixes, then "... N prefixes" (for display;
+ * compare with ef_peer_str). */
+char *ef_peer_str_max(const struct ef_policy *p, int peerset, size_t max);
 /* "203.0.113.10, 2001:db8::10" ("none" when empty) */
 char *ef_addrs_str(const struct ef_addrlist *al);
 /* Does the rule take part on the node: not left out by a tag, and its

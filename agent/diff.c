@@ -18,6 +18,11 @@
 #include "diff.h"
 
 #define PORT_END 65536u /* one past the last port */
+/* cells of one (interface, direction, protocol, address) compared at most:
+ * 2 x 4 bytes each (a million prefixes in a peer set would need gigabytes) */
+#define EF_DIFF_MAX_CELLS (32u << 20)
+#define EF_PEERS_SHOWN    16 /* prefixes of a changed peer set written out */
+#define EF_TERMS_SHOWN    32 /* prefix terms of one opened or closed flow */
 
 static const struct ef_range full_range = { 1, 65535 };
 
@@ -110,6 +115,90 @@ static void changed(struct strv *out, const char *what, char *old, char *new)
 	free(new);
 }
 
+static int str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* A peer set's prefixes as sorted strings ("any" for any). */
+static struct strv set_strs(const struct ef_peerset *ps)
+{
+	struct strv v = { 0 };
+	char buf[EF_ADDRSTRLEN + 8];
+
+	if (ps->any)
+		strv_add(&v, strdup("any"));
+	for (size_t i = 0; !ps->any && i < ps->n; i++)
+		strv_add(&v, strdup(ef_prefix_fmt(&ps->pfx[i], buf, sizeof(buf))));
+	if (v.n)
+		qsort(v.v, v.n, sizeof(*v.v), str_cmp);
+	return v;
+}
+
+/* "+ x, y" / "- z": what only one of two sorted lists has, shortened */
+static void only_in(FILE *f, const char *sign, const struct strv *x, const struct strv *y)
+{
+	size_t shown = 0, all = 0, j = 0;
+
+	for (size_t i = 0; i < x->n; i++) {
+		while (j < y->n && strcmp(y->v[j], x->v[i]) < 0)
+			j++;
+		if (j < y->n && !strcmp(y->v[j], x->v[i]))
+			continue;
+		if (shown < EF_PEERS_SHOWN)
+			fprintf(f, "%s%s", shown++ ? ", " : sign, x->v[i]);
+		all++;
+	}
+	if (all > shown)
+		fprintf(f, ", ... %zu in all", all);
+}
+
+/*
+ * "old -> new" of two peer sets, compared whole.  Sets longer than a
+ * handful of prefixes are written shortened, with what each has that the
+ * other has not.
+ */
+static void peer_changed(struct strv *out, const char *what, const struct ef_policy *pa, int sa,
+			 const struct ef_policy *pb, int sb)
+{
+	char *a = ef_peer_str(pa, sa), *b = ef_peer_str(pb, sb);
+
+	if (a && b && strcmp(a, b)) {
+		const struct ef_peerset *xa = &pa->peersets[sa], *xb = &pb->peersets[sb];
+
+		if (xa->n <= EF_PEERS_SHOWN && xb->n <= EF_PEERS_SHOWN) {
+			strv_addf(out, "%s %s -> %s", what, a, b);
+		} else {
+			struct strv va = set_strs(xa), vb = set_strs(xb);
+			char *sa_ = ef_peer_str_max(pa, sa, EF_PEERS_SHOWN);
+			char *sb_ = ef_peer_str_max(pb, sb, EF_PEERS_SHOWN);
+			char *plus = NULL, *minus = NULL;
+			size_t lp = 0, lm = 0;
+			FILE *fp = open_memstream(&plus, &lp), *fm = open_memstream(&minus, &lm);
+
+			if (fp) {
+				only_in(fp, "+ ", &vb, &va);
+				fclose(fp);
+			}
+			if (fm) {
+				only_in(fm, "- ", &va, &vb);
+				fclose(fm);
+			}
+			strv_addf(out, "%s %s -> %s (%s%s%s)", what, sa_ ? sa_ : "", sb_ ? sb_ : "",
+				  plus ? plus : "", plus && *plus && minus && *minus ? "; " : "",
+				  minus ? minus : "");
+			free(sa_);
+			free(sb_);
+			free(plus);
+			free(minus);
+			strv_free(&va);
+			strv_free(&vb);
+		}
+	}
+	free(a);
+	free(b);
+}
+
 /* What the rule matches, compared: interface, direction, service,
  * protocol, ports, local ports; and its peer (whole, with contents, or
  * by reference only). */
@@ -129,7 +218,7 @@ static void match_changes(const struct ef_policy *pa, const struct ef_prule *a,
 		changed(out, "local_ports", la ? la : strdup("none"), lb ? lb : strdup("none"));
 	}
 	if (peer_contents) {
-		changed(out, "peer", ef_peer_str(pa, a->peerset), ef_peer_str(pb, b->peerset));
+		peer_changed(out, "peer", pa, a->peerset, pb, b->peerset);
 	} else {
 		const struct ef_peerset *sa = &pa->peersets[a->peerset], *sb = &pb->peersets[b->peerset];
 
@@ -249,28 +338,33 @@ static void peers_changes(const struct ef_policy *a, const struct ef_policy *b, 
 {
 	for (size_t i = 0; i < a->npeersets; i++) {
 		const struct ef_peerset *sa = &a->peersets[i], *sb;
-		char *pa, *pb;
+		char *pa;
 
 		if (sa->inline_set)
 			continue;
 		sb = set_named(b, sa->name);
-		pa = ef_peer_str(a, (int)i);
 		if (!sb) {
+			pa = ef_peer_str_max(a, (int)i, EF_PEERS_SHOWN);
 			strv_addf(out, "peers: - %s", pa);
 			free(pa);
 			continue;
 		}
-		pb = ef_peer_str(b, (int)(sb - b->peersets));
-		if (pa && pb && strcmp(pa, pb))
-			strv_addf(out, "peers.%s: %s -> %s", sa->name, pa, pb);
-		free(pa);
-		free(pb);
+		{
+			struct strv c = { 0 };
+			char what[96];
+
+			snprintf(what, sizeof(what), "peers.%s:", sa->name);
+			peer_changed(&c, what, a, (int)i, b, (int)(sb - b->peersets));
+			for (size_t k = 0; k < c.n; k++)
+				strv_add(out, strdup(c.v[k]));
+			strv_free(&c);
+		}
 	}
 	for (size_t i = 0; i < b->npeersets; i++) {
 		const struct ef_peerset *sb = &b->peersets[i];
 
 		if (!sb->inline_set && !set_named(a, sb->name)) {
-			char *pb = ef_peer_str(b, (int)i);
+			char *pb = ef_peer_str_max(b, (int)i, EF_PEERS_SHOWN);
 
 			strv_addf(out, "peers: + %s", pb);
 			free(pb);
@@ -496,9 +590,10 @@ static bool ranges_have(const struct ef_range *r, size_t n, unsigned port)
 struct region {
 	struct ef_prefix p;
 	bool root;
-	size_t *kids; /* indexes of the maximal prefixes strictly inside */
+	size_t parent; /* the smallest region whose prefix holds this one */
+	size_t *kids;  /* the regions whose parent this is, in address order */
 	size_t nkids;
-	bool empty;   /* the kids cover it all */
+	bool empty;    /* the kids cover it all */
 };
 
 static bool prefix_inside(const struct ef_prefix *outer, const struct ef_prefix *inner)
@@ -509,6 +604,16 @@ static bool prefix_inside(const struct ef_prefix *outer, const struct ef_prefix 
 static bool prefix_eq(const struct ef_prefix *a, const struct ef_prefix *b)
 {
 	return a->len == b->len && ef_addr_eq(&a->addr, &b->addr);
+}
+
+/* Address order, a shorter prefix before a longer one at the same address:
+ * every prefix after all the prefixes that hold it. */
+static int prefix_cmp(const void *x, const void *y)
+{
+	const struct ef_prefix *a = x, *b = y;
+	int c = memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
+
+	return c ? c : (int)a->len - (int)b->len;
 }
 
 /* Do the (disjoint) prefixes k[] cover p entirely? */
@@ -547,91 +652,125 @@ static bool covered(const struct ef_prefix *p, const struct ef_prefix *const *k,
 	return ok;
 }
 
-static int kid_cmp(const void *x, const void *y, void *ctx)
-{
-	const struct region *rg = ctx;
-	const struct ef_prefix *a = &rg[*(const size_t *)x].p, *b = &rg[*(const size_t *)y].p;
-	int c = memcmp(a->addr.b, b->addr.b, sizeof(a->addr.b));
-
-	return c ? c : (int)a->len - (int)b->len;
-}
-
-static size_t regions_of(const struct box *const *bx, const size_t *nb, int family,
+/*
+ * The regions of one family: 0 is the root ("any": ::ffff:0:0/96 for IPv4,
+ * ::/0 for IPv6), then every prefix of the boxes' peer sets once, in
+ * prefix_cmp order.  Prefixes nest or are disjoint, so sorted they form a
+ * tree walked with a stack of the open ancestors.
+ */
+static size_t regions_of(struct box *const *bx, const size_t *nb, int family,
 			 struct region **out)
 {
-	struct region *rg = calloc(1, sizeof(*rg));
-	size_t n = 1;
+	struct ef_prefix root = { 0 }, *v = NULL;
+	size_t n = 0, cap = 0, w = 0, *stack, depth = 1;
+	struct region *rg;
 
-	*out = rg;
-	if (!rg)
-		return 0;
-	rg[0].root = true;
 	if (family == 4) {
-		rg[0].p.addr.b[10] = rg[0].p.addr.b[11] = 0xff;
-		rg[0].p.len = 96;
+		root.addr.b[10] = root.addr.b[11] = 0xff;
+		root.len = 96;
 	}
 	for (int side = 0; side < 2; side++)
 		for (size_t i = 0; i < nb[side]; i++) {
 			const struct ef_peerset *ps = bx[side][i].peers;
 
 			for (size_t k = 0; !ps->any && k < ps->n; k++) {
-				bool seen = false;
-				struct region *nr;
+				if (ef_prefix_family(&ps->pfx[k]) != family || prefix_eq(&ps->pfx[k], &root))
+					continue;
+				if (n == cap) {
+					struct ef_prefix *nv;
 
-				if (ef_prefix_family(&ps->pfx[k]) != family)
-					continue;
-				for (size_t j = 0; j < n && !seen; j++)
-					seen = prefix_eq(&rg[j].p, &ps->pfx[k]);
-				if (seen)
-					continue;
-				nr = realloc(rg, sizeof(*nr) * (n + 1));
-				if (!nr)
-					break;
-				rg = *out = nr;
-				memset(&rg[n], 0, sizeof(rg[n]));
-				rg[n++].p = ps->pfx[k];
+					cap = cap ? cap * 2 : 64;
+					nv = realloc(v, sizeof(*nv) * cap);
+					if (!nv)
+						break;
+					v = nv;
+				}
+				v[n++] = ps->pfx[k];
 			}
 		}
+	if (n)
+		qsort(v, n, sizeof(*v), prefix_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (!w || !prefix_eq(&v[w - 1], &v[i]))
+			v[w++] = v[i];
+	n = w + 1;
+	*out = rg = calloc(n, sizeof(*rg));
+	stack = calloc(n, sizeof(*stack));
+	if (!rg || !stack) {
+		free(v);
+		free(stack);
+		return 0;
+	}
+	rg[0].p = root;
+	rg[0].root = true;
+	for (size_t i = 1; i < n; i++) {
+		rg[i].p = v[i - 1];
+		while (depth > 1 && !prefix_inside(&rg[stack[depth - 1]].p, &rg[i].p))
+			depth--;
+		rg[i].parent = stack[depth - 1];
+		rg[stack[depth - 1]].nkids++;
+		stack[depth++] = i;
+	}
+	free(v);
+	free(stack);
 	for (size_t i = 0; i < n; i++) {
-		const struct ef_prefix **kp;
+		rg[i].kids = calloc(rg[i].nkids ? rg[i].nkids : 1, sizeof(*rg[i].kids));
+		rg[i].nkids = 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct region *pa = &rg[rg[i].parent];
 
-		rg[i].kids = calloc(n, sizeof(*rg[i].kids));
-		kp = calloc(n, sizeof(*kp));
-		if (!rg[i].kids || !kp) {
-			free(kp);
-			continue;
-		}
-		for (size_t j = 0; j < n; j++) {
-			bool maximal = prefix_inside(&rg[i].p, &rg[j].p);
+		if (pa->kids)
+			pa->kids[pa->nkids++] = i;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ef_prefix **kp = calloc(rg[i].nkids ? rg[i].nkids : 1, sizeof(*kp));
 
-			for (size_t m = 0; m < n && maximal; m++)
-				if (prefix_inside(&rg[i].p, &rg[m].p) && prefix_inside(&rg[m].p, &rg[j].p))
-					maximal = false;
-			if (maximal) {
-				kp[rg[i].nkids] = &rg[j].p;
-				rg[i].kids[rg[i].nkids++] = j;
-			}
-		}
-		rg[i].empty = covered(&rg[i].p, kp, rg[i].nkids);
+		for (size_t k = 0; kp && k < rg[i].nkids; k++)
+			kp[k] = &rg[rg[i].kids[k]].p;
+		rg[i].empty = kp && covered(&rg[i].p, kp, rg[i].nkids);
 		free(kp);
-		/* exceptions in address order, whatever order the rules named them */
-		qsort_r(rg[i].kids, rg[i].nkids, sizeof(*rg[i].kids), kid_cmp, rg);
 	}
 	return n;
 }
 
-static bool box_has_region(const struct box *b, const struct region *r, int family)
+/* Which regions a box's peer set holds: its prefixes' regions and all
+ * below them (parents come first in the order). */
+static bool *box_regions(const struct box *b, const struct region *rg, size_t n, int family)
 {
-	if (b->peers->any)
-		return true;
-	for (size_t k = 0; k < b->peers->n; k++) {
-		const struct ef_prefix *q = &b->peers->pfx[k];
+	bool *in = calloc(n ? n : 1, sizeof(*in));
 
-		if (ef_prefix_family(q) == family && q->len <= r->p.len &&
-		    ef_prefix_contains(q, &r->p.addr))
-			return true;
+	if (!in)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		in[i] = b->peers->any;
+	for (size_t k = 0; !b->peers->any && k < b->peers->n; k++) {
+		const struct ef_prefix *q = &b->peers->pfx[k];
+		size_t lo = 1, hi = n;
+
+		if (ef_prefix_family(q) != family)
+			continue;
+		if (prefix_eq(q, &rg[0].p)) {
+			in[0] = true;
+			continue;
+		}
+		while (lo < hi) { /* binary search in rg[1..n) */
+			size_t mid = lo + (hi - lo) / 2;
+			int c = prefix_cmp(&rg[mid].p, q);
+
+			if (c == 0) {
+				in[mid] = true;
+				break;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
 	}
-	return false;
+	for (size_t i = 1; i < n; i++)
+		in[i] |= in[rg[i].parent];
+	return in;
 }
 
 /*
@@ -713,6 +852,13 @@ static char *regions_str(const struct region *rg, const bool *sel)
 		terms_sel(rg, sel, 0, &t);
 	else
 		terms_unsel(rg, sel, 0, &t);
+	if (t.n > EF_TERMS_SHOWN) {
+		size_t all = t.n;
+
+		while (t.n > EF_TERMS_SHOWN)
+			free(t.v[--t.n]);
+		strv_addf(&t, "... %zu prefix terms in all", all);
+	}
 	s = strv_join(&t, "; ");
 	strv_free(&t);
 	return s;
@@ -736,6 +882,7 @@ struct group_ctx {
 	struct region *rg;
 	size_t nrg;
 	int *cell[2]; /* per side: the crediting rule, -1 none */
+	size_t ncells;
 };
 
 static size_t nl(const struct group_ctx *g)
@@ -928,25 +1075,50 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 		bounds_of(&g->rb, bx[s], nb[s], false);
 	}
 	/* bounds_of sorts and deduplicates each time: the second pass sees all */
-	g->nrg = regions_of((const struct box *const *)bx, nb, g->family, &g->rg);
+	g->nrg = regions_of(bx, nb, g->family, &g->rg);
+	g->ncells = g->nrg * nr(g) * nl(g);
+	if (g->ncells > EF_DIFF_MAX_CELLS) {
+		struct finding *nfs = realloc(*fs, sizeof(*nfs) * (*nf + 1));
+		char addr[EF_ADDRSTRLEN];
+
+		if (!nfs)
+			goto out;
+		*fs = nfs;
+		memset(&nfs[*nf], 0, sizeof(nfs[*nf]));
+		nfs[*nf].kind = 2;
+		nfs[*nf].group = g->gi;
+		if (asprintf(&nfs[*nf].text,
+			     "  ! not compared: %s %s %s to and from %s: %zu peer prefix regions x "
+			     "%zu x %zu port intervals is over the %u cells diff compares\n",
+			     ef_role_names[g->k->role], dir_name(g->k->dir), ef_proto_name(g->k->proto),
+			     ef_addr_fmt(&g->k->addr, addr, sizeof(addr)), g->nrg, nl(g), nr(g),
+			     EF_DIFF_MAX_CELLS) < 0)
+			nfs[*nf].text = NULL;
+		(*nf)++;
+		goto out;
+	}
 	for (int s = 0; s < 2; s++) {
-		g->cell[s] = malloc(sizeof(int) * (g->nrg * nr(g) * nl(g) + 1));
+		g->cell[s] = malloc(sizeof(int) * (g->ncells + 1));
 		if (!g->cell[s])
 			goto out;
-		for (size_t pi = 0; pi < g->nrg; pi++)
-			for (size_t ri = 0; ri < nr(g); ri++)
-				for (size_t li = 0; li < nl(g); li++) {
-					int *c = &g->cell[s][cidx(g, pi, ri, li)];
+		for (size_t i = 0; i < g->ncells; i++)
+			g->cell[s][i] = -1;
+		for (size_t i = nb[s]; i-- > 0;) { /* the first covering box wins */
+			bool *in = box_regions(&bx[s][i], g->rg, g->nrg, g->family);
 
-					*c = -1;
-					if (g->rg[pi].empty)
+			for (size_t pi = 0; in && pi < g->nrg; pi++) {
+				if (!in[pi] || g->rg[pi].empty)
+					continue;
+				for (size_t ri = 0; ri < nr(g); ri++) {
+					if (!ranges_have(bx[s][i].rp, bx[s][i].nrp, g->rb.v[ri]))
 						continue;
-					for (size_t i = 0; i < nb[s] && *c < 0; i++)
-						if (ranges_have(bx[s][i].lp, bx[s][i].nlp, g->lb.v[li]) &&
-						    ranges_have(bx[s][i].rp, bx[s][i].nrp, g->rb.v[ri]) &&
-						    box_has_region(&bx[s][i], &g->rg[pi], g->family))
-							*c = bx[s][i].rule;
+					for (size_t li = 0; li < nl(g); li++)
+						if (ranges_have(bx[s][i].lp, bx[s][i].nlp, g->lb.v[li]))
+							g->cell[s][cidx(g, pi, ri, li)] = bx[s][i].rule;
 				}
+			}
+			free(in);
+		}
 	}
 	/* one finding per (kind, crediting rule) */
 	for (int kind = 0; kind < 2; kind++) {
@@ -955,10 +1127,9 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 
 		for (size_t i = 0; i < p->nrules; i++) {
 			bool hit = false;
-			size_t ncell = g->nrg * nr(g) * nl(g);
 			struct finding *nfs;
 
-			for (size_t c = 0; c < ncell && !hit; c++)
+			for (size_t c = 0; c < g->ncells && !hit; c++)
 				hit = g->cell[side][c] == (int)i && g->cell[1 - side][c] < 0;
 			if (!hit)
 				continue;

@@ -12,6 +12,8 @@
 
 enum { C_DIR, C_PORT, C_SRC, C_DST, C_RULE, C_NOTE, C_MAX };
 
+#define EF_PEERS_SHOWN 16 /* prefixes of a peer set written in a cell */
+
 static const char *const headers[C_MAX] = { "DIR", "PROTOCOL/PORT", "SOURCE", "DESTINATION",
 					    "RULE", "NOTE" };
 
@@ -58,11 +60,11 @@ static void add_row(struct table *t, const struct ef_policy *p, const struct ef_
 	if (asprintf(&row[C_PORT], "%s %s", ef_proto_name(r->proto), ports ? ports : "") < 0)
 		row[C_PORT] = NULL;
 	if (r->dir == EF_DIR_IN) {
-		row[C_SRC] = ef_peer_str(p, r->peerset);
+		row[C_SRC] = ef_peer_str_max(p, r->peerset, EF_PEERS_SHOWN);
 		row[C_DST] = svc_addrs(n, r->service, NULL);
 	} else {
 		row[C_SRC] = svc_addrs(n, r->service, lports);
-		row[C_DST] = ef_peer_str(p, r->peerset);
+		row[C_DST] = ef_peer_str_max(p, r->peerset, EF_PEERS_SHOWN);
 	}
 	if (!covered_by || asprintf(&row[C_RULE], "%s (= %s)", r->name, covered_by) < 0)
 		row[C_RULE] = strdup(r->name);

@@ -303,6 +303,45 @@ static void test_out_ports(void **state)
 	ef_policy_free(b);
 }
 
+/* Big peer sets: compared whole, written shortened. */
+static void test_big_sets(void **state)
+{
+	char *pa = NULL, *pb = NULL;
+	size_t la = 0, lb = 0;
+	FILE *fa = open_memstream(&pa, &la), *fb = open_memstream(&pb, &lb);
+	struct ef_policy *a, *b;
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		fprintf(fa, "%s'10.0.%d.0/24'", i ? "," : "", i);
+		/* b: the same but the last, and 10.1.0.0/16 */
+		if (i < 39)
+			fprintf(fb, "%s'10.0.%d.0/24'", i ? "," : "", i);
+	}
+	fprintf(fb, ",'10.1.0.0/16'");
+	fclose(fa);
+	fclose(fb);
+	a = pol("a.json", "{'format':'edgefw/v1','name':'t','peers':{'fe':[%s]},'nodes':[" NODE1 "],"
+			  "'rules':[" R_INT("'fe'") "]}", pa);
+	b = pol("b.json", "{'format':'edgefw/v1','name':'t','peers':{'fe':[%s]},'nodes':[" NODE1 "],"
+			  "'rules':[" R_INT("'fe'") "]}", pb);
+	diff(a, b, NULL);
+	has("peers.fe: fe (10.0.0.0/24, 10.0.1.0/24, ");
+	has("10.0.15.0/24, ... 40 prefixes) -> fe (10.0.0.0/24, ");
+	has(", ... 40 prefixes) (+ 10.1.0.0/16; - 10.0.39.0/24)\n");
+	has("rule int-in (peer fe (10.0.0.0/24, ");
+	has("  + opens  internal in TCP 5061 to internal 198.18.0.10 from 10.1.0.0/16\n");
+	has("  - closes internal in TCP 5061 to internal 198.18.0.10 from 10.0.39.0/24\n");
+	/* everything closed: 40 terms, 32 written */
+	diff(a, pol("c.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],'rules':[]}"), NULL);
+	has("10.0.31.0/24; ... 40 prefix terms in all\n");
+	hasnt("10.0.32.0/24");
+	ef_policy_free(a);
+	ef_policy_free(b);
+	free(pa);
+	free(pb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +352,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_nodes, teardown),
 		cmocka_unit_test_teardown(test_credit_and_overlap, teardown),
 		cmocka_unit_test_teardown(test_out_ports, teardown),
+		cmocka_unit_test_teardown(test_big_sets, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
