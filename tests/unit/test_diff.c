@@ -333,7 +333,12 @@ static void test_big_sets(void **state)
 	has("  + opens  internal in TCP 5061 to internal 198.18.0.10 from 10.1.0.0/16\n");
 	has("  - closes internal in TCP 5061 to internal 198.18.0.10 from 10.0.39.0/24\n");
 	/* everything closed: 40 terms, 32 written */
-	diff(a, pol("c.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],'rules':[]}"), NULL);
+	{
+		struct ef_policy *c = pol("c.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],'rules':[]}");
+
+		diff(a, c, NULL);
+		ef_policy_free(c);
+	}
 	has("10.0.31.0/24; ... 40 prefix terms in all\n");
 	hasnt("10.0.32.0/24");
 	ef_policy_free(a);
