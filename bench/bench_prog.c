@@ -6,14 +6,25 @@
  * the same run.  Nothing is asserted; it reports.
  *
  *   program cost     a Lync traffic mix, per class, against the empty program
- *   scaling          the same with 1k..1M random peer prefixes, and 10k rules
- *   flow table       insert cost of a new flow, lookup cost of an established one
- *   policy changes   time to load and to hot-swap a policy; peak RSS
+ *   flow table       insert cost of a new flow, lookup cost of an established one,
+ *                    against the empty program timed the same way; whether a
+ *                    lookup rewrites the entry
+ *   events           the data path with events on and off; the ring buffer alone
+ *                    (a counting consumer on the other CPU); formatting one event
+ *                    as the agent does (ECS JSON line)
+ *   scaling          the same with 1k..1M random peer prefixes, and 10k rules;
+ *                    compile and apply time of each policy
  *
- * Writes JSON to argv[1] (default bench/prog-results.json).  Root.
+ * Policy load and hot swap with the real agent (time, peak RSS) are measured
+ * by bench/wire/run.sh.  Writes JSON to argv[1] (default bench/out/prog.json).
+ * Root.  Its network namespace is private; its pins are under
+ * /sys/fs/bpf/efb-bench-PID, removed on exit (and those of dead runs at start).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +41,7 @@
 #include "apply.h"
 #include "compile.h"
 #include "datapath.h"
+#include "events.h"
 #include "log.h"
 #include "pktbuild.h"
 #include "policy.h"
@@ -37,6 +49,10 @@
 
 #define RUNS   7
 #define REPEAT 200000
+#define LOADS  5      /* compile + apply of each scaled policy */
+#define FLOWS  4000   /* new flows per flow-table run */
+#define EV_REPEAT 400000
+#define EV_FORMAT 20000
 #define POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
 
 static int ifindex[EF_ROLE_MAX];
@@ -62,6 +78,8 @@ static json_object *fig_json(struct fig f)
 	json_object_object_add(o, "max", json_object_new_double(f.max));
 	return o;
 }
+
+static struct fig fig_of(double *v, int n);
 
 /* ns per packet: median/min/max over RUNS runs of `repeat` repetitions. */
 static struct fig time_prog(int prog, int role, const uint8_t *buf, size_t len, int repeat)
@@ -108,6 +126,51 @@ struct bench {
 	__u32 epoch;
 	char pin[64];
 };
+
+/* ---- pins: ours removed at exit, dead runs' at start ---------------------------- */
+
+static char pin_dir[64];
+
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+			unlink(p);
+		}
+	closedir(d);
+	rmdir(dir);
+}
+
+static void remove_pins(void)
+{
+	if (pin_dir[0])
+		rm_dir(pin_dir);
+}
+
+static void remove_stale_pins(void)
+{
+	DIR *d = opendir("/sys/fs/bpf");
+	struct dirent *e;
+	char p[300];
+	int pid;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (sscanf(e->d_name, "efb-bench-%d", &pid) == 1 && pid > 0 &&
+		    kill(pid, 0) && errno == ESRCH) {
+			snprintf(p, sizeof(p), "/sys/fs/bpf/%s", e->d_name);
+			rm_dir(p);
+		}
+	closedir(d);
+}
 
 static void sh(const char *cmd)
 {
@@ -205,6 +268,9 @@ static void setup(struct bench *b)
 	ifindex[EF_ROLE_EXTERNAL] = (int)if_nametoindex("efbx0");
 	ifindex[EF_ROLE_INTERNAL] = (int)if_nametoindex("efbi0");
 	snprintf(b->pin, sizeof(b->pin), "/sys/fs/bpf/efb-bench-%d", (int)getpid());
+	remove_stale_pins();
+	snprintf(pin_dir, sizeof(pin_dir), "%s", b->pin);
+	atexit(remove_pins);
 	o.pin_dir = b->pin;
 	dry.pin_dir = b->pin;
 	memset(&s, 0, sizeof(s));
@@ -315,19 +381,44 @@ static void prime(struct bench *b)
 			run_once(bpf_program__fd(b->dp.skel->progs.edgefw_xdp), mix[i].role, &mix[i].p);
 }
 
-/* The mix, each class against the empty program; into obj[name]. */
+/* One BPF_PROG_TEST_RUN of `repeat` repetitions: ns per repetition. */
+static double time_once(int prog, int role, const uint8_t *buf, size_t len, int repeat)
+{
+	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex[role] };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
+		    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog, &o)) {
+		perror("BPF_PROG_TEST_RUN");
+		exit(1);
+	}
+	return o.duration;
+}
+
+/*
+ * The mix, each class against the empty program; into obj[name].  Rounds
+ * interleave the classes (each round times every class and the empty
+ * program once), so that other load on the machine hits all of them alike.
+ */
 static double bench_mix(struct bench *b, int empty, json_object *obj, bool verbose)
 {
+	enum { N = sizeof(mix) / sizeof(mix[0]) };
+	static double tf[N][RUNS], te[N][RUNS];
 	double worst = 0;
 
 	prime(b);
-	for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++) {
-		uint8_t buf[PKT_MAX];
-		size_t len = pkt_build(&mix[i].p, buf);
-		int prog = bpf_program__fd(mix[i].dry ? b->dry.skel->progs.edgefw_xdp :
-							 b->dp.skel->progs.edgefw_xdp);
-		struct fig f = time_prog(prog, mix[i].role, buf, len, REPEAT);
-		struct fig e = time_prog(empty, mix[i].role, buf, len, REPEAT);
+	for (int r = 0; r < RUNS; r++)
+		for (size_t i = 0; i < N; i++) {
+			uint8_t buf[PKT_MAX];
+			size_t len = pkt_build(&mix[i].p, buf);
+			int prog = bpf_program__fd(mix[i].dry ? b->dry.skel->progs.edgefw_xdp :
+								 b->dp.skel->progs.edgefw_xdp);
+
+			tf[i][r] = time_once(prog, mix[i].role, buf, len, REPEAT);
+			te[i][r] = time_once(empty, mix[i].role, buf, len, REPEAT);
+		}
+	for (size_t i = 0; i < N; i++) {
+		struct fig f = fig_of(tf[i], RUNS), e = fig_of(te[i], RUNS);
 		json_object *c = json_object_new_object();
 		double ratio = e.med > 0 ? f.med / e.med : 0;
 
@@ -368,8 +459,9 @@ static json_object *random_set(size_t n)
 		unsigned len = 16 + rnd() % 17, v = rnd();
 
 		v = len == 32 ? v : v & ~((1u << (32 - len)) - 1);
-		if ((v >> 24) == 198 || (v >> 24) == 0 || (v >> 24) >= 224 || (v >> 24) == 127)
-			v ^= 0x40000000; /* keep clear of the probe and of odd ranges */
+		if ((v >> 24) == 198 || (v >> 24) == 0 || (v >> 24) >= 224 || (v >> 24) == 127 ||
+		    ((v ^ 0xc0000200u) >> (32 - (len < 24 ? len : 24))) == 0)
+			v ^= 0x40000000; /* keep clear of the probe, of odd ranges and of 192.0.2.0/24 */
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", v >> 24, (v >> 16) & 255,
 			 (v >> 8) & 255, v & 255, len);
 		json_object_array_add(a, json_object_new_string(buf));
@@ -382,16 +474,17 @@ static void bench_scaling(struct bench *b, int empty)
 	static const size_t sizes[] = { 0, 1000, 10000, 100000, 1000000 };
 	json_object *sc = json_object_new_object();
 	struct pkt probe = P(4, "198.18.2.5", 40010, INT, 5061, IPPROTO_TCP, EF_TCP_SYN);
-	uint8_t buf[PKT_MAX];
-	size_t len = pkt_build(&probe, buf);
-	double base = 0;
+	uint8_t buf[PKT_MAX], rbuf[PKT_MAX];
+	size_t len = pkt_build(&probe, buf), rlen = pkt_build(&mix[0].p, rbuf);
+	int dry = bpf_program__fd(b->dry.skel->progs.edgefw_xdp);
+	double base = 0, base_norm = 0;
 	struct rusage ru;
 
 	printf("\nscaling: a SYN to internal 5061 from a peer checked against sip_next_hop\n");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		json_object *root = policy_json(), *peers, *c = json_object_new_object();
-		double tc = 0, ta = 0;
-		struct fig f, e;
+		double tc[LOADS], ta[LOADS];
+		struct fig f, e, fc, fa, fr, fn;
 		char name[32];
 
 		if (sizes[k]) {
@@ -401,33 +494,56 @@ static void bench_scaling(struct bench *b, int empty)
 			json_object_object_get_ex(root, "peers", &peers);
 			json_object_object_add(peers, "sip_next_hop", random_set(1));
 		}
-		load(b, root, &tc, &ta);
+		for (int l = 0; l < LOADS; l++)
+			load(b, root, &tc[l], &ta[l]);
+		fc = fig_of(tc, LOADS);
+		fa = fig_of(ta, LOADS);
 		json_object_put(root);
-		f = time_prog(bpf_program__fd(b->dry.skel->progs.edgefw_xdp), EF_ROLE_INTERNAL, buf, len,
-			      REPEAT);
+		/* rounds: the probe, then a reference packet that never reaches
+		 * the peer set (the TLS 443 decision: its rule's peer is "any"),
+		 * so that a slower machine (other load) cancels in the ratio */
+		{
+			double tp[RUNS], tr[RUNS], nr[RUNS];
+
+			for (int r = 0; r < RUNS; r++) {
+				tp[r] = time_once(dry, EF_ROLE_INTERNAL, buf, len, REPEAT);
+				tr[r] = time_once(dry, EF_ROLE_EXTERNAL, rbuf, rlen, REPEAT);
+				nr[r] = tp[r] / tr[r];
+			}
+			f = fig_of(tp, RUNS);
+			fr = fig_of(tr, RUNS);
+			fn = fig_of(nr, RUNS);
+		}
 		e = time_prog(empty, EF_ROLE_INTERNAL, buf, len, REPEAT);
-		if (!base)
+		if (!base) {
 			base = f.med;
+			base_norm = fn.med;
+		}
 		snprintf(name, sizeof(name), "%zu", sizes[k] ? sizes[k] : 1);
 		json_object_object_add(c, "edgefw_ns", fig_json(f));
 		json_object_object_add(c, "empty_ns", fig_json(e));
+		json_object_object_add(c, "reference_ns", fig_json(fr));
 		json_object_object_add(c, "vs_shipped", json_object_new_double(f.med / base));
-		json_object_object_add(c, "compile_s", json_object_new_double(tc));
-		json_object_object_add(c, "apply_s", json_object_new_double(ta));
+		json_object_object_add(c, "vs_shipped_normalised", json_object_new_double(fn.med / base_norm));
+		json_object_object_add(c, "compile_s", fig_json(fc));
+		json_object_object_add(c, "apply_s", fig_json(fa));
 		getrusage(RUSAGE_SELF, &ru);
-		json_object_object_add(c, "peak_rss_kib", json_object_new_int64(ru.ru_maxrss));
+		json_object_object_add(c, "harness_peak_rss_kib", json_object_new_int64(ru.ru_maxrss));
 		json_object_object_add(sc, name, c);
-		printf("  %8s prefixes: %6.1f ns [%5.1f-%5.1f]  x%4.2f of shipped  (compile %.3fs, apply %.3fs, peak RSS %ld MiB)\n",
-		       name, f.med, f.min, f.max, f.med / base, tc, ta, ru.ru_maxrss / 1024);
+		printf("  %8s prefixes: %6.1f ns [%5.1f-%5.1f]  x%4.2f of shipped (x%4.2f against the reference %.0f ns)  (compile %.3fs, apply %.3fs, harness peak RSS %ld MiB)\n",
+		       name, f.med, f.min, f.max, f.med / base, fn.med / base_norm, fr.med, fc.med, fa.med,
+		       ru.ru_maxrss / 1024);
 	}
 	json_object_object_add(results, "scaling_peer_prefixes", sc);
 
 	/* 10k rules on distinct ports of the access address */
 	{
 		json_object *root = policy_json(), *rules, *c = json_object_new_object();
-		double tc, ta;
-		struct fig f, e;
+		double tc[RUNS], ta[RUNS], base[RUNS], big[RUNS];
+		struct fig f, e, fc, fa, fb;
 		struct pkt tls = mix[0].p;
+		int dry = bpf_program__fd(b->dry.skel->progs.edgefw_xdp);
+		size_t nports = 0;
 
 		json_object_object_get_ex(root, "rules", &rules);
 		for (int i = 0; i < 10000; i++) {
@@ -445,69 +561,399 @@ static void bench_scaling(struct bench *b, int empty)
 			json_object_object_add(r, "peer", json_object_new_string("any"));
 			json_object_array_add(rules, r);
 		}
-		load(b, root, &tc, &ta);
-		json_object_put(root);
+		/* rounds alternate the shipped rules (the baseline) and the 10k
+		 * rules, so that other load hits both alike */
 		len = pkt_build(&tls, buf);
-		f = time_prog(bpf_program__fd(b->dry.skel->progs.edgefw_xdp), EF_ROLE_EXTERNAL, buf, len,
-			      REPEAT);
+		for (int r = 0; r < RUNS; r++) {
+			json_object *shipped = policy_json();
+
+			load(b, shipped, NULL, NULL);
+			json_object_put(shipped);
+			base[r] = time_once(dry, EF_ROLE_EXTERNAL, buf, len, REPEAT);
+			load(b, root, &tc[r], &ta[r]);
+			nports = b->comp.nports;
+			big[r] = time_once(dry, EF_ROLE_EXTERNAL, buf, len, REPEAT);
+		}
+		json_object_put(root);
+		f = fig_of(big, RUNS);
+		fc = fig_of(tc, RUNS);
+		fa = fig_of(ta, RUNS);
 		e = time_prog(empty, EF_ROLE_EXTERNAL, buf, len, REPEAT);
+		fb = fig_of(base, RUNS);
 		json_object_object_add(c, "edgefw_ns", fig_json(f));
+		json_object_object_add(c, "shipped_ns", fig_json(fb));
+		json_object_object_add(c, "vs_shipped", json_object_new_double(f.med / fb.med));
 		json_object_object_add(c, "empty_ns", fig_json(e));
-		json_object_object_add(c, "compile_s", json_object_new_double(tc));
-		json_object_object_add(c, "apply_s", json_object_new_double(ta));
-		json_object_object_add(c, "port_prefixes", json_object_new_int64((int64_t)b->comp.nports));
+		json_object_object_add(c, "compile_s", fig_json(fc));
+		json_object_object_add(c, "apply_s", fig_json(fa));
+		json_object_object_add(c, "port_prefixes", json_object_new_int64((int64_t)nports));
 		json_object_object_add(results, "scaling_10k_rules", c);
-		printf("  10k rules: tls443 decision %6.1f ns [%5.1f-%5.1f] (%zu port prefixes, compile %.3fs, apply %.3fs)\n",
-		       f.med, f.min, f.max, b->comp.nports, tc, ta);
+		printf("  10k rules: tls443 decision %6.1f ns [%5.1f-%5.1f], shipped %.1f ns: x%.2f (%zu port prefixes, compile %.3fs, apply %.3fs)\n",
+		       f.med, f.min, f.max, fb.med, f.med / fb.med, nports, fc.med, fa.med);
 	}
 }
 
 /* ---- flow table -------------------------------------------------------------------- */
 
-static void bench_flows(struct bench *b)
+static double median_u32(__u32 *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u32);
+	return v[n / 2];
+}
+
+static struct fig fig_of(double *v, int n)
+{
+	double s[4 * RUNS];
+
+	memcpy(s, v, sizeof(double) * (size_t)n);
+	for (int i = 1; i < n; i++) /* insertion sort: n <= 4 * RUNS */
+		for (int j = i; j > 0 && s[j - 1] > s[j]; j--) {
+			double t = s[j];
+
+			s[j] = s[j - 1];
+			s[j - 1] = t;
+		}
+	return (struct fig){ s[n / 2], s[0], s[n - 1] };
+}
+
+static __u32 run_single(int prog, const struct pkt *p)
+{
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(p, buf);
+	struct xdp_md x = { .data_end = (__u32)len,
+			    .ingress_ifindex = (__u32)ifindex[EF_ROLE_EXTERNAL] };
+	LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = buf, .data_size_in = (__u32)len,
+		    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog, &r)) {
+		perror("BPF_PROG_TEST_RUN");
+		exit(1);
+	}
+	return r.duration;
+}
+
+/* Entries of the untrusted flow table whose value differs from snap (NULL:
+ * take the snapshot).  Keys and values as bytes. */
+struct snap {
+	size_t n;
+	struct ef_flow_key *k;
+	struct ef_flow *v;
+};
+
+static size_t flows_changed(int fd, struct snap *sn, bool take)
+{
+	size_t changed = 0;
+
+	if (take) {
+		struct ef_flow_key cur, next;
+		bool first = true;
+
+		sn->n = 0;
+		sn->k = calloc(EF_DEF_FLOWS_NEW, sizeof(*sn->k));
+		sn->v = calloc(EF_DEF_FLOWS_NEW, sizeof(*sn->v));
+		while (sn->n < EF_DEF_FLOWS_NEW &&
+		       !bpf_map_get_next_key(fd, first ? NULL : &cur, &next)) {
+			first = false;
+			cur = next;
+			if (!bpf_map_lookup_elem(fd, &next, &sn->v[sn->n]))
+				sn->k[sn->n++] = next;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < sn->n; i++) {
+		struct ef_flow v;
+
+		if (bpf_map_lookup_elem(fd, &sn->k[i], &v) || memcmp(&v, &sn->v[i], sizeof(v)))
+			changed++;
+	}
+	free(sn->k);
+	free(sn->v);
+	return changed;
+}
+
+/* RUNS runs; each: FLOWS new UDP flows to av:3478 (rule + insert), the same
+ * packets again (established: lookup), and the empty program on the same
+ * packets, one BPF_PROG_TEST_RUN each (repeat 1: a flow is new only once).
+ * Per run the medians; the figures are over the runs. */
+static void bench_flows(struct bench *b, int empty)
 {
 	int xdp = bpf_program__fd(b->dp.skel->progs.edgefw_xdp);
-	const int n = 20000;
-	__u32 *ins = calloc(n, sizeof(__u32)), *hit = calloc(n, sizeof(__u32));
+	__u32 *t[3];
+	double med[3][RUNS], ins_x[RUNS], hit_x[RUNS];
+	__u64 c0[EF_C_MAX], c1[EF_C_MAX];
 	json_object *o = json_object_new_object();
+	struct snap sn = { 0 };
+	size_t changed = 0, entries = 0;
 	char src[32];
 
-	/* each packet a new UDP flow to av:3478 (insert), then the same again (hit) */
-	for (int pass = 0; pass < 2; pass++)
-		for (int i = 0; i < n; i++) {
-			struct pkt p;
-			uint8_t buf[PKT_MAX];
-			size_t len;
-			struct xdp_md x = { .ingress_ifindex = (__u32)ifindex[EF_ROLE_EXTERNAL] };
+	for (int k = 0; k < 3; k++)
+		t[k] = calloc(FLOWS, sizeof(__u32));
+	ef_counters_read(&b->dp.maps, c0);
+	for (int r = 0; r < RUNS; r++) {
+		for (int pass = 0; pass < 3; pass++) {
+			if (pass == 1 && r == RUNS - 1)
+				flows_changed(b->dp.maps.flows_new, &sn, true);
+			for (int i = 0; i < FLOWS; i++) {
+				int f = r * FLOWS + i;
+				struct pkt p;
 
-			snprintf(src, sizeof(src), "198.18.%d.%d", 128 + i / 250, 1 + i % 250);
-			p = P(4, src, 1024 + i % 60000, AV, 3478, IPPROTO_UDP, 0);
-			len = pkt_build(&p, buf);
-			x.data_end = (__u32)len;
-			{
-				LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = buf, .data_size_in = (__u32)len,
-					    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = 1);
-
-				bpf_prog_test_run_opts(xdp, &r);
-				(pass ? hit : ins)[i] = r.duration;
+				snprintf(src, sizeof(src), "198.18.%d.%d", 128 + f / 250, 1 + f % 250);
+				p = P(4, src, 1024 + f % 60000, AV, 3478, IPPROTO_UDP, 0);
+				t[pass][i] = run_single(pass == 2 ? empty : xdp, &p);
+			}
+			if (pass == 1 && r == RUNS - 1) {
+				entries = sn.n;
+				changed = flows_changed(b->dp.maps.flows_new, &sn, false);
 			}
 		}
-	qsort(ins, n, sizeof(__u32), cmp_u32);
-	qsort(hit, n, sizeof(__u32), cmp_u32);
-	json_object_object_add(o, "new_flow_insert_ns", fig_json((struct fig){ ins[n / 2], ins[n / 20], ins[n - n / 20] }));
-	json_object_object_add(o, "established_lookup_ns", fig_json((struct fig){ hit[n / 2], hit[n / 20], hit[n - n / 20] }));
-	json_object_object_add(o, "note", json_object_new_string("single repetitions, kernel-timed; min/max are the 5th/95th percentiles of 20000"));
+		for (int k = 0; k < 3; k++)
+			med[k][r] = median_u32(t[k], FLOWS);
+		ins_x[r] = med[0][r] - med[2][r];
+		hit_x[r] = med[1][r] - med[2][r];
+	}
+	ef_counters_read(&b->dp.maps, c1);
+	json_object_object_add(o, "new_flow_insert_ns", fig_json(fig_of(med[0], RUNS)));
+	json_object_object_add(o, "established_lookup_ns", fig_json(fig_of(med[1], RUNS)));
+	json_object_object_add(o, "empty_single_ns", fig_json(fig_of(med[2], RUNS)));
+	json_object_object_add(o, "new_flow_over_empty_ns", fig_json(fig_of(ins_x, RUNS)));
+	json_object_object_add(o, "established_over_empty_ns", fig_json(fig_of(hit_x, RUNS)));
+	json_object_object_add(o, "flows_per_run", json_object_new_int(FLOWS));
+	json_object_object_add(o, "flows_created",
+			       json_object_new_int64((int64_t)(c1[EF_C_FLOWS_NEW_CREATED] - c0[EF_C_FLOWS_NEW_CREATED] +
+							       c1[EF_C_FLOWS_CREATED] - c0[EF_C_FLOWS_CREATED])));
+	json_object_object_add(o, "flow_create_failures",
+			       json_object_new_int64((int64_t)(c1[EF_C_FLOW_CREATE_FAIL] - c0[EF_C_FLOW_CREATE_FAIL])));
+	json_object_object_add(o, "entries_checked", json_object_new_int64((int64_t)entries));
+	json_object_object_add(o, "entries_rewritten_by_lookups", json_object_new_int64((int64_t)changed));
 	json_object_object_add(results, "flow_table", o);
-	printf("\nflow table (one packet per run, 20000 flows; median [p5-p95]):\n"
-	       "  new flow (rule + insert): %u ns [%u-%u]\n  established (lookup):     %u ns [%u-%u]\n",
-	       ins[n / 2], ins[n / 20], ins[n - n / 20], hit[n / 2], hit[n / 20], hit[n - n / 20]);
-	free(ins);
-	free(hit);
+	{
+		struct fig a = fig_of(med[0], RUNS), h = fig_of(med[1], RUNS), e = fig_of(med[2], RUNS);
+
+		printf("\nflow table (%d runs of %d flows, one packet per BPF_PROG_TEST_RUN; median of run medians [min-max]):\n"
+		       "  new flow (rule + insert): %.0f ns [%.0f-%.0f]\n  established (lookup):     %.0f ns [%.0f-%.0f]\n"
+		       "  empty program, same way:  %.0f ns [%.0f-%.0f]\n"
+		       "  entries rewritten by a second packet: %zu of %zu\n",
+		       RUNS, FLOWS, a.med, a.min, a.max, h.med, h.min, h.max, e.med, e.min, e.max, changed, entries);
+	}
+	for (int k = 0; k < 3; k++)
+		free(t[k]);
+}
+
+/* ---- events ----------------------------------------------------------------------- */
+
+static volatile int ev_stop;
+static unsigned long long ev_consumed;
+static struct ef_event ev_sample;
+static int ev_have_sample;
+
+static int ev_count(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (!ev_have_sample && len >= sizeof(ev_sample)) {
+		memcpy(&ev_sample, data, sizeof(ev_sample));
+		ev_have_sample = 1;
+	}
+	__atomic_add_fetch(&ev_consumed, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* the ring buffer's consumer: libbpf, a callback that counts, on CPU 1 */
+static int ev_sleep_us; /* between drains; 0: busy polling */
+
+static void *consumer(void *arg)
+{
+	pin_cpu(1);
+	while (!ev_stop) {
+		ring_buffer__consume(arg);
+		if (ev_sleep_us)
+			usleep((useconds_t)ev_sleep_us);
+	}
+	ring_buffer__consume(arg);
+	return NULL;
+}
+
+static void set_event_limit(json_object *root, int rate, int burst, int per_cpu)
+{
+	json_object *st, *el = json_object_new_object();
+
+	if (!json_object_object_get_ex(root, "settings", &st)) {
+		st = json_object_new_object();
+		json_object_object_add(root, "settings", st);
+	}
+	json_object_object_add(el, "rate", json_object_new_int(rate));
+	json_object_object_add(el, "burst", json_object_new_int(burst));
+	json_object_object_add(el, "per_cpu", json_object_new_int(per_cpu));
+	json_object_object_add(st, "event_limit", el);
+}
+
+static const char *fmt_ifname(void *ctx, __u32 idx)
+{
+	(void)ctx;
+	return idx == (__u32)ifindex[EF_ROLE_EXTERNAL] ? "eth1" : "eth0";
+}
+
+/*
+ * A denied SYN (no rule: an event each time when events are on), repeated
+ * EV_REPEAT times on CPU 0 by one BPF_PROG_TEST_RUN, in three set-ups per
+ * round: events on (the policy's event limit off: every drop an event) with
+ * a consumer on CPU 1 that drains the ring every 100 us ("batched", as an
+ * agent that is busy or wakes up for a batch); the same with a consumer that
+ * polls without pause and so is always caught up ("busy": the ring's
+ * default notification then queues a wake-up for every record); events off
+ * (the limit at its tightest: one event a second per CPU).  The consumer
+ * only counts.  Then the agent's per-event work: ef_event_format (the ECS
+ * JSON line) and a buffered write, on a captured event.
+ */
+enum { EV_BATCHED, EV_BUSY, EV_OFF, EV_CFGS };
+
+static void bench_events(struct bench *b)
+{
+	static const char *const cfg_name[EV_CFGS] = { "events_on_batched", "events_on_busy",
+						       "events_off" };
+	int xdp = bpf_program__fd(b->dp.skel->progs.edgefw_xdp);
+	struct pkt scan = P(4, "198.51.100.66", 40004, ACC, 8080, IPPROTO_TCP, EF_TCP_SYN);
+	double ns[EV_CFGS][RUNS], rate[EV_CFGS][RUNS], fmt_ns[RUNS];
+	unsigned long long sent_all[EV_CFGS] = { 0 }, lost_all[EV_CFGS] = { 0 },
+			   supp_all[EV_CFGS] = { 0 }, consumed_all[EV_CFGS] = { 0 };
+	json_object *o = json_object_new_object();
+	uint8_t buf[PKT_MAX];
+	size_t len = pkt_build(&scan, buf);
+	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex[EF_ROLE_EXTERNAL] };
+	struct ring_buffer *rb = ring_buffer__new(b->dp.maps.events, ev_count, NULL, NULL);
+	cpu_set_t old;
+
+	if (!rb) {
+		fprintf(stderr, "ring_buffer__new failed\n");
+		exit(1);
+	}
+	sched_getaffinity(0, sizeof(old), &old);
+	for (int r = 0; r < RUNS; r++) {
+		for (int k = 0; k < EV_CFGS; k++) {
+			json_object *root = policy_json();
+			pthread_t th;
+			__u64 c0[EF_C_MAX], c1[EF_C_MAX];
+			unsigned long long k0, sent;
+
+			set_event_limit(root, k == EV_OFF ? 1 : 0, 1, 1);
+			load(b, root, NULL, NULL);
+			json_object_put(root);
+			ring_buffer__consume(rb);
+			ev_stop = 0;
+			ev_sleep_us = k == EV_BUSY ? 0 : 100;
+			pthread_create(&th, NULL, consumer, rb);
+			pin_cpu(0);
+			usleep(20000);
+			ef_counters_read(&b->dp.maps, c0);
+			k0 = __atomic_load_n(&ev_consumed, __ATOMIC_RELAXED);
+			{
+				LIBBPF_OPTS(bpf_test_run_opts, o2, .data_in = buf, .data_size_in = (__u32)len,
+					    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = EV_REPEAT);
+
+				if (bpf_prog_test_run_opts(xdp, &o2)) {
+					perror("BPF_PROG_TEST_RUN");
+					exit(1);
+				}
+				ns[k][r] = o2.duration;
+			}
+			usleep(50000);
+			ev_stop = 1;
+			pthread_join(th, NULL);
+			ef_counters_read(&b->dp.maps, c1);
+			sent = c1[EF_C_EVENTS_SENT] - c0[EF_C_EVENTS_SENT];
+			/* events through the ring per second of data-path time
+			 * (the kernel's timer: preemption excluded) */
+			rate[k][r] = (double)sent / (ns[k][r] * EV_REPEAT / 1e9);
+			sent_all[k] += sent;
+			lost_all[k] += c1[EF_C_EVENTS_LOST] - c0[EF_C_EVENTS_LOST];
+			supp_all[k] += c1[EF_C_EVENTS_SUPPRESSED] - c0[EF_C_EVENTS_SUPPRESSED];
+			consumed_all[k] += __atomic_load_n(&ev_consumed, __ATOMIC_RELAXED) - k0;
+		}
+	}
+	sched_setaffinity(0, sizeof(old), &old);
+	ring_buffer__free(rb);
+
+	/* the agent's per-event work, minus subscribers */
+	{
+		struct ef_fmt f = { .hostname = "edge1.example.test", .node = "edge1",
+				    .policy = "lync2013-scaled-edge-dnslb-public",
+				    .mono_to_real_ns = 0, .ifname = fmt_ifname };
+		FILE *null = fopen("/dev/null", "w");
+		char line[2048];
+		int n = 0;
+
+		if (!ev_have_sample) {
+			fprintf(stderr, "no event captured\n");
+			exit(1);
+		}
+		for (int r = 0; r < RUNS; r++) {
+			double t0 = now_s();
+
+			for (int i = 0; i < EV_FORMAT; i++) {
+				ev_sample.ts_ns += 1000;
+				n = ef_event_format(&ev_sample, &f, line, sizeof(line));
+				fwrite(line, 1, (size_t)(n > 0 ? n : 0), null);
+				fputc('\n', null);
+			}
+			fmt_ns[r] = (now_s() - t0) * 1e9 / EV_FORMAT;
+		}
+		fclose(null);
+		json_object_object_add(o, "format_and_write_ns_per_event", fig_json(fig_of(fmt_ns, RUNS)));
+		json_object_object_add(o, "event_line_bytes", json_object_new_int(n));
+	}
+	printf("\nevents (a denied SYN repeated %d times on CPU 0; a counting consumer on CPU 1):\n",
+	       EV_REPEAT);
+	for (int k = 0; k < EV_CFGS; k++) {
+		json_object *c = json_object_new_object();
+		struct fig f = fig_of(ns[k], RUNS), rr = fig_of(rate[k], RUNS);
+
+		json_object_object_add(c, "ns_per_packet", fig_json(f));
+		json_object_object_add(c, "ring_events_per_s", fig_json(rr));
+		json_object_object_add(c, "events_sent", json_object_new_int64((int64_t)sent_all[k]));
+		json_object_object_add(c, "events_lost", json_object_new_int64((int64_t)lost_all[k]));
+		json_object_object_add(c, "events_suppressed", json_object_new_int64((int64_t)supp_all[k]));
+		json_object_object_add(c, "events_consumed", json_object_new_int64((int64_t)consumed_all[k]));
+		json_object_object_add(c, "drops", json_object_new_int64((int64_t)EV_REPEAT * RUNS));
+		json_object_object_add(o, cfg_name[k], c);
+		printf("  %-18s data path %5.0f ns/pkt [%.0f-%.0f]; %.2f M events/s through the ring; sent %llu lost %llu suppressed %llu consumed %llu\n",
+		       cfg_name[k], f.med, f.min, f.max, rr.med / 1e6, sent_all[k], lost_all[k],
+		       supp_all[k], consumed_all[k]);
+	}
+	{
+		double ratio[RUNS];
+		struct fig fm = fig_of(fmt_ns, RUNS);
+
+		for (int r = 0; r < RUNS; r++)
+			ratio[r] = ns[EV_OFF][r] / ns[EV_BATCHED][r]; /* rate on / rate off */
+		json_object_object_add(o, "rate_on_batched_over_off", fig_json(fig_of(ratio, RUNS)));
+		for (int r = 0; r < RUNS; r++)
+			ratio[r] = ns[EV_OFF][r] / ns[EV_BUSY][r];
+		json_object_object_add(o, "rate_on_busy_over_off", fig_json(fig_of(ratio, RUNS)));
+		json_object_object_add(o, "repeat", json_object_new_int(EV_REPEAT));
+		json_object_object_add(o, "consumer_batch_us", json_object_new_int(100));
+		json_object_object_add(results, "events", o);
+		printf("  format + write one event (agent): %.0f ns [%.0f-%.0f]\n", fm.med, fm.min, fm.max);
+	}
+	/* back to the shipped policy with its default limits */
+	{
+		json_object *root = policy_json();
+
+		load(b, root, NULL, NULL);
+		json_object_put(root);
+	}
 }
 
 int main(int argc, char **argv)
 {
-	const char *out = argc > 1 ? argv[1] : "bench/prog-results.json";
+	const char *out = argc > 1 ? argv[1] : "bench/out/prog.json";
 	struct bench b;
 	json_object *mixo = json_object_new_object();
 	int empty;
@@ -528,33 +974,12 @@ int main(int argc, char **argv)
 		ef_dp_close(&b.dp, false);
 		return 0;
 	}
-	bench_flows(&b);
+	bench_flows(&b, empty);
+	bench_events(&b);
 	bench_scaling(&b, empty);
-	{
-		/* hot swap of the shipped policy, and of a 100k-prefix one */
-		json_object *root = policy_json(), *peers, *c = json_object_new_object();
-		double tc, ta;
-
-		load(&b, root, &tc, &ta);
-		json_object_object_add(c, "shipped_compile_s", json_object_new_double(tc));
-		json_object_object_add(c, "shipped_apply_s", json_object_new_double(ta));
-		json_object_object_get_ex(root, "peers", &peers);
-		json_object_object_add(peers, "sip_next_hop", random_set(100000));
-		load(&b, root, &tc, &ta);
-		json_object_object_add(c, "prefixes_100k_compile_s", json_object_new_double(tc));
-		json_object_object_add(c, "prefixes_100k_apply_s", json_object_new_double(ta));
-		load(&b, root, &tc, &ta); /* a swap that also clears the old slot's 100k */
-		json_object_object_add(c, "prefixes_100k_reapply_s", json_object_new_double(ta));
-		json_object_put(root);
-		json_object_object_add(results, "policy_changes", c);
-		printf("\npolicy changes: shipped compile %.4fs apply %.4fs; 100k prefixes compile %.3fs apply %.3fs\n",
-		       json_object_get_double(json_object_object_get(c, "shipped_compile_s")),
-		       json_object_get_double(json_object_object_get(c, "shipped_apply_s")),
-		       json_object_get_double(json_object_object_get(c, "prefixes_100k_compile_s")),
-		       json_object_get_double(json_object_object_get(c, "prefixes_100k_apply_s")));
-	}
 	json_object_object_add(results, "runs", json_object_new_int(RUNS));
 	json_object_object_add(results, "repeat", json_object_new_int(REPEAT));
+	json_object_object_add(results, "loads", json_object_new_int(LOADS));
 	json_object_object_add(results, "elapsed_s", json_object_new_double(now_s() - t0));
 	if (json_object_to_file_ext(out, results, JSON_C_TO_STRING_PRETTY))
 		fprintf(stderr, "cannot write %s\n", out);
