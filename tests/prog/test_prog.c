@@ -15,8 +15,10 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -283,6 +285,8 @@ static void flows_clear(void)
 	tables_clear(false);
 }
 
+static void remove_stale_pins(void);
+
 static int group_setup(void **state)
 {
 	struct ef_settings s;
@@ -325,6 +329,7 @@ static int group_setup(void **state)
 	s = p->settings;
 	ef_diag_free(&d);
 	/* pinned, as the agent does, so that explain's instance can join */
+	remove_stale_pins();
 	snprintf(T.pin_dir, sizeof(T.pin_dir), "/sys/fs/bpf/edgefw-test-%d", (int)getpid());
 	{
 		struct ef_dp_opts o = { .pin_dir = T.pin_dir };
@@ -340,6 +345,43 @@ static int group_setup(void **state)
 		return -1;
 	T.rb = ring_buffer__new(T.dp.maps.events, on_event, NULL, NULL);
 	return T.rb ? 0 : -1;
+}
+
+/* Pins of earlier runs that were killed (their process is gone): removed,
+ * so that leftovers never pile up on the host's bpffs. */
+static void remove_stale_pins(void)
+{
+	DIR *dir = opendir("/sys/fs/bpf");
+	struct dirent *e;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char path[PATH_MAX];
+		int pid;
+
+		if (sscanf(e->d_name, "edgefw-test-%d", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* not ours, or its process still runs */
+		snprintf(path, sizeof(path), "/sys/fs/bpf/%s", e->d_name);
+		{
+			DIR *sub = opendir(path);
+			struct dirent *f;
+
+			while (sub && (f = readdir(sub))) {
+				char fp[PATH_MAX + 256];
+
+				if (f->d_name[0] == '.')
+					continue;
+				snprintf(fp, sizeof(fp), "%s/%s", path, f->d_name);
+				unlink(fp);
+			}
+			if (sub)
+				closedir(sub);
+		}
+		rmdir(path);
+	}
+	closedir(dir);
 }
 
 static int group_teardown(void **state)
