@@ -24,6 +24,7 @@ EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
 case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
+. "$HERE/lib.sh"
 NT=("$PY" "$HERE/nettool.py")
 EVQ=("$PY" "$HERE/events.py")
 POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
@@ -83,13 +84,6 @@ ns_del_all() {
 	rm -rf /sys/fs/bpf/efe-* 2>/dev/null || true
 }
 
-stop_pid() { # PID [seconds]: TERM, then KILL after a bounded wait
-	local pid=$1 n=$((${2:-3} * 10))
-	kill -TERM "$pid" 2>/dev/null || return 0
-	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local rc=$? pid tag
@@ -114,23 +108,6 @@ cleanup() {
 
 # ---- checks -----------------------------------------------------------------
 
-# check NAME CMD...: runs CMD (its output is shown when it fails)
-check() {
-	local name=$1 out
-	shift
-	out=$WORK/check.out
-	if "$@" >"$out" 2>&1; then
-		PASS=$((PASS + 1))
-		printf 'PASS  %s\n' "$name"
-		[ -n "${E2E_VERBOSE:-}" ] && sed 's/^/        /' "$out"
-	else
-		FAIL=$((FAIL + 1))
-		FAILED+=("$name")
-		printf 'FAIL  %s\n' "$name"
-		sed 's/^/        /' "$out"
-	fi
-	return 0
-}
 
 nx() { # NS CMD...: a command in a namespace, always bounded
 	local ns=$1
@@ -138,15 +115,6 @@ nx() { # NS CMD...: a command in a namespace, always bounded
 	timeout 20 ip netns exec "$ns" "$@"
 }
 
-# expect_rc WANT(s, "|"-separated) CMD...: run CMD, require its exit status
-expect_rc() {
-	local want=$1 rc=0
-	shift
-	"$@" || rc=$?
-	case "|$want|" in *"|$rc|"*) return 0 ;; esac
-	echo "exit status $rc, expected $want: $*"
-	return 1
-}
 
 nlines() { wc -l <"$WORK/$1.events" | tr -d ' '; }
 

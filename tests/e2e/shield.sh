@@ -36,6 +36,7 @@ XDP_PASS_OBJ=${XDP_PASS_OBJ:-$ROOT/${BUILD:-build}/tests/xdp_pass.bpf.o}
 case $XDP_PASS_OBJ in /*) ;; *) XDP_PASS_OBJ=$ROOT/$XDP_PASS_OBJ ;; esac
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
+. "$HERE/lib.sh"
 NT=("$PY" "$HERE/nettool.py")
 LT=("$PY" "$HERE/lifecycle_tool.py")
 POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
@@ -89,13 +90,6 @@ ns_del_all() {
 	rm -rf /sys/fs/bpf/efs-* 2>/dev/null || true
 }
 
-stop_pid() { # PID [seconds]: TERM, then KILL after a bounded wait
-	local pid=$1 n=$((${2:-3} * 10))
-	kill -TERM "$pid" 2>/dev/null || return 0
-	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
 	local rc=$? pid
@@ -119,22 +113,6 @@ cleanup() {
 	exit $rc
 }
 
-check() { # NAME CMD...: runs CMD (its output is shown when it fails)
-	local name=$1 out
-	shift
-	out=$WORK/check.out
-	if "$@" >"$out" 2>&1; then
-		PASS=$((PASS + 1))
-		printf 'PASS  %s\n' "$name"
-		[ -n "${E2E_VERBOSE:-}" ] && sed 's/^/        /' "$out"
-	else
-		FAIL=$((FAIL + 1))
-		FAILED+=("$name")
-		printf 'FAIL  %s\n' "$name"
-		sed 's/^/        /' "$out"
-	fi
-	return 0
-}
 
 nx() { # NS CMD...: a command in a namespace, always bounded
 	local ns=$1
@@ -142,46 +120,9 @@ nx() { # NS CMD...: a command in a namespace, always bounded
 	timeout 25 ip netns exec "$ns" "$@"
 }
 
-expect_rc() { # WANT(s, "|"-separated) CMD...
-	local want=$1 rc=0
-	shift
-	"$@" || rc=$?
-	case "|$want|" in *"|$rc|"*) return 0 ;; esac
-	echo "exit status $rc, expected $want: $*"
-	return 1
-}
 
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-wait_file() { # FILE [tenths]
-	local n=${2:-50}
-	while [ ! -e "$1" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	[ -e "$1" ]
-}
 
-# jget FILE PATH: a value from a JSON document ("a.b.0.c"); "" when absent
-jget() {
-	"$PY" - "$1" "$2" <<-'EOF'
-	import json, sys
-	try:
-	    o = json.load(open(sys.argv[1]))
-	except Exception:
-	    print("")
-	    sys.exit(0)
-	for k in sys.argv[2].split("."):
-	    if isinstance(o, list):
-	        if k.isdigit():
-	            o = o[int(k)]
-	        else:
-	            o = next((x for x in o if isinstance(x, dict) and x.get("name") == k), None)
-	    elif isinstance(o, dict):
-	        o = o.get(k)
-	    if o is None:
-	        break
-	print("" if o is None else (json.dumps(o) if isinstance(o, (dict, list)) else o))
-	EOF
-}
 
 # ---- traffic ------------------------------------------------------------------
 
