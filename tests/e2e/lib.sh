@@ -2,6 +2,19 @@
 # Helpers shared by the end-to-end suites (run.sh, lifecycle.sh, shield.sh):
 # sourced, not run.  The suite defines WORK, PASS, FAIL and FAILED.
 
+# ns_sweep PREFIX: the namespaces PREFIX* (with whatever still runs in them)
+# and the pins /sys/fs/bpf/PREFIX* of this or an earlier, killed run
+ns_sweep() {
+	local ns pid
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$1" || true); do
+		for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+			kill -KILL "$pid" 2>/dev/null || true
+		done
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	rm -rf /sys/fs/bpf/"$1"* 2>/dev/null || true
+}
+
 stop_pid() { # PID [seconds]: TERM, then KILL after a bounded wait
 	local pid=$1 n=$((${2:-3} * 10))
 	kill -TERM "$pid" 2>/dev/null || return 0

@@ -60,17 +60,7 @@ WATCHDOG=
 log() { printf '%s\n' "$*"; }
 die() { printf 'lifecycle: %s\n' "$*" >&2; exit 1; }
 
-ns_del_all() {
-	local ns pid
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^efl-' || true); do
-		for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
-			kill -KILL "$pid" 2>/dev/null || true
-		done
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	# pins of agents killed or kept (they outlive the namespaces)
-	rm -rf /sys/fs/bpf/efl-* 2>/dev/null || true
-}
+ns_del_all() { ns_sweep efl-; }
 
 
 cleanup() {

@@ -79,16 +79,7 @@ WATCHDOG=
 log() { printf '%s\n' "$*"; }
 die() { printf 'shield: %s\n' "$*" >&2; exit 1; }
 
-ns_del_all() {
-	local ns pid
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^efs-' || true); do
-		for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
-			kill -KILL "$pid" 2>/dev/null || true
-		done
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf /sys/fs/bpf/efs-* 2>/dev/null || true
-}
+ns_del_all() { ns_sweep efs-; }
 
 
 cleanup() {
@@ -424,7 +415,7 @@ list_big() { # a threat feed: 1,000,000 prefixes, IPv4 and IPv6, loaded live
 	            seen.add((4, a, plen))
 	            out.append("%s/%d" % (socket.inet_ntoa(struct.pack("!I", a)), plen))
 	    else:
-	        # 2001:db8:XXXX::/48 and longer, never 2001:db8:e5::/48 (the test hosts)
+	        # /48s of 2001:db8::/32 and longer, never 2001:db8:e5::/48 (the test hosts)
 	        plen = r.choice((48, 56, 64, 128))
 	        hi = r.getrandbits(16)
 	        if hi == 0xE5:
