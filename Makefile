@@ -128,6 +128,8 @@ e2e-test: $(BUILD)/edgefw $(BUILD)/tests/xdp_pass.bpf.o
 	@EDGEFW=$(BUILD)/edgefw tests/e2e/lifecycle.sh
 	@echo "== tests/e2e/shield.sh"
 	@EDGEFW=$(BUILD)/edgefw XDP_PASS_OBJ=$(BUILD)/tests/xdp_pass.bpf.o tests/e2e/shield.sh
+	@echo "== tests/e2e/cli.sh"
+	@EDGEFW=$(BUILD)/edgefw XDP_PASS_OBJ=$(BUILD)/tests/xdp_pass.bpf.o tests/e2e/cli.sh
 
 # the JSON Schema and `edgefw validate` agree on every example
 schema-test: $(BUILD)/edgefw

@@ -665,20 +665,34 @@ confirm_rollback() {
 		cmp "$WORK/A.json" "$WORK/policy-reload.json" && echo "the policy file is A's"
 }
 
+# A confirm disarms the rollback for good: a short window (8 s), and the
+# checks run well after it ended (13 s after the apply; the agent looks once
+# a second), so a confirm that left the rollback armed is caught.
+CONFIRM_WITHIN=8 CONFIRM_WAIT=13
 confirm_keeps() {
-	local out crc
-	out=$(efw reload apply "$WORK/B.json" --confirm-within 30 2>&1) || { echo "$out"; return 1; }
+	local out crc gen crc1 gen1 rb0 rb1 t0 left
+	rb0=$(grep -c 'not confirmed in time' "$WORK/reload.log" || true)
+	t0=$(now)
+	out=$(efw reload apply "$WORK/B.json" --confirm-within $CONFIRM_WITHIN 2>&1) || { echo "$out"; return 1; }
 	echo "$out"
 	out=$(efw reload confirm 2>&1) || { echo "confirm failed: $out"; return 1; }
 	echo "$out"
-	sleep 5
-	echo "5 s later, P (TCP av:443) is still closed:"
+	status_json reload
+	crc1=$(jget "$WORK/status-reload.json" policy.crc32)
+	gen1=$(jget "$WORK/status-reload.json" policy.generation)
+	echo "confirmed $(since "$t0") s after the apply: generation $gen1, crc32 $crc1 (A was $CRC_A)"
+	left=$(awk -v t0="$t0" -v now="$(now)" -v w=$CONFIRM_WAIT 'BEGIN { d = t0 + w - now; printf "%.2f", (d > 0 ? d : 0) }')
+	sleep "$left"
+	echo "$(since "$t0") s after apply --confirm-within $CONFIRM_WITHIN, P (TCP av:443) is still closed:"
 	tcp_blocked $NS_INET $AV 443 1 || return 1
 	status_json reload
 	crc=$(jget "$WORK/status-reload.json" policy.crc32)
-	echo "generation $(jget "$WORK/status-reload.json" policy.generation), crc32 $crc (A was $CRC_A), confirm_by '$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)'"
-	[ "$crc" != "$CRC_A" ] && [ -z "$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)" ] &&
-		cmp "$WORK/B.json" "$WORK/policy-reload.json" && echo "the confirmed policy (B) is now the policy file"
+	gen=$(jget "$WORK/status-reload.json" policy.generation)
+	rb1=$(grep -c 'not confirmed in time' "$WORK/reload.log" || true)
+	echo "generation $gen (was $gen1), crc32 $crc (was $crc1), confirm_by '$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)', rollbacks logged: $rb1 (before the apply: $rb0)"
+	[ -n "$crc1" ] && [ "$crc1" != "$CRC_A" ] && [ "$crc" = "$crc1" ] && [ "$gen" = "$gen1" ] &&
+		[ "$rb1" = "$rb0" ] && [ -z "$(jget "$WORK/status-reload.json" confirm_by_epoch_seconds)" ] &&
+		cmp "$WORK/B.json" "$WORK/policy-reload.json" && echo "the confirmed policy (B) is still live and is the policy file"
 }
 
 confirm_again() {
@@ -900,7 +914,7 @@ check "reload: an invalid policy is refused (exit 1, validate's message), the ol
 
 log "== 5. apply --confirm-within"
 check "apply B --confirm-within 3, no confirm: P closes, reopens after ~3 s, status shows A's crc" confirm_rollback
-check "apply B --confirm-within 30 + confirm: P still closed 5 s later, B is the policy file" confirm_keeps
+check "apply B --confirm-within $CONFIRM_WITHIN + confirm: nothing rolls back; ${CONFIRM_WAIT} s later B is live (P closed, same crc32 and generation) and the policy file" confirm_keeps
 check "confirm with nothing pending exits 1" confirm_again
 check "reload agent: SIGTERM detaches everything" stop_and_detached reload
 

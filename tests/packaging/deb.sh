@@ -1,7 +1,8 @@
 #!/bin/bash
 # edgefw Debian package: build it, lint it, install it, check what it
-# installed, remove and reinstall it (the admin's policy survives), purge it
-# (nothing left).
+# installed, remove and reinstall it (the admin's policy and the block and
+# allow lists in /var/lib/edgefw survive), purge it (nothing left, the lists
+# included).
 #
 # Debian packages needed (as root: apt-get install -y --no-install-recommends ...):
 #   build:   build-essential dpkg-dev debhelper clang llvm libbpf-dev bpftool
@@ -277,10 +278,39 @@ reinstall_keeps_policy() {
 	cmp /etc/edgefw/policy.json "$WORK/filled.json"
 }
 
+# The block and allow lists: /var/lib/edgefw (the default --state-dir), written
+# by the list commands without an agent (no pins: only the files change)
+LISTS=/var/lib/edgefw
+NOPINS=/sys/fs/bpf/efp-nothing
+lists_written() {
+	[ ! -e $LISTS ] || { echo "$LISTS exists before the test wrote anything:"; ls -la $LISTS; return 1; }
+	/usr/sbin/edgefw blocklist --bpffs-dir $NOPINS add 203.0.113.99 &&
+		/usr/sbin/edgefw allowlist --bpffs-dir $NOPINS add 198.51.100.0/25 || return 1
+	ls -la $LISTS
+	cp $LISTS/blocklist.txt "$WORK/blocklist.txt" && cp $LISTS/allowlist.txt "$WORK/allowlist.txt" &&
+		grep -qx 203.0.113.99/32 $LISTS/blocklist.txt && grep -qx 198.51.100.0/25 $LISTS/allowlist.txt
+}
+
+removed_keeps_lists() { # after apt-get remove
+	[ "$(pkg_state)" = config-files ] || { echo "state $(pkg_state), expected config-files"; return 1; }
+	ls -la $LISTS || return 1
+	cmp $LISTS/blocklist.txt "$WORK/blocklist.txt" && cmp $LISTS/allowlist.txt "$WORK/allowlist.txt"
+}
+
+reinstall_reads_lists() {
+	local out
+	out=$(/usr/sbin/edgefw blocklist list && /usr/sbin/edgefw allowlist list) || return 1
+	echo "$out"
+	[ "$out" = "$(printf '203.0.113.99/32\n198.51.100.0/25')" ]
+}
+
 log "== remove and reinstall"
 check "the admin fills the policy in: it validates" edit_policy
+check "edgefw blocklist add / allowlist add (no agent) write $LISTS/{blocklist,allowlist}.txt" lists_written
 check "apt-get remove: binary gone, the edited policy stays (config-files)" removed_keeps_conffiles
+check "apt-get remove: the block and allow lists in $LISTS stay, unchanged" removed_keeps_lists
 check "reinstall: the edited policy is kept, not replaced by the template" reinstall_keeps_policy
+check "reinstall: edgefw blocklist/allowlist list show the kept lists" reinstall_reads_lists
 
 # ---- purge ----------------------------------------------------------------------------
 
@@ -290,7 +320,7 @@ nothing_left() {
 	[ "$(pkg_state)" = not-installed ] || { echo "state $(pkg_state)"; rc=1; }
 	for f in /usr/sbin/edgefw /etc/edgefw /etc/default/edgefw /lib/systemd/system/edgefw.service \
 		/usr/share/edgefw /usr/share/doc/edgefw /usr/share/man/man8/edgefw.8.gz \
-		/usr/share/man/man5/edgefw-policy.5.gz \
+		/usr/share/man/man5/edgefw-policy.5.gz $LISTS \
 		/var/lib/systemd/deb-systemd-helper-enabled/edgefw.service.dsh-also; do
 		if [ -e "$f" ]; then echo "left behind: $f"; rc=1; fi
 	done
@@ -299,7 +329,7 @@ nothing_left() {
 
 if [ -z "${DEB_KEEP:-}" ]; then
 	log "== purge"
-	check "apt-get purge -y edgefw: nothing left (/usr/sbin/edgefw, /etc/edgefw, ...)" nothing_left
+	check "apt-get purge -y edgefw: nothing left (/usr/sbin/edgefw, /etc/edgefw, $LISTS, ...)" nothing_left
 fi
 
 END=$(date +%s)
