@@ -271,6 +271,16 @@ package-test:
 	@echo "== tests/packaging/ansible.sh"
 	@tests/packaging/ansible.sh
 
+# the package under a real systemd: a Debian 12 root (mmdebstrap, cached in
+# $(BUILD)/systemd-root) booted with systemd-nspawn in a namespace node;
+# install, start (Type=notify), reload, a refused reload, SIGKILL + Restart=,
+# an upgrade to a newer build under traffic (no packet leaks), restart, stop.
+# Root; needs mmdebstrap and systemd-container.  About 2 minutes.
+.PHONY: check-systemd
+check-systemd:
+	@echo "== tests/systemd/run.sh"
+	@BUILD=$(BUILD) tests/systemd/run.sh
+
 demo: $(BUILD)/edgefw
 	scripts/demo.sh
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install what edgefw needs to build, run, test and benchmark on Debian 12 (as
-# root).  Idempotent.  The last line is for `make bench` (bench/README.md):
-# the baselines (nftables, iptables + ipset, xdp-filter), iperf3, ethtool.
+# root).  Idempotent.  mmdebstrap and systemd-container (systemd-nspawn) are
+# for `make check-systemd` (tests/systemd/run.sh).  The last line is for
+# `make bench` (bench/README.md): the baselines (nftables, iptables + ipset,
+# xdp-filter), iperf3, ethtool.
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -11,4 +13,5 @@ apt-get install -y --no-install-recommends \
 	iproute2 python3 python3-jsonschema python3-prometheus-client ncat dnsmasq-base bind9-dnsutils iputils-ping procps \
 	man-db groff-base systemd \
 	build-essential dpkg-dev debhelper lintian jq ansible-core python3-apt util-linux \
+	mmdebstrap systemd-container \
 	nftables iptables ipset iperf3 xdp-tools ethtool
