@@ -108,7 +108,7 @@ LEADER=
 PASS=0 FAIL=0
 FAILED=()
 WATCHDOG=
-VERSION= NEWVERSION= ARCH=
+VERSION='' NEWVERSION='' ARCH=''
 
 log() { printf '%s\n' "$*"; }
 die() { printf 'check-systemd: %s\n' "$*" >&2; exit 1; }
@@ -128,7 +128,7 @@ poweroff() {
 		fi
 	fi
 	wait "$NSPAWN" 2>/dev/null || true
-	NSPAWN= LEADER=
+	NSPAWN='' LEADER=''
 }
 
 cleanup() {
@@ -266,7 +266,7 @@ traffic_start() {
 		--max 120 --udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport "$sport" --stream "$ACC:443" \
 		>"$WORK/probe-$tag.json" 2>"$WORK/probe-$tag.err" &
 	TRAFFIC=$!
-	PIDS+=($TRAFFIC)
+	PIDS+=("$TRAFFIC")
 	wait_file "$WORK/ready-$tag" 100 || { echo "the prober did not start"; cat "$WORK/probe-$tag.err"; return 1; }
 	sleep 1
 }
@@ -499,7 +499,6 @@ template_refused() {
 	[ "$(prop ActiveState)" = inactive ] && detached
 }
 
-START_PID=
 start_notify() {
 	local t0 rc=0 el
 	cx cp /efy/A.json /etc/edgefw/policy.json || return 1
@@ -517,7 +516,6 @@ start_notify() {
 	echo "Type=$(prop Type) ActiveState=$(prop ActiveState) SubState=$(prop SubState) StatusText=$(prop StatusText)"
 	[ "$(prop Type)" = notify ] && [ "$(prop ActiveState)" = active ] || return 1
 	[[ $(prop StatusText) == *"$POLICY_NAME"* ]] || { echo "STATUS= does not name the policy"; return 1; }
-	START_PID=$(prop MainPID)
 	journal_of | tail -n 4
 }
 
