@@ -109,6 +109,7 @@ static int put_portmap(const struct ef_maps *m, const struct ef_compiled *c, uns
  * slot being rebuilt was retired at the previous flip, which was at least
  * this long ago. */
 #define EF_SLOT_GRACE_NS 20000000ull
+unsigned long long ef_apply_grace_ns = EF_SLOT_GRACE_NS;
 
 static unsigned long long mono_ns(void)
 {
@@ -155,8 +156,8 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 
 	if (epoch == 0)
 		return -EINVAL;
-	if (last_flip_ns && now - last_flip_ns < EF_SLOT_GRACE_NS)
-		usleep((useconds_t)((EF_SLOT_GRACE_NS - (now - last_flip_ns)) / 1000));
+	if (last_flip_ns && now - last_flip_ns < ef_apply_grace_ns)
+		usleep((useconds_t)((ef_apply_grace_ns - (now - last_flip_ns)) / 1000));
 
 	if ((err = purge_slot(m->addrs, sizeof(struct ef_addr_key),
 			      offsetof(struct ef_addr_key, slot), slot)) ||

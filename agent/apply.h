@@ -19,6 +19,11 @@ struct ef_maps {
 	int srclimit, blocked, blocklist, allowlist, shield;
 };
 
+/* How long ef_apply waits after the previous flip before it rebuilds the
+ * other slot (20 ms; tests that drive a program without packets in flight
+ * set 0). */
+extern unsigned long long ef_apply_grace_ns;
+
 /* Read the live epoch (0: none). */
 int ef_epoch_get(const struct ef_maps *m, __u32 *epoch);
 /*

@@ -98,7 +98,10 @@ static int adopt_maps(struct ef_dp *dp, const struct ef_dp_opts *o)
 		char path[PATH_MAX];
 		int fd;
 
-		if (bpf_map__is_internal(map) || map == dp->skel->maps.ef_trace)
+		/* per-process: explain's verdict, and scratch space an explain
+		 * must not share with the live program */
+		if (bpf_map__is_internal(map) || map == dp->skel->maps.ef_trace ||
+		    map == dp->skel->maps.ef_scratch)
 			continue;
 		path_of(path, sizeof(path), o->pin_dir, bpf_map__name(map));
 		fd = bpf_obj_get(path);
@@ -158,11 +161,24 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 	}
 	dp->skel = skel;
 	skel->rodata->ef_dry_run = o->dry_run;
+	skel->rodata->ef_test_clock = o->test_clock;
 	/* explain needs one program: verifying the other would double its cost */
 	if (o->only_hook == 1 + EF_HOOK_INGRESS)
 		bpf_program__set_autoload(skel->progs.edgefw_tc_egress, false);
 	else if (o->only_hook == 1 + EF_HOOK_EGRESS)
 		bpf_program__set_autoload(skel->progs.edgefw_xdp, false);
+	if (o->test_max_hash) {
+		/* small tables: a walk over an empty hash table visits every bucket */
+		struct bpf_map *map;
+
+		bpf_object__for_each_map(map, skel->obj) {
+			enum bpf_map_type t = bpf_map__type(map);
+
+			if ((t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_LRU_HASH) &&
+			    bpf_map__max_entries(map) > o->test_max_hash)
+				bpf_map__set_max_entries(map, o->test_max_hash);
+		}
+	}
 	if (s) {
 		bpf_map__set_max_entries(skel->maps.ef_flows, s->flow_table_size);
 		bpf_map__set_max_entries(skel->maps.ef_flows_new, s->new_flow_table_size);

@@ -46,6 +46,8 @@ struct ef_dp_opts {
 	bool dry_run;        /* explain: classify only (see edgefw.bpf.c) */
 	bool require_pins;   /* fail unless every map is already pinned */
 	int only_hook;       /* 1 + enum ef_hook: load just that program (0: both) */
+	bool test_clock;     /* tests: "now" is the object's ef_clock_ns (see edgefw.bpf.c) */
+	unsigned test_max_hash; /* tests: cap every hash table at this size (0: as built) */
 };
 
 struct ef_dp {

@@ -39,6 +39,64 @@ const volatile __u8 ef_dry_run = 0;
 volatile __u8 ef_dry_run = 0; /* the native reference build (tests/fuzz) sets it */
 #endif
 
+/*
+ * The stateful differential tests (tests/fuzz/seq*) run the enforcing program
+ * on a clock they control: with ef_test_clock set at load, "now" is
+ * ef_clock_ns, written by the test between packets.  A read-only constant:
+ * in every other load the verifier removes the branch, and the program is
+ * the one that enforces.
+ */
+const volatile __u8 ef_test_clock = 0;
+volatile __u64 ef_clock_ns = 0;
+
+/* The clock of flow, fragment, limit and event-budget timestamps. */
+static __always_inline __u64 ef_now(void)
+{
+	if (ef_test_clock)
+		return ef_clock_ns;
+	/* the coarse clock (tick resolution) is plenty for timeouts of
+	 * seconds, and a fraction of the cost */
+	return bpf_ktime_get_coarse_ns();
+}
+
+/* The headers a SYN cookie is computed over (see the SYN flood section). */
+struct ef_cookie_hdrs {
+	union {
+		struct ef_iph v4;
+		struct ef_ip6h v6;
+	} ip;
+	struct ef_tcph th;
+	__u8 pseudo[40]; /* the reply's checksum pseudo-header */
+};
+
+/* Scratch space off the stack (the programs are near the 512-byte limit):
+ * per CPU, and a program does not migrate while it runs. */
+struct ef_scratch_area {
+	struct ef_cookie_hdrs ch;
+	struct ef_flow dry; /* dry run: the flow found, stepped privately */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ef_scratch_area);
+} ef_scratch SEC(".maps");
+
+static __always_inline struct ef_scratch_area *ef_scratch_area(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ef_scratch, &zero);
+}
+
+static __always_inline struct ef_cookie_hdrs *ef_scratch_get(void)
+{
+	struct ef_scratch_area *a = ef_scratch_area();
+
+	return a ? &a->ch : (void *)0;
+}
+
 struct ef_ctx {
 	/* 8 bytes, first: a constant the verifier can track, so that the XDP
 	 * program is not verified along egress-only paths and vice versa */
@@ -64,7 +122,6 @@ struct ef_ctx {
 	__u8 exempt;      /* in the allow list: no limits, no blocks */
 	__u8 av_done;     /* av has been looked up */
 	const struct ef_addr_val *av; /* the local address's services, or NULL */
-	struct ef_flow dry; /* dry run: the flow found, stepped privately */
 };
 
 static __always_inline void ef_count(__u32 idx)
@@ -229,15 +286,20 @@ static __always_inline const struct ef_addr_val *ef_local_av(struct ef_ctx *x)
 
 /* ---- flows ----------------------------------------------------------------- */
 
-static __always_inline int ef_flow_expired(struct ef_ctx *x,
-					   const struct ef_flow *f)
+static __always_inline int ef_flow_expired_p(struct ef_ctx *x, __u8 proto,
+					     const struct ef_flow *f)
 {
-	__u32 cls = ef_flow_timeout_class(x->fk.proto, f->state);
+	__u32 cls = ef_flow_timeout_class(proto, f->state);
 
 	if (cls >= EF_TO_MAX) /* bounds proof for the verifier */
 		return 1;
 	return x->now > f->seen_ns &&
 	       x->now - f->seen_ns > x->cfg->timeout_ns[cls];
+}
+
+static __always_inline int ef_flow_expired(struct ef_ctx *x, const struct ef_flow *f)
+{
+	return ef_flow_expired_p(x, x->fk.proto, f);
 }
 
 /*
@@ -283,18 +345,26 @@ static __always_inline struct ef_flow *ef_flow_find(struct ef_ctx *x,
 
 	*trusted = 1;
 	f = bpf_map_lookup_elem(&ef_flows, &x->fk);
+	if (f && ef_flow_expired(x, f)) {
+		/* gone: the untrusted table may still hold the key */
+		if (!ef_dry_run)
+			bpf_map_delete_elem(&ef_flows, &x->fk);
+		ef_count(EF_C_FLOWS_EXPIRED);
+		f = NULL;
+	}
 	if (!f) {
 		const struct ef_addr_val *av;
 
-		/* the untrusted table holds inbound-initiated TCP/UDP flows:
-		 * only on ports an inbound rule covers (or anything, in
-		 * monitor mode); skip the lookup elsewhere */
-		if (x->fk.proto != IPPROTO_TCP && x->fk.proto != IPPROTO_UDP)
-			return NULL;
-		av = ef_local_av(x);
-		if (x->cfg->mode != EF_MODE_MONITOR &&
-		    !(av && ef_port_list(x->slot, av, EF_DIR_IN, x->fk.proto, x->fk.lport)))
-			return NULL;
+		/* the untrusted table holds inbound-initiated flows: TCP and
+		 * UDP on ports an inbound rule covers, and anything a monitor
+		 * mode let in; skip the lookup elsewhere */
+		if (x->cfg->mode != EF_MODE_MONITOR) {
+			if (x->fk.proto != IPPROTO_TCP && x->fk.proto != IPPROTO_UDP)
+				return NULL;
+			av = ef_local_av(x);
+			if (!(av && ef_port_list(x->slot, av, EF_DIR_IN, x->fk.proto, x->fk.lport)))
+				return NULL;
+		}
 		*trusted = 0;
 		map = &ef_flows_new;
 		f = bpf_map_lookup_elem(&ef_flows_new, &x->fk);
@@ -308,8 +378,12 @@ static __always_inline struct ef_flow *ef_flow_find(struct ef_ctx *x,
 		return NULL;
 	}
 	if (ef_dry_run) {
-		x->dry = *f;
-		f = &x->dry;
+		struct ef_scratch_area *a = ef_scratch_area();
+
+		if (!a)
+			return NULL;
+		a->dry = *f;
+		f = &a->dry;
 	}
 	if (f->epoch != x->epoch && !ef_flow_revalidate(x, f)) {
 		if (!ef_dry_run)
@@ -539,7 +613,7 @@ static __always_inline int ef_shield_check(struct ef_ctx *x)
  */
 static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule *r)
 {
-	struct ef_srclimit_key k = { .rule = x->rule, .slot = x->slot };
+	struct ef_srclimit_key k = { .rule = x->rule, .epoch = x->epoch };
 	struct ef_evbucket *b, nb;
 	__u64 cap = (__u64)r->lim_burst * 1000, tokens, elapsed;
 
@@ -608,30 +682,6 @@ static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule 
  * cookie but not the client's ISN, so the cookie may depend on the tuple
  * and the time only.
  */
-struct ef_cookie_hdrs {
-	union {
-		struct ef_iph v4;
-		struct ef_ip6h v6;
-	} ip;
-	struct ef_tcph th;
-	__u8 pseudo[40]; /* the reply's checksum pseudo-header */
-};
-
-/* Scratch space off the stack (the programs are near the 512-byte limit):
- * per CPU, and a program does not migrate while it runs. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ef_cookie_hdrs);
-} ef_scratch SEC(".maps");
-
-static __always_inline struct ef_cookie_hdrs *ef_scratch_get(void)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&ef_scratch, &zero);
-}
 
 /* ack == 0: the SYN as the generator sees it; else the ACK the checker
  * expects for a cookie of ack - 1 */
@@ -738,6 +788,7 @@ static __always_inline int ef_icmp_error(struct ef_ctx *x)
 	const struct ef_tuple *t = &x->pkt.inner;
 	struct ef_flow_key k = { .proto = t->proto };
 	int ingress = x->hook == EF_HOOK_INGRESS;
+	struct ef_flow *f;
 
 	if (!t->valid)
 		return EF_R_ICMP_UNRELATED;
@@ -746,8 +797,12 @@ static __always_inline int ef_icmp_error(struct ef_ctx *x)
 	k.remote = ingress ? t->dst : t->src;
 	k.lport = ingress ? t->sport : t->dport;
 	k.rport = ingress ? t->dport : t->sport;
-	if (bpf_map_lookup_elem(&ef_flows, &k) ||
-	    bpf_map_lookup_elem(&ef_flows_new, &k))
+	/* a flow past its timeout is no longer tracked (it leaves the table
+	 * when its own next packet looks it up) */
+	f = bpf_map_lookup_elem(&ef_flows, &k);
+	if (!f || ef_flow_expired_p(x, k.proto, f))
+		f = bpf_map_lookup_elem(&ef_flows_new, &k);
+	if (f && !ef_flow_expired_p(x, k.proto, f))
 		return EF_R_ICMP_RELATED;
 	if (ingress &&
 	    ef_icmp_is_pmtu(x->pkt.family, x->pkt.icmp_type, x->pkt.icmp_code) &&
@@ -884,7 +939,7 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 	if (!c || !c->ev_rate)
 		return 1;
 	if (!x->now)
-		x->now = bpf_ktime_get_coarse_ns();
+		x->now = ef_now();
 	/* the per-CPU budget first: a flood from many sources stops here,
 	 * without an insert into ef_evlimit per packet */
 	{
@@ -1093,9 +1148,7 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	if (!ifc || !ifc->managed)
 		return EF_R_UNMANAGED_IF;
 	x->role = ifc->role;
-	/* flow and fragment timestamps: the coarse clock (tick resolution)
-	 * is plenty for timeouts of seconds, and a fraction of the cost */
-	x->now = bpf_ktime_get_coarse_ns();
+	x->now = ef_now();
 
 
 	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))
@@ -1121,11 +1174,12 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 
 	f = ef_flow_find(x, &trusted);
 	if (f) {
+		/* read before the step: a promotion deletes the entry f is */
+		x->rule = f->rule;
 		step = ef_flow_step(x, f, trusted);
-		if (step > 0) {
-			x->rule = f->rule;
+		if (step > 0)
 			return EF_R_FLOW;
-		}
+		x->rule = EF_RULE_NONE;
 		if (step == 0)
 			return EF_R_NO_FLOW;
 		if (!ef_dry_run)
@@ -1206,9 +1260,8 @@ static __always_inline __u16 ef_csum_fold(__s64 sum)
  * NIC it came in on (same VLAN tags).  IP options and IPv6 extension
  * headers are not carried over; the frame is cut to its new length.
  */
-static __always_inline int ef_syn_reply(struct xdp_md *ctx, const struct ef_pkt *p)
+static __always_inline int ef_syn_reply(void *data, void *end, const struct ef_pkt *p)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	struct ef_cookie_hdrs *h = ef_scratch_get();
 	struct ef_ethh *eth = data;
 	struct ef_tcph *th;
@@ -1216,20 +1269,19 @@ static __always_inline int ef_syn_reply(struct xdp_md *ctx, const struct ef_pkt 
 	__u32 cookie;
 	__u8 mac[8];
 	__s64 c, sum;
-	int delta;
 
 	if (ef_dry_run || l3 > 22 || !h)
-		return XDP_DROP;
+		return -1;
 	ef_cookie_hdrs(p, h, 0);
 	if (p->family == 4)
 		c = bpf_tcp_raw_gen_syncookie_ipv4((void *)&h->ip.v4, (void *)&h->th, sizeof(h->th));
 	else
 		c = bpf_tcp_raw_gen_syncookie_ipv6((void *)&h->ip.v6, (void *)&h->th, sizeof(h->th));
 	if (c < 0)
-		return XDP_DROP;
+		return -1;
 	cookie = (__u32)c;
 	if ((void *)(eth + 1) > end)
-		return XDP_DROP;
+		return -1;
 	__builtin_memcpy(mac, eth->src, 6);
 	__builtin_memcpy(eth->src, eth->dst, 6);
 	__builtin_memcpy(eth->dst, mac, 6);
@@ -1243,7 +1295,7 @@ static __always_inline int ef_syn_reply(struct xdp_md *ctx, const struct ef_pkt 
 
 		th = data + l3 + 20;
 		if ((void *)(th + 1) > end)
-			return XDP_DROP;
+			return -1;
 		ip->ver_ihl = 0x45;
 		ip->tos = 0;
 		ip->tot_len = ef_htons(40);
@@ -1271,7 +1323,7 @@ static __always_inline int ef_syn_reply(struct xdp_md *ctx, const struct ef_pkt 
 
 		th = data + l3 + 40;
 		if ((void *)(th + 1) > end)
-			return XDP_DROP;
+			return -1;
 		ip6->ver_tc = 0x60;
 		ip6->tc_flow[0] = ip6->tc_flow[1] = ip6->tc_flow[2] = 0;
 		ip6->payload_len = ef_htons(20);
@@ -1297,10 +1349,8 @@ static __always_inline int ef_syn_reply(struct xdp_md *ctx, const struct ef_pkt 
 	th->urg_ptr = 0;
 	th->check = ef_csum_fold(bpf_csum_diff(0, 0, (void *)th, 20, sum));
 	ef_count(EF_C_SYNCOOKIES_SENT);
-	delta = (int)(l3 + iplen + 20) - (int)(end - data);
-	if (delta < 0 && bpf_xdp_adjust_tail(ctx, delta))
-		return XDP_DROP;
-	return XDP_TX;
+	/* the caller cuts the frame to this length */
+	return (int)(l3 + iplen + 20);
 }
 
 SEC("xdp")
@@ -1316,8 +1366,14 @@ int edgefw_xdp(struct xdp_md *ctx)
 	switch (ef_process(&x)) {
 	case EF_ACT_DROP:
 		return XDP_DROP;
-	case EF_ACT_CHALLENGE:
-		return ef_syn_reply(ctx, &x.pkt);
+	case EF_ACT_CHALLENGE: {
+		int len = ef_syn_reply((void *)(long)ctx->data, (void *)(long)ctx->data_end, &x.pkt);
+		int delta = len - (int)(ctx->data_end - ctx->data);
+
+		if (len < 0 || (delta < 0 && bpf_xdp_adjust_tail(ctx, delta)))
+			return XDP_DROP;
+		return XDP_TX;
+	}
 	default:
 		return XDP_PASS;
 	}

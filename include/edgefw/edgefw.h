@@ -325,12 +325,14 @@ struct ef_rule {
 	__u32 lim_block_s; /* seconds a source over the limit stays blocked */
 };
 
-/* ef_srclimit: (source prefix, slot, rule) -> token bucket (ef_evbucket). */
+/* ef_srclimit: (source prefix, generation, rule) -> token bucket
+ * (ef_evbucket).  Keyed by the epoch, not the slot: a reload starts new
+ * buckets, and the generation after next must not find this one's. */
 struct ef_srclimit_key {
 	union ef_addr src; /* IPv6 masked to settings.limit_v6_prefix */
+	__u32 epoch;
 	__u16 rule;
-	__u8 slot;
-	__u8 pad;
+	__u16 pad;
 };
 
 /* ef_blocked: source prefix -> until when it is dropped. */

@@ -13,13 +13,22 @@
 
 #include "shim.h"
 
+static __u64 sim_clock; /* 0: the real clock */
+
 static __u64 mono_ns(void)
 {
 	struct timespec ts;
 
+	if (sim_clock)
+		return sim_clock;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 }
+
+/* events submitted since ref_events() last took them */
+#define REF_EVENTS 64
+static struct ef_event evq[REF_EVENTS];
+static int nevq;
 
 static void *rb_reserve(void *rb, __u64 size, __u64 flags)
 {
@@ -32,8 +41,60 @@ static void *rb_reserve(void *rb, __u64 size, __u64 flags)
 
 static void rb_submit(void *data, __u64 flags)
 {
-	(void)data;
 	(void)flags;
+	if (nevq < REF_EVENTS)
+		memcpy(&evq[nevq++], data, sizeof(struct ef_event));
+}
+
+/* The checksum helper: a 32-bit one's complement sum of to, plus seed
+ * (from is always empty here). */
+static __s64 csum_diff(__be32 *from, __u32 from_size, __be32 *to, __u32 to_size, __wsum seed)
+{
+	__u64 sum = seed;
+
+	(void)from;
+	(void)from_size;
+	for (__u32 i = 0; i + 1 < to_size; i += 2) {
+		__u16 w;
+
+		memcpy(&w, (unsigned char *)to + i, 2);
+		sum += w;
+	}
+	while (sum >> 32)
+		sum = (sum & 0xffffffffu) + (sum >> 32);
+	return (__s64)sum;
+}
+
+/* SYN cookies without the kernel's secret: a hash of the 4-tuple, valid
+ * for the same tuple forever (the kernel's are valid for minutes; the
+ * sequences take less than a second of real time). */
+static __u32 cookie_of(const void *saddr, const void *daddr, size_t alen, const struct ef_tcph *th)
+{
+	__u32 h = 2166136261u;
+	const unsigned char *p[2] = { saddr, daddr };
+
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < alen; i++)
+			h = (h ^ p[k][i]) * 16777619u;
+	h = (h ^ th->source) * 16777619u;
+	h = (h ^ th->dest) * 16777619u;
+	return h;
+}
+
+static __s64 cookie_gen4(struct iphdr *iph, struct tcphdr *th, __u32 th_len)
+{
+	const struct ef_iph *ip = (const void *)iph;
+
+	(void)th_len;
+	return cookie_of(&ip->saddr, &ip->daddr, 4, (const void *)th);
+}
+
+static __s64 cookie_gen6(struct ipv6hdr *iph, struct tcphdr *th, __u32 th_len)
+{
+	const struct ef_ip6h *ip = (const void *)iph;
+
+	(void)th_len;
+	return cookie_of(ip->saddr, ip->daddr, 16, (const void *)th);
 }
 
 static long pull(struct __sk_buff *skb, __u32 len)
@@ -43,20 +104,22 @@ static long pull(struct __sk_buff *skb, __u32 len)
 	return 0;
 }
 
-/* No kernel secret here: no cookie is ever valid (a fuzzer cannot have
- * seen a challenge either). */
+/* The check sees the ACK the checker expects: its ack_seq - 1 is the
+ * cookie. */
 static long cookie_check4(struct iphdr *iph, struct tcphdr *th)
 {
-	(void)iph;
-	(void)th;
-	return -13;
+	const struct ef_iph *ip = (const void *)iph;
+	const struct ef_tcph *t = (const void *)th;
+
+	return cookie_of(&ip->saddr, &ip->daddr, 4, t) == ef_ntohl(t->ack_seq) - 1 ? 0 : -13;
 }
 
 static long cookie_check6(struct ipv6hdr *iph, struct tcphdr *th)
 {
-	(void)iph;
-	(void)th;
-	return -13;
+	const struct ef_ip6h *ip = (const void *)iph;
+	const struct ef_tcph *t = (const void *)th;
+
+	return cookie_of(ip->saddr, ip->daddr, 16, t) == ef_ntohl(t->ack_seq) - 1 ? 0 : -13;
 }
 
 #define REG(m)                                                                     \
@@ -77,6 +140,9 @@ int ref_init(void)
 	bpf_skb_pull_data = pull;
 	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
 	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;
+	bpf_tcp_raw_gen_syncookie_ipv4 = cookie_gen4;
+	bpf_tcp_raw_gen_syncookie_ipv6 = cookie_gen6;
+	bpf_csum_diff = csum_diff;
 
 	M.ctl = REG(ef_ctl);
 	M.cfg = REG(ef_cfg);
@@ -93,11 +159,11 @@ int ref_init(void)
 	M.counters = REG(ef_counters);
 	M.rule_stats = REG(ef_rule_stats);
 	REG(ef_evlimit);
-	REG(ef_srclimit);
-	REG(ef_blocked);
-	REG(ef_blocklist);
-	REG(ef_allowlist);
-	REG(ef_shield);
+	M.srclimit = REG(ef_srclimit);
+	M.blocked = REG(ef_blocked);
+	M.blocklist = REG(ef_blocklist);
+	M.allowlist = REG(ef_allowlist);
+	M.shield = REG(ef_shield);
 	REG(ef_verified);
 	REG(ef_synrate);
 	REG(ef_scratch);
@@ -155,4 +221,78 @@ int ref_run(int hook, uint32_t ifindex, const void *frame, size_t len, struct re
 	v->rule = x.reason < EF_REASON_FIRST_DROP && x.rule != EF_RULE_NONE ? x.rule : -1;
 	v->new_flow = x.new_flow;
 	return 0;
+}
+
+void ref_set_clock(uint64_t ns)
+{
+	sim_clock = ns;
+}
+
+int ref_map_fd(const char *name)
+{
+	static const struct {
+		const char *name;
+		void *map;
+	} maps[] = {
+		{ "ef_evlimit", &ef_evlimit },	 { "ef_evbudget", &ef_evbudget },
+		{ "ef_synrate", &ef_synrate },	 { "ef_verified", &ef_verified },
+		{ "ef_srclimit", &ef_srclimit }, { "ef_blocked", &ef_blocked },
+		{ "ef_flows", &ef_flows },	 { "ef_flows_new", &ef_flows_new },
+		{ "ef_frags", &ef_frags },	 { "ef_counters", &ef_counters },
+		{ "ef_rule_stats", &ef_rule_stats },
+	};
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		if (strcmp(maps[i].name, name) == 0)
+			return shim_fd(maps[i].map);
+	return -1;
+}
+
+int ref_events(struct ef_event *ev, int max)
+{
+	int n = nevq < max ? nevq : max;
+
+	memcpy(ev, evq, sizeof(*ev) * (size_t)n);
+	nevq = 0;
+	return n;
+}
+
+/*
+ * The enforcing program's entry points, natively: the verdict as the hook
+ * returns it (XDP_* or TC_ACT_*), and the frame as it leaves (a challenge's
+ * SYN-ACK, cut to its length, for XDP_TX).
+ */
+int ref_step(int hook, uint32_t ifindex, const void *frame, size_t len, unsigned char *out,
+	     size_t *out_len)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+	struct ef_ctx x;
+	int act, ret;
+
+	if (!copy)
+		return -1;
+	memcpy(copy, frame, len);
+	memset(&x, 0, sizeof(x));
+	x.hook = (__u64)hook;
+	x.ifindex = ifindex;
+	x.pkt_len = (__u32)len;
+	x.reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x.pkt);
+	act = ef_process(&x);
+	*out_len = len;
+	if (hook == EF_HOOK_EGRESS) {
+		ret = act == EF_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+	} else if (act == EF_ACT_DROP) {
+		ret = XDP_DROP;
+	} else if (act == EF_ACT_CHALLENGE) {
+		int n = ef_syn_reply(copy, copy + len, &x.pkt);
+
+		ret = n < 0 ? XDP_DROP : XDP_TX;
+		if (n >= 0 && (size_t)n < len)
+			*out_len = (size_t)n;
+	} else {
+		ret = XDP_PASS;
+	}
+	memcpy(out, copy, *out_len);
+	free(copy);
+	return ret;
 }

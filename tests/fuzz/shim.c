@@ -26,6 +26,10 @@ struct smap {
 	void *tree;
 };
 
+/* an entry is its key, then its value at the next 8-byte boundary (as
+ * the kernel aligns values) */
+#define VOFF(m) (((m)->ksz + 7) & ~(size_t)7)
+
 static struct smap maps[MAX_MAPS];
 static int nmaps;
 static size_t cmp_ksz; /* tsearch has no context argument */
@@ -131,10 +135,10 @@ static void *lookup(struct smap *m, const void *key)
 		lpm_best_len = 0;
 		lpm_ksz = m->ksz;
 		twalk(m->tree, lpm_walk);
-		return lpm_best ? (unsigned char *)lpm_best + m->ksz : NULL;
+		return lpm_best ? (unsigned char *)lpm_best + VOFF(m) : NULL;
 	}
 	found = tfind(key, &m->tree, cmp);
-	return found ? (unsigned char *)*found + m->ksz : NULL;
+	return found ? (unsigned char *)*found + VOFF(m) : NULL;
 }
 
 static void *first_key;
@@ -165,7 +169,7 @@ static long update(struct smap *m, const void *key, const void *value, uint64_t 
 	if (found) {
 		if (flags == BPF_NOEXIST)
 			return -EEXIST;
-		memcpy((unsigned char *)*found + m->ksz, value, m->vsz);
+		memcpy((unsigned char *)*found + VOFF(m), value, m->vsz);
 		return 0;
 	}
 	if (flags == BPF_EXIST)
@@ -183,11 +187,11 @@ static long update(struct smap *m, const void *key, const void *value, uint64_t 
 			m->n--;
 		}
 	}
-	e = malloc(m->ksz + m->vsz);
+	e = malloc(VOFF(m) + m->vsz);
 	if (!e)
 		return -ENOMEM;
 	memcpy(e, key, m->ksz);
-	memcpy((unsigned char *)e + m->ksz, value, m->vsz);
+	memcpy((unsigned char *)e + VOFF(m), value, m->vsz);
 	if (!tsearch(e, &m->tree, cmp)) {
 		free(e);
 		return -ENOMEM;

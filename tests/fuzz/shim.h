@@ -45,4 +45,12 @@ void ref_set_dry_run(int on);
 void ref_clear_state(void);
 int ref_run(int hook, uint32_t ifindex, const void *frame, size_t len, struct ref_verdict *v);
 
+/* the stateful tests: the enforcing entry points on a controlled clock */
+struct ef_event;
+void ref_set_clock(uint64_t ns);                 /* 0: the real clock */
+int ref_map_fd(const char *name);                /* a map the agent does not open */
+int ref_events(struct ef_event *ev, int max);    /* events since the last call */
+int ref_step(int hook, uint32_t ifindex, const void *frame, size_t len, unsigned char *out,
+	     size_t *out_len);                   /* XDP_* or TC_ACT_* */
+
 #endif
