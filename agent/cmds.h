@@ -22,6 +22,11 @@ struct ef_dirs {
 };
 void ef_dirs_init(struct ef_dirs *d);
 
+/* An option's number: a decimal integer from lo to hi, else a usage
+ * message naming the command and option ("edgefw events: --count: "x" is
+ * not a number from 1 to ...") and -1. */
+int ef_opt_number(const char *cmd, const char *opt, const char *val, long lo, long hi, long *out);
+
 /* Short hostname: the default node name. */
 void ef_default_node(char *buf, size_t len);
 

@@ -6,11 +6,33 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <limits.h>
+#include <stdio.h>
 #include "cmds.h"
 #include "compile.h"
 #include "datapath.h"
 #include "lists.h"
 #include "state.h"
+
+int ef_opt_number(const char *cmd, const char *opt, const char *val, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno || end == val || *end || v < lo || v > hi) {
+		if (hi == LONG_MAX)
+			fprintf(stderr, "edgefw %s: %s: \"%.40s\" is not a number of at least %ld\n", cmd,
+				opt, val, lo);
+		else
+			fprintf(stderr, "edgefw %s: %s: \"%.40s\" is not a number from %ld to %ld\n",
+				cmd, opt, val, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
 
 void ef_dirs_init(struct ef_dirs *d)
 {

@@ -129,6 +129,10 @@ int cmd_status(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (optind != argc) { /* no operands */
+		usage_status(stderr);
+		return EXIT_USAGE;
+	}
 	err = ef_status_read(dirs.run, &s);
 	if (err) {
 		if (json)
@@ -228,6 +232,10 @@ int cmd_stats(int argc, char **argv)
 			usage_stats(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (optind != argc) { /* no operands */
+		usage_stats(stderr);
+		return EXIT_USAGE;
 	}
 	if (ef_maps_open_pinned(dirs.bpffs, &m)) {
 		fprintf(stderr, "edgefw stats: no pinned state in %s (is edgefw running?)\n",
@@ -378,6 +386,10 @@ int cmd_reload(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (optind != argc) { /* no operands */
+		usage_reload(stderr);
+		return EXIT_USAGE;
+	}
 	if (ef_status_read(dirs.run, &s) || !ef_status_agent_alive(&s)) {
 		fprintf(stderr, "edgefw reload: no running agent (see %s/status.json)\n", dirs.run);
 		return EXIT_SYSTEM;
@@ -507,6 +519,10 @@ int cmd_confirm(int argc, char **argv)
 		usage_confirm(stderr);
 		return EXIT_USAGE;
 	}
+	if (optind != argc) { /* no operands */
+		usage_confirm(stderr);
+		return EXIT_USAGE;
+	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("confirm"));
 	resp = ctl_call(dirs.run, req, 10);
@@ -593,6 +609,10 @@ int cmd_detach(int argc, char **argv)
 			usage_detach(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (optind != argc) { /* no operands */
+		usage_detach(stderr);
+		return EXIT_USAGE;
 	}
 	ef_log_setup_libbpf();
 	if (ef_status_read(dirs.run, &s) == 0) {
@@ -740,11 +760,21 @@ int cmd_events(int argc, char **argv)
 		case OPT_TEXT: text = true; break;
 		case 'a': action = optarg; break;
 		case 'r': reason = optarg; break;
-		case 'b': backlog = atol(optarg); break;
-		case 'c': count = atol(optarg); break;
+		case 'b':
+			if (ef_opt_number("events", "--backlog", optarg, 0, 1024, &backlog))
+				return EXIT_USAGE;
+			break;
+		case 'c':
+			if (ef_opt_number("events", "--count", optarg, 1, LONG_MAX, &count))
+				return EXIT_USAGE;
+			break;
 		case 'h': usage_events(stdout); return 0;
 		default: usage_events(stderr); return EXIT_USAGE;
 		}
+	}
+	if (optind != argc) {
+		usage_events(stderr);
+		return EXIT_USAGE;
 	}
 	if (action) {
 		bool ok = false;

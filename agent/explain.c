@@ -349,8 +349,19 @@ int cmd_explain(int argc, char **argv)
 		case 's': src = optarg; break;
 		case 'D': dst = optarg; break;
 		case 'f': flags = optarg; break;
-		case 't': r.p.icmp_type = (uint8_t)atoi(optarg); break;
-		case OPT_ICODE: r.p.icmp_code = (uint8_t)atoi(optarg); break;
+		case 't':
+		case OPT_ICODE: {
+			long v;
+
+			if (ef_opt_number("explain", c == 't' ? "--icmp-type" : "--icmp-code", optarg,
+					  0, 255, &v))
+				return EXIT_USAGE;
+			if (c == 't')
+				r.p.icmp_type = (uint8_t)v;
+			else
+				r.p.icmp_code = (uint8_t)v;
+			break;
+		}
 		case 'p': policy = optarg; break;
 		case 'n': snprintf(node, sizeof(node), "%s", optarg); break;
 		case OPT_JSON: json = true; break;
