@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdbool.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -143,6 +145,58 @@ static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c,
 	return put(m->rule_stats, &k, buf, "rule statistics");
 }
 
+/* Does an inbound rule of c cover (local, proto, lport) on some NIC? */
+static bool in_covered(const struct ef_compiled *c, const struct ef_flow_key *k)
+{
+	for (size_t i = 0; i < c->naddrs; i++) {
+		unsigned g = c->addrs[i].v.grp[EF_DIR_IN * 2 + (k->proto == IPPROTO_UDP)];
+
+		if (g >= c->ngroups || memcmp(&c->addrs[i].k.addr, &k->local, sizeof(k->local)))
+			continue;
+		if ((c->portmap[g][k->lport >> 2] >> ((k->lport & 3) * 16)) & 0xffff)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The data path consults the untrusted table only where a flow can live
+ * there: a port an inbound rule covers, or anything in monitor mode.  A
+ * flow the new generation would never look up again could never be
+ * revoked either, and would come back if a later generation covered its
+ * port; remove those now.
+ */
+int ef_flows_prune(const struct ef_maps *m, const struct ef_compiled *c)
+{
+	struct ef_flow_key cur, prev, *gone = NULL;
+	size_t n = 0, cap = 0;
+	bool first = true;
+	int removed = 0;
+
+	if (c->cfg.mode == EF_MODE_MONITOR)
+		return 0;
+	/* collect, then delete: deleting while walking restarts the walk */
+	while (bpf_map_get_next_key(m->flows_new, first ? NULL : &prev, &cur) == 0) {
+		first = false;
+		prev = cur;
+		if ((cur.proto == IPPROTO_TCP || cur.proto == IPPROTO_UDP) && in_covered(c, &cur))
+			continue;
+		if (n == cap) {
+			struct ef_flow_key *ng = realloc(gone, (cap ? cap * 2 : 256) * sizeof(*gone));
+
+			if (!ng)
+				break;
+			gone = ng;
+			cap = cap ? cap * 2 : 256;
+		}
+		gone[n++] = cur;
+	}
+	for (size_t i = 0; i < n; i++)
+		removed += bpf_map_delete_elem(m->flows_new, &gone[i]) == 0;
+	free(gone);
+	return removed;
+}
+
 int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 	     char *const *prev_names, size_t nprev)
 {
@@ -206,8 +260,10 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 	/* the flip: from here on packets see the new generation */
 	k = 0;
 	err = put(m->ctl, &k, &ctl, "control");
-	if (!err)
+	if (!err) {
 		last_flip_ns = mono_ns();
+		ef_flows_prune(m, c);
+	}
 out:
 	free(zero);
 	return err;

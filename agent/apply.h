@@ -33,6 +33,10 @@ int ef_epoch_get(const struct ef_maps *m, __u32 *epoch);
  */
 int ef_apply(const struct ef_maps *m, const struct ef_compiled *c,
 	     __u32 epoch, char *const *prev_names, size_t nprev);
+/* Remove untrusted flows generation c would never look up (so never
+ * revoke): outside monitor mode, those on ports no inbound rule covers.
+ * ef_apply does it after the flip.  Returns how many. */
+int ef_flows_prune(const struct ef_maps *m, const struct ef_compiled *c);
 /* Replace the managed interface table. */
 int ef_set_ifaces(const struct ef_maps *m, const int *ifindex,
 		  const int *role, size_t n);

@@ -892,8 +892,39 @@ void model_start(struct model *m, const struct seq_gen *g, int lists, uint32_t e
 	m->lists = lists;
 }
 
+/* an inbound rule of the live generation covers (local, proto, port),
+ * whatever the peer */
+static bool in_covered(const struct model *m, const struct model_flow *f)
+{
+	const struct ef_policy *p = m->gen->pol;
+
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct ef_prule *r = &p->rules[i];
+
+		if (!ef_rule_excluded(p, r) && r->dir == EF_DIR_IN && r->proto == f->proto &&
+		    has_addr(m, r->service, &f->local) &&
+		    (r->ports_any || in_ranges(r->ports, r->nports, f->lport)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * "Flows": a new generation removes at once the inbound (untrusted) flows
+ * on ports none of its inbound rules covers - outside monitor mode, where
+ * they could never be looked up again; the rest are re-checked when seen.
+ */
 void model_reload(struct model *m, const struct seq_gen *g)
 {
 	m->gen = g;
 	m->epoch++;
+	if (S(m)->mode == EF_MODE_MONITOR)
+		return;
+	for (int i = 0; i < MODEL_MAX; i++) {
+		struct model_flow *f = &m->flows[i];
+
+		if (f->used && !f->trusted &&
+		    !((f->proto == IPPROTO_TCP || f->proto == IPPROTO_UDP) && in_covered(m, f)))
+			f->used = false;
+	}
 }

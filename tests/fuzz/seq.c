@@ -369,6 +369,63 @@ static void burst(struct dec *d, unsigned b)
 	}
 }
 
+/*
+ * The floods a public edge address sees (and issue 14 measures): SYNs from
+ * many sources to an open and a closed port, UDP reflection (source ports
+ * 53/123/11211/1900) to random ports of the A/V address, ACKs and RSTs with
+ * random ports that belong to no flow.
+ */
+static char flood_v4[256][16], flood_v6[256][24];
+
+static void flood_pools(void)
+{
+	if (flood_v4[0][0])
+		return;
+	for (int i = 0; i < 256; i++) {
+		snprintf(flood_v4[i], sizeof(flood_v4[i]), "198.18.%d.%d", 128 + i / 64, 1 + i % 250);
+		snprintf(flood_v6[i], sizeof(flood_v6[i]), "2001:db8:66:%x::%x", i % 7, i + 1);
+	}
+}
+
+static void flood(struct dec *d, unsigned b)
+{
+	static const uint16_t refl[] = { 53, 123, 11211, 1900 };
+	int kind = (int)((b >> 1) % 3), f = (b >> 3) & 1, n = 4 + (int)(next(&d->r) % 28);
+
+	flood_pools();
+	for (int i = 0; i < n; i++) {
+		struct seq_step *st = step(d);
+		unsigned x = next(&d->r), y = next(&d->r);
+
+		if (!st)
+			return;
+		st->kind = SEQ_PKT;
+		st->hook = EF_HOOK_INGRESS;
+		st->role = EF_ROLE_EXTERNAL;
+		st->p.family = f ? 6 : 4;
+		st->p.src = f ? flood_v6[x] : flood_v4[x];
+		st->p.sport = (uint16_t)(1024 + x * 211 + y);
+		st->p.dport = (uint16_t)(y * 257 + x);
+		st->p.seq = x * 16777619u + y;
+		if (kind == 0) {        /* SYN flood: an open port and a closed one */
+			st->p.proto = IPPROTO_TCP;
+			st->p.flags = TCP_SYN;
+			st->p.dst = local_pool[0][f][0];
+			st->p.dport = y & 1 ? 443 : 8080;
+		} else if (kind == 1) { /* UDP reflection at the A/V address */
+			st->p.proto = IPPROTO_UDP;
+			st->p.dst = local_pool[0][f][2];
+			st->p.sport = refl[y & 3];
+			st->p.payload = 16;
+		} else {                /* ACK / RST with random ports, no flow */
+			st->p.proto = IPPROTO_TCP;
+			st->p.flags = y & 1 ? TCP_RST : TCP_ACK;
+			st->p.ack = y * 2654435761u;
+			st->p.dst = local_pool[0][f][(x >> 1) % 3];
+		}
+	}
+}
+
 void seq_decode(const uint8_t *data, size_t len, struct seq *q)
 {
 	struct dec d = { .r = { data, len, 0 }, .q = q };
@@ -430,7 +487,10 @@ void seq_decode(const uint8_t *data, size_t len, struct seq *q)
 			special(&d, b);
 			break;
 		default:
-			burst(&d, b);
+			if (b & 1)
+				flood(&d, b);
+			else
+				burst(&d, b);
 			break;
 		}
 	}
