@@ -3,6 +3,13 @@
 
 Every network call has a timeout; every server has a lifetime.
 
+Every client takes --sent FILE: it appends one line per flow it sent
+packets on, "PROTO SRC SPORT DST DPORT FLAGS COUNT" (PROTO as edgefw's
+network.transport: tcp, udp, icmp, ipv6-icmp; "-" for no ports / no TCP
+flags; COUNT the packets it sent: datagrams, or the SYNs of a connection
+attempt, retransmissions included, from TCP_INFO), so that the suite can
+expect exactly one drop event per packet of a flow edgefw must drop.
+
   nettool.py serve --tcp PORT,... --udp ADDR:PORT,... [--log FILE] [--lifetime S]
       TCP echo on the wildcard address (IPv4 and IPv6) of each port, UDP echo
       bound to each given address (so the reply leaves from the address the
@@ -27,7 +34,9 @@ Every network call has a timeout; every server has a lifetime.
       all connected, 2 none did (nothing came back), 1 some.
   nettool.py spoof --dst ADDR --dport P --sources A-B --count K [--pps R]
       K UDP datagrams from each IPv4 source address A..B (raw socket, any
-      source), interleaved, at about R packets a second.  Nothing expected back.
+      source; source ports 20000..20000+K-1), interleaved, at about R packets
+      a second.  Nothing expected back.  A datagram whose send failed is not
+      counted as sent.
   nettool.py synflood --dst ADDR --dport P --sources CIDR [--count N]
                       [--seconds S] [--pool K]
       a spoofed SYN flood: SYNs (MSS option, valid checksums) from K random
@@ -73,6 +82,29 @@ def checksum(data):
     while s >> 16:
         s = (s & 0xFFFF) + (s >> 16)
     return (~s) & 0xFFFF
+
+
+def ipstr(a):
+    return str(ipaddress.ip_address(a.split("%")[0]))
+
+
+def record(args, proto, src, sport, dst, dport, count, flags="-"):
+    """--sent FILE: one line per flow, the packets sent on it"""
+    if not getattr(args, "sent", None) or not count:
+        return
+    with open(args.sent, "a") as f:
+        f.write("%s %s %s %s %s %s %d\n" % (proto, ipstr(src), "-" if sport is None else sport,
+                                           ipstr(dst), "-" if dport is None else dport, flags, count))
+
+
+def syns_sent(s):
+    """SYNs a connecting TCP socket sent: 1 + its retransmissions (TCP_INFO:
+    tcpi_retransmits at byte 2, tcpi_total_retrans at byte 100)"""
+    try:
+        ti = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    except OSError:
+        return 1
+    return 1 + max(ti[2], struct.unpack_from("I", ti, 100)[0] if len(ti) >= 104 else 0)
 
 
 TCP_FLAGS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20}
@@ -188,6 +220,12 @@ def tcp_client(args):
         print("tcp %s:%d: %s" % (args.addr, args.port, e))
         return 1
     finally:
+        try:
+            loc = s.getsockname()
+            if loc[1]:
+                record(args, "tcp", loc[0], loc[1], args.addr, args.port, syns_sent(s), "S")
+        except OSError:
+            pass
         s.close()
     if got != t:
         print("tcp %s:%d: echo mismatch (%d of %d bytes back)" % (args.addr, args.port, len(got), len(t)))
@@ -201,12 +239,14 @@ def udp_client(args):
     t = token()
     if args.size:  # larger than the MTU: sent as IP fragments
         t = (t * (args.size // len(t) + 1))[:args.size]
+    sent, local = 0, None
     try:
         # connected: the reply must come from ADDR:PORT, and it is ours even
         # when a server socket shares our local address and port
         s.connect((args.addr, args.port))
         local = s.getsockname()
         for _ in range(args.tries):
+            sent += 1  # a local (TC egress) drop may fail the send: it was sent all the same
             s.send(t)
             end = time.monotonic() + args.timeout
             while True:
@@ -229,6 +269,8 @@ def udp_client(args):
         print("udp %s:%d: %s" % (args.addr, args.port, e))
         return 1
     finally:
+        if local:
+            record(args, "udp", local[0], local[1], args.addr, args.port, sent)
         s.close()
     print("udp %s:%d: no reply (%d tries x %.1fs)" % (args.addr, args.port, args.tries, args.timeout))
     return 2
@@ -245,8 +287,8 @@ def udpn(args):
             t = token()
             if args.size:
                 t = (t * (args.size // len(t) + 1))[:args.size]
-            s.send(t)
             sent += 1
+            s.send(t)
             if args.blast:
                 time.sleep(0.001)
                 continue
@@ -280,6 +322,8 @@ def udpn(args):
         print("udp %s:%d: %s" % (args.addr, args.port, e))
         return 1
     finally:
+        if local[1]:
+            record(args, "udp", local[0], local[1], args.addr, args.port, sent)
         s.close()
     print("udp %s:%d from %s:%d: %d sent, %d echoed" % (args.addr, args.port, local[0], local[1], sent, echoed))
     return 0 if echoed == sent else 2 if echoed == 0 else 1
@@ -309,6 +353,11 @@ def tcpmany(args):
             err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
             (ok if err == 0 else failed).append((socks[s], err))
     for s in socks:
+        try:
+            loc = s.getsockname()
+            record(args, "tcp", loc[0], loc[1], args.addr, args.port, syns_sent(s), "S")
+        except OSError:
+            pass
         s.close()
     print("tcp %s:%d from ports %d-%d: %d connected, %d refused/failed, %d no answer in %.1fs" %
           (args.addr, args.port, lo, hi, len(ok), len(failed), len(pending), args.timeout))
@@ -321,8 +370,11 @@ def spoof(args):
     dst = ipaddress.IPv4Address(args.dst)
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_HDRINCL, 1)
+    # without it a datagram dropped on the way out (ENOBUFS) looks sent
+    s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVERR", 11), 1)
     payload = b"edgefw-e2e-flood"
-    n = 0
+    n = errors = 0
+    sent = []
     gap = 1.0 / args.pps if args.pps else 0
     start = time.monotonic()
     for k in range(args.count):
@@ -330,14 +382,21 @@ def spoof(args):
             udp = struct.pack("!HHHH", 20000 + k, args.dport, 8 + len(payload), 0) + payload
             ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64,
                              socket.IPPROTO_UDP, 0, a.packed, dst.packed)
-            s.sendto(ip + udp, (args.dst, 0))
+            try:
+                s.sendto(ip + udp, (args.dst, 0))
+                sent.append((a, 20000 + k))
+            except OSError:  # dropped on the way out (a full queue): not sent
+                errors += 1
             n += 1
             if gap and n % 20 == 0:  # paced in small batches
                 delay = start + n * gap - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-    print("sent %d UDP datagrams to %s:%d from %d sources (%s-%s) in %.2fs" %
-          (n, args.dst, args.dport, len(srcs), lo, hi, time.monotonic() - start))
+    print("sent %d UDP datagrams to %s:%d from %d sources (%s-%s) in %.2fs, %d send errors" %
+          (len(sent), args.dst, args.dport, len(srcs), lo, hi, time.monotonic() - start, errors))
+    if args.sent:
+        with open(args.sent, "a") as f:
+            f.writelines("udp %s %d %s %d - 1\n" % (a, sp, dst, args.dport) for a, sp in sent)
     return 0
 
 # ---------------------------------------------------------------- SYN flood
@@ -415,6 +474,8 @@ def rawtcp(args):
     s = socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_TCP)
     s.bind((args.src, 0))
     s.sendto(seg, (args.dst, 0))
+    record(args, "tcp", args.src, args.sport, args.dst, args.dport, 1,
+           "".join(c for c in "FSRPAU" if c in args.flags))
     print("sent TCP [%s] %s:%d -> %s:%d" % (args.flags, args.src, args.sport, args.dst, args.dport))
     end = time.monotonic() + args.wait
     while True:
@@ -463,6 +524,7 @@ def icmperr(args):
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
     s.bind((args.src, 0))
     s.sendto(msg, (args.dst, 0))
+    record(args, "icmp" if fam == socket.AF_INET else "ipv6-icmp", args.src, None, args.dst, None, 1)
     print("sent ICMP%s type %d code %d %s -> %s quoting %s %s:%d -> %s:%d" %
           ("" if fam == socket.AF_INET else "v6", args.type, args.code, args.src, args.dst,
            args.qproto, args.qsrc, args.qsport, args.qdst, args.qdport))
@@ -520,7 +582,9 @@ def main():
         p.add_argument("--timeout", type=float, default=2.0)
         p.add_argument("--tries", type=int, default=1)
         p.add_argument("--bytes" if name == "tcp" else "--size", type=int, default=0)
+        p.add_argument("--sent")
     p = sub.add_parser("udpn")
+    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--count", type=int, required=True)
@@ -530,12 +594,14 @@ def main():
     p.add_argument("--timeout", type=float, default=1.0)
     p.add_argument("--blast", action="store_true")
     p = sub.add_parser("tcpmany")
+    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--sports", required=True)
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=0.5)
     p = sub.add_parser("spoof")
+    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
     p.add_argument("--dst", required=True)
     p.add_argument("--dport", type=int, required=True)
     p.add_argument("--sources", required=True)
@@ -549,6 +615,7 @@ def main():
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--pool", type=int, default=4096)
     p = sub.add_parser("rawtcp")
+    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)
     p.add_argument("--sport", type=int, required=True)
@@ -556,6 +623,7 @@ def main():
     p.add_argument("--flags", default="A")
     p.add_argument("--wait", type=float, default=1.5)
     p = sub.add_parser("icmperr")
+    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
     p.add_argument("--src", required=True)
     p.add_argument("--dst", required=True)
     p.add_argument("--type", type=int, required=True)

@@ -20,6 +20,22 @@
   obs.py burst AGENT_EVENTS SINCE DST DPORT SPORTS READER...
       the drop events for DST:DPORT from source ports SPORTS (A-B): one for
       each port, the same lines in the agent's output and in every READER.
+  obs.py drops AGENT_EVENTS TAG EXPECTED --stats STATS_JSON
+      every drop event of the agent against the drops the suite provoked
+      (EXPECTED: lines "TAG DIR IFACE REASON PROTO SRC SPORT DST DPORT FLAGS
+      COUNT", COUNT packets sent on that flow): each event must match one
+      on direction, interface, reason, transport, source and destination
+      address and port, and TCP flags; no flow may have more events than
+      packets; the events missing in all must equal what the data path
+      counted as not delivered (events_suppressed + events_lost in
+      STATS_JSON, the agent's whole life), so that every provoked packet
+      gave its event or is accounted for.
+  obs.py sent-events AGENT_EVENTS SINCE SENT --dir D --iface NIC --reason R
+                     --before STATS_JSON --after STATS_JSON [--no-suppression]
+      the drop events the agent published after line SINCE for the flows in
+      SENT (nettool --sent): exactly the packets sent minus the data path's
+      events_suppressed growth between the two readings (0 with
+      --no-suppression), none lost in the ring (events_lost 0), none twice.
   obs.py stats-delta BEFORE AFTER [--rule NAME=N] [--rule-bytes NAME=N]
                      [--count HOOK/VERDICT/REASON=N] [--same-rule NAME]
       compare two `edgefw stats --json` outputs: the growth of a rule's
@@ -206,6 +222,152 @@ def burst(a):
         ok &= same
         print("%s: %d source ports, %d events, %s" % (r, len(got), sum(len(v) for v in got.values()),
                                                      "identical to the agent's" if same else "DIFFERENT"))
+    return 0 if ok else 1
+
+# ---------------------------------------------------------------- provoked drops
+
+FLAG_BITS = {"FIN": "F", "SYN": "S", "RST": "R", "PSH": "P", "ACK": "A", "URG": "U", "ECE": "E", "CWR": "C"}
+
+
+def canon_ip(a):
+    import ipaddress
+    try:
+        return str(ipaddress.ip_address(a))
+    except ValueError:
+        return a
+
+
+def canon_flags(f):
+    return "".join(c for c in "FSRPAUEC" if c in f) or "-"
+
+
+def sent_key(d, ifn, reason, proto, src, sport, dst, dport, flags):
+    return (d, ifn, reason, proto, canon_ip(src), None if sport == "-" else int(sport),
+            canon_ip(dst), None if dport == "-" else int(dport), canon_flags(flags))
+
+
+def event_key(e):
+    d = jpath(e, "network.direction")
+    flags = jpath(e, "edgefw.tcp_flags")
+    return (d, jpath(e, "observer.%s.interface.name" % d), jpath(e, "event.reason"),
+            jpath(e, "network.transport"), canon_ip(jpath(e, "source.ip") or "-"), jpath(e, "source.port"),
+            canon_ip(jpath(e, "destination.ip") or "-"), jpath(e, "destination.port"),
+            canon_flags("".join(FLAG_BITS.get(f, "?") for f in flags)) if flags is not None else "-")
+
+
+def show_key(k):
+    d, ifn, reason, proto, src, sport, dst, dport, flags = k
+
+    def ep(a, p):
+        if p is None:
+            return a
+        return "[%s]:%d" % (a, p) if ":" in a else "%s:%d" % (a, p)
+    return "%s %s %s %s -> %s%s %s" % (d, ifn, proto, ep(src, sport), ep(dst, dport),
+                                      "" if flags == "-" else " [%s]" % flags, reason)
+
+
+def drop_events(path, since=0):
+    for l in lines_of(path, since):
+        try:
+            e = json.loads(l)
+        except ValueError:
+            continue
+        if jpath(e, "event.action") == "drop":
+            yield e
+
+
+def counters_of(path):
+    doc = json.load(open(path))
+    return jpath(doc, "counters") or {}
+
+
+def drops(a):
+    want = {}
+    for line in open(a.expected):
+        f = line.split()
+        if len(f) != 11:
+            continue
+        if f[0] == a.tag:
+            k = sent_key(*f[1:10])
+            want[k] = want.get(k, 0) + int(f[10])
+    seen, unexpected, n = {}, [], 0
+    for e in drop_events(a.agent):
+        n += 1
+        k = event_key(e)
+        if k in want:
+            seen[k] = seen.get(k, 0) + 1
+        else:
+            unexpected.append(k)
+    c = counters_of(a.stats)
+    supp, lost = c.get("events_suppressed", 0), c.get("events_lost", 0)
+    sent = sum(want.values())
+    over = sorted((k for k in want if seen.get(k, 0) > want[k]), key=show_key)
+    short = {k: want[k] - seen.get(k, 0) for k in want if seen.get(k, 0) < want[k]}
+    missing = sum(short.values())
+    print("%d drop events: %d match one of the %d flows the suite sent %d packets on to be dropped, %d do not" %
+          (n, n - len(unexpected), len(want), sent, len(unexpected)))
+    odd = {}
+    for k in unexpected:  # one line per flow, in the order first seen
+        odd[k] = odd.get(k, 0) + 1
+    for k in list(odd)[:10]:
+        print("unexpected: %s (%d event%s)" % (show_key(k), odd[k], "" if odd[k] == 1 else "s"))
+    if len(odd) > 10:
+        print("  ... and %d more flows" % (len(odd) - 10))
+    for k in over[:8]:
+        print("more events than packets: %s: %d packets sent, %d events" % (show_key(k), want[k], seen[k]))
+    print("%d provoked packets gave no event; the data path counted %d events suppressed (event limit)"
+          " and %d lost (ring buffer)" % (missing, supp, lost))
+    ok = not unexpected and not over
+    if missing != supp + lost:
+        ok = False
+        print("%d missing events are not what the data path says it did not deliver (%d):" % (missing, supp + lost))
+        for k in sorted(short, key=show_key)[:8]:
+            print("missing: %s: %d packets sent, %d events" % (show_key(k), want[k], seen.get(k, 0)))
+        if len(short) > 8:
+            print("  ... and %d more flows" % (len(short) - 8))
+    return 0 if ok else 1
+
+
+def sent_events(a):
+    want = {}
+    for line in open(a.sent):
+        f = line.split()
+        if len(f) == 7:
+            k = sent_key(a.dir, a.iface, a.reason, *f[:6])
+            want[k] = want.get(k, 0) + int(f[6])
+    sent = sum(want.values())
+    c0, c1 = counters_of(a.before), counters_of(a.after)
+    supp = c1.get("events_suppressed", 0) - c0.get("events_suppressed", 0)
+    lost, lost_d = c1.get("events_lost", 0), c1.get("events_lost", 0) - c0.get("events_lost", 0)
+    esent = c1.get("events_sent", 0) - c0.get("events_sent", 0)
+    end = time.monotonic() + a.timeout
+    while True:  # the agent may still be writing: wait (bounded) for the count
+        seen = {}
+        for e in drop_events(a.agent, a.since):
+            k = event_key(e)
+            if k in want:
+                seen[k] = seen.get(k, 0) + 1
+        got = sum(seen.values())
+        if got >= sent - supp or time.monotonic() >= end:
+            break
+        time.sleep(0.2)
+    over = [k for k in seen if seen[k] > want[k]]
+    print("sent %d datagrams on %d flows; the agent published %d drop events for them; the data path"
+          " sent %d events meanwhile, suppressed %d (event limit), lost %d in the ring (%d in all)" %
+          (sent, len(want), got, esent, supp, lost_d, lost))
+    ok = True
+    if got != sent - supp:
+        print("published %d, expected %d sent - %d suppressed = %d   <-- WRONG" % (got, sent, supp, sent - supp))
+        ok = False
+    if a.no_suppression and supp:
+        print("%d events suppressed: this flood is paced under the event limits   <-- WRONG" % supp)
+        ok = False
+    if lost:
+        print("events_lost %d: the ring buffer lost events   <-- WRONG" % lost)
+        ok = False
+    for k in over[:5]:
+        print("more events than packets: %s: %d sent, %d events" % (show_key(k), want[k], seen[k]))
+        ok = False
     return 0 if ok else 1
 
 # ---------------------------------------------------------------- stats
@@ -413,6 +575,22 @@ def main():
     p.add_argument("dport", type=int)
     p.add_argument("sports")
     p.add_argument("readers", nargs="+")
+    p = sub.add_parser("drops")
+    p.add_argument("agent")
+    p.add_argument("tag")
+    p.add_argument("expected")
+    p.add_argument("--stats", required=True)
+    p = sub.add_parser("sent-events")
+    p.add_argument("agent")
+    p.add_argument("since", type=int)
+    p.add_argument("sent")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--iface", required=True)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--before", required=True)
+    p.add_argument("--after", required=True)
+    p.add_argument("--no-suppression", action="store_true")
+    p.add_argument("--timeout", type=float, default=10)
     p = sub.add_parser("stats-delta")
     p.add_argument("before")
     p.add_argument("after")
@@ -431,6 +609,7 @@ def main():
     p.add_argument("--seconds", type=float, default=3.5)
     a = ap.parse_args()
     fn = {"get": get, "stalled": stalled, "readers": readers, "account": account, "burst": burst,
+          "drops": drops, "sent-events": sent_events,
           "stats-delta": stats_delta, "prom": prom, "promwatch": promwatch}[a.cmd]
     sys.exit(fn(a))
 
