@@ -1959,9 +1959,10 @@ static void test_source_limits(void **state)
 	struct ef_blocked b;
 	union ef_addr a;
 	struct verdict v;
+	struct timespec ts;
 	struct pkt s;
+	__u64 now;
 	int rule;
-	double t0;
 
 	(void)state;
 	load_limits_policy(5, 3, 1, 0);
@@ -1976,7 +1977,6 @@ static void test_source_limits(void **state)
 	counters(before);
 	s = tcp(4, "198.51.100.70", 30003, acc, 443, EF_TCP_SYN);
 	v = run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
-	t0 = mono_s();
 	expect(v, DROP, EF_R_RATE_LIMITED);
 	counters(after);
 	assert_int_equal(after[EF_C_SOURCES_BLOCKED] - before[EF_C_SOURCES_BLOCKED], 1);
@@ -1999,17 +1999,48 @@ static void test_source_limits(void **state)
 		s.sport = (uint16_t)(31000 + i);
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
 	}
-	/* still blocked shortly before the second is up, released after */
-	while (mono_s() - t0 < 0.7)
-		usleep(50000);
-	s = tcp(4, "198.51.100.70", 30011, acc, 443, EF_TCP_SYN);
-	if (mono_s() - t0 < 0.95)
-		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_BLOCKED_SOURCE);
-	while (mono_s() - t0 < 1.1)
-		usleep(50000);
+	/*
+	 * Still blocked until its time is up, released from then on.  The
+	 * program compares the entry's until_ns with bpf_ktime_get_coarse_ns
+	 * (CLOCK_MONOTONIC_COARSE), the clock the entry was stamped with: the
+	 * end of the block is set against that clock, 50 ms ahead, and the run
+	 * is bracketed by two readings of it, so the assertion never depends
+	 * on how long a sleep took (a try the scheduler delays past the end is
+	 * made again, not skipped).
+	 */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
+	assert_true(b.since_ns <= now && now - b.since_ns < 10000000000ull);
+	for (int i = 0;; i++) {
+		assert_true(i < 20);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		b.until_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec + 50000000ull;
+		assert_int_equal(bpf_map_update_elem(T.dp.maps.blocked, &a, &b, BPF_ANY), 0);
+		s = tcp(4, "198.51.100.70", 30011, acc, 443, EF_TCP_SYN);
+		v = run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		if ((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec < b.until_ns)
+			break;
+	}
+	expect(v, DROP, EF_R_BLOCKED_SOURCE);
+	/* and the block is left as it is */
+	now = b.until_ns;
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
+	assert_true(b.until_ns == now);
+	/* its time is up now (the program's clock cannot be behind ours):
+	 * released, the entry removed, the flows it had pass again */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	b.until_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	assert_int_equal(bpf_map_update_elem(T.dp.maps.blocked, &a, &b, BPF_EXIST), 0);
+	s = tcp(4, "198.51.100.70", 30000, acc, 443, EF_TCP_ACK);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	assert_int_not_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
+	/* new flows take tokens again: the bucket, empty since the block,
+	 * holds one after 1/5 s (a longer sleep only adds tokens) */
+	usleep(250000);
 	s = tcp(4, "198.51.100.70", 30012, acc, 443, EF_TCP_SYN);
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
-	assert_int_not_equal(bpf_map_lookup_elem(T.dp.maps.blocked, &a, &b), 0);
 
 	/* IPv6 sources count per /64: four addresses, one bucket */
 	for (int i = 0; i < 4; i++) {
