@@ -54,7 +54,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_li
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test golden-update prog-test e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
+.PHONY: all clean test unit-test golden-update prog-test seq-test e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -143,7 +143,7 @@ docs-test:
 		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
 
-test: all unit-test prog-test schema-test docs-test e2e-test package-test fuzz-short check-valgrind check-asan
+test: all unit-test prog-test seq-test schema-test docs-test e2e-test package-test fuzz-short check-valgrind check-asan
 	@echo "all test suites passed"
 
 # the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
@@ -228,7 +228,15 @@ $(FUZZ_DIR)/fuzz_seq: tests/fuzz/fuzz_seq.c tests/fuzz/seqimpl_ref.c $(SEQ_DEPS)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DREF tests/fuzz/fuzz_seq.c tests/fuzz/seqimpl_ref.c \
 		$(SEQ_SRCS) $(REF_SRCS) agent/lists.c -ljson-c -lz -o $@
 
-fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $(FUZZ_DIR)/bpf_verdicts $(PROG_BIN)
+# the stateful differential over the committed corpus and a range of
+# pseudo-random sequences (in make test; root)
+SEQ_SEEDS ?= 60
+seq-test: $(FUZZ_DIR)/seq_bpf $(FUZZ_DIR)/seq_ref
+	@echo "== tests/fuzz/seqdiff.sh (kernel vs reference vs model)"
+	@tests/fuzz/seqdiff.sh $(FUZZ_DIR) tests/fuzz/corpus-seq --seeds 1 $(SEQ_SEEDS)
+
+fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $(FUZZ_DIR)/bpf_verdicts $(PROG_BIN) \
+      $(FUZZ_DIR)/fuzz_seq $(FUZZ_DIR)/seq_bpf $(FUZZ_DIR)/seq_ref
 	@mkdir -p $(FUZZ_DIR)/seed-packet $(FUZZ_DIR)/corpus-packet $(FUZZ_DIR)/corpus-policy
 	@echo "== seeds: the frames of the program tests, the example policies"
 	@EF_CORPUS_DIR=$(FUZZ_DIR)/seed-packet $(PROG_BIN) >/dev/null 2>&1
@@ -246,6 +254,13 @@ fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $
 	@echo "== differential: reference vs kernel, seeds then the fuzzed corpus"
 	@tests/fuzz/diff.sh $(FUZZ_DIR) $(FUZZ_DIR)/seed-packet
 	@tests/fuzz/diff.sh $(FUZZ_DIR) $(FUZZ_DIR)/corpus-packet
+	@echo "== fuzz_seq for $(FUZZ_SECONDS) s (sequences: reference vs model)"
+	@mkdir -p $(FUZZ_DIR)/corpus-seq
+	@$(FUZZ_DIR)/fuzz_seq -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -print_final_stats=1 \
+		$(FUZZ_DIR)/corpus-seq tests/fuzz/corpus-seq 2>$(FUZZ_DIR)/fuzz_seq.log || \
+		{ grep -m 20 -A3 '^MODEL\|ERROR' $(FUZZ_DIR)/fuzz_seq.log; exit 1; }
+	@grep -E '^stat::number_of_executed_units' $(FUZZ_DIR)/fuzz_seq.log
+	@tests/fuzz/seqdiff.sh $(FUZZ_DIR) $(FUZZ_DIR)/corpus-seq
 
 # the short bounded pass CI runs
 fuzz-short:

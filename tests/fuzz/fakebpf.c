@@ -40,16 +40,12 @@ int bpf_map_get_next_key(int fd, const void *key, void *next_key)
 	return ret(shim_fd_next_key(fd, key, next_key));
 }
 
+/* arrays only (apply.c's port arrays): consecutive keys in one copy */
 int bpf_map_update_batch(int fd, const void *keys, const void *values, __u32 *count,
 			 const struct bpf_map_batch_opts *opts)
 {
-	(void)fd;
-	(void)keys;
-	(void)values;
-	(void)count;
 	(void)opts;
-	errno = EOPNOTSUPP; /* apply.c then writes one by one */
-	return -1;
+	return ret(shim_fd_update_array(fd, keys, values, *count));
 }
 
 int libbpf_num_possible_cpus(void)

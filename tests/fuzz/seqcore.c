@@ -228,21 +228,28 @@ static unsigned long tx_digest(const unsigned char *f, size_t len)
 	return crc32(crc32(0L, Z_NULL, 0), c, (uInt)len);
 }
 
+/* counters and rule statistics as the last packet left them (read once a
+ * step: the next packet's "before") */
+static __u64 c_prev[EF_C_MAX];
+static struct ef_rule_stats r_prev[EF_MAX_RULES];
+static int prev_valid;
+
 static int observe(int hook, int role, const unsigned char *frame, size_t len, struct seq_out *so,
 		   struct obs *ob)
 {
 	const struct seq_gen *g = &gens[epoch_variant[live_epoch % EPOCH_RING]];
 	size_t nr = g->comp.nrules;
-	struct ef_rule_stats *before = calloc(nr + 1, sizeof(*before));
-	struct ef_rule_stats *after = calloc(nr + 1, sizeof(*after));
-	__u64 c0[EF_C_MAX], c1[EF_C_MAX];
+	struct ef_rule_stats *before = r_prev;
+	static struct ef_rule_stats after[EF_MAX_RULES];
+	__u64 *c0 = c_prev, c1[EF_C_MAX];
 	struct ef_event ev[16];
 	int moved = 0, rc = -1;
 
 	memset(ob, 0, sizeof(*ob));
 	ob->rule = "-";
-	if (!before || !after || ef_counters_read(impl_maps(), c0) || rules_read(live_epoch, before, nr))
+	if (!prev_valid && (ef_counters_read(impl_maps(), c0) || rules_read(live_epoch, before, nr)))
 		goto out;
+	prev_valid = 0;
 	if (impl_run(hook, role, frame, len, so))
 		goto out;
 	if (ef_counters_read(impl_maps(), c1) || rules_read(live_epoch, after, nr))
@@ -281,10 +288,11 @@ static int observe(int hook, int role, const unsigned char *frame, size_t len, s
 		ev[i].ifindex = ev[i].ifindex == (__u32)impl_ifindex(EF_ROLE_INTERNAL) ? 1 : 0;
 		ob->ev_crc = crc32(ob->ev_crc, (const Bytef *)&ev[i], sizeof(ev[i]));
 	}
+	memcpy(c_prev, c1, sizeof(c1));
+	memcpy(r_prev, after, nr * sizeof(*after));
+	prev_valid = 1;
 	rc = 0;
 out:
-	free(before);
-	free(after);
 	return rc;
 }
 
@@ -579,6 +587,7 @@ static int clear_state(void)
 
 static int go_live(int variant)
 {
+	prev_valid = 0; /* the new generation's rule statistics */
 	live_epoch++;
 	epoch_variant[live_epoch % EPOCH_RING] = variant;
 	return ef_apply(impl_maps(), &gens[variant].comp, live_epoch, NULL, 0);

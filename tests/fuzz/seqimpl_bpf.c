@@ -39,7 +39,7 @@ int impl_setup(void)
 {
 	/* tables far larger than a sequence fills (nothing is evicted) and
 	 * small enough to walk after every packet */
-	struct ef_dp_opts o = { .test_clock = true, .test_max_hash = 4096 };
+	struct ef_dp_opts o = { .test_clock = true, .test_max_hash = 1024 };
 	cpu_set_t cpus;
 
 	ef_log_level = EF_LOG_WARN;

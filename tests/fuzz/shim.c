@@ -251,6 +251,27 @@ int shim_fd_update(int fd, const void *key, const void *value, uint64_t flags)
 	return m ? (int)update(m, key, value, flags) : -EBADF;
 }
 
+int shim_fd_update_array(int fd, const void *keys, const void *values, uint32_t n)
+{
+	struct smap *m = by_fd(fd);
+	uint32_t first;
+
+	if (!m || !is_array(m) || !n)
+		return -EOPNOTSUPP;
+	memcpy(&first, keys, 4);
+	for (uint32_t i = 1; i < n; i++) {
+		uint32_t k;
+
+		memcpy(&k, (const unsigned char *)keys + 4 * i, 4);
+		if (k != first + i)
+			return -EOPNOTSUPP;
+	}
+	if ((size_t)first + n > m->max)
+		return -E2BIG;
+	memcpy(m->array + (size_t)first * m->vsz, values, (size_t)n * m->vsz);
+	return 0;
+}
+
 int shim_fd_delete(int fd, const void *key)
 {
 	struct smap *m = by_fd(fd);

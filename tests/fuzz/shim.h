@@ -26,6 +26,8 @@ int shim_fd_lookup(int fd, const void *key, void *value);
 int shim_fd_update(int fd, const void *key, const void *value, uint64_t flags);
 int shim_fd_delete(int fd, const void *key);
 int shim_fd_next_key(int fd, const void *key, void *next);
+/* n values of an array at consecutive 32-bit keys; -EOPNOTSUPP otherwise */
+int shim_fd_update_array(int fd, const void *keys, const void *values, uint32_t n);
 /* empty a map (flows between inputs) */
 void shim_clear(void *bpfmap);
 size_t shim_count(void *bpfmap);
