@@ -54,7 +54,7 @@ UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_li
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test golden-update prog-test seq-test e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
+.PHONY: all clean test unit-test golden-update prog-test seq-test mutants e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -261,6 +261,11 @@ fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $
 		{ grep -m 20 -A3 '^MODEL\|ERROR' $(FUZZ_DIR)/fuzz_seq.log; exit 1; }
 	@grep -E '^stat::number_of_executed_units' $(FUZZ_DIR)/fuzz_seq.log
 	@tests/fuzz/seqdiff.sh $(FUZZ_DIR) $(FUZZ_DIR)/corpus-seq
+
+# deliberate breaks of the data path (tests/mutants/mutants.txt), each in a
+# copy of the tree: the fast suites must catch every one (root, ~1 min each)
+mutants:
+	@tests/mutants/run.sh
 
 # the short bounded pass CI runs
 fuzz-short:
