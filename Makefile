@@ -143,7 +143,7 @@ docs-test:
 		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
 
-test: all unit-test prog-test seq-test schema-test docs-test e2e-test package-test fuzz-short check-valgrind check-asan
+test: all unit-test prog-test seq-test schema-test docs-test e2e-test package-test check-systemd fuzz-short check-valgrind check-asan
 	@echo "all test suites passed"
 
 # the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
@@ -311,7 +311,7 @@ deb:
 	tar -cf - --exclude=./.git --exclude=./build --exclude='./build-*' \
 		--exclude=./$(BUILD) --exclude=__pycache__ . | tar -C $$src -xf - && \
 	rm -rf $$src/debian && cp -a packaging/debian $$src/debian && \
-	cd $$src && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS dpkg-buildpackage -us -uc -b
+	cd $$src && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u BUILD dpkg-buildpackage -us -uc -b
 
 # the package built, linted, installed, checked and purged; then the Ansible
 # role against this machine with an agent in a namespace node.  Both install
