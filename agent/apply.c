@@ -145,13 +145,14 @@ static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c,
 	return put(m->rule_stats, &k, buf, "rule statistics");
 }
 
-/* Does an inbound rule of c cover (local, proto, lport) on some NIC? */
+/* Does an inbound rule of c cover (local, proto, lport) on the flow's NIC? */
 static bool in_covered(const struct ef_compiled *c, const struct ef_flow_key *k)
 {
 	for (size_t i = 0; i < c->naddrs; i++) {
 		unsigned g = c->addrs[i].v.grp[EF_DIR_IN * 2 + (k->proto == IPPROTO_UDP)];
 
-		if (g >= c->ngroups || memcmp(&c->addrs[i].k.addr, &k->local, sizeof(k->local)))
+		if (g >= c->ngroups || c->addrs[i].k.role != k->role ||
+		    memcmp(&c->addrs[i].k.addr, &k->local, sizeof(k->local)))
 			continue;
 		if ((c->portmap[g][k->lport >> 2] >> ((k->lport & 3) * 16)) & 0xffff)
 			return true;

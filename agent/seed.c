@@ -179,7 +179,8 @@ int ef_seed_established(struct ef_dp *live)
 			struct ef_flow_key key = { .local = c[i].local, .remote = c[i].remote,
 						   .lport = (__u16)c[i].lport,
 						   .rport = (__u16)c[i].rport,
-						   .proto = IPPROTO_TCP };
+						   .proto = IPPROTO_TCP,
+						   .role = (__u8)live->att[k].role };
 			struct ef_flow f = {
 				.seen_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec,
 				.epoch = t.epoch,

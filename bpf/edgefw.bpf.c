@@ -506,9 +506,10 @@ refresh:
 
 /* ---- fragments ------------------------------------------------------------ */
 
-static __always_inline void ef_frag_key(const struct ef_pkt *p,
+static __always_inline void ef_frag_key(const struct ef_pkt *p, __u8 role,
 					struct ef_frag_key *k)
 {
+	k->role = role;
 	k->src = p->src;
 	k->dst = p->dst;
 	k->id = p->frag_id;
@@ -520,7 +521,7 @@ static __always_inline int ef_frag_later(struct ef_ctx *x)
 	struct ef_frag_key k = {};
 	struct ef_frag *fr;
 
-	ef_frag_key(&x->pkt, &k);
+	ef_frag_key(&x->pkt, x->role, &k);
 	fr = bpf_map_lookup_elem(&ef_frags, &k);
 	if (!fr || x->now - fr->seen_ns > x->cfg->timeout_ns[EF_TO_FRAGMENT])
 		return EF_R_FRAG_UNTRACKED;
@@ -535,7 +536,7 @@ static __always_inline void ef_frag_track(struct ef_ctx *x)
 
 	if (ef_dry_run)
 		return;
-	ef_frag_key(&x->pkt, &k);
+	ef_frag_key(&x->pkt, x->role, &k);
 	if (bpf_map_update_elem(&ef_frags, &k, &fr, BPF_ANY) == 0)
 		ef_count(EF_C_FRAGS_TRACKED);
 	else
@@ -786,7 +787,7 @@ static __always_inline int ef_syn_rst_check(struct ef_ctx *x)
 static __always_inline int ef_icmp_error(struct ef_ctx *x)
 {
 	const struct ef_tuple *t = &x->pkt.inner;
-	struct ef_flow_key k = { .proto = t->proto };
+	struct ef_flow_key k = { .proto = t->proto, .role = x->role };
 	int ingress = x->hook == EF_HOOK_INGRESS;
 	struct ef_flow *f;
 
@@ -1148,6 +1149,7 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	if (!ifc || !ifc->managed)
 		return EF_R_UNMANAGED_IF;
 	x->role = ifc->role;
+	x->fk.role = ifc->role;
 	x->now = ef_now();
 
 

@@ -382,7 +382,9 @@ struct ef_peer_key {
 /*
  * One orientation for both directions: "local" is the node's address (the
  * destination at ingress, the source at egress), "remote" the peer's.
- * ICMP echo uses the identifier as both ports.
+ * ICMP echo uses the identifier as both ports.  A flow belongs to the NIC
+ * (role) it was opened on: a packet with its addresses and ports arriving
+ * on the other NIC is not part of it.
  */
 struct ef_flow_key {
 	union ef_addr local;
@@ -390,7 +392,8 @@ struct ef_flow_key {
 	__u16 lport;
 	__u16 rport;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 role;  /* enum ef_role */
+	__u8 pad[2];
 };
 
 struct ef_flow {
@@ -403,13 +406,15 @@ struct ef_flow {
 	__u32 pad;
 };
 
-/* Fragments: (src, dst, id, proto) of an allowed first fragment. */
+/* Fragments: (src, dst, id, proto) of an allowed first fragment, on the
+ * NIC (role) it passed. */
 struct ef_frag_key {
 	union ef_addr src;
 	union ef_addr dst;
 	__u32 id;
 	__u8 proto;
-	__u8 pad[3];
+	__u8 role;
+	__u8 pad[2];
 };
 
 struct ef_frag {

@@ -199,7 +199,10 @@ bool model_flow_expired(const struct model *m, uint64_t now, uint8_t proto, int 
 	return now > seen && now - seen > (uint64_t)S(m)->timeout_s[timeout_class(proto, state)] * NS;
 }
 
+/* "Flows are keyed by (local address, remote address, local port, remote
+ * port, protocol)" on the NIC they were opened on */
 struct fkey {
+	int role;
 	union ef_addr local, remote;
 	uint16_t lport, rport;
 	uint8_t proto;
@@ -211,7 +214,7 @@ static struct model_flow *flow_get(struct model *m, const struct fkey *k, bool t
 	for (int i = 0; i < MODEL_MAX; i++) {
 		struct model_flow *f = &m->flows[i];
 
-		if (f->used && f->trusted == trusted && f->proto == k->proto &&
+		if (f->used && f->trusted == trusted && f->role == k->role && f->proto == k->proto &&
 		    f->lport == k->lport && f->rport == k->rport && same(&f->local, &k->local) &&
 		    same(&f->remote, &k->remote))
 			return f;
@@ -245,6 +248,7 @@ static void flow_create(struct model *m, const struct fkey *k, bool trusted, int
 			continue;
 		memset(f, 0, sizeof(*f));
 		f->used = true;
+		f->role = k->role;
 		f->local = k->local;
 		f->remote = k->remote;
 		f->lport = k->lport;
@@ -275,8 +279,10 @@ static void refresh(struct model_flow *f, uint64_t now)
  * allows are removed."  A flow a lenient mode let through stays while that
  * mode does.
  */
-static bool revalidate(struct model *m, struct model_flow *f, int role)
+static bool revalidate(struct model *m, struct model_flow *f)
 {
+	int role = f->role;
+
 	int dir = f->out ? EF_DIR_OUT : EF_DIR_IN, rule = -1;
 	bool ok;
 
@@ -688,7 +694,7 @@ static int classify(struct ctx *c)
 		for (int i = 0; i < MODEL_MAX; i++) {
 			struct model_frag *fr = &m->frags[i];
 
-			if (fr->used && fr->id == p->frag_id && fr->proto == p->proto &&
+			if (fr->used && fr->role == p->role && fr->id == p->frag_id && fr->proto == p->proto &&
 			    same(&fr->src, &p->src) && same(&fr->dst, &p->dst) &&
 			    c->now - fr->seen <= (uint64_t)S(m)->timeout_s[EF_TO_FRAGMENT] * NS) {
 				c->rule = fr->rule;
@@ -710,6 +716,7 @@ static int classify(struct ctx *c)
 				return EF_R_ICMP_UNRELATED;
 			/* at ingress the quote is a packet the node sent */
 			memset(&k, 0, sizeof(k));
+			k.role = p->role;
 			k.local = A(in ? q->src : q->dst);
 			k.remote = A(in ? q->dst : q->src);
 			k.lport = in ? q->sport : q->dport;
@@ -731,7 +738,7 @@ static int classify(struct ctx *c)
 	}
 	/* 7. flows */
 	f = flow_find(m, &c->k, c->now);
-	if (f && f->epoch != m->epoch && !revalidate(m, f, p->role)) {
+	if (f && f->epoch != m->epoch && !revalidate(m, f)) {
 		f->used = false;
 		f = NULL;
 	}
@@ -834,6 +841,7 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 	}
 	in = p->hook == EF_HOOK_INGRESS;
 	/* one orientation for both directions: local is the node's side */
+	c.k.role = p->role;
 	c.k.local = in ? p->dst : p->src;
 	c.k.remote = in ? p->src : p->dst;
 	c.k.lport = (uint16_t)(in ? p->dport : p->sport);
@@ -863,7 +871,7 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 		struct model_frag *fr = NULL;
 
 		for (int i = 0; i < MODEL_MAX; i++)
-			if (m->frags[i].used && m->frags[i].id == p->frag_id &&
+			if (m->frags[i].used && m->frags[i].role == p->role && m->frags[i].id == p->frag_id &&
 			    m->frags[i].proto == p->proto && same(&m->frags[i].src, &p->src) &&
 			    same(&m->frags[i].dst, &p->dst))
 				fr = &m->frags[i];
@@ -872,6 +880,7 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 				fr = &m->frags[i];
 		if (fr) {
 			fr->used = true;
+			fr->role = p->role;
 			fr->src = p->src;
 			fr->dst = p->dst;
 			fr->id = p->frag_id;
@@ -892,8 +901,8 @@ void model_start(struct model *m, const struct seq_gen *g, int lists, uint32_t e
 	m->lists = lists;
 }
 
-/* an inbound rule of the live generation covers (local, proto, port),
- * whatever the peer */
+/* an inbound rule of the live generation covers (NIC, local, proto,
+ * port), whatever the peer */
 static bool in_covered(const struct model *m, const struct model_flow *f)
 {
 	const struct ef_policy *p = m->gen->pol;
@@ -901,7 +910,8 @@ static bool in_covered(const struct model *m, const struct model_flow *f)
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct ef_prule *r = &p->rules[i];
 
-		if (!ef_rule_excluded(p, r) && r->dir == EF_DIR_IN && r->proto == f->proto &&
+		if (!ef_rule_excluded(p, r) && r->dir == EF_DIR_IN && r->role == f->role &&
+		    r->proto == f->proto &&
 		    has_addr(m, r->service, &f->local) &&
 		    (r->ports_any || in_ranges(r->ports, r->nports, f->lport)))
 			return true;

@@ -28,6 +28,7 @@ struct model_result {
 
 struct model_flow {
 	bool used;
+	int role; /* the NIC it belongs to */
 	union ef_addr local, remote;
 	uint16_t lport, rport;
 	uint8_t proto;
@@ -42,6 +43,7 @@ struct model_flow {
 
 struct model_frag {
 	bool used;
+	int role;
 	union ef_addr src, dst;
 	uint32_t id;
 	uint8_t proto;

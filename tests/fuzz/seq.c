@@ -148,6 +148,22 @@ static const uint8_t tcp_moves[] = {
 	TCP_RST | TCP_ACK,
 };
 
+static void conv_move(struct dec *d, struct conv *c, unsigned m);
+
+/* a whole TCP handshake: opened by the remote (in) or the node (out),
+ * with the right or a wrong final ACK, and a data segment after it */
+static void handshake(struct dec *d, struct conv *c, unsigned m)
+{
+	int out = m & 1, wrong = (m >> 1) & 1;
+
+	if (c->proto != IPPROTO_TCP)
+		return;
+	conv_move(d, c, (unsigned)out);               /* SYN */
+	conv_move(d, c, (unsigned)!out | 2);          /* SYN-ACK back */
+	conv_move(d, c, (unsigned)out | (wrong ? 6 : 4)); /* ACK, right or wrong */
+	conv_move(d, c, (unsigned)(m >> 2 & 1) | 8);   /* data, either way */
+}
+
 static void conv_move(struct dec *d, struct conv *c, unsigned m)
 {
 	int out = m & 1;
@@ -443,7 +459,9 @@ void seq_decode(const uint8_t *data, size_t len, struct seq *q)
 		case 0: case 1: case 2: case 3: case 4:
 			/* (one call per statement: argument order is unspecified,
 			 * and both read bytes) */
-			if (d.nc) {
+			if (d.nc && (op & 0xe0) == 0xe0) {
+				handshake(&d, &d.c[b % d.nc], next(&d.r));
+			} else if (d.nc) {
 				conv_move(&d, &d.c[b % d.nc], next(&d.r));
 			} else {
 				struct conv *c = conv_new(&d, b);

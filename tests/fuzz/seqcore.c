@@ -332,7 +332,8 @@ static void fmt_key(const struct ef_flow_key *k, char *buf, size_t len)
 {
 	char a[EF_ADDRSTRLEN], b[EF_ADDRSTRLEN];
 
-	snprintf(buf, len, "p%u %s:%u ~ %s:%u", k->proto, ef_addr_fmt(&k->local, a, sizeof(a)),
+	snprintf(buf, len, "%s p%u %s:%u ~ %s:%u", k->role ? "int" : "ext", k->proto,
+		 ef_addr_fmt(&k->local, a, sizeof(a)),
 		 k->lport, ef_addr_fmt(&k->remote, b, sizeof(b)), k->rport);
 }
 
@@ -341,7 +342,7 @@ static struct model_flow *mflow(struct model *m, const struct ef_flow_key *k, bo
 	for (int i = 0; i < MODEL_MAX; i++) {
 		struct model_flow *f = &m->flows[i];
 
-		if (f->used && f->trusted == trusted && f->proto == k->proto && f->lport == k->lport && f->rport == k->rport &&
+		if (f->used && f->trusted == trusted && f->role == k->role && f->proto == k->proto && f->lport == k->lport && f->rport == k->rport &&
 		    !memcmp(&f->local, &k->local, 16) && !memcmp(&f->remote, &k->remote, 16))
 			return f;
 	}
@@ -413,6 +414,7 @@ static void check_flows(struct mcheck *mc, struct model *m, uint64_t now)
 		if (!mf->used || seen[i] || model_flow_expired(m, now, mf->proto, mf->state, mf->seen))
 			continue;
 		memset(&k, 0, sizeof(k));
+		k.role = (__u8)mf->role;
 		k.local = mf->local;
 		k.remote = mf->remote;
 		k.lport = mf->lport;
@@ -539,7 +541,7 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 				continue;
 			np++;
 			for (int i = 0; i < MODEL_MAX; i++)
-				found |= m->frags[i].used && m->frags[i].id == k.id &&
+				found |= m->frags[i].used && m->frags[i].role == k.role && m->frags[i].id == k.id &&
 					 m->frags[i].proto == k.proto && m->frags[i].seen == fr.seen_ns &&
 					 !memcmp(&m->frags[i].src, &k.src, 16) &&
 					 !memcmp(&m->frags[i].dst, &k.dst, 16);

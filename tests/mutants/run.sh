@@ -10,10 +10,13 @@ WORK=${MUTANTS_DIR:-$ROOT/build/mutants}
 LIST=$ROOT/tests/mutants/mutants.txt
 PY=/usr/bin/python3
 mkdir -p "$WORK"
-rm -rf "$WORK/tree"
-mkdir -p "$WORK/tree"
-# the working tree as it is (tracked and untracked files, not ignored ones)
-(cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$WORK/tree")
+rm -rf "$WORK/tree" "$WORK/orig"
+mkdir -p "$WORK/tree" "$WORK/orig"
+# the working tree as it is now (tracked and untracked files, not ignored
+# ones); every mutant starts from this snapshot, whatever happens in ROOT
+(cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$WORK/orig")
+cp -a "$WORK/orig/." "$WORK/tree/"
+ROOT_SRC=$WORK/orig
 
 names=$("$PY" - "$LIST" <<-'EOF2'
 	import sys
@@ -30,7 +33,7 @@ for name in $names; do
 	fi
 	log=$WORK/$name.log
 	# restore every file, then apply this mutant
-	file=$("$PY" - "$LIST" "$name" "$ROOT" "$WORK/tree" <<-'EOF2'
+	file=$("$PY" - "$LIST" "$name" "$ROOT_SRC" "$WORK/tree" <<-'EOF2'
 		import sys, shutil
 		lst, name, root, tree = sys.argv[1:5]
 		blocks, cur = {}, None
@@ -79,7 +82,7 @@ for name in $names; do
 		fi
 	fi
 	# undo
-	cp "$ROOT/$file" "$WORK/tree/$file"
+	cp "$ROOT_SRC/$file" "$WORK/tree/$file"
 done
 echo "mutants: $killed killed, $survived survived, $broken broken${SURV:+ (${SURV[*]})}"
 [ $survived -eq 0 ] && [ $broken -eq 0 ]

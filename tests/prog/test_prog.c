@@ -1438,6 +1438,12 @@ static bool flow_in(int map_fd, const char *local, uint16_t lport,
 	k.lport = lport;
 	k.rport = rport;
 	k.proto = (uint8_t)proto;
+	/* the NIC the flow belongs to: the one the local address is on */
+	k.role = EF_ROLE_EXTERNAL;
+	for (int fam = 4; fam <= 6; fam += 2)
+		if (!strcmp(local, svc_addr(EF_SVC_INTERNAL, fam)) ||
+		    !strcmp(local, svc_addr(EF_SVC_MANAGEMENT, fam)))
+			k.role = EF_ROLE_INTERNAL;
 	if (bpf_map_lookup_elem(map_fd, &k, &f))
 		return false;
 	if (out)
@@ -1603,6 +1609,7 @@ static void test_flow_expiry(void **state)
 	k.lport = 41000;
 	k.rport = 53;
 	k.proto = IPPROTO_UDP;
+	k.role = EF_ROLE_EXTERNAL;
 	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
 	/* age it past the UDP timeout */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
