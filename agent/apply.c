@@ -195,6 +195,18 @@ int ef_flows_prune(const struct ef_maps *m, const struct ef_compiled *c)
 	for (size_t i = 0; i < n; i++)
 		removed += bpf_map_delete_elem(m->flows_new, &gone[i]) == 0;
 	free(gone);
+	if (removed) {
+		/* counted in CPU 0's slot of a counter the programs never write */
+		int ncpu = libbpf_num_possible_cpus();
+		__u64 *v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
+		__u32 idx = EF_C_FLOWS_PRUNED;
+
+		if (v && bpf_map_lookup_elem(m->counters, &idx, v) == 0) {
+			v[0] += (__u64)removed;
+			bpf_map_update_elem(m->counters, &idx, v, BPF_ANY);
+		}
+		free(v);
+	}
 	return removed;
 }
 

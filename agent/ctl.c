@@ -162,7 +162,10 @@ int cmd_status(int argc, char **argv)
 		json_object_array_add(ifs, e);
 		if (!json) {
 			if (i == 0) {
-				printf("edgefw: %s (%s)\n", any || l.xdp ? "enforcing" : "NOT enforcing",
+				printf("edgefw: %s (%s)\n",
+				       !(any || l.xdp) ? "NOT enforcing" :
+				       s.mode == EF_MODE_MONITOR ? "monitoring (mode monitor: nothing is dropped)" :
+								   "enforcing",
 				       alive ? "agent running" : "agent gone: the pinned state enforces the last policy");
 				printf("%-10s %s (host %s)\n", "node", s.node, s.hostname);
 				printf("%-10s %s  %s  crc32 %08x\n", "policy", s.policy_name, s.policy_file,

@@ -157,6 +157,9 @@ enum ef_counter {
 	EF_C_SYNCOOKIES_SENT,                 /* SYN-ACKs with a cookie sent */
 	EF_C_SYNCOOKIES_VALID,                /* ACKs with a valid cookie: flow admitted */
 	EF_C_SYNCOOKIES_BAD,                  /* ACKs with no flow and no valid cookie */
+	EF_C_FLOWS_PRUNED,                    /* removed by the agent at a reload: no
+					       * inbound rule covers them any more
+					       * (written by the agent only) */
 	EF_C_MAX,
 };
 
