@@ -162,6 +162,7 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 	dp->skel = skel;
 	skel->rodata->ef_dry_run = o->dry_run;
 	skel->rodata->ef_test_clock = o->test_clock;
+	skel->rodata->ef_bench_stop = (__u8)o->bench_stop;
 	/* explain needs one program: verifying the other would double its cost */
 	if (o->only_hook == 1 + EF_HOOK_INGRESS)
 		bpf_program__set_autoload(skel->progs.edgefw_tc_egress, false);
@@ -193,7 +194,7 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		if (!o->require_pins && (err = ef_bpffs_prepare(o->pin_dir)))
 			goto fail;
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", o->pin_dir);
-		if (!o->dry_run) {
+		if (!o->dry_run && !o->bench_stop) {
 			/* one agent per pin directory */
 			dp->lock_fd = open(o->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dp->lock_fd < 0 || flock(dp->lock_fd, LOCK_EX | LOCK_NB)) {

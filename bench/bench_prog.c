@@ -435,6 +435,87 @@ static double bench_mix(struct bench *b, int empty, json_object *obj, bool verbo
 	return worst;
 }
 
+/* ---- the cost of each stage ------------------------------------------------------------ */
+
+/*
+ * The object loaded once per stage with ef_bench_stop (over the same pinned
+ * maps): the program drops each packet at the end of that stage, so the
+ * difference between consecutive stages is what the stage costs.  Three
+ * packets: a denied SYN (the flood's), a tracked flow's, a new-flow decision
+ * (dry-run instances: they open no flow, every repetition decides again).
+ */
+static const char *const stage_names[] = { "parse", "config", "lists", "shield", "flow",
+					   "rule", "finish" };
+#define NSTAGES 7
+
+static void bench_stages(struct bench *b, int empty)
+{
+	static const struct {
+		const char *name;
+		int mix;  /* index in mix[] */
+		bool dry;
+	} pk[] = {
+		{ "denied SYN (tcp 8080)", 5, false },
+		{ "tracked flow (dns reply)", 9, false },
+		{ "new-flow decision (tls 443 SYN)", 0, true },
+	};
+	struct ef_dp inst[2][NSTAGES];
+	json_object *o = json_object_new_object();
+
+	for (int d = 0; d < 2; d++)
+		for (int st = 0; st < NSTAGES - 1; st++) {
+			struct ef_dp_opts opt = { .pin_dir = b->pin, .require_pins = true,
+						  .dry_run = d, .bench_stop = st + 1,
+						  .only_hook = 1 + EF_HOOK_INGRESS };
+
+			if (ef_dp_open(&inst[d][st], NULL, &opt)) {
+				fprintf(stderr, "cannot load the stage %d instance\n", st + 1);
+				exit(1);
+			}
+		}
+	printf("\ncost by stage (cumulative ns, BPF_PROG_TEST_RUN; each stage: the program dropping at its end)\n");
+	for (size_t i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		const struct pkt *p = &mix[pk[i].mix].p;
+		int role = mix[pk[i].mix].role;
+		uint8_t buf[PKT_MAX];
+		size_t len = pkt_build(p, buf);
+		double t[NSTAGES][RUNS], e[RUNS];
+		json_object *c = json_object_new_object(), *cum = json_object_new_object(),
+			    *inc = json_object_new_object();
+		struct fig f[NSTAGES], fe;
+
+		/* interleaved: every stage and the empty program once a round */
+		for (int r = 0; r < RUNS; r++) {
+			for (int st = 0; st < NSTAGES; st++) {
+				const struct ef_dp *dp = st < NSTAGES - 1 ? &inst[pk[i].dry][st] :
+						      pk[i].dry ? &b->dry : &b->dp;
+
+				t[st][r] = time_once(bpf_program__fd(dp->skel->progs.edgefw_xdp), role, buf,
+						     len, REPEAT);
+			}
+			e[r] = time_once(empty, role, buf, len, REPEAT);
+		}
+		fe = fig_of(e, RUNS);
+		printf("  %-34s", pk[i].name);
+		for (int st = 0; st < NSTAGES; st++) {
+			f[st] = fig_of(t[st], RUNS);
+			json_object_object_add(cum, stage_names[st], fig_json(f[st]));
+			json_object_object_add(inc, stage_names[st],
+					       json_object_new_double(f[st].med - (st ? f[st - 1].med : fe.med)));
+			printf(" %s %5.1f", stage_names[st], f[st].med - (st ? f[st - 1].med : fe.med));
+		}
+		printf("  = %5.1f ns (empty %4.1f)\n", f[NSTAGES - 1].med, fe.med);
+		json_object_object_add(c, "cumulative_ns", cum);
+		json_object_object_add(c, "stage_ns", inc);
+		json_object_object_add(c, "empty_ns", fig_json(fe));
+		json_object_object_add(o, pk[i].name, c);
+	}
+	json_object_object_add(results, "stages", o);
+	for (int d = 0; d < 2; d++)
+		for (int st = 0; st < NSTAGES - 1; st++)
+			ef_dp_close(&inst[d][st], true);
+}
+
 /* ---- scaling ------------------------------------------------------------------------ */
 
 static unsigned rnd(void)
@@ -969,6 +1050,7 @@ int main(int argc, char **argv)
 	printf("program cost (BPF_PROG_TEST_RUN, %d x %d repetitions; median [min-max])\n", RUNS, REPEAT);
 	bench_mix(&b, empty, mixo, true);
 	json_object_object_add(results, "program_cost", mixo);
+	bench_stages(&b, empty);
 	if (argc > 2 && !strcmp(argv[2], "mix")) { /* quick look while optimising */
 		ef_dp_close(&b.dry, true);
 		ef_dp_close(&b.dp, false);

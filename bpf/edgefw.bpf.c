@@ -49,6 +49,23 @@ volatile __u8 ef_dry_run = 0; /* the native reference build (tests/fuzz) sets it
 const volatile __u8 ef_test_clock = 0;
 volatile __u64 ef_clock_ns = 0;
 
+/*
+ * The cost breakdown of bench/bench_prog.c loads this object once per stage
+ * with ef_bench_stop set: the program drops the packet at the end of that
+ * stage.  0 (every other load): the branches are removed by the verifier.
+ */
+enum ef_stage {
+	EF_STAGE_ALL = 0,
+	EF_STAGE_PARSE = 1,  /* headers parsed */
+	EF_STAGE_CONFIG = 2, /* generation, settings, NIC role, clock */
+	EF_STAGE_LISTS = 3,  /* static block and allow lists */
+	EF_STAGE_SHIELD = 4, /* temporary blocks, sanity checks */
+	EF_STAGE_FLOW = 5,   /* flow tables looked up (and the flow stepped) */
+	EF_STAGE_RULE = 6,   /* the verdict (rules, limits, challenges, new flows) */
+};
+const volatile __u8 ef_bench_stop = 0;
+#define EF_STOP_AT(stage) (ef_bench_stop == (stage))
+
 /* The clock of flow, fragment, limit and event-budget timestamps. */
 static __always_inline __u64 ef_now(void)
 {
@@ -594,6 +611,8 @@ static __always_inline int ef_shield_check(struct ef_ctx *x)
 	}
 	if (sh && (sh->flags & EF_SHIELD_BLOCKLIST) && ef_list_has(&ef_blocklist, remote))
 		return EF_R_BLOCKLIST;
+	if (EF_STOP_AT(EF_STAGE_LISTS))
+		return EF_R_MALFORMED;
 	if (x->hook != EF_HOOK_INGRESS || !(x->cfg->flags & EF_CFGF_LIMITS))
 		return EF_R_NONE;
 	ef_limit_key(x, &k);
@@ -1151,6 +1170,8 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	x->role = ifc->role;
 	x->fk.role = ifc->role;
 	x->now = ef_now();
+	if (EF_STOP_AT(EF_STAGE_CONFIG))
+		return EF_R_MALFORMED;
 
 
 	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))
@@ -1174,7 +1195,11 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 			return EF_R_ICMP_TYPE;
 	}
 
+	if (EF_STOP_AT(EF_STAGE_SHIELD))
+		return EF_R_MALFORMED;
 	f = ef_flow_find(x, &trusted);
+	if (EF_STOP_AT(EF_STAGE_FLOW))
+		return EF_R_MALFORMED;
 	if (f) {
 		/* read before the step: a promotion deletes the entry f is */
 		x->rule = f->rule;
@@ -1213,6 +1238,8 @@ static __always_inline int ef_process(struct ef_ctx *x)
 		x->parsed = 1;
 		x->reason = ef_classify(x);
 	}
+	if (ef_bench_stop)
+		return EF_ACT_DROP;
 	return ef_finish(x);
 }
 
@@ -1365,6 +1392,8 @@ int edgefw_xdp(struct xdp_md *ctx)
 	};
 
 	x.reason = ef_parse_xdp(ctx, &x.pkt);
+	if (EF_STOP_AT(EF_STAGE_PARSE))
+		return XDP_DROP;
 	switch (ef_process(&x)) {
 	case EF_ACT_DROP:
 		return XDP_DROP;
