@@ -19,7 +19,7 @@ endif
 
 # BPF objects are built with their own flags, never the host CFLAGS.
 BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -ffile-prefix-map=$(CURDIR)=. \
-	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH) $(BPF_EXTRA)
 
 # CFLAGS is the user's (optimisation, sanitizers); the rest is not optional
 CFLAGS   ?= -O2 -g
@@ -34,7 +34,8 @@ LDLIBS   := -lbpf -lelf -lz -ljson-c
 AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
 		  agent/compile.c agent/events.c agent/stats.c agent/apply.c agent/lists.c \
 		  agent/describe.c agent/init.c agent/diff.c agent/matrix.c
-AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c
+AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c \
+		  agent/sweep.c
 AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c agent/shield.c \
 		  agent/policy_cmds.c
 AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) $(AGENT_CMD_SRCS)

@@ -27,6 +27,7 @@
 #include "cmds.h"
 #include "compile.h"
 #include "seed.h"
+#include "sweep.h"
 #include "datapath.h"
 #include "events.h"
 #include "lists.h"
@@ -65,7 +66,7 @@ struct agent {
 	struct ef_subs *subs;
 	int epfd, sigfd, ctlfd;
 	time_t started, loaded;
-	time_t next_metrics, next_notice, next_drift;
+	time_t next_metrics, next_notice, next_drift, next_sweep;
 	__u64 reported_suppressed, reported_lost;
 	bool stop;
 	/* apply --confirm-within: the policy text to roll back to, and when */
@@ -676,6 +677,17 @@ static int loop(struct agent *a)
 		if (now >= a->next_drift) {
 			check_drift(a);
 			a->next_drift = now + EF_DRIFT_INTERVAL_S;
+		}
+		if (now >= a->next_sweep) {
+			struct ef_sweep sw;
+			int err = ef_flows_sweep(&a->dp.maps, &sw);
+
+			if (err)
+				pr_warn("cannot sweep the flow tables: %s\n", strerror(-err));
+			else
+				pr_debug("swept the flow tables: %zu live, %zu expired removed, %zu local ports hinted\n",
+					 sw.live, sw.expired, sw.hinted_ports);
+			a->next_sweep = now + EF_SWEEP_INTERVAL_S;
 		}
 		if (a->metrics_file && now >= a->next_metrics) {
 			write_metrics(a);

@@ -123,6 +123,45 @@ static unsigned long long mono_ns(void)
 
 static unsigned long long last_flip_ns;
 
+/* The slot's ef_addrhint buckets (see edgefw.h): every bucket is written,
+ * so the previous generation's are gone.  Written before the flip. */
+static int put_addr_hints(const struct ef_maps *m, const struct ef_compiled *c, unsigned slot)
+{
+	enum { N = EF_ROLE_MAX * EF_ADDR_HINTS };
+	struct ef_addr_hint *h = calloc(N, sizeof(*h));
+	__u32 *keys = calloc(N, sizeof(*keys));
+	__u32 count = N;
+	int err = 0;
+
+	if (!h || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < c->naddrs; i++) {
+		const struct ef_addr_entry *a = &c->addrs[i];
+		__u32 b = ef_addr_hint_index(slot, a->k.role, &a->k.addr) - slot * N;
+
+		if (h[b].state == EF_AH_EMPTY) {
+			h[b].state = EF_AH_ONE;
+			h[b].addr = a->k.addr;
+			h[b].v = a->v;
+		} else {
+			/* several addresses: the programs look in ef_addrs */
+			memset(&h[b], 0, sizeof(h[b]));
+			h[b].state = EF_AH_MANY;
+		}
+	}
+	for (__u32 i = 0; i < N; i++)
+		keys[i] = slot * N + i;
+	if (bpf_map_update_batch(m->addrhint, keys, h, &count, NULL))
+		for (__u32 i = 0; i < N && !err; i++)
+			err = put(m->addrhint, &keys[i], &h[i], "address hint");
+out:
+	free(h);
+	free(keys);
+	return err;
+}
+
 /* Per-CPU statistics of rule i in the new slot: the old rule's of the same
  * name, else zero. */
 static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c,
@@ -216,7 +255,7 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 	unsigned slot = epoch % EF_SLOTS;
 	int ncpu = libbpf_num_possible_cpus();
 	struct ef_rule_stats *zero;
-	struct ef_ctl ctl = { .epoch = epoch };
+	struct ef_ctl ctl = { .epoch = epoch }, old;
 	unsigned long long now = mono_ns();
 	__u32 k;
 	int err;
@@ -262,6 +301,8 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 		if ((err = put(m->addrs, &ak, &c->addrs[i].v, "address")))
 			goto out;
 	}
+	if ((err = put_addr_hints(m, c, slot)))
+		goto out;
 	for (size_t i = 0; i < c->npeers; i++) {
 		struct ef_peer_key pk = c->peers[i];
 		__u8 one = 1;
@@ -270,8 +311,11 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 		if ((err = put(m->peers, &pk, &one, "peer prefix")))
 			goto out;
 	}
-	/* the flip: from here on packets see the new generation */
+	/* the flip: from here on packets see the new generation (the flow
+	 * port hint stays as the sweeper left it) */
 	k = 0;
+	if (bpf_map_lookup_elem(m->ctl, &k, &old) == 0)
+		ctl.hint = old.hint;
 	err = put(m->ctl, &k, &ctl, "control");
 	if (!err) {
 		last_flip_ns = mono_ns();

@@ -17,6 +17,8 @@ struct ef_maps {
 	int flows, flows_new, frags, counters, rule_stats, events;
 	/* the shield: not generational, kept across reloads */
 	int srclimit, blocked, blocklist, allowlist, shield;
+	int flowports; /* local ports that may have a flow (-1: an older build's pins) */
+	int addrhint;  /* the service addresses, as an array (see edgefw.h) */
 };
 
 /* How long ef_apply waits after the previous flip before it rebuilds the

@@ -234,6 +234,8 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		.blocklist = bpf_map__fd(skel->maps.ef_blocklist),
 		.allowlist = bpf_map__fd(skel->maps.ef_allowlist),
 		.shield = bpf_map__fd(skel->maps.ef_shield),
+		.flowports = bpf_map__fd(skel->maps.ef_flowports),
+		.addrhint = bpf_map__fd(skel->maps.ef_addrhint),
 	};
 	dp->trace_fd = bpf_map__fd(skel->maps.ef_trace);
 	if (dp->adopted_maps && !o->dry_run) /* a dry run only looks */
@@ -509,7 +511,7 @@ static const struct {
 	{ "ef_flows", offsetof(struct ef_maps, flows) },
 	{ "ef_flows_new", offsetof(struct ef_maps, flows_new) },
 	M(frags), M(counters), M(rule_stats), M(events), M(srclimit), M(blocked),
-	M(blocklist), M(allowlist), M(shield),
+	M(blocklist), M(allowlist), M(shield), M(addrhint),
 #undef M
 };
 
@@ -517,6 +519,7 @@ int ef_maps_open_pinned(const char *dir, struct ef_maps *m)
 {
 	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++)
 		*(int *)((char *)m + map_fds[i].off) = -1;
+	m->flowports = -1;
 	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++) {
 		char path[PATH_MAX];
 		int fd;
@@ -531,6 +534,13 @@ int ef_maps_open_pinned(const char *dir, struct ef_maps *m)
 		}
 		*(int *)((char *)m + map_fds[i].off) = fd;
 	}
+	{
+		/* not required: an older build pinned none */
+		char path[PATH_MAX];
+
+		path_of(path, sizeof(path), dir, "ef_flowports");
+		m->flowports = bpf_obj_get(path);
+	}
 	return 0;
 }
 
@@ -543,6 +553,9 @@ void ef_maps_close(struct ef_maps *m)
 			close(*fd);
 		*fd = -1;
 	}
+	if (m->flowports >= 0)
+		close(m->flowports);
+	m->flowports = -1;
 }
 
 /* Is the program with this id one of ours? */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pktbuild.h"
 #include "seed.h"
+#include "sweep.h"
 #include "edgefw.skel.h"
 
 #define TCP_ESTABLISHED 0x01
@@ -189,6 +190,7 @@ int ef_seed_established(struct ef_dp *live)
 				.flags = in ? 0 : EF_FLOW_ORIG_OUT,
 			};
 
+			ef_flowports_set(live->maps.flowports, key.lport);
 			if (bpf_map_update_elem(live->maps.flows, &key, &f, BPF_NOEXIST) == 0) {
 				pr_debug("kept established %s:%u <-> %s:%u\n", ls, c[i].lport, rs,
 					 c[i].rport);

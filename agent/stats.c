@@ -92,6 +92,7 @@ static const struct {
 	{ EF_C_FLOWS_EXPIRED, "flows_expired", "flows removed on lookup after their idle timeout" },
 	{ EF_C_FLOWS_REVOKED, "flows_revoked", "flows removed on their next packet because a new policy no longer allows them" },
 	{ EF_C_FLOWS_PRUNED, "flows_pruned", "inbound flows removed at a reload because no inbound rule of the new policy covers their port" },
+	{ EF_C_FLOWS_SWEPT, "flows_swept", "expired flows the agent removed in the background (every 10 s)" },
 	{ EF_C_FLOW_CREATE_FAIL, "flow_create_failures", "flow table insertions that failed" },
 	{ EF_C_FRAGS_TRACKED, "fragments_tracked", "first fragments remembered for their later fragments" },
 	{ EF_C_FRAG_CREATE_FAIL, "fragment_track_failures", "fragment table insertions that failed" },

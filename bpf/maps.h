@@ -51,6 +51,14 @@ struct {
 	__type(value, __u64);
 } ef_portmap SEC(".maps");
 
+/* The same, as an array read without hashing a key (see edgefw.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EF_SLOTS * EF_ROLE_MAX * EF_ADDR_HINTS);
+	__type(key, __u32);
+	__type(value, struct ef_addr_hint);
+} ef_addrhint SEC(".maps");
+
 /* Service addresses of this node: (slot, role, address) -> services. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -84,6 +92,15 @@ struct {
 	__type(value, __u8);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ef_peers SEC(".maps");
+
+/* Local ports that may have a flow (see edgefw.h): two halves. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EF_HINT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} ef_flowports SEC(".maps");
 
 /* Trusted flows: opened by the node, or inbound TCP that completed a
  * verified handshake.  Nothing a spoofing sender can create lives here. */
@@ -202,14 +219,14 @@ struct {
 	__type(value, struct ef_trace);
 } ef_trace SEC(".maps");
 
-/* A global per-CPU event budget, checked before the per-source bucket so
- * that a flood from random sources does not insert into ef_evlimit for
- * every packet.  [0] = last refill (ns), [1] = milli-tokens. */
+/* A global per-CPU event budget (a token bucket), checked before the
+ * per-source bucket so that a flood from random sources does not insert
+ * into ef_evlimit for every packet. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct ef_evbucket);
 } ef_evbudget SEC(".maps");
 
 /* Drop/allow events to the agent. */

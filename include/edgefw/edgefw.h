@@ -160,6 +160,8 @@ enum ef_counter {
 	EF_C_FLOWS_PRUNED,                    /* removed by the agent at a reload: no
 					       * inbound rule covers them any more
 					       * (written by the agent only) */
+	EF_C_FLOWS_SWEPT,                     /* expired flows the agent removed
+					       * (written by the agent only) */
 	EF_C_MAX,
 };
 
@@ -212,8 +214,19 @@ union ef_addr {
 /* ef_ctl[0]: which generation is live.  Read once per packet. */
 struct ef_ctl {
 	__u32 epoch; /* slot = epoch % EF_SLOTS; 0 = no policy loaded */
-	__u32 pad;
+	__u32 hint;  /* which half of ef_flowports is read (0 or 1) */
 };
+
+/*
+ * ef_flowports: the local ports that may have a flow, a bit each, in two
+ * halves of EF_HINT_WORDS words.  A packet whose local port's bit is clear
+ * belongs to no flow: neither flow table is looked up (a flood of random
+ * ports or sources costs no hash miss).  The programs set a port's bit in
+ * both halves before they open a flow there; the agent periodically clears
+ * the half that is not read, sets the bits of the live flows in it, and
+ * makes it the one read (ef_ctl.hint).  Never a false "no".
+ */
+#define EF_HINT_WORDS 1024 /* 65536 ports / 64 */
 
 /* ef_cfg[slot]: settings of that generation. */
 struct ef_cfg {
@@ -279,6 +292,40 @@ struct ef_addr_val {
 };
 
 /*
+ * ef_addrhint[(slot * EF_ROLE_MAX + role) * EF_ADDR_HINTS + ef_addr_hash()]:
+ * the service addresses again, in an array the programs read without
+ * hashing a key: a bucket holds no address (not a service address), one
+ * (compare it), or several (look in ef_addrs).
+ */
+#define EF_ADDR_HINTS 256
+enum ef_addr_hint_state {
+	EF_AH_EMPTY = 0,
+	EF_AH_ONE = 1,
+	EF_AH_MANY = 2,
+};
+
+struct ef_addr_hint {
+	union ef_addr addr;    /* EF_AH_ONE: the address */
+	struct ef_addr_val v;  /* EF_AH_ONE: its services */
+	__u8 state;            /* enum ef_addr_hint_state */
+	__u8 pad[7];
+};
+
+static inline __u32 ef_addr_hash(const union ef_addr *a)
+{
+	__u32 h = a->w[0] ^ a->w[1] ^ a->w[2] ^ a->w[3];
+
+	h ^= h >> 16;
+	return (h * 0x9e3779b1u) >> 24; /* EF_ADDR_HINTS = 2^8 buckets */
+}
+
+static inline __u32 ef_addr_hint_index(__u32 slot, __u32 role, const union ef_addr *a)
+{
+	return ((slot & (EF_SLOTS - 1)) * EF_ROLE_MAX + (role & 1)) * EF_ADDR_HINTS +
+	       ef_addr_hash(a);
+}
+
+/*
  * ef_portmap[(slot * EF_MAX_GROUPS + group) * EF_PORTMAP_WORDS + port / 4]:
  * for each port of the group, 1 + its candidate list (16 bits), 0 when no
  * rule covers it.  Dense (128 KiB a group, 8 MiB in all, fixed): one inlined
@@ -315,7 +362,14 @@ struct ef_rule_list {
 	__u16 pad;
 };
 
-/* ef_rules[slot * EF_MAX_RULES + rule]. */
+/* The index of a generation's rule in ef_rules and ef_rule_stats (the
+ * programs and the agent both use this). */
+static inline __u32 ef_rule_index(__u32 slot, __u32 rule)
+{
+	return (slot & (EF_SLOTS - 1)) * EF_MAX_RULES + (rule & (EF_MAX_RULES - 1));
+}
+
+/* ef_rules[ef_rule_index(slot, rule)]. */
 struct ef_rule {
 	__u16 peerset; /* ignored with EF_RULEF_PEER_ANY */
 	__u8 flags;    /* EF_RULEF_* */
@@ -439,15 +493,22 @@ struct ef_rule_stats {
  * ef_trace[0]: what the dry-run instance of the program decided for the last
  * packet it classified (edgefw explain).  The live program never writes it.
  */
+/* The flow tables, as ef_trace (and the program) name them. */
+enum ef_table {
+	EF_TABLE_NONE = 0,
+	EF_TABLE_TRUSTED = 1,
+	EF_TABLE_UNTRUSTED = 2,
+};
+
 struct ef_trace {
 	__u32 epoch;
 	__u16 rule;      /* EF_RULE_NONE when no rule decided */
 	__u8 reason;
 	__u8 action;     /* enum ef_action */
 	__u8 role;
-	__u8 flow;       /* matched a tracked flow: 0 no, 1 trusted, 2 untrusted table */
+	__u8 flow;       /* the tracked flow it matched: enum ef_table */
 	__u8 flow_state; /* its enum ef_flow_state */
-	__u8 new_flow;   /* would open a flow: 0 no, 1 trusted, 2 untrusted table */
+	__u8 new_flow;   /* the table it would open a flow in: enum ef_table */
 	__u8 promote;    /* would move an inbound TCP flow to the trusted table */
 	__u8 pad[3];
 };

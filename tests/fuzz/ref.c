@@ -164,6 +164,8 @@ int ref_init(void)
 	M.blocklist = REG(ef_blocklist);
 	M.allowlist = REG(ef_allowlist);
 	M.shield = REG(ef_shield);
+	M.flowports = REG(ef_flowports);
+	M.addrhint = REG(ef_addrhint);
 	REG(ef_verified);
 	REG(ef_synrate);
 	REG(ef_scratch);
@@ -239,7 +241,7 @@ int ref_map_fd(const char *name)
 		{ "ef_srclimit", &ef_srclimit }, { "ef_blocked", &ef_blocked },
 		{ "ef_flows", &ef_flows },	 { "ef_flows_new", &ef_flows_new },
 		{ "ef_frags", &ef_frags },	 { "ef_counters", &ef_counters },
-		{ "ef_rule_stats", &ef_rule_stats },
+		{ "ef_rule_stats", &ef_rule_stats }, { "ef_flowports", &ef_flowports },
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)

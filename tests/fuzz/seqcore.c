@@ -42,7 +42,7 @@ static const char *model_rule_name(const struct seq_gen *g, int rule)
 
 /* ---- tables ---------------------------------------------------------------- */
 
-enum { T_HASH, T_PERCPU_SUM, T_PERCPU_CPU };
+enum { T_HASH, T_PERCPU_SUM, T_PERCPU_CPU, T_ARRAY };
 
 struct tdesc {
 	const char *name;
@@ -59,9 +59,10 @@ static const struct tdesc tables[] = {
 	{ "ef_blocked", sizeof(union ef_addr), sizeof(struct ef_blocked), T_HASH, 0 },
 	{ "ef_verified", sizeof(union ef_addr), sizeof(__u64), T_HASH, 0 },
 	{ "ef_evlimit", sizeof(union ef_addr), sizeof(struct ef_evbucket), T_HASH, 0 },
-	{ "ef_evbudget", 4, 8, T_PERCPU_CPU, 2 },
+	{ "ef_evbudget", 4, sizeof(struct ef_evbucket), T_PERCPU_CPU, 1 },
 	{ "ef_synrate", 4, sizeof(struct ef_synrate), T_PERCPU_CPU, 1 },
 	{ "ef_counters", 4, 8, T_PERCPU_SUM, EF_C_MAX },
+	{ "ef_flowports", 4, 8, T_ARRAY, 2 * EF_HINT_WORDS },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -125,7 +126,9 @@ static int read_table(const struct tdesc *t, struct entries *e)
 			memset(out, 0, sizeof(out));
 			if (bpf_map_lookup_elem(fd, &i, val))
 				goto fail;
-			if (t->kind == T_PERCPU_SUM) {
+			if (t->kind == T_ARRAY) {
+				memcpy(out, val, t->vsz);
+			} else if (t->kind == T_PERCPU_SUM) {
 				__u64 sum = 0, x;
 
 				for (int c = 0; c < ncpu; c++) {
@@ -574,7 +577,8 @@ static int clear_state(void)
 				if (bpf_map_delete_elem(fd, key))
 					return -1;
 		} else {
-			size_t sz = (size_t)impl_ncpu() * ((t->vsz + 7) & ~(size_t)7);
+			size_t sz = (size_t)(t->kind == T_ARRAY ? 1 : impl_ncpu()) *
+				    ((t->vsz + 7) & ~(size_t)7);
 			void *zero = calloc(1, sz);
 
 			if (!zero)
