@@ -220,6 +220,113 @@ def evaluate(prog, wire):
     return t
 
 
+def evaluate14(prog, wire):
+    """Issue 14's targets: [(number, what, target, figure text, met, note)]"""
+    t = []
+    w = (wire or {}).get("wire_rate")
+    if w:
+        rr = w["ratios"]["same"]
+        for kind, label, basis in (("drop", "SYN flood, 65534 sources, access:8080", "per_core"),
+                                   ("refl", "UDP reflection to random A/V ports", "refl_per_core"),
+                                   ("ackrst", "ACK/RST, random ports, access", "ackrst_per_core")):
+            r = rr.get(basis)
+            if not r:
+                continue
+            a, b, c = r.get("edgefw/xdp_drop"), r.get("edgefw/best_nftables"), r.get("edgefw/xdp_filter")
+            t.append(("1-2", label, "edgefw >= 0.8x bare XDP_DROP", rx(a),
+                      a["ratio"] >= 0.8 if a and a.get("ratio") else None, ""))
+            t.append(("1-2", label, "edgefw >= 4x the best nftables ruleset (%s)" % r.get("best_nftables"),
+                      rx(b), b["ratio"] >= 4 if b and b.get("ratio") else None, ""))
+            t.append(("1-2", label, "edgefw >= 1.0x xdp-filter", rx(c),
+                      c["ratio"] >= 1.0 if c and c.get("ratio") else None, ""))
+            sh = r.get("edgefw_shield/edgefw")
+            # within 1.25x of the cost = at least 0.8x of the rate
+            t.append(("4", label, "every shield feature on: cost within 1.25x of shield off",
+                      rx(sh) + (" of the rate (cost x%.2f)" % (1 / sh["ratio"]) if sh and sh.get("ratio") else ""),
+                      sh["ratio"] >= 0.8 if sh and sh.get("ratio") else None, ""))
+    if prog:
+        pc = prog["program_cost"]
+        for label, keys, lim in (("a denied scan", ["scan-denied"], 4),
+                                 ("a new-flow decision", ["decision"], 8),
+                                 ("a tracked-flow packet", ["tracked flow"], 6)):
+            cs = {k: v for k, v in pc.items() if any(x in k for x in keys)}
+            if cs:
+                worst = max(cs.items(), key=lambda kv: kv[1]["ratio"])
+                best = min(cs.items(), key=lambda kv: kv[1]["ratio"])
+                t.append(("3", "BPF_PROG_TEST_RUN", "%s <= %dx the empty program" % (label, lim),
+                          "%.1fx-%.1fx" % (best[1]["ratio"], worst[1]["ratio"]),
+                          worst[1]["ratio"] <= lim, ""))
+    ev = (wire or {}).get("events")
+    if ev:
+        r = ev["ratios"].get("per_core_pps events_on/events_off")
+        t.append(("5", "events", "events on under the flood >= 0.9x of events off (per core)",
+                  rx(r), r["ratio"] >= 0.9 if r and r.get("ratio") else None, ""))
+    return t
+
+
+def sec_stages(d, prog, before=None):
+    st = (prog or {}).get("stages")
+    if not st:
+        return
+    names = ["parse", "config", "lists", "shield", "flow", "rule", "finish"]
+    d("## Cost by stage (issue 14)")
+    d()
+    d("`bench_prog` loads the object once per stage with `ef_bench_stop` (a load-time constant "
+      "the verifier prunes from every other load): the program drops the packet at the end of "
+      "that stage, so the difference between consecutive stages is what a stage costs, in ns per "
+      "packet with `BPF_PROG_TEST_RUN` (hot caches: the same packet repeated). *config*: "
+      "generation, settings, NIC role (and, before issue 14, the clock); *shield*: temporary "
+      "blocks and the sanity checks; *flow*: the flow tables; *rule*: the verdict for a new flow "
+      "(addresses, ports, rules, limits, challenges, flow creation); *finish*: counters, rule "
+      "statistics, events.")
+    d()
+    for title, data in (("before (the data path of `f5dbb31`)", before), ("now", st)):
+        if not data:
+            continue
+        d("**%s**" % title)
+        d()
+        d("| packet | " + " | ".join(names) + " | total | empty |")
+        d("|---" * (len(names) + 3) + "|")
+        for pk, c in data.items():
+            inc = c["stage_ns"]
+            d("| %s | %s | %.0f | %.0f |" % (pk, " | ".join("%.0f" % inc.get(n, 0) for n in names),
+                                         c["cumulative_ns"]["finish"]["median"], c["empty_ns"]["median"]))
+        d()
+
+
+def sec_before_after(d, bprog, prog, bwire, wire):
+    """The data path before issue 14 (bench/before/, measured on the same
+    machine with the same harness) and now."""
+    if not (bprog or bwire):
+        return
+    d("## Before and after issue 14")
+    d()
+    d("`bench/before/` holds `bench_prog` and `bench/wire/run.sh` output for the data path "
+      "before issue 14 (commit `f5dbb31`: the harness of this report run against that build's "
+      "agent), measured on the same machine shortly before this report.")
+    d()
+    rows = []
+    for k in ("scan-denied tcp 8080", "scan-denied udp 3478 to access", "tls443-syn-new (decision)",
+              "stun3478-udp-new (decision)", "tracked flow: dns reply (node-opened)",
+              "tracked flow: stun 3478 inbound data"):
+        b = (bprog or {}).get("program_cost", {}).get(k)
+        a = (prog or {}).get("program_cost", {}).get(k)
+        if a or b:
+            rows.append(("BPF_PROG_TEST_RUN " + k, "%.0f ns (%.1fx)" % (b["edgefw_ns"]["median"], b["ratio"]) if b else "-",
+                         "%.0f ns (%.1fx)" % (a["edgefw_ns"]["median"], a["ratio"]) if a else "-"))
+    for kind, label in (("drop", "SYN flood"), ("refl", "UDP reflection"), ("ackrst", "ACK/RST")):
+        for case in ("edgefw", "edgefw_shield", "xdp_drop"):
+            def g(wr):
+                c = ((wr or {}).get("wire_rate") or {}).get("modes", {}).get("same", {}).get(kind, {}).get(case)
+                return "%.0f ns/pkt" % c["cpu_ns_per_packet"]["median"] if c and c.get("cpu_ns_per_packet") else "-"
+            rows.append(("wire, same, %s: %s" % (label, case), g(bwire), g(wire)))
+    d("| measurement | before | now |")
+    d("|---|---|---|")
+    for r in rows:
+        d("| %s | %s | %s |" % r)
+    d()
+
+
 # ---- the report ----------------------------------------------------------------------------
 
 def write_report(d, m, prog, wire, targets, build, shield=None):
@@ -250,6 +357,19 @@ def write_report(d, m, prog, wire, targets, build, shield=None):
         d("Each line is read against its figures in its section below: what the figure is, "
           "whether the target is met, and why not where it is not.")
         d()
+
+    t14 = evaluate14(prog, wire)
+    if t14:
+        d("## Targets of issue 14 (placement *same*, per receiver CPU)")
+        d()
+        d("| # | flood / measurement | target | figure | result |")
+        d("|---|---|---|---|---|")
+        for n, what, tgt, fig_, ok, note in t14:
+            d("| %s | %s | %s | %s | %s |" % (n, what, tgt, fig_, verdict(ok) + (" (%s)" % note if note else "")))
+        d()
+    before = load("bench/before", "prog.json")
+    sec_stages(d, prog, (before or {}).get("stages"))
+    sec_before_after(d, before, prog, load("bench/before", "wire.json"), wire)
 
     # -- machine and commands
     d("## Machine and conditions")
@@ -986,18 +1106,22 @@ def main():
     if prog:
         m["bench_prog_s"] = prog.get("elapsed_s")
     targets = evaluate(prog, wire)
+    t14 = evaluate14(prog, wire)
     d = Doc()
     write_report(d, m, prog, wire, targets, build, shield)
     with open(report_path, "w") as f:
         f.write(d.text())
     res = {"machine": m, "targets": [
         {"measurement": n, "what": what, "target": tgt, "figure": fig_, "met": ok}
-        for n, what, tgt, fig_, ok, _ in targets], "program": prog, "wire": wire,
+        for n, what, tgt, fig_, ok, _ in targets],
+        "targets_issue14": [
+        {"measurement": n, "what": what, "target": tgt, "figure": fig_, "met": ok}
+        for n, what, tgt, fig_, ok, _ in t14], "program": prog, "wire": wire,
         "shield": shield}
     with open(results_path, "w") as f:
         json.dump(res, f, indent=1)
         f.write("\n")
-    console(targets, m)
+    console(targets + t14, m)
     print("wrote %s and %s" % (results_path, report_path))
 
 

@@ -16,8 +16,12 @@ import os
 import statistics
 import sys
 
-WIRE_DROP_CASES = ["xdp_drop", "edgefw", "edgefw_1src", "nft_hash", "nft_interval", "iptables_legacy",
-                   "iptables_nft", "xdp_filter"]
+WIRE_DROP_CASES = ["xdp_drop", "edgefw", "edgefw_shield", "edgefw_1src", "nft_hash", "nft_interval",
+                   "iptables_legacy", "iptables_nft", "xdp_filter"]
+# the floods: "drop" the SYN flood to access:8080 (both placements), "refl"
+# UDP reflection to random A/V ports, "ackrst" ACK/RST with random ports
+# (placement same)
+FLOODS = ["drop", "refl", "ackrst"]
 WIRE_PASS_CASES = ["none", "edgefw"]
 IPERF_CASES = ["none", "nft_hash", "xdp_pass", "edgefw", "edgefw_gro"]
 MODES = ["split", "same"]
@@ -84,7 +88,7 @@ def wire_rate(raw):
     rows = [r for r in raw if r["m"] == "wire"]
     if not rows:
         return None
-    wire = {m: {"drop": {}, "pass": {}} for m in MODES}
+    wire = {m: {k: {} for k in FLOODS + ["pass"]} for m in MODES}
     wall = {}     # (mode, kind, case) -> {round: received per second}
     percore = {}  # (mode, kind, case) -> {round: 1e9 / CPU ns per packet}
     for r in rows:
@@ -124,7 +128,7 @@ def wire_rate(raw):
             "reached_udp": e["udp_in"] + e["udp_noport"], "ip_in": e["ip_in"],
             "cpu_ns_per_packet": c})
     for m in MODES:
-        for kind in ("drop", "pass"):
+        for kind in FLOODS + ["pass"]:
             for case, d in wire[m][kind].items():
                 runs = d["runs"]
                 d["rx_pps"] = fig([x["rx_pps"] for x in runs])
@@ -138,7 +142,7 @@ def wire_rate(raw):
                 # could not hand it all frames (its ring was full)
                 d["receiver_saturated_runs"] = sum(
                     1 for x in runs if x["xmit_err"] > 0.01 * x["frames"])
-                if kind == "drop":
+                if kind != "pass":
                     # dropped: received and neither reached TCP nor got an RST
                     d["dropped_fraction"] = fig([
                         (x["received"] - x["reached_tcp"]) / x["received"]
@@ -149,13 +153,17 @@ def wire_rate(raw):
                         x["reached_udp"] / x["received"] for x in runs if x["received"]])
     ratios = {m: {"wall": wire_ratios(m, wall), "per_core": wire_ratios(m, percore)}
               for m in MODES}
+    # the other floods (placement same), per kind
+    for kind in FLOODS[1:]:
+        ratios["same"]["%s_per_core" % kind] = wire_ratios("same", percore, kind)
+        ratios["same"]["%s_wall" % kind] = wire_ratios("same", wall, kind)
     return {"modes": wire, "ratios": ratios}
 
 
-def wire_ratios(m, per):
+def wire_ratios(m, per, kind="drop"):
     """per: (mode, kind, case) -> {round: rate} (received per second, or
     1e9 / CPU ns per packet)."""
-    drop = {c: per.get((m, "drop", c), {}) for c in WIRE_DROP_CASES}
+    drop = {c: per.get((m, kind, c), {}) for c in WIRE_DROP_CASES}
 
     def best(cases):
         return max((c for c in cases if drop[c]),
@@ -170,6 +178,8 @@ def wire_ratios(m, per):
         "best_iptables": best_ipt,
         "edgefw/best_iptables": ratio(drop["edgefw"], drop[best_ipt]) if best_ipt else None,
         "edgefw/xdp_filter": ratio(drop["edgefw"], drop["xdp_filter"]),
+        "edgefw_shield/xdp_drop": ratio(drop["edgefw_shield"], drop["xdp_drop"]),
+        "edgefw_shield/edgefw": ratio(drop["edgefw_shield"], drop["edgefw"]),
         "pass: edgefw/none": ratio(pe, pn),
     }
     # what each case costs per packet on top of the bare XDP_DROP (the pass
@@ -299,7 +309,7 @@ def console(res):
     if w:
         for mode in MODES:
             print(f"  wire rate, placement {mode}: received Mpps | receiver CPU ns/pkt")
-            for kind, cases in (("drop", WIRE_DROP_CASES), ("pass", WIRE_PASS_CASES)):
+            for kind, cases in [(k, WIRE_DROP_CASES) for k in FLOODS] + [("pass", WIRE_PASS_CASES)]:
                 for c in cases:
                     d = w["modes"][mode][kind].get(c)
                     if d:

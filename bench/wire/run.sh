@@ -49,7 +49,7 @@ CAP=${CAP:-1.0}
 IPERF_T=${IPERF_T:-1.5}
 EV_FRAMES=${EV_FRAMES:-5000000}
 EV_CAP=${EV_CAP:-1.5}
-BUDGET=${BUDGET:-480}
+BUDGET=${BUDGET:-900}
 PARTS=${PARTS:-wire events policy} # "wire" = measurements 1 and 2, "events" = 3, "policy" = 4
 WB=${WIRE_BUILD:-$HERE/build}
 case $WB in /*) ;; *) WB=$PWD/$WB ;; esac
@@ -178,10 +178,11 @@ set_mode() {
 	NAPI_PID=$pid
 }
 
-# wire CASE MODE KIND PROTO DST DPORT SRCCOUNT: one generator run; appends a
-# JSON line to raw.jsonl
+# wire CASE MODE KIND PROTO DST DPORT SRCCOUNT [WIREGEN ARGS]: one generator
+# run; appends a JSON line to raw.jsonl
 wire() {
 	local case=$1 mode=$2 kind=$3 proto=$4 dst=$5 dport=$6 nsrc=$7 r=$ROUND
+	shift 7
 	local eb gb ea ga g nb na kb ka sb sa
 	eb=$(edge_snap)
 	gb=$(gen_snap)
@@ -191,7 +192,7 @@ wire() {
 	kb=$(sched_ns "$KSOFTIRQD")
 	g=$(nsi "$WB/wiregen" --ifname "$GIF" --dst-mac "$EDGE_MAC" --dst "$dst" \
 		--proto "$proto" --dport "$dport" --src-base "$SRC_BASE" --src-count "$nsrc" \
-		--frames "$FRAMES" --time-cap "$CAP" --cpu "$GEN_CPU")
+		--frames "$FRAMES" --time-cap "$CAP" --cpu "$GEN_CPU" "$@")
 	sleep 0.05 # the receiver's ring (256 frames) drains
 	[ -n "$NAPI_PID" ] && na=$(sched_ns "$NAPI_PID")
 	ka=$(sched_ns "$KSOFTIRQD")
@@ -211,6 +212,18 @@ wire_drop() { # CASE [SOURCES]
 		set_mode $m
 		wire "$case" $m drop tcp $ACC 8080 "$n"
 	done
+}
+
+# the two other floods a public edge address sees (issue 14), placement same:
+# UDP reflection (sources 65534, source ports 53/123/11211/1900, random
+# destination ports on the A/V address: some land in the media range the
+# shipped policy opens, 50000-59999, and pass to the stack, for every case
+# alike) and ACK/RST with random ports to the Access address (no flow)
+wire_more() { # CASE
+	local case=$1
+	set_mode same
+	wire "$case" same refl udp $AV 9 $NSRC --dport-random --sport-set 53,123,11211,1900
+	wire "$case" same ackrst tcp $ACC 9 $NSRC --dport-random --sport-random --tcp-flags ack-rst
 }
 
 # the pass flow: one UDP flow to av:3478 (a rule: edgefw passes it to the
@@ -257,11 +270,12 @@ xdpfilter_on() {
 }
 
 agent_start() { # POLICY [extra run args]
-	local pol=$1 n=1500 # 15 s, polled every 10 ms (measurement 4 times it)
+	local pol=$1 n=3000 # 30 s (a 1M-prefix block list loads first), polled every 10 ms
 	shift
 	: >"$WORK/agent.log"
 	# a simple command, so that $! is the agent (taskset, env, nsenter exec)
 	taskset -c "$RX_CPU" env EDGEFW_BPFFS_DIR="$PIN" EDGEFW_RUN_DIR="$WORK/run" \
+		EDGEFW_STATE_DIR="${EDGEFW_STATE_DIR:-$WORK/state}" \
 		nsenter --net=/run/netns/"$NS_E" "$EDGEFW" run --policy "$pol" --node "$NODE" "$@" \
 		>>"$WORK/events.out" 2>>"$WORK/agent.log" &
 	AGENT_PID=$!
@@ -343,6 +357,7 @@ round() {
 	gro on
 	xdp_obj "$WB/drop.bpf.o"
 	wire_drop xdp_drop
+	wire_more xdp_drop
 	xdp_off
 	# nothing: the pass flow's baseline; TCP throughput of a plain veth
 	wire_pass none
@@ -352,12 +367,14 @@ round() {
 	gro on
 	nft_on nft-hash
 	wire_drop nft_hash
+	wire_more nft_hash
 	gro off
 	iperf nft_hash
 	gro on
 	nft_off
 	nft_on nft-interval
 	wire_drop nft_interval
+	wire_more nft_interval
 	nft_off
 	# iptables raw PREROUTING + ipset, both back ends
 	ipt_on legacy
@@ -370,6 +387,7 @@ round() {
 	if [ "$XDPFILTER_OK" = 1 ]; then
 		xdpfilter_on
 		wire_drop xdp_filter
+		wire_more xdp_filter
 		xdp_off
 	fi
 	# an empty XDP_PASS: what native XDP on a veth costs passed TCP by itself
@@ -385,10 +403,49 @@ round() {
 	gro on
 	iperf edgefw_gro
 	wire_drop edgefw
+	wire_more edgefw
 	wire_drop edgefw_1src 1 # the same from one source: what varied sources cost
 	wire_pass edgefw
 	stop_agent
+	# edgefw with every shield feature configured: per-source limits on
+	# Access and A/V, syn_flood auto (the default), a 1M-prefix block list
+	# and an allow list loaded (the flood's sources are on neither)
+	EDGEFW_STATE_DIR="$WORK/state-shield" agent_start "$WORK/policy-shield.json"
+	wire_drop edgefw_shield
+	wire_more edgefw_shield
+	stop_agent
 	gro off
+}
+
+# the shield's configuration: limits, syn_flood auto, the lists' files
+shield_setup() {
+	"$PY" - "$POLICY_SRC" "$WORK/policy-shield.json" "$WORK/state-shield" <<'EOF'
+import ipaddress, json, os, random, sys
+src, out, state = sys.argv[1:]
+p = json.load(open(src))
+p["settings"]["limits"] = {"access": {"new_flows_per_sec": 20, "burst": 200, "block_seconds": 60},
+                           "av": {"new_flows_per_sec": 50, "burst": 500, "block_seconds": 60}}
+p["settings"]["syn_flood"] = {"mode": "auto", "threshold": 1000}
+json.dump(p, open(out, "w"), indent=1)
+os.makedirs(state, exist_ok=True)
+rng = random.Random(14)
+avoid = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.18.0.0/15", "203.0.113.0/24")]
+seen = set()
+with open(os.path.join(state, "blocklist.txt"), "w") as f:
+    f.write("# 1M prefixes: the benchmark's threat feed (none holds the flood's sources)\n")
+    while len(seen) < 1000000:
+        plen = 32 if rng.random() < 0.9 else rng.randint(16, 31)
+        v = rng.getrandbits(32) & (0xffffffff << (32 - plen)) & 0xffffffff
+        if (v >> 24) in (0, 10, 127) or (v >> 24) >= 224:
+            continue
+        net = ipaddress.ip_network((v, plen))
+        if any(net.overlaps(a) for a in avoid) or str(net) in seen:
+            continue
+        seen.add(str(net))
+        f.write(str(net) + "\n")
+with open(os.path.join(state, "allowlist.txt"), "w") as f:
+    f.write("198.51.100.0/25\n2001:db8:51::/48\n")
+EOF
 }
 
 # ---- measurement 3: events --------------------------------------------------------------------
@@ -620,6 +677,8 @@ fi
 
 LOAD_BEFORE=$(loadavg)
 if [[ " $PARTS " == *" wire "* ]]; then
+	log "== the shield's configuration (a 1M-prefix block list)"
+	shield_setup
 	log "== measurements 1 and 2: $RUNS rounds"
 	for ROUND in $(seq 1 "$RUNS"); do
 		log "   round $ROUND ($(($(date +%s) - T0))s)"

@@ -63,13 +63,19 @@ struct opts {
 	double time_cap;
 	unsigned batch, chunk, size;
 	int cpu;
+	unsigned port_mode;     /* gen.bpf.c's GEN_* */
+	unsigned short sport_set[4];
+	unsigned sport_set_n;
+	unsigned char tcp_flags; /* the template's */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: wiregen --ifname IF --dst-mac MAC --dst IP --src-base IP [--src-count N]\n"
 		   "               [--proto tcp|udp] [--dport P] [--sport P] [--frames N]\n"
-		   "               [--time-cap S] [--batch N] [--chunk N] [--cpu C] [--size BYTES]\n");
+		   "               [--time-cap S] [--batch N] [--chunk N] [--cpu C] [--size BYTES]\n"
+		   "               [--dport-random] [--sport-set P,P,...] [--sport-random]\n"
+		   "               [--tcp-flags syn|ack|rst|ack-rst]\n");
 }
 
 static int parse_mac(const char *s, unsigned char *m)
@@ -128,7 +134,9 @@ static size_t build_frame(const struct opts *o, __u8 *buf, size_t cap, __u32 *l4
 		t->dest = htons((__u16)o->dport);
 		t->seq = htonl(0x12345678);
 		t->doff = 5;
-		t->syn = 1;
+		((__u8 *)t)[13] = o->tcp_flags;
+		if (o->tcp_flags & 0x10)
+			t->ack_seq = htonl(0x9abcdef0);
 		t->window = htons(64240);
 		/* pseudo header */
 		ph += ntohs(ip->saddr & 0xffff) + ntohs(ip->saddr >> 16);
@@ -190,6 +198,10 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "size", required_argument, NULL, 'z' },
+		{ "dport-random", no_argument, NULL, 'R' },
+		{ "sport-set", required_argument, NULL, 'E' },
+		{ "sport-random", no_argument, NULL, 'r' },
+		{ "tcp-flags", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -197,7 +209,7 @@ static int parse(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .src_count = 1, .proto = IPPROTO_TCP, .dport = 8080, .sport = 40000,
 			    .frames = 5000000, .time_cap = 5, .batch = 64, .chunk = 262144,
-			    .size = 60, .cpu = -1 };
+			    .size = 60, .cpu = -1, .tcp_flags = 0x02 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ifname = optarg; break;
@@ -236,6 +248,30 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'c': o->chunk = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'C': o->cpu = atoi(optarg); break;
 		case 'z': o->size = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'R': o->port_mode |= 1; break;
+		case 'r': o->port_mode |= 4; break;
+		case 'E': {
+			char *save = NULL, *tok, buf[64];
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (tok = strtok_r(buf, ",", &save); tok && o->sport_set_n < 4;
+			     tok = strtok_r(NULL, ",", &save))
+				o->sport_set[o->sport_set_n++] = (unsigned short)strtoul(tok, NULL, 0);
+			o->port_mode |= 2;
+			break;
+		}
+		case 'F':
+			if (!strcmp(optarg, "syn"))
+				o->tcp_flags = 0x02;
+			else if (!strcmp(optarg, "ack"))
+				o->tcp_flags = 0x10;
+			else if (!strcmp(optarg, "rst"))
+				o->tcp_flags = 0x04;
+			else if (!strcmp(optarg, "ack-rst"))
+				o->tcp_flags = 0x10, o->port_mode |= 8;
+			else
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
 		}
@@ -317,6 +353,9 @@ int main(int argc, char **argv)
 	skel->rodata->src_base = ntohl(o.src_base.s_addr);
 	skel->rodata->src_count = o.src_count;
 	skel->rodata->l4_csum_off = l4off;
+	skel->rodata->port_mode = o.port_mode;
+	memcpy((void *)skel->rodata->sport_set, o.sport_set, sizeof(o.sport_set));
+	skel->rodata->sport_set_n = o.sport_set_n;
 	/* the template's headers, restored over every frame (gen.bpf.c) */
 	memcpy(skel->bss->hdr, frame, sizeof(skel->bss->hdr));
 	err = gen_bpf__load(skel);
