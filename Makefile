@@ -292,6 +292,11 @@ $(BUILD)/bench/bench_prog: bench/bench_prog.c $(HDRS) $(BUILD)/edgefw.skel.h $(A
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
 
+$(BUILD)/bench/stageswap: bench/stageswap.c $(HDRS) $(BUILD)/edgefw.skel.h $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+
 # `make bench`: root, about 7 minutes on 2 cores.  Raw outputs in bench/out/
 # (ignored); bench/results.json and docs/benchmarks.md are the latest figures
 # (committed).  The wire helpers build into $(BUILD)/bench/wire.
@@ -300,7 +305,7 @@ BENCH_OUT := bench/out
 bench:
 	@mkdir -p $(BENCH_OUT) && rm -f $(BENCH_OUT)/prog.json $(BENCH_OUT)/wire.json $(BENCH_OUT)/shield.json && \
 		date +%s >$(BENCH_OUT)/started
-	@$(MAKE) --no-print-directory $(BUILD)/edgefw $(BUILD)/bench/bench_prog
+	@$(MAKE) --no-print-directory $(BUILD)/edgefw $(BUILD)/bench/bench_prog $(BUILD)/bench/stageswap
 	$(BUILD)/bench/bench_prog $(BENCH_OUT)/prog.json
 	EDGEFW=$(BUILD)/edgefw WIRE_BUILD=$(BUILD)/bench/wire bench/wire/run.sh $(BENCH_OUT)/wire.json
 	EDGEFW=$(BUILD)/edgefw WIRE_BUILD=$(BUILD)/bench/wire bench/shield.sh $(BENCH_OUT)/shield.json

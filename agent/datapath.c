@@ -194,7 +194,7 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		if (!o->require_pins && (err = ef_bpffs_prepare(o->pin_dir)))
 			goto fail;
 		snprintf(dp->pin_dir, sizeof(dp->pin_dir), "%s", o->pin_dir);
-		if (!o->dry_run && !o->bench_stop) {
+		if (!o->dry_run && !o->require_pins && !o->bench_stop) {
 			/* one agent per pin directory */
 			dp->lock_fd = open(o->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (dp->lock_fd < 0 || flock(dp->lock_fd, LOCK_EX | LOCK_NB)) {

@@ -153,6 +153,22 @@ def wire_rate(raw):
                         x["reached_udp"] / x["received"] for x in runs if x["received"]])
     ratios = {m: {"wall": wire_ratios(m, wall), "per_core": wire_ratios(m, percore)}
               for m in MODES}
+    # the stage costs (run.sh PARTS stages): CPU ns per packet when the
+    # program stops after each stage, and the difference between stages
+    st = {c: d for c, d in wire["same"]["drop"].items() if c.startswith("stage")}
+    if st:
+        names = ["parse", "config", "lists", "shield", "flow", "rule", "finish"]
+        cum = [st.get("stage%d" % i, {}).get("cpu_ns_per_packet") for i in (1, 2, 3, 4, 5, 6, 0)]
+        base = st.get("stage_base", {}).get("cpu_ns_per_packet")
+        out = {}
+        prev = base["median"] if base else None
+        for n, c in zip(names, cum):
+            if c:
+                out[n] = {"cumulative_ns": c["median"],
+                          "stage_ns": c["median"] - prev if prev is not None else None}
+                prev = c["median"]
+        ratios["same"]["stages_syn_flood"] = {"xdp_drop_ns": base["median"] if base else None,
+                                             "stages": out}
     # the other floods (placement same), per kind
     for kind in FLOODS[1:]:
         ratios["same"]["%s_per_core" % kind] = wire_ratios("same", percore, kind)

@@ -50,7 +50,7 @@ IPERF_T=${IPERF_T:-1.5}
 EV_FRAMES=${EV_FRAMES:-5000000}
 EV_CAP=${EV_CAP:-1.5}
 BUDGET=${BUDGET:-900}
-PARTS=${PARTS:-wire events policy} # "wire" = measurements 1 and 2, "events" = 3, "policy" = 4
+PARTS=${PARTS:-wire stages events policy} # "wire" = measurements 1 and 2, "stages" = the stage costs, "events" = 3, "policy" = 4
 WB=${WIRE_BUILD:-$HERE/build}
 case $WB in /*) ;; *) WB=$PWD/$WB ;; esac
 POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
@@ -222,8 +222,8 @@ wire_drop() { # CASE [SOURCES]
 wire_more() { # CASE
 	local case=$1
 	set_mode same
-	wire "$case" same refl udp $AV 9 $NSRC --dport-random --sport-set 53,123,11211,1900
 	wire "$case" same ackrst tcp $ACC 9 $NSRC --dport-random --sport-random --tcp-flags ack-rst
+	wire "$case" same refl udp $AV 9 $NSRC --dport-random --sport-set 53,123,11211,1900
 }
 
 # the pass flow: one UDP flow to av:3478 (a rule: edgefw passes it to the
@@ -352,7 +352,15 @@ EOF
 
 peer_tso() { nsi ethtool -k $GIF | awk '/^tcp-segmentation-offload:/ {print $2}'; }
 
+# CASES: the cases a round runs (default all); for a quick look while
+# optimising, e.g. CASES="xdp_drop edgefw"
+want() { [ -z "${CASES:-}" ] || [[ " $CASES " == *" $1 "* ]]; }
+
 round() {
+	if [ -n "${CASES:-}" ]; then
+		round_some
+		return
+	fi
 	# bare XDP_DROP (ceiling)
 	gro on
 	xdp_obj "$WB/drop.bpf.o"
@@ -415,6 +423,56 @@ round() {
 	wire_more edgefw_shield
 	stop_agent
 	gro off
+}
+
+# a partial round (CASES): the drop floods only
+round_some() {
+	gro on
+	if want xdp_drop; then
+		xdp_obj "$WB/drop.bpf.o"
+		wire_drop xdp_drop
+		wire_more xdp_drop
+		xdp_off
+	fi
+	if want edgefw; then
+		agent_start "$WORK/policy-shipped.json"
+		wire_drop edgefw
+		wire_more edgefw
+		stop_agent
+	fi
+	if want edgefw_shield; then
+		EDGEFW_STATE_DIR="$WORK/state-shield" agent_start "$WORK/policy-shield.json"
+		wire_drop edgefw_shield
+		wire_more edgefw_shield
+		stop_agent
+	fi
+	gro off
+}
+
+# the cost of each stage under the SYN flood (placement same): the agent's
+# XDP program swapped for the same object stopping at the end of stage N
+# (bench/stageswap), N = 1..6, then the whole program again
+STAGESWAP=
+stages_part() {
+	local st
+	agent_start "$WORK/policy-shipped.json"
+	set_mode same
+	for ROUND in $(seq 1 "$RUNS"); do
+		nsenter --net=/run/netns/"$NS_E" "$STAGESWAP" --bpffs-dir "$PIN" --ifname $EXT \
+			--obj "$WB/drop.bpf.o"
+		wire stage_base same drop tcp $ACC 8080 $NSRC
+		if [ -n "${TOUCH_OBJ:-}" ]; then
+			nsenter --net=/run/netns/"$NS_E" "$STAGESWAP" --bpffs-dir "$PIN" --ifname $EXT \
+				--obj "$TOUCH_OBJ"
+			wire stage_touch same drop tcp $ACC 8080 $NSRC
+		fi
+		for st in 1 2 3 4 5 6 0; do
+			nsenter --net=/run/netns/"$NS_E" "$STAGESWAP" --bpffs-dir "$PIN" --ifname $EXT \
+				--stage $st
+			wire "stage$st" same drop tcp $ACC 8080 $NSRC
+		done
+	done
+	stop_agent
 }
 
 # the shield's configuration: limits, syn_flood auto, the lists' files
@@ -685,6 +743,12 @@ if [[ " $PARTS " == *" wire "* ]]; then
 		echo "{\"m\":\"load\",\"part\":\"wire\",\"round\":$ROUND,\"loadavg\":\"$(loadavg)\"}" >>"$WORK/raw.jsonl"
 		round
 	done
+fi
+if [[ " $PARTS " == *" stages "* ]]; then
+	STAGESWAP=${STAGESWAP:-$(dirname "$EDGEFW")/bench/stageswap}
+	[ -x "$STAGESWAP" ] || die "no $STAGESWAP (make \$(BUILD)/bench/stageswap)"
+	log "== stages: the cost of each stage under the SYN flood ($(($(date +%s) - T0))s)"
+	stages_part
 fi
 if [[ " $PARTS " == *" events "* ]]; then
 	log "== measurement 3: events ($(($(date +%s) - T0))s)"
