@@ -52,6 +52,7 @@ struct agent {
 	struct ef_dirs dirs;
 	const char *metrics_file;
 	int metrics_interval;
+	int sweep_interval; /* s between flow-table sweeps (0: none) */
 	/* state */
 	char hostname[256];
 	struct ef_dp dp;
@@ -678,7 +679,7 @@ static int loop(struct agent *a)
 			check_drift(a);
 			a->next_drift = now + EF_DRIFT_INTERVAL_S;
 		}
-		if (now >= a->next_sweep) {
+		if (a->sweep_interval && now >= a->next_sweep) {
 			struct ef_sweep sw;
 			int err = ef_flows_sweep(&a->dp.maps, &sw);
 
@@ -687,7 +688,7 @@ static int loop(struct agent *a)
 			else
 				pr_debug("swept the flow tables: %zu live, %zu expired removed, %zu local ports hinted\n",
 					 sw.live, sw.expired, sw.hinted_ports);
-			a->next_sweep = now + EF_SWEEP_INTERVAL_S;
+			a->next_sweep = now + a->sweep_interval;
 		}
 		if (a->metrics_file && now >= a->next_metrics) {
 			write_metrics(a);
@@ -708,6 +709,7 @@ static void usage_run(FILE *f)
 		"                  [--xdp-mode auto|native|generic] [--keep-on-exit]\n"
 		"                  [--metrics-file PATH [--metrics-interval SECONDS]]\n"
 		"                  [--bpffs-dir DIR] [--run-dir DIR] [--state-dir DIR]\n"
+		"                  [--sweep-interval SECONDS]\n"
 		"                  [--verbose]\n"
 		"\n"
 		"Validate the policy, load the XDP (ingress) and TC (egress) programs,\n"
@@ -734,6 +736,9 @@ static void usage_run(FILE *f)
 		"                             or $EDGEFW_RUN_DIR)\n"
 		"      --state-dir DIR        block and allow list files (default %s,\n"
 		"                             or $EDGEFW_STATE_DIR)\n"
+		"      --sweep-interval S     remove expired flows and rebuild the lookup hints\n"
+		"                             every S seconds (default 10; 0: never, every\n"
+		"                             flow and block lookup stays on)\n"
 		"  -v, --verbose              debug logging, including libbpf's\n"
 		"  -h, --help                 this help\n"
 		"\n"
@@ -748,7 +753,7 @@ static void usage_run(FILE *f)
 
 static int parse_run_opts(struct agent *a, int argc, char **argv)
 {
-	enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR };
+	enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_SWEEP };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "node", required_argument, NULL, 'n' },
@@ -761,6 +766,7 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
 		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
 		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
+		{ "sweep-interval", required_argument, NULL, OPT_SWEEP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -787,6 +793,14 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 		case OPT_BPFFS: a->dirs.bpffs = optarg; break;
 		case OPT_RUNDIR: a->dirs.run = optarg; break;
 		case OPT_STATEDIR: a->dirs.state = optarg; break;
+		case OPT_SWEEP: {
+			long v;
+
+			if (ef_opt_number("run", "--sweep-interval", optarg, 0, 3600, &v))
+				return EXIT_USAGE;
+			a->sweep_interval = (int)v;
+			break;
+		}
 		case 'x':
 			if (strcmp(optarg, "auto") == 0)
 				a->xdp_mode = EF_XDP_AUTO;
@@ -868,7 +882,8 @@ static void warn_veth_challenges(struct agent *a)
 int cmd_run(int argc, char **argv)
 {
 	struct agent a = { .policy_path = EF_DEFAULT_POLICY, .mode_override = -1,
-			   .metrics_interval = 15, .sigfd = -1, .epfd = -1, .ctlfd = -1 };
+			   .metrics_interval = 15, .sweep_interval = EF_SWEEP_INTERVAL_S, .sigfd = -1,
+			   .epfd = -1, .ctlfd = -1 };
 	struct ef_status old = { 0 };
 	struct ef_dp_opts dpo = { 0 };
 	struct ef_diag d;
@@ -911,6 +926,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	/* the static lists: before the first packet is classified */
 	ef_lists_load(a.dirs.state, &a.dp.maps);
+	/* adopted tables may hold flows and blocks an older program opened
+	 * without their hint bits: every lookup on until the first sweep */
+	ef_hints_fill(&a.dp.maps);
 	start_epoch(&a, &prev, &nprev, &old);
 	if (ef_apply(&a.dp.maps, &a.comp[0], a.epoch[0], prev, nprev))
 		goto out;

@@ -19,6 +19,8 @@ struct ef_maps {
 	int srclimit, blocked, blocklist, allowlist, shield;
 	int flowports; /* local ports that may have a flow (-1: an older build's pins) */
 	int addrhint;  /* the service addresses, as an array (see edgefw.h) */
+	int blockhint; /* sources that may be blocked (-1: an older build's pins) */
+	int bl4;       /* the block list's IPv4 /24 bitmap (-1: an older build's pins) */
 };
 
 /* How long ef_apply waits after the previous flip before it rebuilds the

@@ -236,6 +236,8 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		.shield = bpf_map__fd(skel->maps.ef_shield),
 		.flowports = bpf_map__fd(skel->maps.ef_flowports),
 		.addrhint = bpf_map__fd(skel->maps.ef_addrhint),
+		.blockhint = bpf_map__fd(skel->maps.ef_blockhint),
+		.bl4 = bpf_map__fd(skel->maps.ef_bl4),
 	};
 	dp->trace_fd = bpf_map__fd(skel->maps.ef_trace);
 	if (dp->adopted_maps && !o->dry_run) /* a dry run only looks */
@@ -520,6 +522,8 @@ int ef_maps_open_pinned(const char *dir, struct ef_maps *m)
 	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++)
 		*(int *)((char *)m + map_fds[i].off) = -1;
 	m->flowports = -1;
+	m->blockhint = -1;
+	m->bl4 = -1;
 	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++) {
 		char path[PATH_MAX];
 		int fd;
@@ -540,6 +544,10 @@ int ef_maps_open_pinned(const char *dir, struct ef_maps *m)
 
 		path_of(path, sizeof(path), dir, "ef_flowports");
 		m->flowports = bpf_obj_get(path);
+		path_of(path, sizeof(path), dir, "ef_blockhint");
+		m->blockhint = bpf_obj_get(path);
+		path_of(path, sizeof(path), dir, "ef_bl4");
+		m->bl4 = bpf_obj_get(path);
 	}
 	return 0;
 }
@@ -556,6 +564,12 @@ void ef_maps_close(struct ef_maps *m)
 	if (m->flowports >= 0)
 		close(m->flowports);
 	m->flowports = -1;
+	if (m->blockhint >= 0)
+		close(m->blockhint);
+	m->blockhint = -1;
+	if (m->bl4 >= 0)
+		close(m->bl4);
+	m->bl4 = -1;
 }
 
 /* Is the program with this id one of ours? */

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,7 +315,7 @@ int ef_list_map_sync(int fd, const struct ef_list *want, size_t *added, size_t *
 	return rc;
 }
 
-int ef_shield_update(int shield_fd, size_t nblock, size_t nallow)
+int ef_shield_update(int shield_fd, size_t nblock, size_t nallow, bool bl4)
 {
 	struct ef_shield sh = { 0 };
 	__u32 zero = 0;
@@ -322,5 +324,89 @@ int ef_shield_update(int shield_fd, size_t nblock, size_t nallow)
 		sh.flags |= EF_SHIELD_BLOCKLIST;
 	if (nallow)
 		sh.flags |= EF_SHIELD_ALLOWLIST;
+	if (bl4)
+		sh.flags |= EF_SHIELD_BL4;
 	return bpf_map_update_elem(shield_fd, &zero, &sh, BPF_ANY) ? -errno : 0;
+}
+
+/* ---- the IPv4 /24 bitmap of the block list ----------------------------------- */
+
+/* OR the /24s the IPv4 prefixes of l touch into bits */
+static void bl4_bits(const struct ef_list *l, __u64 *bits)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct ef_prefix *p = &l->v[i];
+		__u32 a, first, n;
+
+		if (ef_prefix_family(p) != 4)
+			continue;
+		a = ntohl(p->addr.w[3]);
+		first = a >> 8;
+		n = p->len - 96 >= 24 ? 1 : 1u << (24 - (p->len - 96));
+		for (__u32 b = first; b < first + n; b++) {
+			if ((b & 63) == 0 && first + n - b >= 64) {
+				bits[b >> 6] = ~0ull; /* a whole word at once */
+				b += 63;
+				continue;
+			}
+			bits[b >> 6] |= 1ull << (b & 63);
+		}
+	}
+}
+
+/* write bits into the map (or only OR them in): word by word, atomically */
+static int bl4_write(int fd, const __u64 *bits, bool or_only)
+{
+	size_t len = (size_t)EF_BL4_WORDS * sizeof(__u64);
+	__u64 *w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (w == MAP_FAILED)
+		return -errno;
+	for (__u32 i = 0; i < EF_BL4_WORDS; i++) {
+		__u64 v = or_only ? (w[i] | bits[i]) : bits[i];
+
+		if (w[i] != v)
+			__atomic_store_n(&w[i], v, __ATOMIC_SEQ_CST);
+	}
+	munmap(w, len);
+	return 0;
+}
+
+int ef_blocklist_sync(int fd, int bl4_fd, const struct ef_list *want, size_t *added,
+		      size_t *removed, bool *bl4_ok)
+{
+	__u64 *bits = NULL;
+	int rc, err = 0;
+
+	*bl4_ok = false;
+	if (bl4_fd >= 0) {
+		bits = calloc(EF_BL4_WORDS, sizeof(*bits));
+		if (!bits)
+			return -ENOMEM;
+		/* first the new bits as well: no blocked remote skips the trie
+		 * while it changes */
+		bl4_bits(want, bits);
+		err = bl4_write(bl4_fd, bits, true);
+	}
+	rc = ef_list_map_sync(fd, want, added, removed);
+	if (bits && !err) {
+		/* then exactly what the trie holds */
+		struct ef_list have = { 0 };
+
+		memset(bits, 0, (size_t)EF_BL4_WORDS * sizeof(*bits));
+		if (rc == 0) {
+			bl4_bits(want, bits);
+		} else if (ef_list_map_read(fd, &have) == 0) {
+			bl4_bits(&have, bits);
+		} else {
+			free(bits);
+			*bl4_ok = true; /* the superset stays: never a false "not listed" */
+			return rc;
+		}
+		ef_list_free(&have);
+		err = bl4_write(bl4_fd, bits, false);
+		*bl4_ok = !err;
+	}
+	free(bits);
+	return rc;
 }

@@ -9,6 +9,7 @@
 #ifndef EF_LISTS_H
 #define EF_LISTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "addr.h"
 #include "diag.h"
@@ -55,7 +56,14 @@ int ef_list_write(const char *path, const struct ef_list *l, int kind);
 /* Maps: read every key; make the map hold exactly want (normalized). */
 int ef_list_map_read(int fd, struct ef_list *l);
 int ef_list_map_sync(int fd, const struct ef_list *want, size_t *added, size_t *removed);
-/* Set ef_shield's flags from which lists hold anything. */
-int ef_shield_update(int shield_fd, size_t nblock, size_t nallow);
+/* The block list's maps: the LPM trie (as ef_list_map_sync) and, when
+ * bl4_fd >= 0, the IPv4 /24 bitmap in front of it (ef_bl4): the union of
+ * the old and new bits during the change, exactly the trie's after;
+ * *bl4_ok: the bitmap may be used (EF_SHIELD_BL4). */
+int ef_blocklist_sync(int fd, int bl4_fd, const struct ef_list *want, size_t *added,
+		      size_t *removed, bool *bl4_ok);
+/* Set ef_shield's flags from which lists hold anything; bl4: ef_bl4 is kept
+ * (by ef_blocklist_sync). */
+int ef_shield_update(int shield_fd, size_t nblock, size_t nallow, bool bl4);
 
 #endif

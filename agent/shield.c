@@ -68,11 +68,20 @@ static const char *const list_maps[EF_LIST_KINDS] = { "ef_blocklist", "ef_allowl
 
 /* Make the maps (fds, -1 to skip one) hold the files; the shield flags
  * follow.  Called with the state lock held. */
-static int sync_lists(const char *state, const int fds[EF_LIST_KINDS], int shield_fd,
+static int sync_lists(const char *state, const int fds[EF_LIST_KINDS], int shield_fd, int bl4_fd,
 		      size_t count[EF_LIST_KINDS], size_t added[EF_LIST_KINDS],
 		      size_t removed[EF_LIST_KINDS], bool log_bad)
 {
+	bool bl4 = false;
 	int rc = 0;
+
+	if (fds[EF_LIST_BLOCK] < 0 && shield_fd >= 0) {
+		/* the block list is not touched: its bitmap stays as it was */
+		struct ef_shield sh;
+		__u32 zero = 0;
+
+		bl4 = bpf_map_lookup_elem(shield_fd, &zero, &sh) == 0 && (sh.flags & EF_SHIELD_BL4);
+	}
 
 	for (int k = 0; k < EF_LIST_KINDS; k++) {
 		struct ef_list l = { 0 };
@@ -99,7 +108,12 @@ static int sync_lists(const char *state, const int fds[EF_LIST_KINDS], int shiel
 
 			ef_list_normalize(&l);
 			count[k] = l.n;
-			err = fds[k] >= 0 ? ef_list_map_sync(fds[k], &l, &added[k], &removed[k]) : 0;
+			if (fds[k] < 0)
+				err = 0;
+			else if (k == EF_LIST_BLOCK)
+				err = ef_blocklist_sync(fds[k], bl4_fd, &l, &added[k], &removed[k], &bl4);
+			else
+				err = ef_list_map_sync(fds[k], &l, &added[k], &removed[k]);
 			if (err) {
 				pr_warn("%s: cannot update the map: %s (it keeps what it held)\n",
 					ef_list_name(k), strerror(-err));
@@ -110,7 +124,7 @@ static int sync_lists(const char *state, const int fds[EF_LIST_KINDS], int shiel
 		ef_list_free(&l);
 	}
 	if (shield_fd >= 0)
-		ef_shield_update(shield_fd, count[EF_LIST_BLOCK], count[EF_LIST_ALLOW]);
+		ef_shield_update(shield_fd, count[EF_LIST_BLOCK], count[EF_LIST_ALLOW], bl4);
 	return rc;
 }
 
@@ -122,10 +136,10 @@ void ef_lists_load(const char *state_dir, const struct ef_maps *m)
 
 	if (lock < 0) {
 		pr_warn("%s: %s; block and allow lists not loaded\n", state_dir, strerror(-lock));
-		ef_shield_update(m->shield, 0, 0);
+		ef_shield_update(m->shield, 0, 0, false);
 		return;
 	}
-	sync_lists(state_dir, fds, m->shield, count, added, removed, true);
+	sync_lists(state_dir, fds, m->shield, m->bl4, count, added, removed, true);
 	close(lock);
 	for (int k = 0; k < EF_LIST_KINDS; k++)
 		if (count[k] || added[k] || removed[k])
@@ -216,7 +230,7 @@ static int cmd_list(int kind, int argc, char **argv)
 	const char *name = ef_list_name(kind), *verb;
 	struct ef_list cur = { 0 }, arg = { 0 }, want = { 0 };
 	size_t count[EF_LIST_KINDS], added[EF_LIST_KINDS], removed[EF_LIST_KINDS];
-	int fds[EF_LIST_KINDS] = { -1, -1 }, shield_fd = -1, lock = -1;
+	int fds[EF_LIST_KINDS] = { -1, -1 }, shield_fd = -1, bl4_fd = -1, lock = -1;
 	char path[PATH_MAX];
 	struct ef_dirs dirs;
 	struct ef_diag d;
@@ -354,7 +368,8 @@ static int cmd_list(int kind, int argc, char **argv)
 	fds[kind] = pinned_fd(dirs.bpffs, list_maps[kind]);
 	shield_fd = pinned_fd(dirs.bpffs, "ef_shield");
 	live = fds[kind] >= 0 && shield_fd >= 0;
-	if (live && sync_lists(dirs.state, fds, shield_fd, count, added, removed, true)) {
+	bl4_fd = kind == EF_LIST_BLOCK ? pinned_fd(dirs.bpffs, "ef_bl4") : -1;
+	if (live && sync_lists(dirs.state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
 		/* the maps were rolled back: put the file back too, so that
 		 * file and data path agree on the old list */
 		int wr = ef_list_write(path, &cur, kind);
@@ -378,6 +393,8 @@ out:
 			close(fds[k]);
 	if (shield_fd >= 0)
 		close(shield_fd);
+	if (bl4_fd >= 0)
+		close(bl4_fd);
 	if (lock >= 0)
 		close(lock);
 	ef_diag_free(&d);

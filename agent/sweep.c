@@ -2,9 +2,10 @@
 /*
  * The flow tables' upkeep, done by the agent in the background: expired
  * flows leave the tables (the data path only removes a flow when one of its
- * packets finds it expired), and the port hint (ef_flowports, see edgefw.h)
- * is rebuilt from the flows that are left, so that ports whose flows are
- * gone stop costing a flow lookup.
+ * packets finds it expired), the port hint (ef_flowports, see edgefw.h) is
+ * rebuilt from the flows that are left, so that ports whose flows are gone
+ * stop costing a flow lookup, and the block hint (ef_blockhint) from the
+ * blocks in force.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +39,22 @@ int ef_flowports_set(int fd, __u16 port)
 		__atomic_fetch_or(&w[h * EF_HINT_WORDS + (port >> 6)], 1ull << (port & 63),
 				  __ATOMIC_SEQ_CST);
 	munmap(w, HINT_BYTES);
+	return 0;
+}
+
+int ef_hints_fill(const struct ef_maps *m)
+{
+	int fds[2] = { m->flowports, m->blockhint };
+
+	for (int i = 0; i < 2; i++) {
+		__u64 *w = fds[i] >= 0 ? hint_map(fds[i]) : NULL;
+
+		if (!w)
+			continue;
+		for (int j = 0; j < 2 * EF_HINT_WORDS; j++)
+			__atomic_store_n(&w[j], ~0ull, __ATOMIC_SEQ_CST);
+		munmap(w, HINT_BYTES);
+	}
 	return 0;
 }
 
@@ -100,13 +117,41 @@ static int sweep_table(int fd, const struct ef_cfg *cfg, __u64 *half, struct ef_
 	return err;
 }
 
+/* the blocks in force: their sources' bits into the hint half */
+static void sweep_blocks(int fd, __u64 *half, struct ef_sweep *out)
+{
+	union ef_addr cur, prev;
+	struct ef_blocked b;
+	bool first = true;
+
+	while (bpf_map_get_next_key(fd, first ? NULL : &prev, &cur) == 0) {
+		__u32 h;
+
+		first = false;
+		prev = cur;
+		if (bpf_map_lookup_elem(fd, &cur, &b) || b.until_ns <= coarse_ns())
+			continue; /* served its time: no bit */
+		h = ef_src_hash16(&cur);
+		__atomic_fetch_or(&half[h >> 6], 1ull << (h & 63), __ATOMIC_SEQ_CST);
+		out->blocks++;
+	}
+}
+
+/* the half of a hint map nobody reads, cleared: from here on the programs
+ * set new bits in it, and the caller those of what exists */
+static void hint_clear(__u64 *w, int half)
+{
+	for (int i = 0; i < EF_HINT_WORDS; i++)
+		__atomic_store_n(&w[half * EF_HINT_WORDS + i], 0, __ATOMIC_SEQ_CST);
+}
+
 int ef_flows_sweep(const struct ef_maps *m, struct ef_sweep *out)
 {
 	struct ef_ctl ctl;
 	struct ef_cfg cfg;
-	__u32 k = 0, slot;
-	__u64 *w;
-	int h, err;
+	__u32 k = 0, slot, flip = 0;
+	__u64 *w, *bw;
+	int hf, hb, err;
 
 	memset(out, 0, sizeof(*out));
 	if (bpf_map_lookup_elem(m->ctl, &k, &ctl))
@@ -117,32 +162,41 @@ int ef_flows_sweep(const struct ef_maps *m, struct ef_sweep *out)
 	if (bpf_map_lookup_elem(m->cfg, &slot, &cfg))
 		return -errno;
 	w = m->flowports >= 0 ? hint_map(m->flowports) : NULL;
-	/* the half nobody reads, cleared: from here on the programs set the
-	 * bits of new flows in it, and the walk those of the existing ones */
-	h = !(ctl.hint & 1);
+	bw = m->blockhint >= 0 ? hint_map(m->blockhint) : NULL;
+	hf = !(ctl.hint & EF_HINT_FLOWS);
+	hb = !(ctl.hint & EF_HINT_BLOCKS);
 	if (w)
-		for (int i = 0; i < EF_HINT_WORDS; i++)
-			__atomic_store_n(&w[h * EF_HINT_WORDS + i], 0, __ATOMIC_SEQ_CST);
+		hint_clear(w, hf);
+	if (bw)
+		hint_clear(bw, hb);
 	{
 		__u64 scratch[EF_HINT_WORDS];
-		__u64 *half = w ? &w[h * EF_HINT_WORDS] : scratch;
+		__u64 *half = w ? &w[hf * EF_HINT_WORDS] : scratch;
 
 		err = sweep_table(m->flows, &cfg, half, out);
 		if (!err)
 			err = sweep_table(m->flows_new, &cfg, half, out);
 	}
-	if (w && !err) {
-		/* the rebuilt half is complete: read it */
-		if (bpf_map_lookup_elem(m->ctl, &k, &ctl) == 0) {
-			ctl.hint = (__u32)h;
-			if (bpf_map_update_elem(m->ctl, &k, &ctl, BPF_ANY))
-				err = -errno;
-		}
-		for (int i = 0; i < EF_HINT_WORDS; i++)
-			out->hinted_ports += (size_t)__builtin_popcountll(w[h * EF_HINT_WORDS + i]);
+	if (bw)
+		sweep_blocks(m->blocked, &bw[hb * EF_HINT_WORDS], out);
+	if (w && !err)
+		flip |= EF_HINT_FLOWS;
+	if (bw)
+		flip |= EF_HINT_BLOCKS;
+	if (flip && bpf_map_lookup_elem(m->ctl, &k, &ctl) == 0) {
+		/* the rebuilt halves are complete: read them */
+		ctl.hint = (ctl.hint & ~flip) | (hf ? EF_HINT_FLOWS & flip : 0) |
+			   (hb ? EF_HINT_BLOCKS & flip : 0);
+		if (bpf_map_update_elem(m->ctl, &k, &ctl, BPF_ANY))
+			err = -errno;
 	}
-	if (w)
+	if (w) {
+		for (int i = 0; i < EF_HINT_WORDS; i++)
+			out->hinted_ports += (size_t)__builtin_popcountll(w[hf * EF_HINT_WORDS + i]);
 		munmap(w, HINT_BYTES);
+	}
+	if (bw)
+		munmap(bw, HINT_BYTES);
 	if (out->expired) {
 		/* counted in CPU 0's slot of a counter the programs never write */
 		int ncpu = libbpf_num_possible_cpus();

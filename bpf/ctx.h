@@ -18,10 +18,9 @@
 
 #define EF_NS_PER_S      1000000000ull
 #define EF_NS_PER_MS     1000000ull
-#define EF_MILLI         1000ull          /* a token, in the buckets' milli-tokens */
 #define EF_REFRESH_NS    EF_NS_PER_S      /* flow timestamps move at most once a second */
 #define EF_SYN_WINDOW_SHIFT 30            /* SYN-rate windows: 2^30 ns, about a second */
-#define EF_EV_BUDGET_MS  2000ull          /* the per-CPU event budget holds 2 s of its rate */
+#define EF_EV_BUDGET_S   2ull             /* the per-CPU event budget holds 2 s of its rate */
 #define EF_TC_PULL       192              /* header bytes the egress parser may need */
 #define EF_EEXIST        17
 
@@ -132,7 +131,7 @@ struct ef_ctx {
 	__u8 parsed;      /* the headers parsed: pkt and fk are meaningful */
 	__u8 exempt;      /* the allow list: 0 not asked yet, 1 no, 2 yes (ef_exempt) */
 	__u8 av_done;     /* av has been looked up */
-	__u8 hint;        /* the half of ef_flowports to read */
+	__u8 hint;        /* ef_ctl.hint: the halves of the hint maps to read */
 	const struct ef_addr_val *av; /* the local address's services, or NULL */
 };
 
@@ -177,50 +176,48 @@ static __always_inline void ef_count(__u32 idx)
 /* ---- token buckets ---------------------------------------------------------------------- */
 
 /*
- * A bucket of cap milli-tokens refilled at rate tokens a second: what it
- * holds after elapsed ns, exactly (floor of elapsed * rate / 10^6) and
- * without overflow however long it sat idle (cap <= 10^10: a burst of at
- * most 10^7 tokens; rate <= 10^7).
+ * What a bucket of cap credit (EF_CREDIT_PER_TOKEN a token) holds elapsed
+ * ns after it held credit, refilled at rate tokens a second: credit +
+ * elapsed * rate, exactly, capped.  No division unless it sat idle over
+ * 2^34 ns (17 s): below that elapsed * rate fits (rate <= 10^7); above, a
+ * bucket that needs less than elapsed to fill is full (cap <= 10^16).
  */
-static __always_inline __u64 ef_bucket_refill(__u64 milli, __u64 elapsed, __u32 rate, __u64 cap)
+static __always_inline __u64 ef_bucket_refill(__u64 credit, __u64 elapsed, __u32 rate, __u64 cap)
 {
-	__u64 ms = elapsed / EF_NS_PER_MS, rest = elapsed % EF_NS_PER_MS;
-
-	if (ms >= cap) /* at least a milli-token a millisecond: full */
+	if (elapsed >= (1ull << 34) && elapsed >= cap / rate)
 		return cap;
-	milli += ms * rate + rest * rate / EF_NS_PER_MS;
-	return milli > cap ? cap : milli;
+	credit += elapsed * rate;
+	return credit > cap ? cap : credit;
 }
 
 /*
- * Take a token from bucket b (a rate of tokens a second, cap milli-tokens
- * deep) at now: 1 taken, 0 empty.  A bucket that did not exist starts full
- * (the caller inserts it with ef_bucket_new).  No bucket is written by the
- * dry run (write = 0).
+ * Take a token from bucket b (rate tokens a second, cap credit deep) at
+ * now: 1 taken, 0 empty.  Nothing is written when write is 0 (the dry
+ * run).
  */
 static __always_inline int ef_bucket_take(struct ef_evbucket *b, __u64 now, __u32 rate, __u64 cap,
 					  int write)
 {
 	__u64 elapsed = now > b->last_ns ? now - b->last_ns : 0;
-	__u64 tokens = ef_bucket_refill(b->milli_tokens, elapsed, rate, cap);
+	__u64 credit = ef_bucket_refill(b->credit, elapsed, rate, cap);
 
 	if (write)
 		b->last_ns = now;
-	if (tokens < EF_MILLI) {
+	if (credit < EF_CREDIT_PER_TOKEN) {
 		if (write)
-			b->milli_tokens = tokens;
+			b->credit = credit;
 		return 0;
 	}
 	if (write)
-		b->milli_tokens = tokens - EF_MILLI;
+		b->credit = credit - EF_CREDIT_PER_TOKEN;
 	return 1;
 }
 
-/* A new bucket that has just given its first token. */
+/* A new bucket (starts full) that has just given its first token. */
 static __always_inline struct ef_evbucket ef_bucket_new(__u64 now, __u64 cap)
 {
 	struct ef_evbucket b = { .last_ns = now,
-				 .milli_tokens = cap >= EF_MILLI ? cap - EF_MILLI : 0 };
+				 .credit = cap >= EF_CREDIT_PER_TOKEN ? cap - EF_CREDIT_PER_TOKEN : 0 };
 
 	return b;
 }

@@ -118,7 +118,7 @@ static __always_inline int ef_process(struct ef_ctx *x)
 	ctl = bpf_map_lookup_elem(&ef_ctl, &k);
 	if (ctl && ctl->epoch) {
 		x->epoch = ctl->epoch;
-		x->hint = (__u8)(ctl->hint & 1);
+		x->hint = (__u8)ctl->hint;
 		x->slot = x->epoch % EF_SLOTS;
 		x->rule_slot = x->slot;
 		k = x->slot;

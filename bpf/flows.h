@@ -20,7 +20,7 @@
 
 static __always_inline int ef_port_hinted(__u8 hint, __u16 port)
 {
-	__u32 k = (__u32)(hint & 1) * EF_HINT_WORDS + (port >> 6);
+	__u32 k = (__u32)(hint & EF_HINT_FLOWS) * EF_HINT_WORDS + (port >> 6);
 	__u64 *w = bpf_map_lookup_elem(&ef_flowports, &k);
 
 	return !w || ((*w >> (port & 63)) & 1);

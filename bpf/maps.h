@@ -102,6 +102,15 @@ struct {
 	__uint(map_flags, BPF_F_MMAPABLE);
 } ef_flowports SEC(".maps");
 
+/* Sources that may be blocked (see edgefw.h): two halves. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * EF_HINT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} ef_blockhint SEC(".maps");
+
 /* Trusted flows: opened by the node, or inbound TCP that completed a
  * verified handshake.  Nothing a spoofing sender can create lives here. */
 struct {
@@ -168,6 +177,15 @@ struct {
 	__type(value, __u8);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } ef_blocklist SEC(".maps");
+
+/* The IPv4 /24s the block list touches (see edgefw.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EF_BL4_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} ef_bl4 SEC(".maps");
 
 /* Static allow list (partners, large NATs): exempt from the block list,
  * the per-source limits and temporary blocks (not from the rules). */

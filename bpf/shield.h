@@ -22,6 +22,20 @@ static __always_inline int ef_list_has(void *list, const union ef_addr *a)
 	return bpf_map_lookup_elem(list, &k) != NULL;
 }
 
+/* Is the remote on the block list?  An IPv4 remote whose /24 the list does
+ * not touch is answered by one array read (ef_bl4). */
+static __always_inline int ef_blocklisted(__u32 flags, const union ef_addr *a)
+{
+	if ((flags & EF_SHIELD_BL4) && ef_addr_is_v4(a)) {
+		__u32 n = ef_ntohl(a->w[3]) >> 8, k = n >> 6;
+		__u64 *w = bpf_map_lookup_elem(&ef_bl4, &k);
+
+		if (w && !((*w >> (n & 63)) & 1))
+			return 0;
+	}
+	return ef_list_has(&ef_blocklist, a);
+}
+
 /* Is the remote on the allow list (exempt from the block list, temporary
  * blocks, limits and challenges)?  Asked only where it decides something:
  * the common drop never pays for the lookup. */
@@ -40,6 +54,32 @@ __noinline int ef_exempt_g(__u8 *exempt, const union ef_addr *remote)
 	return *exempt == 2;
 }
 #define ef_exempt(x) ef_exempt_g(&(x)->exempt, &(x)->fk.remote)
+
+/* ---- sources that may be blocked (ef_blockhint, see edgefw.h) ------------------ */
+
+static __always_inline int ef_block_hinted(__u8 hint, const union ef_addr *k)
+{
+	__u32 h = ef_src_hash16(k);
+	__u32 i = (__u32)((hint & EF_HINT_BLOCKS) ? 1 : 0) * EF_HINT_WORDS + (h >> 6);
+	__u64 *w = bpf_map_lookup_elem(&ef_blockhint, &i);
+
+	return !w || ((*w >> (h & 63)) & 1);
+}
+
+/* Before a source is blocked: its bit in both halves. */
+static __always_inline void ef_block_hint_set(const union ef_addr *k)
+{
+	__u32 h = ef_src_hash16(k);
+	__u64 bit = 1ull << (h & 63);
+
+	for (__u32 half = 0; half < 2; half++) {
+		__u32 i = half * EF_HINT_WORDS + (h >> 6);
+		__u64 *w = bpf_map_lookup_elem(&ef_blockhint, &i);
+
+		if (w && !(*w & bit))
+			__sync_fetch_and_or(w, bit);
+	}
+}
 
 /* A source as the limits count it: IPv4 whole, IPv6 per /limit_v6_prefix. */
 static __always_inline void ef_limit_key(struct ef_ctx *x, union ef_addr *k)
@@ -73,7 +113,7 @@ static __always_inline int ef_shield_check(struct ef_ctx *x)
 	__u32 zero = 0;
 
 	sh = bpf_map_lookup_elem(&ef_shield, &zero);
-	if (sh && (sh->flags & EF_SHIELD_BLOCKLIST) && ef_list_has(&ef_blocklist, &x->fk.remote) &&
+	if (sh && (sh->flags & EF_SHIELD_BLOCKLIST) && ef_blocklisted(sh->flags, &x->fk.remote) &&
 	    !ef_exempt(x))
 		return EF_R_BLOCKLIST;
 	if (EF_STOP_AT(EF_STAGE_LISTS))
@@ -81,6 +121,8 @@ static __always_inline int ef_shield_check(struct ef_ctx *x)
 	if (x->hook != EF_HOOK_INGRESS || !(x->cfg->flags & EF_CFGF_LIMITS))
 		return EF_R_NONE;
 	ef_limit_key(x, &k);
+	if (!ef_block_hinted(x->hint, &k))
+		return EF_R_NONE; /* blocked nowhere */
 	b = bpf_map_lookup_elem(&ef_blocked, &k);
 	if (!b)
 		return EF_R_NONE;
@@ -102,7 +144,7 @@ static __always_inline int ef_shield_check(struct ef_ctx *x)
 static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule *r)
 {
 	struct ef_srclimit_key k = { .rule = x->rule, .epoch = x->epoch };
-	__u64 cap = (__u64)r->lim_burst * EF_MILLI, now;
+	__u64 cap = (__u64)r->lim_burst * EF_CREDIT_PER_TOKEN, now;
 	struct ef_evbucket *b;
 
 	if (!r->lim_rate || ef_exempt(x))
@@ -116,7 +158,7 @@ static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule 
 
 			bpf_map_update_elem(&ef_srclimit, &k, &nb, BPF_ANY);
 		}
-		return cap >= EF_MILLI;
+		return cap >= EF_CREDIT_PER_TOKEN;
 	}
 	if (ef_bucket_take(b, now, r->lim_rate, cap, !ef_dry_run))
 		return 1;
@@ -130,6 +172,7 @@ static __always_inline int ef_limit_take(struct ef_ctx *x, const struct ef_rule 
 		__u32 idx = ef_rule_index(x->slot, x->rule);
 		struct ef_rule_stats *s = bpf_map_lookup_elem(&ef_rule_stats, &idx);
 
+		ef_block_hint_set(&k.src);
 		bpf_map_update_elem(&ef_blocked, &k.src, &blk, BPF_ANY);
 		ef_count(EF_C_SOURCES_BLOCKED);
 		if (s)

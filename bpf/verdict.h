@@ -31,7 +31,7 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 	/* the per-CPU budget first: a flood from many sources stops here,
 	 * without an insert into ef_evlimit per packet */
 	b = bpf_map_lookup_elem(&ef_evbudget, &zero);
-	if (!b || !ef_bucket_take(b, now, c->ev_cpu_rate, (__u64)c->ev_cpu_rate * EF_EV_BUDGET_MS, 1))
+	if (!b || !ef_bucket_take(b, now, c->ev_cpu_rate, (__u64)c->ev_cpu_rate * EF_EV_BUDGET_S * EF_CREDIT_PER_TOKEN, 1))
 		return 0;
 	if (x->pkt.family)
 		k = x->hook == EF_HOOK_INGRESS ? x->pkt.src : x->pkt.dst;
@@ -41,12 +41,12 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 	}
 	b = bpf_map_lookup_elem(&ef_evlimit, &k);
 	if (!b) {
-		struct ef_evbucket nb = ef_bucket_new(now, (__u64)c->ev_burst * EF_MILLI);
+		struct ef_evbucket nb = ef_bucket_new(now, (__u64)c->ev_burst * EF_CREDIT_PER_TOKEN);
 
 		bpf_map_update_elem(&ef_evlimit, &k, &nb, BPF_ANY);
 		return 1;
 	}
-	return ef_bucket_take(b, now, c->ev_rate, (__u64)c->ev_burst * EF_MILLI, 1);
+	return ef_bucket_take(b, now, c->ev_rate, (__u64)c->ev_burst * EF_CREDIT_PER_TOKEN, 1);
 }
 
 static __always_inline void ef_event(struct ef_ctx *x, __u8 action)
@@ -137,7 +137,7 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 	}
 
 	ef_count((action == EF_ACT_WOULD_DROP ? EF_C_WOULD_DROP_BASE : 0) +
-		 x->hook * EF_REASON_MAX + (x->reason % EF_REASON_MAX));
+		 x->hook * EF_REASON_MAX + (x->reason < EF_REASON_MAX ? x->reason : 0));
 	if (ef_dry_run) {
 		__u32 k = 0;
 		struct ef_trace t = {

@@ -214,8 +214,10 @@ union ef_addr {
 /* ef_ctl[0]: which generation is live.  Read once per packet. */
 struct ef_ctl {
 	__u32 epoch; /* slot = epoch % EF_SLOTS; 0 = no policy loaded */
-	__u32 hint;  /* which half of ef_flowports is read (0 or 1) */
+	__u32 hint;  /* EF_HINT_*: which half of each hint map is read */
 };
+#define EF_HINT_FLOWS  0x1 /* the half of ef_flowports */
+#define EF_HINT_BLOCKS 0x2 /* the half of ef_blockhint */
 
 /*
  * ef_flowports: the local ports that may have a flow, a bit each, in two
@@ -227,6 +229,20 @@ struct ef_ctl {
  * makes it the one read (ef_ctl.hint).  Never a false "no".
  */
 #define EF_HINT_WORDS 1024 /* 65536 ports / 64 */
+
+/*
+ * ef_blockhint: the same for the temporary blocks: a bit per hash of a
+ * source (as limits count it), set by the programs before they block one;
+ * the agent rebuilds the unread half from the blocks in force.  A source
+ * whose bit is clear is blocked nowhere: no ef_blocked lookup.
+ */
+static inline __u32 ef_src_hash16(const union ef_addr *a)
+{
+	__u32 h = a->w[0] ^ a->w[1] ^ a->w[2] ^ a->w[3];
+
+	h ^= h >> 15;
+	return (h * 0x9e3779b1u) >> 16;
+}
 
 /* ef_cfg[slot]: settings of that generation. */
 struct ef_cfg {
@@ -260,11 +276,15 @@ struct ef_synrate {
 	__u32 prev;    /* the window before */
 };
 
-/* ef_evlimit: a token bucket per remote source (IPv6 per /64), so that a
- * flood raises a few events and a counter, not a flood of events. */
+/* A token bucket (ef_evlimit: per remote source, IPv6 per /64, so that a
+ * flood raises a few events and a counter, not a flood of events;
+ * ef_srclimit: per source and rule; ef_evbudget: per CPU).  Its credit is
+ * counted in billionths of a token, so that a refill of rate tokens a
+ * second over elapsed ns is elapsed * rate: no division per packet. */
+#define EF_CREDIT_PER_TOKEN 1000000000ull
 struct ef_evbucket {
 	__u64 last_ns;
-	__u64 milli_tokens;
+	__u64 credit;
 };
 
 /* ef_ifroles[ifindex] (and ef_ifaces for large ifindexes): ifindex ->
@@ -419,6 +439,13 @@ struct ef_shield {
 };
 #define EF_SHIELD_BLOCKLIST 0x01
 #define EF_SHIELD_ALLOWLIST 0x02
+#define EF_SHIELD_BL4       0x04 /* ef_bl4 is kept: an IPv4 remote whose /24
+				    * has no bit is on no block-list prefix */
+
+/* ef_bl4: a bit per IPv4 /24, set when some IPv4 prefix of the block list
+ * intersects it: the common remote, on no prefix, costs one array read
+ * instead of a longest-prefix walk of the whole list. */
+#define EF_BL4_WORDS (1u << 18) /* 2^24 /24s, 64 a word: 2 MiB */
 
 /*
  * ef_peers (LPM trie): (slot, family, set, prefix) -> present.  The family

@@ -379,6 +379,7 @@ CLI_TABLE='
 2 | run --node edge1 --policy                | requires an argument
 2 | run --policy $POL --node edge1 --xdp-mode turbo | --xdp-mode: "turbo" is not auto, native or generic
 2 | run --policy $POL --node edge1 --metrics-interval 0 | --metrics-interval: "0" is not 1-86400 seconds
+2 | run --policy $POL --node edge1 --sweep-interval 3601 | --sweep-interval: "3601" is not a number from 0 to 3600
 2 | run --policy $POL --node edge1 --metrics-interval soon | --metrics-interval: "soon" is not 1-86400 seconds
 2 | run --policy $POL --node edge1 --keep-on-exit=yes | doesn'"'"'t allow an argument
 1 | run --policy $WORK/nosuch.json --node edge1 | nosuch.json

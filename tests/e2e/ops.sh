@@ -304,13 +304,13 @@ write_tool() {
 	        if name in ("ef_evlimit", "ef_verified", "ef_blocked"):
 	            rest = v.hex() if v else "absent"
 	            if v and name == "ef_evlimit":
-	                rest = "last %d milli_tokens %d" % struct.unpack("<QQ", v)
+	                rest = "last %d credit %d" % struct.unpack("<QQ", v)
 	            if v and name == "ef_blocked":
 	                rest = "until %d since %d rule %d" % struct.unpack_from("<QQH", v)
 	            return "%s: %s" % (addr(k), rest)
 	        if name == "ef_srclimit":
 	            return "%s (%s): %s" % (addr(k[:16]), k[16:].hex(),
-	                                   "last %d milli_tokens %d" % struct.unpack("<QQ", v) if v else "absent")
+	                                   "last %d credit %d" % struct.unpack("<QQ", v) if v else "absent")
 	    except (struct.error, ValueError):
 	        pass
 	    return "key %s value %s" % (k.hex(), v.hex() if v else "absent")
@@ -799,7 +799,9 @@ explain_then_live() {
 part_explain() {
 	log "== 1. explain changes nothing (limits, syn_flood auto threshold 3, log_allowed)"
 	policy_S || die "policy S is invalid"
-	start_agent "$WORK/S.json" >/dev/null || die "the agent did not start"
+	# no background sweep: the agent itself must not write to the maps
+	# while every one of them is compared byte for byte around the explains
+	start_agent "$WORK/S.json" --sweep-interval 0 >/dev/null || die "the agent did not start"
 	check "explain: real traffic fills the tables (flows, fragments, limits, blocks, verified)" populate
 	# quiet: no ARP (static neighbours), no IPv6, no retransmissions left
 	sleep 3

@@ -393,12 +393,13 @@ static void block_put(struct model *m, const union ef_addr *k, uint64_t now, uin
 	b->rule = rule;
 }
 
-/* a token bucket of burst tokens refilled at rate a second, counted in
- * thousandths; a new flow takes one */
+/* a token bucket of burst tokens refilled at rate a second (exactly:
+ * counted in billionths of a token); a new flow takes one */
+#define TOKEN 1000000000ull
 static bool limit_take(struct model *m, const struct mp *p, int rule, uint64_t now)
 {
 	struct ef_limits l = rule_limits(m, rule);
-	uint64_t cap = (uint64_t)l.burst * 1000;
+	uint64_t cap = (uint64_t)l.burst * TOKEN;
 	struct model_bucket *b = NULL;
 	union ef_addr k;
 
@@ -419,21 +420,21 @@ static bool limit_take(struct model *m, const struct mp *p, int rule, uint64_t n
 		b->src = k;
 		b->rule = rule;
 		b->epoch = m->epoch;
-		b->milli_tokens = cap - 1000;
+		b->credit = cap - TOKEN;
 		b->last = now;
 		return true;
 	}
 	{
-		uint64_t tokens = b->milli_tokens + (now - b->last) * l.rate / 1000000;
+		unsigned __int128 c = (unsigned __int128)b->credit +
+				      (unsigned __int128)(now - b->last) * l.rate;
+		uint64_t credit = c > cap ? cap : (uint64_t)c;
 
-		if (tokens > cap)
-			tokens = cap;
 		b->last = now;
-		if (tokens >= 1000) {
-			b->milli_tokens = tokens - 1000;
+		if (credit >= TOKEN) {
+			b->credit = credit - TOKEN;
 			return true;
 		}
-		b->milli_tokens = tokens;
+		b->credit = credit;
 	}
 	block_put(m, &k, now, l.block_s, rule);
 	return false;

@@ -57,7 +57,7 @@ struct model_bucket {
 	union ef_addr src; /* the source as limits count it */
 	int rule;
 	uint32_t epoch;
-	uint64_t milli_tokens, last;
+	uint64_t credit, last; /* a token is EF_CREDIT_PER_TOKEN credit */
 };
 
 struct model_block {

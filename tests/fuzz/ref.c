@@ -166,6 +166,8 @@ int ref_init(void)
 	M.shield = REG(ef_shield);
 	M.flowports = REG(ef_flowports);
 	M.addrhint = REG(ef_addrhint);
+	M.blockhint = REG(ef_blockhint);
+	M.bl4 = REG(ef_bl4);
 	REG(ef_verified);
 	REG(ef_synrate);
 	REG(ef_scratch);
@@ -242,6 +244,7 @@ int ref_map_fd(const char *name)
 		{ "ef_flows", &ef_flows },	 { "ef_flows_new", &ef_flows_new },
 		{ "ef_frags", &ef_frags },	 { "ef_counters", &ef_counters },
 		{ "ef_rule_stats", &ef_rule_stats }, { "ef_flowports", &ef_flowports },
+		{ "ef_blockhint", &ef_blockhint },
 	};
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)

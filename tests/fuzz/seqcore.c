@@ -63,6 +63,7 @@ static const struct tdesc tables[] = {
 	{ "ef_synrate", 4, sizeof(struct ef_synrate), T_PERCPU_CPU, 1 },
 	{ "ef_counters", 4, 8, T_PERCPU_SUM, EF_C_MAX },
 	{ "ef_flowports", 4, 8, T_ARRAY, 2 * EF_HINT_WORDS },
+	{ "ef_blockhint", 4, 8, T_ARRAY, 2 * EF_HINT_WORDS },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
@@ -513,12 +514,12 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 				    !memcmp(&m->buckets[i].src, &k.src, 16) &&
 				    !strcmp(model_rule_name(g, m->buckets[i].rule), rn))
 					mb = &m->buckets[i];
-			if (!mb || mb->milli_tokens != b.milli_tokens || mb->last != b.last_ns)
-				mfail(mc, "bucket %s %s: program %llu milli-tokens at +%llu, model %s %llu at +%llu",
+			if (!mb || mb->credit != b.credit || mb->last != b.last_ns)
+				mfail(mc, "bucket %s %s: program %llu credit at +%llu, model %s %llu at +%llu",
 				      ef_addr_fmt(&k.src, a, sizeof(a)), rn,
-				      (unsigned long long)b.milli_tokens,
+				      (unsigned long long)b.credit,
 				      (unsigned long long)(b.last_ns - SEQ_T0), mb ? "" : "none",
-				      mb ? (unsigned long long)mb->milli_tokens : 0ull,
+				      mb ? (unsigned long long)mb->credit : 0ull,
 				      mb ? (unsigned long long)(mb->last - SEQ_T0) : 0ull);
 		}
 		nm = 0;

@@ -210,33 +210,31 @@ void seq_policy_free(struct seq_gen *g)
 const char *const seq_blocklist[] = { "198.51.100.200/32", "2001:db8:53::/48", NULL };
 const char *const seq_allowlist[] = { "198.51.100.21/32", "2001:db8:51::21/128", NULL };
 
-static int fill(int fd, const char *const *cidrs, int on, size_t *n)
+static int fill(struct ef_list *l, const char *const *cidrs, int on)
 {
-	*n = 0;
-	for (int i = 0; cidrs[i]; i++) {
+	for (int i = 0; on && cidrs[i]; i++) {
 		struct ef_prefix p;
-		struct ef_list_key k;
-		__u8 one = 1;
 
-		if (ef_prefix_parse(cidrs[i], &p, NULL))
+		if (ef_prefix_parse(cidrs[i], &p, NULL) || ef_list_add(l, &p))
 			return -1;
-		ef_list_key_of(&p, &k);
-		if (on) {
-			if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
-				return -1;
-			(*n)++;
-		} else {
-			bpf_map_delete_elem(fd, &k);
-		}
 	}
+	ef_list_normalize(l);
 	return 0;
 }
 
+/* as the agent loads them: the tries, the block list's IPv4 bitmap */
 int seq_lists_apply(const struct ef_maps *m, int on)
 {
-	size_t nb, na;
+	struct ef_list b = { 0 }, a = { 0 };
+	size_t added, removed;
+	bool bl4 = false;
+	int rc = -1;
 
-	if (fill(m->blocklist, seq_blocklist, on, &nb) || fill(m->allowlist, seq_allowlist, on, &na))
-		return -1;
-	return ef_shield_update(m->shield, nb, na);
+	if (!fill(&b, seq_blocklist, on) && !fill(&a, seq_allowlist, on) &&
+	    !ef_blocklist_sync(m->blocklist, m->bl4, &b, &added, &removed, &bl4) &&
+	    !ef_list_map_sync(m->allowlist, &a, &added, &removed))
+		rc = ef_shield_update(m->shield, b.n, a.n, bl4);
+	ef_list_free(&b);
+	ef_list_free(&a);
+	return rc;
 }

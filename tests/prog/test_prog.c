@@ -271,7 +271,7 @@ static void tables_clear(bool light)
 	for (size_t i = 0; i < (light ? 4 : sizeof(fds) / sizeof(fds[0])); i++)
 		while (bpf_map_get_next_key(fds[i], NULL, key) == 0)
 			bpf_map_delete_elem(fds[i], key);
-	ef_shield_update(T.dp.maps.shield, 0, 0);
+	ef_shield_update(T.dp.maps.shield, 0, 0, false);
 	{
 		struct ef_synrate zero[512] = { 0 };
 		__u32 k0 = 0;
@@ -2122,13 +2122,20 @@ static void list_set(int kind, const char *const *cidrs, size_t n)
 		ef_list_add(&l, &p);
 	}
 	ef_list_normalize(&l);
-	assert_int_equal(ef_list_map_sync(kind == EF_LIST_BLOCK ? T.dp.maps.blocklist :
-								  T.dp.maps.allowlist,
-					  &l, &added, &removed), 0);
+	if (kind == EF_LIST_BLOCK) {
+		bool bl4 = false;
+
+		/* the agent's way: the trie and its IPv4 /24 bitmap */
+		assert_int_equal(ef_blocklist_sync(T.dp.maps.blocklist, T.dp.maps.bl4, &l, &added,
+						   &removed, &bl4), 0);
+		assert_true(bl4);
+	} else {
+		assert_int_equal(ef_list_map_sync(T.dp.maps.allowlist, &l, &added, &removed), 0);
+	}
 	ef_list_map_read(kind == EF_LIST_BLOCK ? T.dp.maps.allowlist : T.dp.maps.blocklist, &o);
 	other = o.n;
 	ef_shield_update(T.dp.maps.shield, kind == EF_LIST_BLOCK ? l.n : other,
-			 kind == EF_LIST_ALLOW ? l.n : other);
+			 kind == EF_LIST_ALLOW ? l.n : other, true);
 	ef_list_free(&l);
 	ef_list_free(&o);
 }
