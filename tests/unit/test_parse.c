@@ -126,6 +126,74 @@ static void icmp_error_quote(void **state)
 	assert_false(p.inner.valid);
 }
 
+/*
+ * The fast path (ef_parse_fast) is the general parser for the frames it
+ * takes: the same reason and the same struct, byte for byte, for frames of
+ * every shape it must take or refuse - TCP with and without options, UDP,
+ * lengths that lie, fragments, options, tags, IPv6 - truncated at every
+ * offset, and random bytes over a valid IPv4 TCP or UDP header.
+ */
+static void check_same(const uint8_t *buf, size_t readable, size_t len, unsigned *fast)
+{
+	uint8_t *copy = malloc(readable ? readable : 1);
+	struct ef_pkt a, b;
+	int ra, rb;
+
+	memcpy(copy, buf, readable);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	ra = ef_parse(copy, copy + readable, (__u32)len, &a);
+	rb = ef_parse_general(copy, copy + readable, (__u32)len, &b);
+	{
+		struct ef_pkt c;
+
+		memset(&c, 0, sizeof(c));
+		*fast += (unsigned)ef_parse_fast(copy, copy + readable, (__u32)len, &c);
+	}
+	free(copy);
+	assert_int_equal(ra, rb);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void fast_path_is_the_general_parser(void **state)
+{
+	static const int protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 47 };
+	unsigned fast = 0, n = 0;
+	unsigned long long rnd = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (size_t pi = 0; pi < sizeof(protos) / sizeof(protos[0]); pi++)
+		for (int variant = 0; variant < 8; variant++) {
+			struct pkt s = tcp_data(variant == 7 ? 6 : 4, (size_t)variant * 5);
+			uint8_t buf[PKT_MAX];
+			size_t len;
+
+			s.proto = protos[pi];
+			s.flags = variant & 1 ? EF_TCP_SYN : EF_TCP_ACK;
+			s.vlans = variant == 2;
+			s.v4_opt_words = variant == 3;
+			s.frag = variant == 4 ? 1 : variant == 5 ? 2 : 0;
+			len = pkt_build(&s, buf);
+			for (size_t readable = 0; readable <= len; readable++, n++)
+				check_same(buf, readable, len, &fast);
+			/* lying lengths, TCP data offsets, ihl, version, flags */
+			for (int m = 0; m < 4000; m++, n++) {
+				uint8_t mut[PKT_MAX];
+
+				memcpy(mut, buf, len);
+				for (int k = 0; k < 1 + m % 3; k++) {
+					rnd ^= rnd << 13;
+					rnd ^= rnd >> 7;
+					rnd ^= rnd << 17;
+					mut[12 + rnd % (len > 12 ? len - 12 : 1)] = (uint8_t)(rnd >> 32);
+				}
+				check_same(mut, len, len + (m % 5 == 0 ? 0 : (size_t)(m % 7)), &fast);
+			}
+		}
+	print_message("%u frames, %u through the fast path\n", n, fast);
+	assert_true(fast > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +201,7 @@ int main(void)
 		cmocka_unit_test(ip_length_beyond_frame_is_malformed),
 		cmocka_unit_test(truncated_at_every_offset),
 		cmocka_unit_test(icmp_error_quote),
+		cmocka_unit_test(fast_path_is_the_general_parser),
 	};
 
 	return cmocka_run_group_tests_name("parser (native)", tests, NULL, NULL);
