@@ -169,11 +169,11 @@ static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c,
 			   struct ef_rule_stats *buf, int ncpu)
 {
 	const char *name = ef_compiled_rule_name(c, (unsigned)i);
-	__u32 k = slot * EF_MAX_RULES + (__u32)i;
+	__u32 k = ef_rule_index(slot, (__u32)i);
 
 	memset(buf, 0, sizeof(*buf) * (size_t)ncpu);
 	for (size_t j = 0; name && prev && j < nprev; j++) {
-		__u32 old = ((slot + EF_SLOTS - 1) % EF_SLOTS) * EF_MAX_RULES + (__u32)j;
+		__u32 old = ef_rule_index((slot + EF_SLOTS - 1) % EF_SLOTS, (__u32)j);
 
 		if (prev[j] && strcmp(prev[j], name) == 0) {
 			if (bpf_map_lookup_elem(m->rule_stats, &old, buf))
@@ -279,7 +279,7 @@ int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
 	if (!zero)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nrules; i++) {
-		k = slot * EF_MAX_RULES + (__u32)i;
+		k = ef_rule_index(slot, (__u32)i);
 		if ((err = put(m->rules, &k, &c->rules[i], "rule")) ||
 		    (err = seed_rule_stats(m, c, slot, i, prev_names, nprev, zero, ncpu)))
 			goto out;
@@ -396,7 +396,7 @@ int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct ef_rule_stats *v;
-	__u32 k = slot * EF_MAX_RULES + rule;
+	__u32 k = ef_rule_index(slot, rule);
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));

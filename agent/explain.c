@@ -458,8 +458,12 @@ int cmd_explain(int argc, char **argv)
 		const char *verdict = t.action == EF_ACT_PASS ? "pass" :
 				      t.action == EF_ACT_DROP ? "drop" :
 				      t.action == EF_ACT_CHALLENGE ? "challenge" : "would-drop";
-		const char *flow = t.flow ? (t.flow == 1 ? "trusted" : "untrusted") : NULL;
-		const char *opens = t.new_flow ? (t.new_flow == 1 ? "trusted" : "untrusted") : NULL;
+		const char *flow = t.flow == EF_TABLE_TRUSTED	 ? "trusted" :
+				   t.flow == EF_TABLE_UNTRUSTED ? "untrusted" :
+								  NULL;
+		const char *opens = t.new_flow == EF_TABLE_TRUSTED   ? "trusted" :
+				    t.new_flow == EF_TABLE_UNTRUSTED ? "untrusted" :
+								       NULL;
 
 		if (json) {
 			json_object *o = json_object_new_object();
