@@ -53,6 +53,9 @@ HDRS     := $(wildcard include/edgefw/*.h) $(wildcard agent/*.h)
 UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
 	      test_init test_diff test_matrix test_golden
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+# the program tests: tests/prog/harness.c and one file per concern
+PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))
+PROG_OBJS  := $(patsubst tests/prog/%.c,$(BUILD)/tests/prog/%.o,$(PROG_SRCS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
 .PHONY: all clean test unit-test golden-update prog-test seq-test mutants e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
@@ -97,11 +100,12 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(AGENT_LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/test_prog.o: tests/prog/test_prog.c agent/pktbuild.h $(HDRS) $(BUILD)/edgefw.skel.h | $(BUILD)/tests
+$(BUILD)/tests/prog/%.o: tests/prog/%.c $(wildcard tests/prog/*.h) agent/pktbuild.h $(HDRS) $(BUILD)/edgefw.skel.h
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
 
-$(PROG_BIN): $(BUILD)/tests/test_prog.o $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+$(PROG_BIN): $(PROG_OBJS) $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
@@ -113,9 +117,10 @@ unit-test: $(UNIT_BINS)
 golden-update: $(BUILD)/tests/test_golden
 	@EF_GOLDEN_UPDATE=1 $(BUILD)/tests/test_golden
 
+# every group; PROG_TESTS=shield (groups, tests, words, globs) runs a part
 prog-test: $(PROG_BIN)
-	@echo "== $(PROG_BIN)"
-	@$(PROG_BIN)
+	@echo "== $(strip $(PROG_BIN) $(PROG_TESTS))"
+	@$(PROG_BIN) $(PROG_TESTS)
 
 $(BUILD)/tests/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c
 	$(call msg,BPF,$@)

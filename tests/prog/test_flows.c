@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Program tests, flows (flows.h): outbound flows and their replies, A/V's
+ * local port ranges, the inbound handshake and its promotion to the
+ * trusted table, replies by rule, expiry, a spoofed flood against the
+ * trusted table, egress and monitor modes, flows revalidated on a reload.
+ */
+#include "harness.h"
+
+/* ---- flows --------------------------------------------------------------------- */
+
+static bool flow_in(int map_fd, const char *local, uint16_t lport,
+		    const char *remote, uint16_t rport, int proto, struct ef_flow *out)
+{
+	struct ef_flow_key k;
+	struct ef_flow f;
+
+	memset(&k, 0, sizeof(k));
+	ef_addr_parse(local, &k.local);
+	ef_addr_parse(remote, &k.remote);
+	k.lport = lport;
+	k.rport = rport;
+	k.proto = (uint8_t)proto;
+	/* the NIC the flow belongs to: the one the local address is on */
+	k.role = EF_ROLE_EXTERNAL;
+	for (int fam = 4; fam <= 6; fam += 2)
+		if (!strcmp(local, svc_addr(EF_SVC_INTERNAL, fam)) ||
+		    !strcmp(local, svc_addr(EF_SVC_MANAGEMENT, fam)))
+			k.role = EF_ROLE_INTERNAL;
+	if (bpf_map_lookup_elem(map_fd, &k, &f))
+		return false;
+	if (out)
+		*out = f;
+	return true;
+}
+
+static void test_outbound_flow_and_replies(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *acc = svc_addr(EF_SVC_ACCESS, family);
+		const char *dns = family == 4 ? "198.51.100.53" : "2001:db8:53::53";
+		const char *other = family == 4 ? "198.51.100.54" : "2001:db8:53::54";
+		struct pkt s;
+
+		/* DNS over UDP: query out, reply in; a forged "reply" is not a reply */
+		s = udp(family, acc, 41000, dns, 53);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		assert_true(flow_in(T.dp.maps.flows, acc, 41000, dns, 53, IPPROTO_UDP, NULL));
+		s = udp(family, dns, 53, acc, 41000);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		s = udp(family, other, 53, acc, 41000);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+		s = udp(family, dns, 53, acc, 41001);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+
+		/* SIP federation over TCP 5061: SYN out, SYN-ACK in, data both ways */
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_SYN);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = tcp(family, other, 5061, acc, 42000, EF_TCP_SYN | EF_TCP_ACK);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		{
+			struct ef_flow f;
+
+			assert_true(flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
+			assert_int_equal(f.state, EF_FS_EST);
+			assert_true(f.flags & EF_FLOW_ORIG_OUT);
+		}
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_ACK | EF_TCP_PSH);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* an unsolicited ACK to A/V 50000: a rule has the port, but no flow */
+		s = tcp(family, other, 443, svc_addr(EF_SVC_AV, family), 50000, EF_TCP_ACK);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		/* a non-SYN out with no flow and no reply rule */
+		s = tcp(family, acc, 42001, other, 5061, EF_TCP_ACK);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		/* FIN moves the flow to closing; a new SYN on the tuple starts over */
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_FIN | EF_TCP_ACK);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		{
+			struct ef_flow f;
+
+			assert_true(flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
+			assert_int_equal(f.state, EF_FS_CLOSING);
+		}
+		s = tcp(family, acc, 42000, other, 5061, EF_TCP_SYN);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	}
+}
+
+static void test_av_local_ports(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *av = svc_addr(EF_SVC_AV, family);
+		const char *peer = family == 4 ? any4 : any6;
+		struct pkt s;
+
+		/* UDP media relayed from a local 50000-59999 port to any port */
+		s = udp(family, av, 50010, peer, 40000);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = udp(family, peer, 40000, av, 50010);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* TCP from 50000-59999 to a partner's 443 */
+		s = tcp(family, av, 59999, peer, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		s = tcp(family, peer, 443, av, 59999, EF_TCP_SYN | EF_TCP_ACK);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* not from the media range */
+		s = udp(family, av, 40000, peer, 40000);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	}
+}
+
+static void test_inbound_handshake_promotion(void **state)
+{
+	(void)state;
+	for (int family = 4; family <= 6; family += 2) {
+		const char *acc = svc_addr(EF_SVC_ACCESS, family);
+		const char *cl = family == 4 ? "198.51.100.9" : "2001:db8:51::9";
+		struct pkt s;
+		struct ef_flow f;
+
+		s = tcp(family, cl, 33000, acc, 443, EF_TCP_SYN);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+		assert_true(flow_in(T.dp.maps.flows_new, acc, 443, cl, 33000, IPPROTO_TCP, &f));
+		assert_int_equal(f.state, EF_FS_SYN_RECV);
+		assert_false(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, NULL));
+		s = tcp(family, acc, 443, cl, 33000, EF_TCP_SYN | EF_TCP_ACK);
+		s.seq = 777000;
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* an ACK that does not acknowledge our SYN-ACK */
+		s = tcp(family, cl, 33000, acc, 443, EF_TCP_ACK);
+		s.ack = 12345;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_FLOW);
+		assert_false(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, NULL));
+		s.ack = 777001;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		assert_true(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, &f));
+		assert_int_equal(f.state, EF_FS_EST);
+		assert_false(flow_in(T.dp.maps.flows_new, acc, 443, cl, 33000, IPPROTO_TCP, NULL));
+		s.flags = EF_TCP_ACK | EF_TCP_PSH;
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		s = tcp(family, acc, 443, cl, 33000, EF_TCP_ACK | EF_TCP_PSH);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		/* RST closes */
+		s = tcp(family, cl, 33000, acc, 443, EF_TCP_RST);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+		assert_true(flow_in(T.dp.maps.flows, acc, 443, cl, 33000, IPPROTO_TCP, &f));
+		assert_int_equal(f.state, EF_FS_CLOSING);
+	}
+}
+
+static void test_reply_by_rule(void **state)
+{
+	struct pkt s;
+
+	(void)state;
+	/* the node answers from a service port (flow unknown to us) */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 443, any4, 40000, EF_TCP_ACK | EF_TCP_PSH);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_REPLY_BY_RULE);
+	/* a SYN-ACK re-creates the embryonic entry so the client's ACK is verified */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 443, any4, 40001, EF_TCP_SYN | EF_TCP_ACK);
+	s.seq = 5000;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_REPLY_BY_RULE);
+	s = tcp(4, any4, 40001, svc_addr(EF_SVC_ACCESS, 4), 443, EF_TCP_ACK);
+	s.ack = 5001;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	/* but not from a narrowed service to a peer outside its set: no out
+	 * rule, and the in rule's peer set does not hold the stranger */
+	s = tcp(4, svc_addr(EF_SVC_INTERNAL, 4), 5062, "198.18.9.5", 40000, EF_TCP_ACK);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), DROP, EF_R_NO_RULE);
+	s.dst = "198.18.3.6";
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_REPLY_BY_RULE);
+}
+
+static void test_flow_expiry(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	struct ef_flow_key k;
+	struct ef_flow f;
+	struct timespec ts;
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	struct pkt s;
+
+	(void)state;
+	s = udp(4, acc, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	memset(&k, 0, sizeof(k));
+	ef_addr_parse(acc, &k.local);
+	ef_addr_parse("198.51.100.53", &k.remote);
+	k.lport = 41000;
+	k.rport = 53;
+	k.proto = IPPROTO_UDP;
+	k.role = EF_ROLE_EXTERNAL;
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
+	/* age it past the UDP timeout */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	f.seen_ns = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec -
+		    (EF_DEF_TO_UDP + 1) * 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(T.dp.maps.flows, &k, &f, BPF_EXIST), 0);
+	counters(before);
+	s = udp(4, "198.51.100.53", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	counters(after);
+	assert_int_equal(after[EF_C_FLOWS_EXPIRED] - before[EF_C_FLOWS_EXPIRED], 1);
+	assert_int_not_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
+	/* just inside the timeout it lives */
+	s = udp(4, acc, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.flows, &k, &f), 0);
+	f.seen_ns -= (EF_DEF_TO_UDP - 5) * 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(T.dp.maps.flows, &k, &f, BPF_EXIST), 0);
+	s = udp(4, "198.51.100.53", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+}
+
+/* A spoofed SYN flood churns only the untrusted table. */
+static void test_flood_cannot_evict_trusted_flows(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	struct pkt s;
+	char src[32];
+	long n_new;
+
+	(void)state;
+	/* an outbound flow and a verified inbound one */
+	s = udp(4, acc, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, "198.51.100.9", 33000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, acc, 443, "198.51.100.9", 33000, EF_TCP_SYN | EF_TCP_ACK);
+	s.seq = 100;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	s = tcp(4, "198.51.100.9", 33000, acc, 443, EF_TCP_ACK);
+	s.ack = 101;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+
+	/* 8x the untrusted table in spoofed SYNs and UDP, from many sources */
+	for (int i = 0; i < 8192; i++) {
+		uint8_t buf[PKT_MAX];
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .repeat = 1);
+		struct xdp_md x = { .ingress_ifindex = (__u32)T.ifindex[EF_ROLE_EXTERNAL] };
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", 128 + (i >> 8) % 64, i & 0xff);
+		s = (i & 1) ? tcp(4, src, (uint16_t)(1024 + i), acc, 443, EF_TCP_SYN) :
+			      udp(4, src, (uint16_t)(1024 + i), svc_addr(EF_SVC_AV, 4), 3478);
+		o.data_size_in = (__u32)pkt_build(&s, buf);
+		x.data_end = o.data_size_in;
+		o.ctx_in = &x;
+		o.ctx_size_in = sizeof(x);
+		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dp.skel->progs.edgefw_xdp), &o), 0);
+		assert_int_equal(o.retval, XDP_PASS);
+	}
+	n_new = ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key));
+	assert_true(n_new <= 1024);
+	assert_true(n_new > 0);
+	/* the trusted flows are still there and still pass */
+	s = udp(4, "198.51.100.53", 53, acc, 41000);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	s = tcp(4, "198.51.100.9", 33000, acc, 443, EF_TCP_ACK | EF_TCP_PSH);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	assert_int_equal(ef_map_count(T.dp.maps.flows, sizeof(struct ef_flow_key)), 2);
+}
+
+/* ---- modes ------------------------------------------------------------------------ */
+
+static void test_egress_modes(void **state)
+{
+	struct pkt s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 43000, any4, 8443, EF_TCP_SYN);
+	struct pkt other = tcp(4, "203.0.113.99", 43000, any4, 443, EF_TCP_SYN);
+
+	(void)state;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.action, EF_ACT_DROP);
+	assert_int_equal(T.last_event.hook, EF_HOOK_EGRESS);
+	assert_int_equal(T.last_event.reason, EF_R_NO_RULE);
+	assert_int_equal(T.last_event.dport, 8443);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &other), DROP, EF_R_NOT_SERVICE);
+
+	load_test_policy("enforce", "monitor", NULL);
+	T.nevents = 0;
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+	/* the connection is tracked: its reply passes, its next packets are quiet */
+	s = tcp(4, any4, 8443, svc_addr(EF_SVC_ACCESS, 4), 43000, EF_TCP_SYN | EF_TCP_ACK);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	assert_int_equal(T.nevents, 1);
+
+	load_test_policy("enforce", "off", NULL);
+	flows_clear();
+	T.nevents = 0;
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 43001, any4, 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_UNLISTED);
+	assert_int_equal(T.nevents, 0);
+	s = tcp(4, any4, 8443, svc_addr(EF_SVC_ACCESS, 4), 43001, EF_TCP_SYN | EF_TCP_ACK);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	/* ingress is enforced whatever egress says */
+	s = tcp(4, any4, 40000, svc_addr(EF_SVC_ACCESS, 4), 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
+}
+
+static void test_monitor_mode(void **state)
+{
+	struct pkt s = tcp(4, any4, 40000, svc_addr(EF_SVC_WEBCONF, 4), 5061, EF_TCP_SYN);
+
+	(void)state;
+	load_test_policy("monitor", "enforce", NULL);
+	T.nevents = 0;
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_NO_RULE);
+	assert_int_equal(T.nevents, 1);
+	assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+	assert_int_equal(T.last_event.reason, EF_R_NO_RULE);
+	/* malformed frames are reported, not dropped */
+	{
+		uint8_t buf[PKT_MAX];
+		size_t len = pkt_build(&s, buf);
+
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len - 10), PASS,
+		       EF_R_MALFORMED);
+		assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+	}
+	/* egress too */
+	s = tcp(4, svc_addr(EF_SVC_ACCESS, 4), 43000, any4, 8443, EF_TCP_SYN);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_NO_RULE);
+	assert_int_equal(T.last_event.action, EF_ACT_WOULD_DROP);
+}
+
+/* ---- generations -------------------------------------------------------------------- */
+
+static void test_reload_revalidates_flows(void **state)
+{
+	const char *av = svc_addr(EF_SVC_AV, 4);
+	__u64 before[EF_C_MAX], after[EF_C_MAX];
+	struct pkt s;
+
+	(void)state;
+	/* two outbound flows: STUN (rule kept) and RTP over UDP (rule dropped) */
+	s = udp(4, av, 3478, any4, 3478);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = udp(4, av, 50020, any4, 40000);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	load_test_policy("enforce", "enforce", "ext-av-rtp-udp-out");
+	counters(before);
+	s = udp(4, any4, 3478, av, 3478);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+	s = udp(4, any4, 40000, av, 50020);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE); /* E12 inbound still allows it */
+	counters(after);
+	assert_int_equal(after[EF_C_FLOWS_REVOKED] - before[EF_C_FLOWS_REVOKED], 1);
+	/* the flow is now an inbound one, so the node's reply passes as a flow */
+	s = udp(4, av, 50020, any4, 40000);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test_setup(test_outbound_flow_and_replies, test_setup),
+	cmocka_unit_test_setup(test_av_local_ports, test_setup),
+	cmocka_unit_test_setup(test_inbound_handshake_promotion, test_setup),
+	cmocka_unit_test_setup(test_reply_by_rule, test_setup),
+	cmocka_unit_test_setup(test_flow_expiry, test_setup),
+	cmocka_unit_test_setup(test_flood_cannot_evict_trusted_flows, test_setup),
+	cmocka_unit_test_setup(test_egress_modes, test_setup),
+	cmocka_unit_test_setup(test_monitor_mode, test_setup),
+	cmocka_unit_test_setup(test_reload_revalidates_flows, test_setup),
+};
+
+const struct prog_group flows_group = {
+	.name = "flows",
+	.what = "flows, replies, handshakes, expiry, reply by rule, floods, egress and monitor modes, reloads",
+	.tests = tests,
+	.n = sizeof(tests) / sizeof(tests[0]),
+};
