@@ -33,7 +33,7 @@ LDLIBS   := -lbpf -lelf -lz -ljson-c
 # then the commands
 AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
 		  agent/compile.c agent/events.c agent/stats.c agent/apply.c agent/lists.c \
-		  agent/describe.c agent/init.c agent/diff.c agent/matrix.c
+		  agent/describe.c agent/init.c agent/diff.c agent/matrix.c agent/sink.c
 AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c \
 		  agent/sweep.c
 AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c agent/shield.c \
@@ -51,7 +51,7 @@ BPF_HDRS := $(wildcard include/edgefw/*.h) $(wildcard bpf/*.h)
 HDRS     := $(wildcard include/edgefw/*.h) $(wildcard agent/*.h)
 
 UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
-	      test_init test_diff test_matrix test_golden
+	      test_init test_diff test_matrix test_golden test_sink
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # the program tests: tests/prog/harness.c and one file per concern
 PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))
@@ -127,7 +127,12 @@ $(BUILD)/tests/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-e2e-test: $(BUILD)/edgefw $(BUILD)/tests/xdp_pass.bpf.o
+# bench/wire's live-frames generator: eventlog.sh's bursts
+$(BUILD)/bench/wire/wiregen: bench/wire/wiregen.c bench/wire/gen.bpf.c
+	$(Q)$(MAKE) --no-print-directory -C bench/wire OUT=$(abspath $(BUILD))/bench/wire \
+		$(abspath $(BUILD))/bench/wire/wiregen
+
+e2e-test: $(BUILD)/edgefw $(BUILD)/tests/xdp_pass.bpf.o $(BUILD)/bench/wire/wiregen
 	@echo "== tests/e2e/run.sh"
 	@EDGEFW=$(BUILD)/edgefw tests/e2e/run.sh
 	@echo "== tests/e2e/lifecycle.sh"
@@ -138,6 +143,9 @@ e2e-test: $(BUILD)/edgefw $(BUILD)/tests/xdp_pass.bpf.o
 	@EDGEFW=$(BUILD)/edgefw XDP_PASS_OBJ=$(BUILD)/tests/xdp_pass.bpf.o tests/e2e/cli.sh
 	@echo "== tests/e2e/ops.sh"
 	@EDGEFW=$(BUILD)/edgefw XDP_PASS_OBJ=$(BUILD)/tests/xdp_pass.bpf.o tests/e2e/ops.sh
+	@echo "== tests/e2e/eventlog.sh"
+	@EDGEFW=$(BUILD)/edgefw XDP_PASS_OBJ=$(BUILD)/tests/xdp_pass.bpf.o \
+		WIREGEN=$(BUILD)/bench/wire/wiregen tests/e2e/eventlog.sh
 
 # the JSON Schema and `edgefw validate` agree on every example
 schema-test: $(BUILD)/edgefw

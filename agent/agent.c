@@ -27,6 +27,7 @@
 #include "cmds.h"
 #include "compile.h"
 #include "seed.h"
+#include "sink.h"
 #include "sweep.h"
 #include "datapath.h"
 #include "events.h"
@@ -39,6 +40,11 @@
 
 #define EF_NOTICE_INTERVAL_S 10 /* how often suppressed/lost events are reported */
 #define EF_DRIFT_INTERVAL_S  10 /* how often the attachments and maps are checked */
+#define EF_EV_BATCH          16384 /* events a pass of the loop takes from the ring */
+#define EF_EV_BATCH_FULL     (-EAGAIN) /* on_event: this pass took its batch */
+#define EF_COUNTERS_SYNC_MS  200 /* how often the event accounting reaches the maps */
+#define EF_EVENTS_MAX_DEFAULT (100ll << 20) /* --events-max-size */
+#define EF_EVENTS_KEEP_DEFAULT 5             /* --events-keep */
 
 struct agent {
 	/* options */
@@ -53,6 +59,7 @@ struct agent {
 	const char *metrics_file;
 	int metrics_interval;
 	int sweep_interval; /* s between flow-table sweeps (0: none) */
+	struct ef_sink_opts sinko; /* --events-file, --events-max-size, --events-keep */
 	/* state */
 	char hostname[256];
 	struct ef_dp dp;
@@ -64,7 +71,14 @@ struct agent {
 	char **names; /* rule names of comp[0] */
 	struct ef_fmt fmt;
 	struct ring_buffer *rb;
+	struct ef_sink sink;
 	struct ef_subs *subs;
+	unsigned ev_budget;    /* events this pass of the loop may still take */
+	bool ev_more;          /* the last pass stopped at its batch: more waiting */
+	unsigned long long unformatted; /* events too long for a line (never expected) */
+	/* the event accounting already added to the counters map */
+	unsigned long long synced_written, synced_unwritten, synced_subdrop;
+	long long next_sync_ms;
 	int epfd, sigfd, ctlfd;
 	time_t started, loaded;
 	time_t next_metrics, next_notice, next_drift, next_sweep;
@@ -103,32 +117,74 @@ static const char *agent_rule_name(void *ctx, __u32 epoch, __u16 rule)
 	return NULL;
 }
 
-/* One line to stdout (the journal) and to the subscribers. */
-static void emit_line(struct agent *a, const char *line, size_t len)
+/* A line of the agent's own (a notice) to the events file and the subscribers. */
+static void emit_notice(struct agent *a, const char *line, size_t len)
 {
-	fwrite(line, 1, len, stdout);
-	fputc('\n', stdout);
+	ef_sink_write_other(&a->sink, line, len);
 	ef_subs_publish(a->subs, line, len);
 }
 
+/* One event: formatted straight into the sink's buffer, queued to the
+ * subscribers from there. */
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct agent *a = ctx;
-	char line[2048];
+	char *line;
 	int n;
 
 	if (len < sizeof(struct ef_event))
 		return 0;
-	n = ef_event_format(data, &a->fmt, line, sizeof(line));
-	if (n > 0)
-		emit_line(a, line, (size_t)n);
+	line = ef_sink_reserve(&a->sink);
+	n = ef_event_format(data, &a->fmt, line, EF_LINE_MAX);
+	if (n > 0) {
+		ef_subs_publish(a->subs, line, (size_t)n);
+		ef_sink_commit(&a->sink, (size_t)n);
+	} else {
+		a->unformatted++;
+	}
 	/* a burst can be tens of thousands of events: hand them to the
 	 * subscribers' sockets as they come, not after the whole batch */
-	if (++a->since_flush >= 128) {
+	if (++a->since_flush >= 256) {
 		a->since_flush = 0;
 		ef_subs_flush(a->subs);
 	}
-	return 0;
+	/* a flood does not keep the loop from its signals and timers */
+	return --a->ev_budget ? 0 : EF_EV_BATCH_FULL;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The event accounting into the counters map (the agent's own slots), for
+ * `edgefw stats` and the metrics: event lines written, lost to a failed
+ * write, and missed by slow subscribers.  At most every
+ * EF_COUNTERS_SYNC_MS, and at exit (now).
+ */
+static void sync_event_counters(struct agent *a, bool now)
+{
+	unsigned long long w = a->sink.written, u = a->sink.failed + a->unformatted,
+			   d = ef_subs_lost(a->subs);
+	long long t = mono_ms();
+
+	if (!now && t < a->next_sync_ms)
+		return;
+	a->next_sync_ms = t + EF_COUNTERS_SYNC_MS;
+	if (w != a->synced_written && !ef_counter_add(&a->dp.maps, EF_C_EVENTS_WRITTEN, w - a->synced_written))
+		a->synced_written = w;
+	if (u != a->synced_unwritten &&
+	    !ef_counter_add(&a->dp.maps, EF_C_EVENTS_UNWRITTEN, u - a->synced_unwritten)) {
+		pr_warn("could not write %llu event line(s) to %s: %s\n", u - a->synced_unwritten,
+			a->sinko.path ? a->sinko.path : "stdout", strerror(a->sink.last_errno));
+		a->synced_unwritten = u;
+	}
+	if (d != a->synced_subdrop && !ef_counter_add(&a->dp.maps, EF_C_EVENTS_SUB_DROPPED, d - a->synced_subdrop))
+		a->synced_subdrop = d;
 }
 
 static void refresh_names(struct agent *a)
@@ -159,6 +215,8 @@ static void write_status(struct agent *a)
 	snprintf(s.policy_name, sizeof(s.policy_name), "%s", a->pol[0]->name);
 	snprintf(s.policy_file, sizeof(s.policy_file), "%s", a->policy_path);
 	snprintf(s.bpffs_dir, sizeof(s.bpffs_dir), "%s", a->dirs.bpffs);
+	if (a->sinko.path)
+		snprintf(s.events_file, sizeof(s.events_file), "%s", a->sinko.path);
 	if (a->metrics_file)
 		snprintf(s.metrics_file, sizeof(s.metrics_file), "%s", a->metrics_file);
 	memcpy(s.att, a->dp.att, sizeof(s.att));
@@ -179,7 +237,6 @@ static void write_metrics(struct agent *a)
 	st.policy = a->pol[0]->name;
 	st.node = a->node;
 	st.loaded = (long long)a->loaded;
-	st.subscriber_lost = ef_subs_lost(a->subs);
 	text = ef_stats_prometheus(&st);
 	/* node_exporter runs as another user: readable by all */
 	if (text && (err = ef_write_atomic(a->metrics_file, text, 0644)))
@@ -209,7 +266,7 @@ static void report_missing_events(struct agent *a)
 		     (unsigned long long)(c[EF_C_EVENTS_LOST] - a->reported_lost));
 	a->reported_suppressed = c[EF_C_EVENTS_SUPPRESSED];
 	a->reported_lost = c[EF_C_EVENTS_LOST];
-	emit_line(a, line, (size_t)n);
+	emit_notice(a, line, (size_t)n);
 }
 
 /* Check and compile a policy text for our node into *p / *c (messages in d). */
@@ -386,6 +443,22 @@ static void rollback(struct agent *a)
 	ef_diag_free(&d);
 }
 
+/* The events file again, by its path (logrotate moved it away). */
+static int reopen_events(struct agent *a)
+{
+	int err;
+
+	if (!a->sinko.path)
+		return 0; /* stdout: nothing to reopen */
+	err = ef_sink_reopen(&a->sink);
+	if (err)
+		pr_warn("cannot reopen %s: %s; still writing to the file it was\n", a->sinko.path,
+			strerror(-err));
+	else
+		pr_info("reopened %s\n", a->sinko.path);
+	return err;
+}
+
 /* ---- the control socket ---------------------------------------------------- */
 
 static json_object *diag_json(const struct ef_diag *d)
@@ -434,6 +507,12 @@ static json_object *ctl_request(struct agent *a, json_object *req)
 			persist_live(a, "applied");
 		}
 		write_status(a);
+	} else if (!strcmp(cmd, "reopen")) {
+		err = reopen_events(a);
+		if (err)
+			ef_diag_error(&d, NULL, "cannot reopen %s: %s", a->sinko.path, strerror(-err));
+		else if (a->sinko.path)
+			json_object_object_add(resp, "events_file", json_object_new_string(a->sinko.path));
 	} else if (!strcmp(cmd, "confirm")) {
 		if (!a->confirm_by) {
 			ef_diag_error(&d, NULL, "nothing to confirm");
@@ -610,6 +689,8 @@ static void handle_signal(struct agent *a)
 			reload(a, &d);
 			ef_diag_print(&d, stderr);
 			ef_diag_free(&d);
+		} else if (si.ssi_signo == SIGUSR1) {
+			reopen_events(a);
 		} else {
 			/* SIGUSR2: a handover to the next agent */
 			if (si.ssi_signo == SIGUSR2)
@@ -645,10 +726,13 @@ static int loop(struct agent *a)
 	int rbfd = ring_buffer__epoll_fd(a->rb);
 
 	while (!a->stop) {
-		time_t now = time(NULL);
-		int n, timeout = 1000;
+		time_t now;
+		int n, err;
 
-		n = epoll_wait(a->epfd, evs, 32, timeout);
+		/* the programs wake us only every EF_EV_WAKE_BYTES of events:
+		 * look at the ring every EF_EV_POLL_MS anyway (a lone event
+		 * waits no longer), at once while a flood keeps it full */
+		n = epoll_wait(a->epfd, evs, 32, a->ev_more ? 0 : EF_EV_POLL_MS);
 		if (n < 0 && errno != EINTR) {
 			pr_warn("epoll_wait: %s\n", strerror(errno));
 			return -errno;
@@ -657,7 +741,7 @@ static int loop(struct agent *a)
 			int fd = evs[i].data.fd;
 
 			if (fd == rbfd)
-				ring_buffer__consume(a->rb);
+				continue; /* below, every pass */
 			else if (fd == a->sigfd)
 				handle_signal(a);
 			else if (fd == a->ctlfd)
@@ -665,8 +749,12 @@ static int loop(struct agent *a)
 			else if (ef_subs_owns(a->subs, fd))
 				ef_subs_handle(a->subs, fd, evs[i].events);
 		}
+		a->ev_budget = EF_EV_BATCH;
+		err = ring_buffer__consume(a->rb);
+		a->ev_more = err == EF_EV_BATCH_FULL;
+		ef_sink_flush(&a->sink);
 		ef_subs_flush(a->subs);
-		fflush(stdout);
+		sync_event_counters(a, false);
 		now = time(NULL);
 		if (now >= a->next_notice) {
 			report_missing_events(a);
@@ -696,9 +784,14 @@ static int loop(struct agent *a)
 		}
 	}
 	/* what is already in the ring buffer still gets reported */
-	ring_buffer__consume(a->rb);
+	for (unsigned i = 0; i <= EF_RINGBUF_BYTES / EF_EV_RECORD_BYTES / EF_EV_BATCH; i++) {
+		a->ev_budget = EF_EV_BATCH;
+		if (ring_buffer__consume(a->rb) != EF_EV_BATCH_FULL)
+			break;
+	}
+	ef_sink_flush(&a->sink);
 	ef_subs_flush(a->subs);
-	fflush(stdout);
+	sync_event_counters(a, true);
 	return 0;
 }
 
@@ -710,17 +803,20 @@ static void usage_run(FILE *f)
 		"                  [--metrics-file PATH [--metrics-interval SECONDS]]\n"
 		"                  [--bpffs-dir DIR] [--run-dir DIR] [--state-dir DIR]\n"
 		"                  [--sweep-interval SECONDS]\n"
+		"                  [--events-file PATH [--events-max-size SIZE] [--events-keep N]]\n"
 		"                  [--verbose]\n"
 		"\n"
 		"Validate the policy, load the XDP (ingress) and TC (egress) programs,\n"
 		"fill the maps for this node, attach to its NICs and stream events as ECS\n"
-		"JSON lines on stdout and to `edgefw events` subscribers.  Programs, links\n"
+		"JSON lines to stdout (or --events-file) and to `edgefw events`\n"
+		"subscribers; the agent's own messages go to stderr.  Programs, links\n"
 		"and maps are pinned: if the agent dies the last policy stays enforced,\n"
 		"and the next start takes the pinned state over without a gap.\n"
 		"SIGHUP reloads the policy atomically (an invalid one is refused and the\n"
 		"old one stays); SIGTERM/SIGINT detach and unpin (unless --keep-on-exit);\n"
 		"SIGUSR2 hands over: exit leaving everything attached, pinned and\n"
 		"enforcing, for the next start to adopt (a restart without a gap).\n"
+		"SIGUSR1 (or `edgefw reopen`) reopens the events file.\n"
 		"\n"
 		"  -p, --policy FILE          policy file (default %s)\n"
 		"  -n, --node NAME            node section to enforce (default: short hostname)\n"
@@ -739,6 +835,13 @@ static void usage_run(FILE *f)
 		"      --sweep-interval S     remove expired flows and rebuild the lookup hints\n"
 		"                             every S seconds (default 10; 0: never, every\n"
 		"                             flow and block lookup stays on)\n"
+		"  -e, --events-file PATH     append the event lines to PATH (mode 0640)\n"
+		"                             instead of stdout (\"-\": stdout)\n"
+		"      --events-max-size SIZE rotate PATH before it passes SIZE bytes (K, M,\n"
+		"                             G suffixes; default 100M; 0: never, e.g. when\n"
+		"                             logrotate rotates it)\n"
+		"      --events-keep N        rotated files kept: PATH.1 (newest) .. PATH.N\n"
+		"                             (default 5; 0: none)\n"
 		"  -v, --verbose              debug logging, including libbpf's\n"
 		"  -h, --help                 this help\n"
 		"\n"
@@ -753,7 +856,7 @@ static void usage_run(FILE *f)
 
 static int parse_run_opts(struct agent *a, int argc, char **argv)
 {
-	enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_SWEEP };
+	enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_SWEEP, OPT_EV_MAX, OPT_EV_KEEP };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "node", required_argument, NULL, 'n' },
@@ -767,6 +870,9 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
 		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
 		{ "sweep-interval", required_argument, NULL, OPT_SWEEP },
+		{ "events-file", required_argument, NULL, 'e' },
+		{ "events-max-size", required_argument, NULL, OPT_EV_MAX },
+		{ "events-keep", required_argument, NULL, OPT_EV_KEEP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -774,7 +880,7 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:n:mx:kfM:I:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:mx:kfM:I:e:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': a->force = true; break;
 		case 'p': a->policy_path = optarg; break;
@@ -793,6 +899,28 @@ static int parse_run_opts(struct agent *a, int argc, char **argv)
 		case OPT_BPFFS: a->dirs.bpffs = optarg; break;
 		case OPT_RUNDIR: a->dirs.run = optarg; break;
 		case OPT_STATEDIR: a->dirs.state = optarg; break;
+		case 'e': a->sinko.path = optarg; break;
+		case OPT_EV_MAX: {
+			long long v;
+
+			if (ef_opt_size("run", "--events-max-size", optarg, 0, 1ll << 40, &v))
+				return EXIT_USAGE;
+			if (v && v < (1 << 20)) {
+				fprintf(stderr, "edgefw run: --events-max-size: \"%s\" is below 1M (0: never rotate)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			a->sinko.max_bytes = (off_t)v;
+			break;
+		}
+		case OPT_EV_KEEP: {
+			long v;
+
+			if (ef_opt_number("run", "--events-keep", optarg, 0, 1000, &v))
+				return EXIT_USAGE;
+			a->sinko.keep = (int)v;
+			break;
+		}
 		case OPT_SWEEP: {
 			long v;
 
@@ -836,6 +964,7 @@ static int setup_loop(struct agent *a)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	a->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -883,7 +1012,8 @@ int cmd_run(int argc, char **argv)
 {
 	struct agent a = { .policy_path = EF_DEFAULT_POLICY, .mode_override = -1,
 			   .metrics_interval = 15, .sweep_interval = EF_SWEEP_INTERVAL_S, .sigfd = -1,
-			   .epfd = -1, .ctlfd = -1 };
+			   .epfd = -1, .ctlfd = -1,
+			   .sinko = { .max_bytes = EF_EVENTS_MAX_DEFAULT, .keep = EF_EVENTS_KEEP_DEFAULT } };
 	struct ef_status old = { 0 };
 	struct ef_dp_opts dpo = { 0 };
 	struct ef_diag d;
@@ -912,6 +1042,13 @@ int cmd_run(int argc, char **argv)
 		return EXIT_INVALID;
 	}
 	confirm_live(&a);
+	if (a.sinko.path && !strcmp(a.sinko.path, "-"))
+		a.sinko.path = NULL;
+	if ((rc = ef_sink_open(&a.sink, &a.sinko))) {
+		pr_warn("cannot open the events file %s: %s\n", a.sinko.path, strerror(-rc));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
 	/* the lockout guard: never cut the admin who starts us */
 	if (!a.force && (n = ef_lockout_check(a.pol[0], a.node, why, sizeof(why))) > 0) {
 		pr_warn("refusing to start: %s\n", why);
@@ -961,6 +1098,7 @@ int cmd_run(int argc, char **argv)
 out:
 	ef_status_free(&old);
 	ef_subs_close(a.subs);
+	ef_sink_close(&a.sink);
 	ring_buffer__free(a.rb);
 	if (a.dp.skel) {
 		/* a failed start never leaves what it attached behind, and

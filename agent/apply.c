@@ -234,18 +234,8 @@ int ef_flows_prune(const struct ef_maps *m, const struct ef_compiled *c)
 	for (size_t i = 0; i < n; i++)
 		removed += bpf_map_delete_elem(m->flows_new, &gone[i]) == 0;
 	free(gone);
-	if (removed) {
-		/* counted in CPU 0's slot of a counter the programs never write */
-		int ncpu = libbpf_num_possible_cpus();
-		__u64 *v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
-		__u32 idx = EF_C_FLOWS_PRUNED;
-
-		if (v && bpf_map_lookup_elem(m->counters, &idx, v) == 0) {
-			v[0] += (__u64)removed;
-			bpf_map_update_elem(m->counters, &idx, v, BPF_ANY);
-		}
-		free(v);
-	}
+	if (removed)
+		ef_counter_add(m, EF_C_FLOWS_PRUNED, (__u64)removed);
 	return removed;
 }
 
@@ -389,6 +379,26 @@ int ef_counters_read(const struct ef_maps *m, __u64 out[EF_C_MAX])
 	}
 	free(v);
 	return 0;
+}
+
+int ef_counter_add(const struct ef_maps *m, __u32 idx, __u64 delta)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *v;
+	int err;
+
+	if (ncpu < 1 || idx >= EF_C_MAX)
+		return -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(m->counters, &idx, v) ? -errno : 0;
+	if (!err) {
+		v[0] += delta;
+		err = bpf_map_update_elem(m->counters, &idx, v, BPF_ANY) ? -errno : 0;
+	}
+	free(v);
+	return err;
 }
 
 int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,

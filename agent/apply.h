@@ -46,6 +46,9 @@ int ef_set_ifaces(const struct ef_maps *m, const int *ifindex,
 		  const int *role, size_t n);
 /* Sum a per-CPU u64 counter array. */
 int ef_counters_read(const struct ef_maps *m, __u64 out[EF_C_MAX]);
+/* Add to a counter the programs never write (the agent's own: flows
+ * pruned or swept, event lines written...), in CPU 0's slot. */
+int ef_counter_add(const struct ef_maps *m, __u32 idx, __u64 delta);
 /* Sum a rule's per-CPU stats in a slot. */
 int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,
 		       struct ef_rule_stats *out);

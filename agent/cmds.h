@@ -26,6 +26,9 @@ void ef_dirs_init(struct ef_dirs *d);
  * message naming the command and option ("edgefw events: --count: "x" is
  * not a number from 1 to ...") and -1. */
 int ef_opt_number(const char *cmd, const char *opt, const char *val, long lo, long hi, long *out);
+/* The same for a size in bytes: "SIZE", "SIZEK", "SIZEM" or "SIZEG" (x 1024^n). */
+int ef_opt_size(const char *cmd, const char *opt, const char *val, long long lo, long long hi,
+		long long *out);
 
 /* Short hostname: the default node name. */
 void ef_default_node(char *buf, size_t len);
@@ -72,6 +75,7 @@ int cmd_reload(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_confirm(int argc, char **argv);
+int cmd_reopen(int argc, char **argv);
 int cmd_blocklist(int argc, char **argv);
 int cmd_allowlist(int argc, char **argv);
 int cmd_blocked(int argc, char **argv);

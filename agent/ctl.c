@@ -175,6 +175,8 @@ int cmd_status(int argc, char **argv)
 				       ef_mode_name(s.egress));
 				if (alive)
 					printf("%-10s pid %d, up %lds\n", "agent", s.pid, (long)(now - s.started));
+				printf("%-10s %s\n", "events", s.events_file[0] ? s.events_file :
+								 "the agent's standard output");
 			}
 			printf("%-10s %-8s XDP %s%s, TC egress %s%s\n", s.att[i].ifname,
 			       ef_role_names[s.att[i].role],
@@ -537,6 +539,60 @@ int cmd_confirm(int argc, char **argv)
 	return rc;
 }
 
+static void usage_reopen(FILE *f)
+{
+	fprintf(f, "Usage: edgefw reopen [--run-dir DIR]\n\n"
+		   "Make the running agent reopen its events file (--events-file) by its\n"
+		   "path: after logrotate (or anything else) moved the file away, the agent\n"
+		   "goes on in a new one.  Lines already written stay in the moved file;\n"
+		   "none is lost or split.  The same as SIGUSR1 to the agent.  Not needed\n"
+		   "with the agent's own rotation (--events-max-size).\n\n"
+		   "Exit status: 0 reopened (or the agent writes to stdout: nothing to do),\n"
+		   "3 no agent or the file cannot be opened, 2 usage.\n");
+}
+
+int cmd_reopen(int argc, char **argv)
+{
+	static const struct option opts[] = { DIR_OPTIONS, { 0 } };
+	struct ef_dirs dirs;
+	json_object *req, *resp, *v, *msgs;
+	bool ok;
+	int c;
+
+	ef_dirs_init(&dirs);
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (dir_option(&dirs, c))
+			continue;
+		if (c == 'h') {
+			usage_reopen(stdout);
+			return 0;
+		}
+		usage_reopen(stderr);
+		return EXIT_USAGE;
+	}
+	if (optind != argc) { /* no operands */
+		usage_reopen(stderr);
+		return EXIT_USAGE;
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "cmd", json_object_new_string("reopen"));
+	resp = ctl_call(dirs.run, req, 10);
+	json_object_put(req);
+	if (!resp)
+		return EXIT_SYSTEM;
+	ok = json_object_object_get_ex(resp, "ok", &v) && json_object_get_boolean(v);
+	if (json_object_object_get_ex(resp, "messages", &msgs))
+		for (size_t i = 0; i < json_object_array_length(msgs); i++)
+			fprintf(stderr, "edgefw reopen: %s\n",
+				json_object_get_string(json_object_array_get_idx(msgs, i)));
+	if (ok && json_object_object_get_ex(resp, "events_file", &v))
+		printf("edgefw: reopened %s\n", json_object_get_string(v));
+	else if (ok)
+		printf("edgefw: the agent writes its events to its standard output: nothing to reopen\n");
+	json_object_put(resp);
+	return ok ? 0 : EXIT_SYSTEM;
+}
+
 /* ---- detach ----------------------------------------------------------------- */
 
 /* Gone, or a zombie its parent has not reaped yet. */
@@ -690,6 +746,16 @@ static bool action_matches(const char *want, const char *act)
 	return !strcmp(want, act);
 }
 
+#define EF_EVENTS_READ_BYTES (1u << 20)
+
+/* An event document (the agent's notices are not: they go to stderr). */
+static bool is_event_line(const char *line)
+{
+	static const char ev[] = "{\"@timestamp\":";
+
+	return !strncmp(line, ev, sizeof(ev) - 1);
+}
+
 /* One event line, filtered and printed; returns 1 if it counted. */
 static int show(const char *line, bool text, const char *action, const char *reason)
 {
@@ -723,7 +789,6 @@ static int show(const char *line, bool text, const char *action, const char *rea
 			       jget(o, "rule.name") ? " rule=" : "",
 			       jget(o, "rule.name") ? jget(o, "rule.name") : "");
 		}
-		fflush(stdout);
 		shown = 1;
 	}
 	json_object_put(o);
@@ -749,8 +814,9 @@ int cmd_events(int argc, char **argv)
 	const char *action = NULL, *reason = NULL;
 	bool follow = false, text = false;
 	long backlog = -1, count = -1, seen = 0;
-	char req[64], buf[65536];
+	char req[64], *buf;
 	size_t have = 0;
+	bool raw;
 	int c, fd;
 
 	ef_dirs_init(&dirs);
@@ -810,29 +876,49 @@ int cmd_events(int argc, char **argv)
 		close(fd);
 		return EXIT_SYSTEM;
 	}
+	raw = !text && !action && !reason;
+	buf = malloc(EF_EVENTS_READ_BYTES);
+	if (!buf) {
+		close(fd);
+		return EXIT_SYSTEM;
+	}
 	for (;;) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - have - 1);
-		char *nl, *start;
+		ssize_t n = read(fd, buf + have, EF_EVENTS_READ_BYTES - have - 1);
+		char *nl, *start, *run = NULL;
 
 		if (n <= 0)
 			break;
 		have += (size_t)n;
 		buf[have] = '\0';
 		start = buf;
-		while ((nl = strchr(start, '\n'))) {
-			*nl = '\0';
-			seen += show(start, text, action, reason);
-			start = nl + 1;
-			if (count >= 0 && seen >= count) {
-				close(fd);
-				return 0;
+		while ((nl = memchr(start, '\n', have - (size_t)(start - buf)))) {
+			if (raw && is_event_line(start)) {
+				/* JSON as it came: whole runs of event lines in one write */
+				if (!run)
+					run = start;
+				seen++;
+			} else {
+				if (run)
+					fwrite(run, 1, (size_t)(start - run), stdout);
+				run = NULL;
+				*nl = '\0';
+				seen += show(start, text, action, reason);
 			}
+			start = nl + 1;
+			if (count >= 0 && seen >= count)
+				break;
 		}
+		if (run)
+			fwrite(run, 1, (size_t)(start - run), stdout);
+		fflush(stdout);
+		if (count >= 0 && seen >= count)
+			break;
 		have -= (size_t)(start - buf);
 		memmove(buf, start, have);
-		if (have == sizeof(buf) - 1)
+		if (have == EF_EVENTS_READ_BYTES - 1)
 			have = 0; /* a line longer than any event: drop it */
 	}
+	free(buf);
 	close(fd);
 	return 0;
 }

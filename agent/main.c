@@ -100,6 +100,7 @@ static const struct command commands[] = {
 	{ "stats", cmd_stats, "per-rule counters, drops by reason, flow table use" },
 	{ "explain", cmd_explain, "trace a packet through the real program: verdict, reason, rule" },
 	{ "events", cmd_events, "read the running agent's event stream" },
+	{ "reopen", cmd_reopen, "make the agent reopen its events file (after logrotate)" },
 	{ "blocklist", cmd_blocklist, "CIDRs dropped both ways: add, del, load FILE, list, clear" },
 	{ "allowlist", cmd_allowlist, "CIDRs exempt from the block list and the per-source limits" },
 	{ "blocked", cmd_blocked, "sources blocked for exceeding a per-source limit" },

@@ -78,6 +78,8 @@ json_object *ef_status_json(const struct ef_status *s)
 	add_s(o, "bpffs_dir", s->bpffs_dir);
 	if (s->metrics_file[0])
 		add_s(o, "metrics_file", s->metrics_file);
+	if (s->events_file[0])
+		add_s(o, "events_file", s->events_file);
 	for (size_t i = 0; i < s->natt; i++) {
 		json_object *a = json_object_new_object();
 
@@ -150,6 +152,7 @@ int ef_status_read(const char *dir, struct ef_status *s)
 	snprintf(s->hostname, sizeof(s->hostname), "%s", jstr(o, "hostname"));
 	snprintf(s->bpffs_dir, sizeof(s->bpffs_dir), "%s", jstr(o, "bpffs_dir"));
 	snprintf(s->metrics_file, sizeof(s->metrics_file), "%s", jstr(o, "metrics_file"));
+	snprintf(s->events_file, sizeof(s->events_file), "%s", jstr(o, "events_file"));
 	s->started = (time_t)jint(o, "started_epoch_seconds");
 	s->confirm_by = (time_t)jint(o, "confirm_by_epoch_seconds");
 	s->drift_total = (unsigned long long)jint(o, "drift_total");

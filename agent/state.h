@@ -28,6 +28,7 @@ struct ef_status {
 	int mode, egress;
 	char bpffs_dir[256];
 	char metrics_file[PATH_MAX];
+	char events_file[PATH_MAX]; /* empty: events go to the agent's stdout */
 	size_t natt;
 	struct ef_att att[EF_MAX_IFACES];
 	char **rules;      /* compiled id -> name, live generation */

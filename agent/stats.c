@@ -99,6 +99,9 @@ static const struct {
 	{ EF_C_EVENTS_SENT, "events_sent", "events written to the ring buffer" },
 	{ EF_C_EVENTS_LOST, "events_lost", "events lost because the ring buffer was full" },
 	{ EF_C_EVENTS_SUPPRESSED, "events_suppressed", "events suppressed by the per-source event rate limit" },
+	{ EF_C_EVENTS_WRITTEN, "events_written", "event lines the agent wrote to its events file (or stdout)" },
+	{ EF_C_EVENTS_UNWRITTEN, "events_unwritten", "event lines the agent could not write (a failed write: disk full, I/O error)" },
+	{ EF_C_EVENTS_SUB_DROPPED, "subscriber_events_dropped", "event lines `edgefw events` subscribers missed because they did not read fast enough (each subscriber counted)" },
 	{ EF_C_SOURCES_BLOCKED, "sources_blocked", "sources put on the temporary block list by a per-source limit" },
 	{ EF_C_SYNCOOKIES_SENT, "syncookies_sent", "SYNs of unverified sources answered with a SYN-cookie challenge" },
 	{ EF_C_SYNCOOKIES_VALID, "syncookies_valid", "RSTs that returned a valid challenge cookie (source verified)" },
@@ -266,9 +269,6 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 		fprintf(f, "# HELP edgefw_%s_total %s.\n# TYPE edgefw_%s_total counter\nedgefw_%s_total %llu\n",
 			housekeeping[i].name, housekeeping[i].help, housekeeping[i].name,
 			housekeeping[i].name, (unsigned long long)s->c[housekeeping[i].idx]);
-	fprintf(f, "# HELP edgefw_subscriber_events_dropped_total Events not delivered to a slow subscriber.\n"
-		   "# TYPE edgefw_subscriber_events_dropped_total counter\n"
-		   "edgefw_subscriber_events_dropped_total %llu\n", s->subscriber_lost);
 	fprintf(f, "# HELP edgefw_policy_generation Generation number of the live policy.\n"
 		   "# TYPE edgefw_policy_generation gauge\nedgefw_policy_generation %u\n", s->epoch);
 	if (s->policy) {

@@ -26,7 +26,6 @@ struct ef_stats {
 	/* from the agent, when it renders */
 	const char *policy, *node;
 	long long loaded; /* unix time */
-	unsigned long long subscriber_lost;
 };
 
 /* Read everything; names[i] names compiled rule i of the live generation. */

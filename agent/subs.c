@@ -21,7 +21,7 @@ struct sub {
 	char req[512];
 	size_t reqlen;
 	char *buf;
-	size_t len, cap;
+	size_t head, len, cap; /* len bytes queued from buf + head */
 	unsigned long long lost; /* not yet reported to it */
 };
 
@@ -30,7 +30,10 @@ struct ef_subs {
 	int lfd;
 	char path[108];
 	struct sub subs[EF_MAX_SUBS];
-	char *backlog[EF_BACKLOG_LINES];
+	/* the last EF_BACKLOG_LINES lines, a slot of EF_BACKLOG_LINE_MAX each
+	 * (longer ones are not kept): no allocation per line */
+	char *backlog;
+	unsigned short bl_len[EF_BACKLOG_LINES];
 	size_t bl_next;
 	unsigned long long lost_total;
 };
@@ -51,6 +54,7 @@ struct ef_subs *ef_subs_open(const char *path, int epfd)
 		return NULL;
 	for (int i = 0; i < EF_MAX_SUBS; i++)
 		s->subs[i].fd = -1;
+	s->backlog = malloc((size_t)EF_BACKLOG_LINES * EF_BACKLOG_LINE_MAX);
 	s->epfd = epfd;
 	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -74,6 +78,7 @@ fail:
 	pr_warn("cannot listen on %s: %s\n", path, strerror(errno));
 	if (s->lfd >= 0)
 		close(s->lfd);
+	free(s->backlog);
 	free(s);
 	return NULL;
 }
@@ -97,8 +102,7 @@ void ef_subs_close(struct ef_subs *s)
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->lfd, NULL);
 	close(s->lfd);
 	unlink(s->path);
-	for (int i = 0; i < EF_BACKLOG_LINES; i++)
-		free(s->backlog[i]);
+	free(s->backlog);
 	free(s);
 }
 
@@ -122,15 +126,22 @@ static void want_out(struct ef_subs *s, struct sub *u, bool on)
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, u->fd, &ev);
 }
 
-/* Room for need more bytes: the buffer grows (64 KiB, doubling) up to
+/* Room for need more bytes after the queued ones: what was sent is
+ * reclaimed first, then the buffer grows (64 KiB, doubling) up to
  * EF_SUB_BUF_BYTES. */
 static bool room(struct sub *u, size_t need)
 {
 	size_t cap = u->cap ? u->cap : 65536;
 	char *nb;
 
-	if (u->len + need <= u->cap)
+	if (u->head + u->len + need <= u->cap)
 		return true;
+	if (u->head) {
+		memmove(u->buf, u->buf + u->head, u->len);
+		u->head = 0;
+		if (u->len + need <= u->cap)
+			return true;
+	}
 	while (cap < u->len + need && cap < EF_SUB_BUF_BYTES)
 		cap *= 2;
 	if (cap > EF_SUB_BUF_BYTES)
@@ -157,7 +168,7 @@ static void queue_notice(struct sub *u)
 			      "{\"edgefw\":{\"subscriber_lost_events\":%llu}}\n", u->lost);
 	if (!room(u, nl))
 		return;
-	memcpy(u->buf + u->len, notice, nl);
+	memcpy(u->buf + u->head + u->len, notice, nl);
 	u->len += nl;
 	u->lost = 0;
 }
@@ -165,21 +176,25 @@ static void queue_notice(struct sub *u)
 /* Append to one subscriber's buffer, or count the loss; true when lost. */
 static bool queue(struct sub *u, const char *line, size_t len)
 {
-	queue_notice(u);
+	char *p;
+
+	if (u->lost)
+		queue_notice(u);
 	if (u->lost || !room(u, len + 1)) {
 		u->lost++;
 		return true;
 	}
-	memcpy(u->buf + u->len, line, len);
-	u->len += len;
-	u->buf[u->len++] = '\n';
+	p = u->buf + u->head + u->len;
+	memcpy(p, line, len);
+	p[len] = '\n';
+	u->len += len + 1;
 	return false;
 }
 
 static void flush(struct ef_subs *s, struct sub *u)
 {
 	while (u->len) {
-		ssize_t n = send(u->fd, u->buf, u->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(u->fd, u->buf + u->head, u->len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -187,9 +202,11 @@ static void flush(struct ef_subs *s, struct sub *u)
 			drop(s, u);
 			return;
 		}
-		memmove(u->buf, u->buf + n, u->len - (size_t)n);
+		u->head += (size_t)n;
 		u->len -= (size_t)n;
 	}
+	if (!u->len)
+		u->head = 0;
 	if (!u->len && u->ready && !u->follow) {
 		drop(s, u); /* backlog delivered */
 		return;
@@ -216,11 +233,11 @@ static void start(struct ef_subs *s, struct sub *u)
 	json_object_put(req);
 	if (backlog > EF_BACKLOG_LINES)
 		backlog = EF_BACKLOG_LINES;
-	for (long i = backlog; i > 0; i--) {
-		const char *l = s->backlog[(s->bl_next + EF_BACKLOG_LINES - (size_t)i) % EF_BACKLOG_LINES];
+	for (long i = backlog; i > 0 && s->backlog; i--) {
+		size_t k = (s->bl_next + EF_BACKLOG_LINES - (size_t)i) % EF_BACKLOG_LINES;
 
-		if (l)
-			s->lost_total += queue(u, l, strlen(l));
+		if (s->bl_len[k])
+			s->lost_total += queue(u, s->backlog + k * EF_BACKLOG_LINE_MAX, s->bl_len[k]);
 	}
 	u->ready = true;
 	flush(s, u);
@@ -258,6 +275,7 @@ void ef_subs_handle(struct ef_subs *s, int fd, unsigned events)
 	struct sub *u;
 
 	if (fd == s->lfd) {
+		int sndbuf = EF_SUB_SNDBUF_BYTES;
 		int c;
 
 		while ((c = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
@@ -270,6 +288,9 @@ void ef_subs_handle(struct ef_subs *s, int fd, unsigned events)
 			}
 			memset(u, 0, sizeof(*u));
 			u->fd = c;
+			/* a follower at full rate takes lines in large reads */
+			if (setsockopt(c, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
+				setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 		}
 		return;
 	}
@@ -288,14 +309,19 @@ void ef_subs_handle(struct ef_subs *s, int fd, unsigned events)
 
 void ef_subs_publish(struct ef_subs *s, const char *line, size_t len)
 {
-	char **slot;
-
 	if (!s)
 		return;
-	slot = &s->backlog[s->bl_next];
-	free(*slot);
-	*slot = strndup(line, len);
-	s->bl_next = (s->bl_next + 1) % EF_BACKLOG_LINES;
+	if (s->backlog) {
+		size_t k = s->bl_next;
+
+		if (len <= EF_BACKLOG_LINE_MAX) {
+			memcpy(s->backlog + k * EF_BACKLOG_LINE_MAX, line, len);
+			s->bl_len[k] = (unsigned short)len;
+		} else {
+			s->bl_len[k] = 0;
+		}
+		s->bl_next = (k + 1) % EF_BACKLOG_LINES;
+	}
 	for (int i = 0; i < EF_MAX_SUBS; i++) {
 		struct sub *u = &s->subs[i];
 		if (u->fd < 0 || !u->ready || !u->follow)

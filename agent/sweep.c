@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "edgefw/parse.h"
+#include "apply.h"
 #include "log.h"
 #include "sweep.h"
 
@@ -197,17 +198,7 @@ int ef_flows_sweep(const struct ef_maps *m, struct ef_sweep *out)
 	}
 	if (bw)
 		munmap(bw, HINT_BYTES);
-	if (out->expired) {
-		/* counted in CPU 0's slot of a counter the programs never write */
-		int ncpu = libbpf_num_possible_cpus();
-		__u64 *v = ncpu > 0 ? calloc((size_t)ncpu, sizeof(*v)) : NULL;
-		__u32 idx = EF_C_FLOWS_SWEPT;
-
-		if (v && bpf_map_lookup_elem(m->counters, &idx, v) == 0) {
-			v[0] += (__u64)out->expired;
-			bpf_map_update_elem(m->counters, &idx, v, BPF_ANY);
-		}
-		free(v);
-	}
+	if (out->expired)
+		ef_counter_add(m, EF_C_FLOWS_SWEPT, (__u64)out->expired);
 	return err;
 }

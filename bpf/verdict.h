@@ -49,6 +49,22 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 	return ef_bucket_take(b, now, c->ev_rate, (__u64)c->ev_burst * EF_CREDIT_PER_TOKEN, 1);
 }
 
+/*
+ * No wake-up per event: a flood would pay one (an irq_work and a
+ * scheduler wake-up, microseconds) for each event the agent catches up
+ * on.  Only the record that takes the unread bytes across a multiple of
+ * EF_EV_WAKE_BYTES wakes the agent; below that, its EF_EV_POLL_MS timer
+ * finds the records.  (Unread bytes count this record: it was reserved.)
+ */
+static __always_inline __u64 ef_event_wakeup(void)
+{
+	__u64 unread = bpf_ringbuf_query(&ef_events, BPF_RB_AVAIL_DATA);
+
+	if (unread >= EF_EV_WAKE_BYTES && (unread & (EF_EV_WAKE_BYTES - 1)) < EF_EV_RECORD_BYTES)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void ef_event(struct ef_ctx *x, __u8 action)
 {
 	struct ef_event *e = bpf_ringbuf_reserve(&ef_events, sizeof(*e), 0);
@@ -77,7 +93,7 @@ static __always_inline void ef_event(struct ef_ctx *x, __u8 action)
 		e->src = x->pkt.src;
 		e->dst = x->pkt.dst;
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ef_event_wakeup());
 	ef_count(EF_C_EVENTS_SENT);
 }
 

@@ -44,6 +44,15 @@
 #define EF_DEF_LIST_ENTRIES 2097152 /* block list and allow list prefixes (each) */
 #define EF_DEF_VERIFIED     262144 /* sources that answered a SYN cookie challenge */
 #define EF_RINGBUF_BYTES    (4u << 20)
+/*
+ * Event wake-ups: the programs submit events without waking the agent,
+ * except the one that brings the ring's unread bytes across a multiple of
+ * EF_EV_WAKE_BYTES (about 800 events); the agent also looks at the ring
+ * every EF_EV_POLL_MS on its own, so a lone event waits at most that long.
+ */
+#define EF_EV_WAKE_BYTES    (64u << 10) /* a power of two */
+#define EF_EV_RECORD_BYTES  ((sizeof(struct ef_event) + 8 + 7) & ~7ul) /* with the ring's header */
+#define EF_EV_POLL_MS       50
 
 /* ---- enums --------------------------------------------------------------- */
 
@@ -162,6 +171,11 @@ enum ef_counter {
 					       * (written by the agent only) */
 	EF_C_FLOWS_SWEPT,                     /* expired flows the agent removed
 					       * (written by the agent only) */
+	/* the agent's event accounting (written by the agent only): every
+	 * event sent is written, or unwritten; a subscriber may miss lines */
+	EF_C_EVENTS_WRITTEN,                  /* event lines in the events file/stdout */
+	EF_C_EVENTS_UNWRITTEN,                /* event lines a failed write lost */
+	EF_C_EVENTS_SUB_DROPPED,              /* lines slow subscribers did not take */
 	EF_C_MAX,
 };
 

@@ -46,6 +46,14 @@ static void rb_submit(void *data, __u64 flags)
 		memcpy(&evq[nevq++], data, sizeof(struct ef_event));
 }
 
+/* Unread bytes: the events captured so far, as the ring would count them. */
+static __u64 rb_query(void *rb, __u64 flags)
+{
+	(void)rb;
+	(void)flags;
+	return (__u64)nevq * EF_EV_RECORD_BYTES;
+}
+
 /* The checksum helper: a 32-bit one's complement sum of to, plus seed
  * (from is always empty here). */
 static __s64 csum_diff(__be32 *from, __u32 from_size, __be32 *to, __u32 to_size, __wsum seed)
@@ -137,6 +145,7 @@ int ref_init(void)
 	bpf_ktime_get_coarse_ns = mono_ns;
 	bpf_ringbuf_reserve = rb_reserve;
 	bpf_ringbuf_submit = rb_submit;
+	bpf_ringbuf_query = rb_query;
 	bpf_skb_pull_data = pull;
 	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
 	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;

@@ -36,7 +36,7 @@ static struct ef_stats sample(void)
 	s.policy = "lync \"pool\"\nA";
 	s.node = "edge1";
 	s.loaded = 1700000000;
-	s.subscriber_lost = 2;
+	s.c[EF_C_EVENTS_SUB_DROPPED] = 2;
 	return s;
 }
 
