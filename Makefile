@@ -183,6 +183,8 @@ check-asan:
 # fuzz_packet: any frame through the reference classifier (bpf/edgefw.bpf.c
 # compiled natively over emulated maps); fuzz_policy: any bytes through the
 # policy parser and compiler, compiled output checked against a naive scan;
+# fuzz_events: any event record and names through the direct ECS writer,
+# held to json-c's line byte for byte and parsed back (strict);
 # then every packet of the corpus through the reference and the real program
 # (BPF_PROG_TEST_RUN): same verdict, reason and rule.  Seeds: every frame the
 # program tests craft, and the example policies.  Root (the kernel half).
@@ -207,6 +209,12 @@ $(FUZZ_DIR)/fuzz_policy: $(FUZZ_DEPS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_policy.c agent/policy.c \
 		agent/compile.c agent/addr.c agent/diag.c -ljson-c -lz -o $@
+
+$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c agent/events.c agent/addr.c $(HDRS)
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_events.c agent/events.c \
+		agent/addr.c -ljson-c -o $@
 
 $(FUZZ_DIR)/ref_verdicts: $(FUZZ_DEPS) $(REF_SRCS)
 	$(Q)mkdir -p $(dir $@)
@@ -258,7 +266,7 @@ seq-test: $(FUZZ_DIR)/seq_bpf $(FUZZ_DIR)/seq_ref
 	@echo "== tests/fuzz/seqdiff.sh (kernel vs reference vs model)"
 	@tests/fuzz/seqdiff.sh $(FUZZ_DIR) tests/fuzz/corpus-seq --seeds 1 $(SEQ_SEEDS)
 
-fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $(FUZZ_DIR)/bpf_verdicts $(PROG_BIN) \
+fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_events $(FUZZ_DIR)/ref_verdicts $(FUZZ_DIR)/bpf_verdicts $(PROG_BIN) \
       $(FUZZ_DIR)/fuzz_seq $(FUZZ_DIR)/seq_bpf $(FUZZ_DIR)/seq_ref
 	@mkdir -p $(FUZZ_DIR)/seed-packet $(FUZZ_DIR)/corpus-packet $(FUZZ_DIR)/corpus-policy
 	@echo "== seeds: the frames of the program tests, the example policies"
@@ -274,6 +282,12 @@ fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/ref_verdicts $
 		$(FUZZ_DIR)/corpus-policy 2>$(FUZZ_DIR)/fuzz_policy.log || \
 		{ tail -n 60 $(FUZZ_DIR)/fuzz_policy.log; exit 1; }
 	@grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_DIR)/fuzz_policy.log | tail -2
+	@echo "== fuzz_events for $(FUZZ_SECONDS) s"
+	@mkdir -p $(FUZZ_DIR)/corpus-events
+	@$(FUZZ_DIR)/fuzz_events -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+		$(FUZZ_DIR)/corpus-events 2>$(FUZZ_DIR)/fuzz_events.log || \
+		{ tail -n 60 $(FUZZ_DIR)/fuzz_events.log; exit 1; }
+	@grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' $(FUZZ_DIR)/fuzz_events.log | tail -2
 	@echo "== differential: reference vs kernel, seeds then the fuzzed corpus"
 	@tests/fuzz/diff.sh $(FUZZ_DIR) $(FUZZ_DIR)/seed-packet
 	@tests/fuzz/diff.sh $(FUZZ_DIR) $(FUZZ_DIR)/corpus-packet

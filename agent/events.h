@@ -26,11 +26,24 @@ const char *ef_reason_name(unsigned reason);
 int ef_reason_from_name(const char *name);
 const char *ef_action_name(unsigned action);
 
-/* A new json object (caller puts it) for one event. */
-json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f);
-/* Format as one line (no newline) into buf; returns length or -1. */
+/*
+ * Format as one line (no newline, NUL-terminated) into buf; returns its
+ * length, or -1 when it and the terminator do not fit (buf's contents are
+ * then unspecified).  Written straight into buf: no allocation, no json-c.
+ * Its bytes are exactly ef_event_format_json's (tests/unit/test_events.c
+ * and tests/fuzz/fuzz_events.c hold it to that).  Calls f->rule_name
+ * (only for an event with a rule) then f->ifname, as ef_event_json does.
+ */
 int ef_event_format(const struct ef_event *e, const struct ef_fmt *f,
 		    char *buf, size_t len);
+
+/* The reference: the event as a json-c tree (caller puts it) ... */
+json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f);
+/* ... and that tree's text (JSON_C_TO_STRING_PLAIN |
+ * JSON_C_TO_STRING_NOSLASHESCAPE) into buf: length, or -1 if it does not fit.
+ * Some 30 to 60 times dearer than ef_event_format: for tests and tools. */
+int ef_event_format_json(const struct ef_event *e, const struct ef_fmt *f,
+			 char *buf, size_t len);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now. */
 long long ef_mono_to_real_ns(void);
 
