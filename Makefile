@@ -370,7 +370,7 @@ package-test:
 # an upgrade to a newer build under traffic (no packet leaks), restart, stop.
 # Root; needs mmdebstrap and systemd-container.  About 2 minutes.
 .PHONY: check-systemd
-check-systemd:
+check-systemd: $(BUILD)/tests/xdp_pass.bpf.o $(BUILD)/bench/wire/wiregen
 	@echo "== tests/systemd/run.sh"
 	@BUILD=$(BUILD) tests/systemd/run.sh
 

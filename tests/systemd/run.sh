@@ -68,6 +68,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 E2E=$ROOT/tests/e2e
 BUILD_DIR=${BUILD:-build}
 case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
+WIREGEN=${WIREGEN:-$BUILD_DIR/bench/wire/wiregen}           # the burst's generator
+XDP_PASS_OBJ=${XDP_PASS_OBJ:-$BUILD_DIR/tests/xdp_pass.bpf.o} # for its XDP_TX
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3)
 . "$E2E/lib.sh"
@@ -435,6 +437,10 @@ write_policies() {
 	r = next(r for r in i["rules"] if r["name"] == "ext-av-rtp-tcp-in")
 	r["ports"] = "59999-50000"
 	dump(i, "invalid.json")
+	# E: A with every event limit off (the burst's events all raised)
+	e = copy.deepcopy(p)
+	e.setdefault("settings", {})["event_limit"] = {"rate": 0}
+	dump(e, "E.json")
 	EOF
 	chmod 0644 "$WORK/share"/*.json
 }
@@ -713,6 +719,114 @@ watchdog() { # the whole suite is bounded too
 }
 watchdog "${SYSD_WATCHDOG:-1500}" &
 WATCHDOG=$!
+# ---- events: the packaged unit writes /var/log/edgefw/events.json -------------
+
+evdir() { echo "/proc/$LEADER/root/var/log/edgefw"; } # the container's, seen from the host
+
+# event lines and other lines of files, every line parsed: "EVENTS OTHER"
+count_lines() {
+	"$PY" - "$@" <<-'EOF'
+	import json, sys
+	ev = other = 0
+	for path in sys.argv[1:]:
+	    data = open(path, "rb").read()
+	    if data and not data.endswith(b"\n"):
+	        sys.exit("%s: ends inside a line" % path)
+	    for i, line in enumerate(data.splitlines()):
+	        try:
+	            d = json.loads(line)
+	        except ValueError:
+	            sys.exit("%s:%d: not JSON: %r" % (path, i + 1, line[:100]))
+	        if d.get("event", {}).get("kind") == "event":
+	            ev += 1
+	        else:
+	            other += 1
+	print(ev, other)
+	EOF
+}
+
+stats_in() { cx edgefw stats --json >"$WORK/$1" 2>&1 || { cat "$WORK/$1"; return 1; }; }
+cnt() { jget "$WORK/$1" "counters.$2"; } # FILE COUNTER
+drops_in() { # FILE: ingress drops, no-rule
+	"$PY" -c 'import json,sys
+s=json.load(open(sys.argv[1]))
+print(sum(v["packets"] for v in s["verdicts"] if v["hook"]=="ingress" and v["verdict"]=="drop" and v["reason"]=="no-rule"))' "$WORK/$1"
+}
+
+# the blocked probes of the checks so far are events in the file, none in the journal
+events_file() {
+	local f n j
+	f=$(evdir)/events.json
+	ls -l "$(evdir)" | sed 's/^/  /'
+	[ -s "$f" ] || { echo "no $f"; return 1; }
+	n=$(count_lines "$f") || { echo "$n"; return 1; }
+	j=$(cx journalctl --no-pager -o cat -u edgefw | grep -c '"kind":"event"' || true)
+	echo "events.json: $n (events, other lines); event lines in the journal: $j; the unit's command line:"
+	tr '\0' ' ' <"/proc/$(prop MainPID)/cmdline" 2>/dev/null || cx cat "/proc/$(prop MainPID)/cmdline" | tr '\0' ' '
+	echo
+	grep -q '"destination":{"ip":"'$ACC'","port":8080}' "$f" &&
+		[ "$(stat -c %a "$(evdir)")" = 750 ] && [ "$(stat -c %a "$f")" = 600 ] &&
+		[ "${n% *}" -ge 1 ] && [ "$j" = 0 ] &&
+		cx journalctl --no-pager -o cat -u edgefw | grep -q 'enforcing policy'
+}
+
+# 100 000 denied frames from 60 000 sources (bench/wire's wiregen) with the
+# event limits off: every drop is an event sent, lost or suppressed; every
+# event sent is written; the file holds exactly the written count
+event_burst() {
+	local g drops sent lost sup w u lines
+	reload_to E.json ok >/dev/null || { echo "reload to E failed"; return 1; }
+	ip -n $NS_INET link set dev efy-i-ext xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
+	stats_in ev0.json || return 1
+	g=$(nx $NS_INET "$WIREGEN" --ifname efy-i-ext --dst-mac "$(ip -n $NS_NODE -j link show dev $EXT |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')" --dst $ACC \
+		--proto udp --dport 8080 --src-base 198.19.0.1 --src-count 60000 --frames 100000 \
+		--time-cap 5 --cpu 0) || { echo "wiregen failed"; return 1; }
+	ip -n $NS_INET link set dev efy-i-ext xdpdrv off
+	echo "wiregen: $g"
+	# drained: every event sent written or counted unwritten, the counts still
+	local cur last=
+	for _ in $(seq 1 60); do
+		sleep 0.5
+		stats_in ev1.json || return 1
+		cur="$(cnt ev1.json events_sent) $(cnt ev1.json events_written) $(cnt ev1.json events_unwritten) $(drops_in ev1.json)"
+		[ $(($(cnt ev1.json events_written) + $(cnt ev1.json events_unwritten))) = "$(cnt ev1.json events_sent)" ] &&
+			[ "$cur" = "$last" ] && break
+		last=$cur
+	done
+	drops=$(($(drops_in ev1.json) - $(drops_in ev0.json)))
+	sent=$(($(cnt ev1.json events_sent) - $(cnt ev0.json events_sent)))
+	lost=$(($(cnt ev1.json events_lost) - $(cnt ev0.json events_lost)))
+	sup=$(($(cnt ev1.json events_suppressed) - $(cnt ev0.json events_suppressed)))
+	w=$(($(cnt ev1.json events_written) - $(cnt ev0.json events_written)))
+	u=$(($(cnt ev1.json events_unwritten) - $(cnt ev0.json events_unwritten)))
+	lines=$(count_lines $(ls -1 "$(evdir)"/events.json* | sort -r)) || { echo "$lines"; return 1; }
+	echo "burst: $drops drops (no-rule); events sent $sent, lost in the ring $lost, suppressed $sup;" \
+		"written $w, unwritten $u; the files: $lines (events, other), events_written in all $(cnt ev1.json events_written)"
+	reload_to A.json ok >/dev/null || { echo "reload back to A failed"; return 1; }
+	[ "$drops" -ge 50000 ] && [ "$drops" -eq $((sent + lost + sup)) ] && [ "$sent" -eq $((w + u)) ] &&
+		[ "$u" = 0 ] && [ "$w" -ge 25000 ] && [ "${lines% *}" = "$(cnt ev1.json events_written)" ]
+}
+
+# logrotate's way: move the file, edgefw reopen; nothing lost or split
+events_reopen() {
+	local f n0 n1 n2
+	f=$(evdir)/events.json
+	stats_in r0.json || return 1
+	cx mv /var/log/edgefw/events.json /var/log/edgefw/events.json.moved || return 1
+	cx edgefw reopen || return 1
+	tcp_blocked $NS_INET $ACC 8080 || return 1
+	sleep 0.5
+	stats_in r1.json || return 1
+	n0=$(count_lines "$f.moved") || return 1
+	n1=$(count_lines "$f") || return 1
+	echo "moved file: $n0; new file: $n1 (events, other); events_written $(cnt r0.json events_written) -> $(cnt r1.json events_written)"
+	cx journalctl --no-pager -o cat -u edgefw | grep 'reopened' | tail -n 1
+	cx rm -f /var/log/edgefw/events.json.moved
+	[ "${n1% *}" -ge 1 ] && [ $(($(cnt r1.json events_written) - $(cnt r0.json events_written))) = "${n1% *}" ] &&
+		cx journalctl --no-pager -o cat -u edgefw | grep -q "reopened /var/log/edgefw/events.json"
+}
+
 START=$(date +%s)
 
 # the host's bpffs (the container gets a directory of it), as bpftool mounts it
@@ -748,6 +862,13 @@ log "== reload"
 check "systemctl reload to B (A minus ext-av-stun-tcp-443-in): generation +1, TCP av:443 blocked" reload_to B.json blocked
 check "systemctl reload back to A: generation +1, TCP av:443 connects" reload_to A.json ok
 check "systemctl reload of an invalid policy fails; the agent, generation and crc32 stay; A keeps enforcing" reload_refused
+
+log "== events"
+check "events: the unit writes /var/log/edgefw/events.json (0600, directory 0750); the journal has the agent's messages and no event" \
+	events_file
+check "events: a burst of 100 000 drops (event limits off): every drop an event sent, lost or suppressed, every one sent written, the files hold exactly events_written" \
+	event_burst
+check "events: moved away (as logrotate does) and edgefw reopen: a new file, every line accounted for" events_reopen
 
 log "== SIGKILL of the agent under traffic"
 check "SIGKILL: Restart= brings the agent back; it adopts the pins (takes over the live generation) and enforces" sigkill_restart
