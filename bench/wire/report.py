@@ -237,6 +237,17 @@ def pass_path(raw):
 
 # ---- 3. events ----------------------------------------------------------------------------
 
+EVENT_CASES = ["events_off", "events_on", "events_follow"]
+EVENT_FIGS = ("drop_pps", "cpu_ns_per_packet", "prog_ns_per_packet", "events_sent", "events_lost",
+              "events_suppressed", "events_written", "events_unwritten",
+              "subscriber_events_dropped", "lines_delivered", "lines_by_generator_end",
+              "metric_lines", "delivered_per_s_during_flood", "agent_cpu_s_during_flood",
+              "agent_rss_mib_flood_end", "agent_hwm_mib",
+              # events_follow only
+              "follower_lines", "follower_lines_by_generator_end", "follower_per_s_during_flood",
+              "follower_told_lost", "follower_cpu_s_during_flood")
+
+
 def events(raw):
     ev = {}
     for r in raw:
@@ -247,18 +258,31 @@ def events(raw):
     cases = {}
     for c, rs in ev.items():
         runs = [rs[k] for k in sorted(rs)]
-        d = {k: fig([x[k] for x in runs]) for k in (
-            "drop_pps", "cpu_ns_per_packet", "prog_ns_per_packet", "events_sent", "events_lost",
-            "events_suppressed", "lines_delivered", "delivered_per_s_during_flood",
-            "agent_cpu_s_during_flood")}
+        d = {k: fig([x.get(k) for x in runs]) for k in EVENT_FIGS}
+        d = {k: v for k, v in d.items() if v is not None}
         d["per_core_pps"] = fig([1e9 / x["cpu_ns_per_packet"] for x in runs
                                  if x.get("cpu_ns_per_packet")])
         d["cpu0_measured_share"] = fig([x["cpu_ns_per_packet"] * x["frames_received"] / 1e9 / x["gen"]["elapsed_s"]
                                         for x in runs if x["gen"].get("elapsed_s") and x.get("cpu_ns_per_packet")])
-        # lines the agent wrote while the flood ran, per second of its CPU
+        # lines the agent wrote into the file while the flood ran, per second of its CPU
         d["events_per_agent_cpu_s"] = fig([
             x["lines_by_generator_end"] / x["agent_cpu_s_during_flood"]
             for x in runs if x["agent_cpu_s_during_flood"] > 0.05])
+        d["flood_wall_s"] = fig([x["gen"]["elapsed_s"] for x in runs])
+        # what limits the rate: events the data path raised (into the ring or
+        # lost to it being full) per wall second of the flood; the share of
+        # the flood's wall time the agent (and the follower) ran; the agent's
+        # CPU per line; lines still to write when the generator returned
+        d["events_raised_per_s"] = fig([(x["events_sent"] + x["events_lost"]) / x["gen"]["elapsed_s"]
+                                        for x in runs if x["gen"].get("elapsed_s")])
+        d["agent_busy_share"] = fig([x["agent_cpu_s_during_flood"] / x["gen"]["elapsed_s"]
+                                     for x in runs if x["gen"].get("elapsed_s")])
+        d["follower_busy_share"] = fig([x["follower_cpu_s_during_flood"] / x["gen"]["elapsed_s"]
+                                        for x in runs if x["gen"].get("elapsed_s")
+                                        and x.get("follower_cpu_s_during_flood") is not None])
+        d["agent_cpu_ns_per_line"] = fig([x["agent_cpu_s_during_flood"] * 1e9 / x["lines_by_generator_end"]
+                                          for x in runs if x["lines_by_generator_end"] > 1000])
+        d["lines_after_generator_end"] = fig([x["lines_delivered"] - x["lines_by_generator_end"] for x in runs])
         d["accounting"] = [{
             "round": x["round"], "frames_generated": x["frames_generated"],
             "frames_received": x["frames_received"], "dropped": x["ingress_drops"],
@@ -266,27 +290,38 @@ def events(raw):
             "events_suppressed": x["events_suppressed"],
             "sent+lost+suppressed": x["accounted"],
             "every_drop_accounted": x["accounted"] == x["ingress_drops"],
+            "events_written": x.get("events_written"), "events_unwritten": x.get("events_unwritten"),
+            "subscriber_events_dropped": x.get("subscriber_events_dropped"),
             "lines_delivered": x["lines_delivered"],
             "every_sent_event_delivered": x["lines_delivered"] == x["events_sent"],
+            **({"follower_lines": x["follower_lines"], "follower_told_lost": x["follower_told_lost"]}
+               if "follower_lines" in x else {}),
+            "checks": x.get("checks", {}),
         } for x in runs]
         d["runs_every_drop_accounted"] = sum(a["every_drop_accounted"] for a in d["accounting"])
         d["runs_every_sent_event_delivered"] = sum(a["every_sent_event_delivered"]
                                                    for a in d["accounting"])
+        # each accounting check: in how many runs it held
+        names = []
+        for a in d["accounting"]:
+            names += [k for k in a["checks"] if k not in names]
+        d["checks_runs_held"] = {k: sum(bool(a["checks"].get(k)) for a in d["accounting"]) for k in names}
         d["runs"] = len(runs)
         cases[c] = d
 
     def per_round(case, f):
         return {k: f(v) for k, v in ev.get(case, {}).items()}
-    on_w = per_round("events_on", lambda v: v["drop_pps"])
-    off_w = per_round("events_off", lambda v: v["drop_pps"])
-    on_c = per_round("events_on", lambda v: 1e9 / v["cpu_ns_per_packet"] if v.get("cpu_ns_per_packet") else None)
-    off_c = per_round("events_off", lambda v: 1e9 / v["cpu_ns_per_packet"] if v.get("cpu_ns_per_packet") else None)
-    on_p = per_round("events_on", lambda v: v["prog_ns_per_packet"])
-    off_p = per_round("events_off", lambda v: v["prog_ns_per_packet"])
-    return {"cases": cases,
-            "ratios": {"drop_pps events_on/events_off": ratio(on_w, off_w),
-                       "per_core_pps events_on/events_off": ratio(on_c, off_c),
-                       "program_ns events_on/events_off": ratio(on_p, off_p)}}
+
+    def pc(v):
+        return 1e9 / v["cpu_ns_per_packet"] if v.get("cpu_ns_per_packet") else None
+    ratios = {}
+    for case in ("events_on", "events_follow"):
+        ratios["drop_pps %s/events_off" % case] = ratio(per_round(case, lambda v: v["drop_pps"]),
+                                                        per_round("events_off", lambda v: v["drop_pps"]))
+        ratios["per_core_pps %s/events_off" % case] = ratio(per_round(case, pc), per_round("events_off", pc))
+        ratios["program_ns %s/events_off" % case] = ratio(per_round(case, lambda v: v["prog_ns_per_packet"]),
+                                                          per_round("events_off", lambda v: v["prog_ns_per_packet"]))
+    return {"cases": cases, "ratios": ratios}
 
 
 # ---- 4. policy changes -------------------------------------------------------------------------
@@ -341,11 +376,17 @@ def console(res):
                                               for c in IPERF_CASES))
     e = res.get("events")
     if e:
-        for c, d in e["cases"].items():
-            print(f"  {c}: drop {f3(d['drop_pps'], 1e6, '%.2f')} Mpps, delivered/s "
-                  f"{f3(d['delivered_per_s_during_flood'])}, sent {f3(d['events_sent'])} "
-                  f"lost {f3(d['events_lost'])} suppressed {f3(d['events_suppressed'])}; "
-                  f"accounted {d['runs_every_drop_accounted']}/{d['runs']}")
+        for c in EVENT_CASES + sorted(set(e["cases"]) - set(EVENT_CASES)):
+            d = e["cases"].get(c)
+            if not d:
+                continue
+            print(f"  {c}: drop {f3(d.get('drop_pps'), 1e6, '%.2f')} Mpps, file lines/s "
+                  f"{f3(d.get('delivered_per_s_during_flood'))}"
+                  + (f", follower lines/s {f3(d.get('follower_per_s_during_flood'))}"
+                     if d.get("follower_per_s_during_flood") else "")
+                  + f", sent {f3(d.get('events_sent'))} lost {f3(d.get('events_lost'))} "
+                  f"suppressed {f3(d.get('events_suppressed'))}; RSS {f3(d.get('agent_rss_mib_flood_end'), 1, '%.1f')} MiB; "
+                  + ", ".join(f"{k} {v}/{d['runs']}" for k, v in d["checks_runs_held"].items()))
     p = res.get("policy")
     if p:
         print(f"  policy: load shipped {f3(p['load_shipped_s'], 1, '%.3f')} s, 100k "

@@ -14,10 +14,12 @@
 #    on CPU 0).
 # 2. pass-path overhead: iperf3 TCP to access:443 through nothing, nftables,
 #    an empty XDP_PASS, edgefw, edgefw with GRO switched on.
-# 3. events: edgefw under a flood from 65534 sources with events unlimited
-#    (event_limit.rate 0) and effectively off (rate 1, burst 1, per_cpu 1);
-#    every drop accounted for; ring buffer to JSON line throughput with the
-#    agent alone on CPU 1.
+# 3. events (issue 15): edgefw under a flood from 65534 sources with events
+#    effectively off (event_limit rate 1, burst 1, per_cpu 1), unlimited
+#    (rate 0), and unlimited with one `edgefw events --follow` subscriber;
+#    the agent alone on CPU 1 (the follower with it) writes the events file
+#    ($WORK/events.out, tmpfs); lines by the generator's end and after
+#    draining, every drop and every event accounted for, the agent's RSS.
 # 4. policy changes: the agent started on the shipped policy and on a
 #    100k-prefix one (time to enforcing, peak RSS), hot swaps between them
 #    with `edgefw reload` (time, peak RSS after).
@@ -101,11 +103,20 @@ stop_agent() {
 	AGENT_PID=
 }
 
+FOLLOW_PID=
+stop_follower() { # the events part's `edgefw events --follow`
+	[ -n "$FOLLOW_PID" ] || return 0
+	kill -TERM "$FOLLOW_PID" 2>/dev/null || true
+	wait "$FOLLOW_PID" 2>/dev/null || true
+	FOLLOW_PID=
+}
+
 cleanup() {
 	local rc=$?
 	set +e
 	trap - EXIT INT TERM
 	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null && wait "$WATCHDOG" 2>/dev/null
+	stop_follower
 	stop_agent
 	ns_del_all
 	[ -n "$BPF_STATS_OLD" ] && sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_OLD"
@@ -269,6 +280,9 @@ xdpfilter_on() {
 		bpftool batch file '"$WORK"'/xdp-filter.batch >/dev/null'
 }
 
+# the agent writes its event lines to $WORK/events.out (/dev/shm: tmpfs),
+# never rotated (O_APPEND: the events part truncates it between runs); its
+# stdout goes to agent.out, its messages to agent.log
 agent_start() { # POLICY [extra run args]
 	local pol=$1 n=3000 # 30 s (a 1M-prefix block list loads first), polled every 10 ms
 	shift
@@ -276,8 +290,9 @@ agent_start() { # POLICY [extra run args]
 	# a simple command, so that $! is the agent (taskset, env, nsenter exec)
 	taskset -c "$RX_CPU" env EDGEFW_BPFFS_DIR="$PIN" EDGEFW_RUN_DIR="$WORK/run" \
 		EDGEFW_STATE_DIR="${EDGEFW_STATE_DIR:-$WORK/state}" \
-		nsenter --net=/run/netns/"$NS_E" "$EDGEFW" run --policy "$pol" --node "$NODE" "$@" \
-		>>"$WORK/events.out" 2>>"$WORK/agent.log" &
+		nsenter --net=/run/netns/"$NS_E" "$EDGEFW" run --policy "$pol" --node "$NODE" \
+		--events-file "$WORK/events.out" --events-max-size 0 "$@" \
+		>>"$WORK/agent.out" 2>>"$WORK/agent.log" &
 	AGENT_PID=$!
 	while [ $n -gt 0 ]; do
 		grep -q 'enforcing policy' "$WORK/agent.log" && return 0
@@ -540,54 +555,111 @@ reload_to() { # FILE: make it the agent's policy, SIGHUP, wait for the reload
 	die "the agent did not reload $1"
 }
 
-size_of() { stat -c %s "$WORK/events.out"; }
+size_of() { stat -c %s "$1"; }
+agent_kib() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$AGENT_PID/status" 2>/dev/null || echo 0; }
 
-ev_run() { # CASE
-	local case=$1 sa s0 s_end s_fin st_b st_a eb ea g pb pa cb ca kb ka same n
-	s0=$(size_of)
-	st_b=$(agent_stats)
+# the agent adds its event counters (events_written, events_unwritten,
+# subscriber_events_dropped) to the maps every 200 ms: read `edgefw stats`
+# until two reads 0.25 s apart agree (at most 3 s); STATS = the last
+STATS=
+stats_settled() {
+	local key prev= n=12
+	while [ $n -gt 0 ]; do
+		STATS=$(agent_stats)
+		key=$(printf '%s' "$STATS" | "$PY" -c 'import json, sys
+c = json.load(sys.stdin).get("counters", {})
+print(*(c.get(k, 0) for k in ("events_sent", "events_written", "events_unwritten",
+                              "subscriber_events_dropped")))')
+		[ "$key" = "$prev" ] && return 0
+		prev=$key
+		sleep 0.25
+		n=$((n - 1))
+	done
+}
+
+# one `edgefw events --follow` (raw JSON lines) on the agent's CPU, before
+# the flood: its lines to follow.out, what it is told (lost lines) to
+# follow.err
+follower_start() {
+	: >"$WORK/follow.out"
+	: >"$WORK/follow.err"
+	taskset -c "$RX_CPU" env EDGEFW_BPFFS_DIR="$PIN" EDGEFW_RUN_DIR="$WORK/run" \
+		"$EDGEFW" events --follow >"$WORK/follow.out" 2>"$WORK/follow.err" &
+	FOLLOW_PID=$!
+	sleep 0.3 # connected and subscribed (the agent's loop looks every 50 ms at most)
+	kill -0 "$FOLLOW_PID" 2>/dev/null && return 0
+	cat "$WORK/follow.err" >&2
+	die "edgefw events --follow did not start"
+}
+
+ev_run() { # CASE (events_follow: with a follower)
+	local case=$1 s0 s_end s_fin f_end=0 f_fin=0 sa fa st_b eb ea g pb pa cb ca fb=0 fe=0 kb ka same n
+	local rss hwm fargs=()
+	[ "$case" = events_follow ] && follower_start
+	s0=$(size_of "$WORK/events.out")
+	stats_settled
+	st_b=$STATS
 	eb=$(edge_snap)
 	pb=$(bpf_prog_stats)
 	cb=$(sched_ns "$AGENT_PID")
+	[ -n "$FOLLOW_PID" ] && fb=$(sched_ns "$FOLLOW_PID")
 	kb=$(sched_ns "$KSOFTIRQD")
 	g=$(nsi "$WB/wiregen" --ifname "$GIF" --dst-mac "$EDGE_MAC" --dst $ACC \
 		--proto tcp --dport 8080 --src-base "$SRC_BASE" --src-count $NSRC \
 		--frames "$EV_FRAMES" --time-cap "$EV_CAP" --cpu "$GEN_CPU")
-	s_end=$(size_of)
+	s_end=$(size_of "$WORK/events.out")
+	[ -n "$FOLLOW_PID" ] && f_end=$(size_of "$WORK/follow.out")
 	ca=$(sched_ns "$AGENT_PID")
+	[ -n "$FOLLOW_PID" ] && fe=$(sched_ns "$FOLLOW_PID")
 	ka=$(sched_ns "$KSOFTIRQD")
+	rss=$(agent_kib VmRSS) # at the end of the flood, before the ring is drained
 	pa=$(bpf_prog_stats)
-	# the agent drains the ring: wait until its output stops growing
-	same=0 n=100 s_fin=$s_end
+	# the agent drains the ring: wait until the file (and the follower's
+	# output) stop growing
+	same=0 n=200 s_fin=$s_end f_fin=$f_end
 	while [ $n -gt 0 ] && [ $same -lt 4 ]; do
 		sleep 0.05
-		sa=$(size_of)
-		if [ "$sa" = "$s_fin" ]; then same=$((same + 1)); else same=0; fi
-		s_fin=$sa
+		sa=$(size_of "$WORK/events.out")
+		fa=$f_fin
+		[ -n "$FOLLOW_PID" ] && fa=$(size_of "$WORK/follow.out")
+		if [ "$sa" = "$s_fin" ] && [ "$fa" = "$f_fin" ]; then same=$((same + 1)); else same=0; fi
+		s_fin=$sa f_fin=$fa
 		n=$((n - 1))
 	done
+	hwm=$(agent_kib VmHWM) # the agent's peak since it started
 	ea=$(edge_snap)
-	st_a=$(agent_stats)
+	stats_settled
+	st_a=$STATS
+	stop_follower
+	[ "$case" = events_follow ] && fargs=(--follow-out "$WORK/follow.out" --follow-err "$WORK/follow.err"
+		--follow-sizes "$f_end $f_fin" --follower-ns "$fb $fe")
 	"$PY" "$HERE/evcount.py" "$WORK/events.out" "$s0" "$s_end" "$s_fin" \
 		--case "$case" --round "$ROUND" --gen "$g" --edge "{$(delta_json "$eb" "$ea")}" \
 		--stats-before "$st_b" --stats-after "$st_a" --prog "$pb $pa" \
-		--agent-ns "$cb $ca" --ksoftirqd-ns $((ka - kb)) >>"$WORK/raw.jsonl"
+		--agent-ns "$cb $ca" --ksoftirqd-ns $((ka - kb)) \
+		--agent-rss-kib "$rss" --agent-hwm-kib "$hwm" "${fargs[@]}" >>"$WORK/raw.jsonl"
 	: >"$WORK/events.out" # O_APPEND: the agent goes on at offset 0
+	rm -f "$WORK/follow.out" # (tmpfs: memory)
 }
 
+# one agent on CPU 1 writing the events file, the flood's generator and data
+# path on CPU 0; per round: events off, events on, events on with one
+# follower (the same policy: no reload between the last two)
 events() {
 	policy_with_limit 0 1 1 "$WORK/policy-events-on.json"
 	policy_with_limit 1 1 1 "$WORK/policy-events-off.json"
 	cp "$WORK/policy-events-on.json" "$WORK/policy-live.json"
+	: >"$WORK/events.out"
 	agent_start "$WORK/policy-live.json"
 	set_mode same # generator and receiver on CPU 0, the agent alone on CPU 1
 	BPF_STATS_OLD=$(sysctl -n kernel.bpf_stats_enabled)
 	sysctl -qw kernel.bpf_stats_enabled=1
 	for ROUND in $(seq 1 "$RUNS"); do
-		reload_to "$WORK/policy-events-on.json"
-		ev_run events_on
 		reload_to "$WORK/policy-events-off.json"
 		ev_run events_off
+		reload_to "$WORK/policy-events-on.json"
+		ev_run events_on
+		ev_run events_follow
 	done
 	sysctl -qw kernel.bpf_stats_enabled="$BPF_STATS_OLD"
 	BPF_STATS_OLD=
