@@ -437,6 +437,25 @@ stats_show() {
 		[ "$(counter subscriber_events_dropped)" -gt 0 ] # the stalled subscriber
 }
 
+# a flood that keeps the ring full does not keep the agent from its control
+# socket: a reload is answered while the flood goes on
+reload_under_flood() {
+	local g t0 el
+	nx $NS_INET "$WIREGEN" --ifname $GIF --dst-mac "$(mac_of $NS_NODE $EXT)" --dst $ACC \
+		--proto udp --dport 8082 --src-base 198.19.0.1 --src-count $BURST_SOURCES \
+		--frames 30000000 --time-cap 6 --cpu 0 >"$WORK/flood.out" 2>&1 &
+	g=$!
+	sleep 1.5
+	t0=$(now)
+	efw reload || { wait $g; return 1; }
+	el=$(since "$t0")
+	kill -0 $g 2>/dev/null && echo "reload answered in $el s, during the flood" ||
+		{ echo "the flood was over before the reload was answered ($el s)"; wait $g; return 1; }
+	wait $g
+	cat "$WORK/flood.out"
+	drained
+}
+
 # ---- 4. reopen ------------------------------------------------------------------------------
 
 spoof_n() { # N NET: one datagram from each of 198.18.NET.1..N to acc:7000
@@ -534,6 +553,7 @@ check "burst: the follower's lines plus the losses it was told of are every line
 check "stats and metrics: events_written, events_unwritten, subscriber_events_dropped" stats_show
 stop_pid "$FOLLOW" 1
 stop_pid "$STALLED" 1
+check "a flood that keeps the ring full: edgefw reload is answered while it goes on" reload_under_flood
 
 log "== 4. reopen"
 check "reopen: file moved, edgefw reopen: the lines before in the moved file, the new ones in a new file, none split" \
