@@ -888,8 +888,10 @@ static const char *fmt_ifname(void *ctx, __u32 idx)
  * round: events on (the policy's event limit off: every drop an event) with
  * a consumer on CPU 1 that drains the ring every 100 us ("batched", as an
  * agent that is busy or wakes up for a batch); the same with a consumer that
- * polls without pause and so is always caught up ("busy": the ring's
- * default notification then queues a wake-up for every record); events off
+ * polls without pause and so is always caught up ("busy": with the ring's
+ * default notification that queued a wake-up for every record; the
+ * programs now submit with BPF_RB_NO_WAKEUP and wake the consumer once per
+ * EF_EV_WAKE_BYTES, so the two set-ups should cost about the same); events off
  * (the limit at its tightest: one event a second per CPU).  The consumer
  * only counts.  Then the agent's per-event work: ef_event_format (the ECS
  * JSON line) and a buffered write, on a captured event.
