@@ -25,30 +25,36 @@ BPF_CFLAGS := -O2 -g -target bpf -mcpu=v3 -Wall -Wextra -Werror -ffile-prefix-ma
 CFLAGS   ?= -O2 -g
 EF_CFLAGS := -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -DEF_VERSION='"$(VERSION)"' \
 	     -ffile-prefix-map=$(CURDIR)=.
-CPPFLAGS += -Iinclude -Iagent -I$(BUILD)
 ALL_CFLAGS = $(CFLAGS) $(EF_CFLAGS)
 LDLIBS   := -lbpf -lelf -lz -ljson-c
+CORE_LIBS := -lz -ljson-c
 
-# pure steps (unit-tested without BPF), then the code that touches the kernel,
-# then the commands
-AGENT_LIB_SRCS := agent/addr.c agent/diag.c agent/log.c agent/policy.c \
-		  agent/compile.c agent/events.c agent/stats.c agent/apply.c agent/lists.c \
-		  agent/describe.c agent/init.c agent/diff.c agent/matrix.c agent/sink.c
-AGENT_BPF_SRCS := agent/datapath.c agent/state.c agent/subs.c agent/common.c agent/seed.c \
-		  agent/sweep.c
-AGENT_CMD_SRCS := agent/agent.c agent/ctl.c agent/explain.c agent/main.c agent/shield.c \
-		  agent/policy_cmds.c
-AGENT_SRCS     := $(AGENT_LIB_SRCS) $(AGENT_BPF_SRCS) $(AGENT_CMD_SRCS)
+# The agent in three layers (agent/README.md); each folder's sources are
+# its layer, and what a layer may include is its include path:
+#   agent/core  pure: policy, compiler, rendering, files; libc, json-c, zlib
+#               only (the unit tests link it without libbpf)
+#   agent/kern  what touches the kernel: the data path, maps, pins; uses core
+#   agent/cmd   one file per command group: parse -> do -> render, calling
+#               core and kern, never another command
+CORE_SRCS := $(sort $(wildcard agent/core/*.c))
+KERN_SRCS := $(sort $(wildcard agent/kern/*.c))
+CMD_SRCS  := $(sort $(wildcard agent/cmd/*.c))
+CORE_INC  := -Iinclude -Iagent/core
+KERN_INC  := $(CORE_INC) -Iagent/kern -I$(BUILD)
+CMD_INC   := $(KERN_INC) -Iagent/cmd
+CPPFLAGS  += $(KERN_INC)
 # the policy library, built in for `edgefw init` (.incbin of policies/*.json)
 TOPOLOGIES     := $(filter-out %.schema.json,$(wildcard policies/*.json))
-TOPOLOGY_OBJ   := $(BUILD)/agent/topologies.o
+TOPOLOGY_OBJ   := $(BUILD)/agent/core/topologies.o
 
-AGENT_LIB_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_LIB_SRCS)) $(TOPOLOGY_OBJ)
-AGENT_BPF_OBJS := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_BPF_SRCS))
-AGENT_OBJS     := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(AGENT_SRCS)) $(TOPOLOGY_OBJ)
+CORE_OBJS  := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CORE_SRCS)) $(TOPOLOGY_OBJ)
+KERN_OBJS  := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(KERN_SRCS))
+CMD_OBJS   := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CMD_SRCS))
+AGENT_OBJS := $(CORE_OBJS) $(KERN_OBJS) $(CMD_OBJS)
 
-BPF_HDRS := $(wildcard include/edgefw/*.h) $(wildcard bpf/*.h)
-HDRS     := $(wildcard include/edgefw/*.h) $(wildcard agent/*.h)
+BPF_HDRS  := $(wildcard include/edgefw/*.h) $(wildcard bpf/*.h)
+CORE_HDRS := $(wildcard include/edgefw/*.h) $(wildcard agent/core/*.h)
+HDRS      := $(CORE_HDRS) $(wildcard agent/kern/*.h agent/cmd/*.h)
 
 UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
 	      test_init test_diff test_matrix test_golden test_sink
@@ -72,40 +78,53 @@ $(BUILD)/edgefw.skel.h: $(BUILD)/edgefw.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name edgefw_bpf > $@
 
-$(BUILD)/agent/%.o: agent/%.c $(HDRS) | $(BUILD)/agent
+$(BUILD)/agent/core/%.o: agent/core/%.c $(CORE_HDRS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CORE_INC) $(ALL_CFLAGS) -c $< -o $@
 
-$(TOPOLOGY_OBJ): agent/topologies.S $(TOPOLOGIES) | $(BUILD)/agent
+$(BUILD)/agent/kern/%.o: agent/kern/%.c $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(KERN_INC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/agent/cmd/%.o: agent/cmd/%.c $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CMD_INC) $(ALL_CFLAGS) -c $< -o $@
+
+$(TOPOLOGY_OBJ): agent/core/topologies.S $(TOPOLOGIES)
 	$(call msg,AS,$@)
+	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -c $< -o $@
 
 # only the code that loads the object needs its skeleton
-$(BUILD)/agent/datapath.o $(BUILD)/agent/explain.o $(BUILD)/agent/seed.o $(BUILD)/agent/agent.o: $(BUILD)/edgefw.skel.h
+$(patsubst %,$(BUILD)/agent/%.o,kern/datapath kern/offline kern/seed cmd/explain cmd/run): $(BUILD)/edgefw.skel.h
 
 $(BUILD)/edgefw: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD) $(BUILD)/agent $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 # ---- tests ------------------------------------------------------------------
 
-$(BUILD)/tests/%.o: tests/unit/%.c $(HDRS) | $(BUILD)/tests
+# the unit tests: the pure layer alone, linked without libbpf
+$(BUILD)/tests/%.o: tests/unit/%.c $(CORE_HDRS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CORE_INC) -Itests $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(AGENT_LIB_OBJS)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(CORE_LIBS) -lcmocka -o $@
 
-$(BUILD)/tests/prog/%.o: tests/prog/%.c $(wildcard tests/prog/*.h) agent/pktbuild.h $(HDRS) $(BUILD)/edgefw.skel.h
+$(BUILD)/tests/prog/%.o: tests/prog/%.c $(wildcard tests/prog/*.h) $(HDRS) $(BUILD)/edgefw.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
 
-$(PROG_BIN): $(PROG_OBJS) $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+$(PROG_BIN): $(PROG_OBJS) $(CORE_OBJS) $(KERN_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
@@ -192,11 +211,11 @@ check-asan:
 FUZZ_SECONDS ?= 60
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-		-fno-sanitize-recover=all -D_GNU_SOURCE -Iinclude -Iagent -Ibpf -I$(BUILD) \
+		-fno-sanitize-recover=all -D_GNU_SOURCE $(KERN_INC) -Ibpf \
 		-Itests/fuzz -DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"'
 REF_SRCS     := tests/fuzz/ref.c tests/fuzz/shim.c tests/fuzz/fakebpf.c tests/fuzz/fuzzpolicy.c \
-		agent/policy.c agent/compile.c agent/apply.c agent/addr.c agent/diag.c \
-		agent/log.c agent/events.c
+		$(addprefix agent/core/,policy.c compile.c addr.c diag.c log.c events.c) \
+		agent/kern/apply.c
 FUZZ_DEPS    := $(wildcard tests/fuzz/*.[ch]) $(HDRS) $(BPF_HDRS) bpf/edgefw.bpf.c $(BUILD)/edgefw.skel.h
 
 $(FUZZ_DIR)/fuzz_packet: $(FUZZ_DEPS) $(REF_SRCS)
@@ -207,26 +226,26 @@ $(FUZZ_DIR)/fuzz_packet: $(FUZZ_DEPS) $(REF_SRCS)
 $(FUZZ_DIR)/fuzz_policy: $(FUZZ_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_policy.c agent/policy.c \
-		agent/compile.c agent/addr.c agent/diag.c -ljson-c -lz -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_policy.c \
+		$(addprefix agent/core/,policy.c compile.c addr.c diag.c) -ljson-c -lz -o $@
 
-$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c agent/events.c agent/addr.c $(HDRS)
+$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c agent/core/events.c agent/core/addr.c $(HDRS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_events.c agent/events.c \
-		agent/addr.c -ljson-c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_events.c agent/core/events.c \
+		agent/core/addr.c -ljson-c -o $@
 
 $(FUZZ_DIR)/ref_verdicts: $(FUZZ_DEPS) $(REF_SRCS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DREF tests/fuzz/verdicts.c $(REF_SRCS) -ljson-c -lz -o $@
 
-$(FUZZ_DIR)/bpf_verdicts: $(FUZZ_DEPS) $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+$(FUZZ_DIR)/bpf_verdicts: $(FUZZ_DEPS) $(CORE_OBJS) $(KERN_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) tests/fuzz/verdicts.c tests/fuzz/fuzzpolicy.c \
 		-DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"' \
-		$(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+		$(CORE_OBJS) $(KERN_OBJS) $(LDLIBS) -o $@
 
 # ---- stateful differential tests ----------------------------------------------
 # Packet sequences (tests/fuzz/seq.c) through the kernel's enforcing program
@@ -243,21 +262,21 @@ $(FUZZ_DIR)/seq_ref: tests/fuzz/seqrun.c tests/fuzz/seqimpl_ref.c $(SEQ_DEPS) $(
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DREF tests/fuzz/seqrun.c tests/fuzz/seqimpl_ref.c $(SEQ_SRCS) \
-		$(REF_SRCS) agent/lists.c -ljson-c -lz -o $@
+		$(REF_SRCS) agent/core/listfile.c agent/kern/lists.c -ljson-c -lz -o $@
 
-$(FUZZ_DIR)/seq_bpf: tests/fuzz/seqrun.c tests/fuzz/seqimpl_bpf.c $(SEQ_DEPS) $(FUZZ_DEPS) $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+$(FUZZ_DIR)/seq_bpf: tests/fuzz/seqrun.c tests/fuzz/seqimpl_bpf.c $(SEQ_DEPS) $(FUZZ_DEPS) $(CORE_OBJS) $(KERN_OBJS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) \
 		-DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"' \
 		tests/fuzz/seqrun.c tests/fuzz/seqimpl_bpf.c $(SEQ_SRCS) \
-		$(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+		$(CORE_OBJS) $(KERN_OBJS) $(LDLIBS) -o $@
 
 $(FUZZ_DIR)/fuzz_seq: tests/fuzz/fuzz_seq.c tests/fuzz/seqimpl_ref.c $(SEQ_DEPS) $(FUZZ_DEPS) $(REF_SRCS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DREF tests/fuzz/fuzz_seq.c tests/fuzz/seqimpl_ref.c \
-		$(SEQ_SRCS) $(REF_SRCS) agent/lists.c -ljson-c -lz -o $@
+		$(SEQ_SRCS) $(REF_SRCS) agent/core/listfile.c agent/kern/lists.c -ljson-c -lz -o $@
 
 # the stateful differential over the committed corpus and a range of
 # pseudo-random sequences (in make test; root)
@@ -314,15 +333,15 @@ check-valgrind: $(BUILD)/edgefw
 
 # ---- benchmarks (root; reports, asserts nothing) ----------------------------
 
-$(BUILD)/bench/bench_prog: bench/bench_prog.c $(HDRS) $(BUILD)/edgefw.skel.h $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+$(BUILD)/bench/bench_prog: bench/bench_prog.c $(HDRS) $(BUILD)/edgefw.skel.h $(CORE_OBJS) $(KERN_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(CORE_OBJS) $(KERN_OBJS) $(LDLIBS) -o $@
 
-$(BUILD)/bench/stageswap: bench/stageswap.c $(HDRS) $(BUILD)/edgefw.skel.h $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS)
+$(BUILD)/bench/stageswap: bench/stageswap.c $(HDRS) $(BUILD)/edgefw.skel.h $(CORE_OBJS) $(KERN_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(AGENT_LIB_OBJS) $(AGENT_BPF_OBJS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $< $(CORE_OBJS) $(KERN_OBJS) $(LDLIBS) -o $@
 
 # `make bench`: root, about 7 minutes on 2 cores.  Raw outputs in bench/out/
 # (ignored); bench/results.json and docs/benchmarks.md are the latest figures

@@ -42,6 +42,7 @@
 #include "compile.h"
 #include "datapath.h"
 #include "events.h"
+#include "bpflog.h"
 #include "log.h"
 #include "pktbuild.h"
 #include "policy.h"

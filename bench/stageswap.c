@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "bpflog.h"
 #include "log.h"
 #include "edgefw.skel.h"
 

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "bpflog.h"
 #include "log.h"
 #include "seqcore.h"
 #include "edgefw.skel.h"

@@ -29,6 +29,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "datapath.h"
+#include "bpflog.h"
 #include "log.h"
 #include "edgefw.skel.h"
 #endif

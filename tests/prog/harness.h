@@ -71,6 +71,7 @@
 #include "edgefw/parse.h"
 #include "edgefw.skel.h"
 #include "apply.h"
+#include "bpflog.h"
 #include "compile.h"
 #include "datapath.h"
 #include "events.h"

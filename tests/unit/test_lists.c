@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "lists.h"
+#include "listfile.h"
 
 static struct {
 	struct ef_list l;

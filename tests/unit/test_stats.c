@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "stats.h"
+#include "statsfmt.h"
 
 static struct ef_stats_rule rules[] = {
 	{ .name = "ext-access-sip-tls-443-in", .st = { 12, 3400 } },

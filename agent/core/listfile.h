@@ -1,20 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The static block and allow lists: files of CIDRs (threat feeds, partner
- * lists) and the LPM tries they are loaded into.  The files under the state
- * directory are the truth; the maps follow them.  Parsing and diffing are
- * pure; syncing writes only the difference, so an unchanged entry is never
- * absent from the map, not even for a moment.
+ * The static block and allow lists' files: CIDRs (threat feeds, partner
+ * lists), one a line.  The files under the state directory are the truth;
+ * the maps follow them (kern/lists.h).  Pure: parsing, diffing, reading and
+ * writing the files.
  */
-#ifndef EF_LISTS_H
-#define EF_LISTS_H
+#ifndef EF_LISTFILE_H
+#define EF_LISTFILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include "addr.h"
 #include "diag.h"
 
-#define EF_STATE_DIR "/var/lib/edgefw"
+#include "opts.h" /* EF_STATE_DIR */
 
 enum ef_list_kind { EF_LIST_BLOCK = 0, EF_LIST_ALLOW = 1, EF_LIST_KINDS };
 
@@ -53,17 +52,8 @@ void ef_list_prefix_of(const struct ef_list_key *k, struct ef_prefix *p);
 int ef_list_read(const char *path, struct ef_list *l, struct ef_diag *d);
 int ef_list_write(const char *path, const struct ef_list *l, int kind);
 
-/* Maps: read every key; make the map hold exactly want (normalized). */
-int ef_list_map_read(int fd, struct ef_list *l);
-int ef_list_map_sync(int fd, const struct ef_list *want, size_t *added, size_t *removed);
-/* The block list's maps: the LPM trie (as ef_list_map_sync) and, when
- * bl4_fd >= 0, the IPv4 /24 bitmap in front of it (ef_bl4): the union of
- * the old and new bits during the change, exactly the trie's after;
- * *bl4_ok: the bitmap may be used (EF_SHIELD_BL4). */
-int ef_blocklist_sync(int fd, int bl4_fd, const struct ef_list *want, size_t *added,
-		      size_t *removed, bool *bl4_ok);
-/* Set ef_shield's flags from which lists hold anything; bl4: ef_bl4 is kept
- * (by ef_blocklist_sync). */
-int ef_shield_update(int shield_fd, size_t nblock, size_t nallow, bool bl4);
+/* The lock that serializes changes of the lists: STATE_DIR/lists.lock
+ * (the directory is created), held until the fd is closed; -errno. */
+int ef_list_lock(const char *dir);
 
 #endif

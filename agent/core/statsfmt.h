@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Statistics: a snapshot of the counters, per-rule statistics and flow
- * tables, and its three renderings: a table for people, JSON for scripts,
- * and the Prometheus text format (node_exporter textfile collector).
- * Collection touches maps; rendering is pure.
+ * tables (kern/stats.c collects it from the maps), and its three
+ * renderings: a table for people, JSON for scripts, and the Prometheus text
+ * format (node_exporter textfile collector).  Rendering is pure.
  */
-#ifndef EF_STATS_H
-#define EF_STATS_H
+#ifndef EF_STATSFMT_H
+#define EF_STATSFMT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <json-c/json.h>
-#include "apply.h"
+#include "edgefw/edgefw.h"
 
 struct ef_stats_rule {
 	const char *name;
@@ -28,9 +30,6 @@ struct ef_stats {
 	long long loaded; /* unix time */
 };
 
-/* Read everything; names[i] names compiled rule i of the live generation. */
-int ef_stats_collect(const struct ef_maps *m, char *const *names, size_t n,
-		     struct ef_stats *s);
 void ef_stats_free(struct ef_stats *s);
 
 char *ef_stats_table(const struct ef_stats *s);

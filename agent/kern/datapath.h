@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include "apply.h"
 
-#define EF_PIN_DIR   "/sys/fs/bpf/edgefw"
+#include "opts.h" /* EF_PIN_DIR */
 #define EF_TC_HANDLE   0xef1
 #define EF_TC_PRIORITY 1
 

@@ -36,26 +36,6 @@
 
 enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_JSON, OPT_ALL };
 
-static int lock_state(const char *dir)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	snprintf(path, sizeof(path), "%s/lists.lock", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX)) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static int pinned_fd(const char *bpffs, const char *name)
 {
 	char path[PATH_MAX];
@@ -65,87 +45,6 @@ static int pinned_fd(const char *bpffs, const char *name)
 }
 
 static const char *const list_maps[EF_LIST_KINDS] = { "ef_blocklist", "ef_allowlist" };
-
-/* Make the maps (fds, -1 to skip one) hold the files; the shield flags
- * follow.  Called with the state lock held. */
-static int sync_lists(const char *state, const int fds[EF_LIST_KINDS], int shield_fd, int bl4_fd,
-		      size_t count[EF_LIST_KINDS], size_t added[EF_LIST_KINDS],
-		      size_t removed[EF_LIST_KINDS], bool log_bad)
-{
-	bool bl4 = false;
-	int rc = 0;
-
-	if (fds[EF_LIST_BLOCK] < 0 && shield_fd >= 0) {
-		/* the block list is not touched: its bitmap stays as it was */
-		struct ef_shield sh;
-		__u32 zero = 0;
-
-		bl4 = bpf_map_lookup_elem(shield_fd, &zero, &sh) == 0 && (sh.flags & EF_SHIELD_BL4);
-	}
-
-	for (int k = 0; k < EF_LIST_KINDS; k++) {
-		struct ef_list l = { 0 };
-		char path[PATH_MAX];
-		struct ef_diag d;
-
-		added[k] = removed[k] = 0;
-		ef_list_path(path, sizeof(path), state, k);
-		ef_diag_init(&d, path);
-		if (ef_list_read(path, &l, &d)) {
-			if (log_bad) {
-				pr_warn("%s is invalid; the %s keeps what it held:\n", path,
-					ef_list_name(k));
-				ef_diag_print(&d, stderr);
-			}
-			/* the map stays as it is; count what it holds */
-			ef_list_free(&l);
-			if (fds[k] >= 0)
-				ef_list_map_read(fds[k], &l);
-			count[k] = l.n;
-			rc = -EINVAL;
-		} else {
-			int err;
-
-			ef_list_normalize(&l);
-			count[k] = l.n;
-			if (fds[k] < 0)
-				err = 0;
-			else if (k == EF_LIST_BLOCK)
-				err = ef_blocklist_sync(fds[k], bl4_fd, &l, &added[k], &removed[k], &bl4);
-			else
-				err = ef_list_map_sync(fds[k], &l, &added[k], &removed[k]);
-			if (err) {
-				pr_warn("%s: cannot update the map: %s (it keeps what it held)\n",
-					ef_list_name(k), strerror(-err));
-				rc = err;
-			}
-		}
-		ef_diag_free(&d);
-		ef_list_free(&l);
-	}
-	if (shield_fd >= 0)
-		ef_shield_update(shield_fd, count[EF_LIST_BLOCK], count[EF_LIST_ALLOW], bl4);
-	return rc;
-}
-
-void ef_lists_load(const char *state_dir, const struct ef_maps *m)
-{
-	int fds[EF_LIST_KINDS] = { m->blocklist, m->allowlist };
-	size_t count[EF_LIST_KINDS], added[EF_LIST_KINDS], removed[EF_LIST_KINDS];
-	int lock = lock_state(state_dir);
-
-	if (lock < 0) {
-		pr_warn("%s: %s; block and allow lists not loaded\n", state_dir, strerror(-lock));
-		ef_shield_update(m->shield, 0, 0, false);
-		return;
-	}
-	sync_lists(state_dir, fds, m->shield, m->bl4, count, added, removed, true);
-	close(lock);
-	for (int k = 0; k < EF_LIST_KINDS; k++)
-		if (count[k] || added[k] || removed[k])
-			pr_info("%s: %zu entries (%zu added, %zu removed)\n", ef_list_name(k),
-				count[k], added[k], removed[k]);
-}
 
 /* ---- blocklist / allowlist ------------------------------------------------ */
 
@@ -288,7 +187,7 @@ static int cmd_list(int kind, int argc, char **argv)
 	ef_list_path(path, sizeof(path), dirs.state, kind);
 	ef_diag_init(&d, path);
 	/* list reads without the lock (a rename is atomic) */
-	lock = strcmp(verb, "list") ? lock_state(dirs.state) : -1;
+	lock = strcmp(verb, "list") ? ef_list_lock(dirs.state) : -1;
 	if (strcmp(verb, "list") && lock < 0) {
 		fprintf(stderr, "edgefw %s: %s: %s\n", name, dirs.state, strerror(-lock));
 		ef_diag_free(&d);
@@ -369,7 +268,7 @@ static int cmd_list(int kind, int argc, char **argv)
 	shield_fd = pinned_fd(dirs.bpffs, "ef_shield");
 	live = fds[kind] >= 0 && shield_fd >= 0;
 	bl4_fd = kind == EF_LIST_BLOCK ? pinned_fd(dirs.bpffs, "ef_bl4") : -1;
-	if (live && sync_lists(dirs.state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
+	if (live && ef_lists_sync(dirs.state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
 		/* the maps were rolled back: put the file back too, so that
 		 * file and data path agree on the old list */
 		int wr = ef_list_write(path, &cur, kind);

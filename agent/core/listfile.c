@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/file.h>
 #include <arpa/inet.h>
-#include <sys/mman.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 
-#include "lists.h"
+#include "listfile.h"
 
 static const char *const list_names[EF_LIST_KINDS] = { "blocklist", "allowlist" };
 
@@ -240,173 +241,22 @@ int ef_list_write(const char *path, const struct ef_list *l, int kind)
 	return rc;
 }
 
-int ef_list_map_read(int fd, struct ef_list *l)
+int ef_list_lock(const char *dir)
 {
-	struct ef_list_key k, next;
-	struct ef_prefix p;
-	void *prev = NULL;
+	char path[PATH_MAX];
+	int fd;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		ef_list_prefix_of(&next, &p);
-		if (ef_list_add(l, &p))
-			return -ENOMEM;
-		k = next;
-		prev = &k;
-	}
-	if (errno != ENOENT)
+	if (mkdir(dir, 0755) && errno != EEXIST)
 		return -errno;
-	ef_list_normalize(l);
-	return 0;
-}
-
-int ef_list_map_sync(int fd, const struct ef_list *want, size_t *added, size_t *removed)
-{
-	struct ef_list have = { 0 }, add = { 0 }, del = { 0 };
-	__u8 one = 1;
-	int rc;
-
-	*added = *removed = 0;
-	rc = ef_list_map_read(fd, &have);
-	if (!rc)
-		rc = ef_list_diff(&have, want, &add, &del);
-	/* additions first: a prefix that replaces a wider or narrower one is
-	 * in place before the other goes */
-	for (size_t i = 0; !rc && i < add.n; i++) {
-		struct ef_list_key k;
-
-		ef_list_key_of(&add.v[i], &k);
-		if (bpf_map_update_elem(fd, &k, &one, BPF_ANY))
-			rc = -errno;
-		else
-			(*added)++;
-	}
-	for (size_t i = 0; !rc && i < del.n; i++) {
-		struct ef_list_key k;
-
-		ef_list_key_of(&del.v[i], &k);
-		if (bpf_map_delete_elem(fd, &k) && errno != ENOENT)
-			rc = -errno;
-		else
-			(*removed)++;
-	}
-	if (rc && (*added || *removed)) {
-		/* never half-applied: put back what was there (best effort: the
-		 * usual failure is a full map, and undoing only frees room) */
-		int err = errno;
-
-		for (size_t i = 0; i < *removed; i++) {
-			struct ef_list_key k;
-
-			ef_list_key_of(&del.v[i], &k);
-			bpf_map_update_elem(fd, &k, &one, BPF_ANY);
-		}
-		for (size_t i = 0; i < *added; i++) {
-			struct ef_list_key k;
-
-			ef_list_key_of(&add.v[i], &k);
-			bpf_map_delete_elem(fd, &k);
-		}
-		*added = *removed = 0;
-		errno = err;
-	}
-	ef_list_free(&have);
-	ef_list_free(&add);
-	ef_list_free(&del);
-	return rc;
-}
-
-int ef_shield_update(int shield_fd, size_t nblock, size_t nallow, bool bl4)
-{
-	struct ef_shield sh = { 0 };
-	__u32 zero = 0;
-
-	if (nblock)
-		sh.flags |= EF_SHIELD_BLOCKLIST;
-	if (nallow)
-		sh.flags |= EF_SHIELD_ALLOWLIST;
-	if (bl4)
-		sh.flags |= EF_SHIELD_BL4;
-	return bpf_map_update_elem(shield_fd, &zero, &sh, BPF_ANY) ? -errno : 0;
-}
-
-/* ---- the IPv4 /24 bitmap of the block list ----------------------------------- */
-
-/* OR the /24s the IPv4 prefixes of l touch into bits */
-static void bl4_bits(const struct ef_list *l, __u64 *bits)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct ef_prefix *p = &l->v[i];
-		__u32 a, first, n;
-
-		if (ef_prefix_family(p) != 4)
-			continue;
-		a = ntohl(p->addr.w[3]);
-		first = a >> 8;
-		n = p->len - 96 >= 24 ? 1 : 1u << (24 - (p->len - 96));
-		for (__u32 b = first; b < first + n; b++) {
-			if ((b & 63) == 0 && first + n - b >= 64) {
-				bits[b >> 6] = ~0ull; /* a whole word at once */
-				b += 63;
-				continue;
-			}
-			bits[b >> 6] |= 1ull << (b & 63);
-		}
-	}
-}
-
-/* write bits into the map (or only OR them in): word by word, atomically */
-static int bl4_write(int fd, const __u64 *bits, bool or_only)
-{
-	size_t len = (size_t)EF_BL4_WORDS * sizeof(__u64);
-	__u64 *w = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	if (w == MAP_FAILED)
+	snprintf(path, sizeof(path), "%s/lists.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -errno;
-	for (__u32 i = 0; i < EF_BL4_WORDS; i++) {
-		__u64 v = or_only ? (w[i] | bits[i]) : bits[i];
+	if (flock(fd, LOCK_EX)) {
+		int err = -errno;
 
-		if (w[i] != v)
-			__atomic_store_n(&w[i], v, __ATOMIC_SEQ_CST);
+		close(fd);
+		return err;
 	}
-	munmap(w, len);
-	return 0;
-}
-
-int ef_blocklist_sync(int fd, int bl4_fd, const struct ef_list *want, size_t *added,
-		      size_t *removed, bool *bl4_ok)
-{
-	__u64 *bits = NULL;
-	int rc, err = 0;
-
-	*bl4_ok = false;
-	if (bl4_fd >= 0) {
-		bits = calloc(EF_BL4_WORDS, sizeof(*bits));
-		if (!bits)
-			return -ENOMEM;
-		/* first the new bits as well: no blocked remote skips the trie
-		 * while it changes */
-		bl4_bits(want, bits);
-		err = bl4_write(bl4_fd, bits, true);
-	}
-	rc = ef_list_map_sync(fd, want, added, removed);
-	if (bits && !err) {
-		/* then exactly what the trie holds */
-		struct ef_list have = { 0 };
-
-		memset(bits, 0, (size_t)EF_BL4_WORDS * sizeof(*bits));
-		if (rc == 0) {
-			bl4_bits(want, bits);
-		} else if (ef_list_map_read(fd, &have) == 0) {
-			bl4_bits(&have, bits);
-		} else {
-			free(bits);
-			*bl4_ok = true; /* the superset stays: never a false "not listed" */
-			return rc;
-		}
-		ef_list_free(&have);
-		err = bl4_write(bl4_fd, bits, false);
-		*bl4_ok = !err;
-	}
-	free(bits);
-	return rc;
+	return fd;
 }

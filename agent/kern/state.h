@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include "datapath.h"
 
-#define EF_RUN_DIR "/run/edgefw"
+#include "opts.h" /* EF_RUN_DIR */
 
 struct ef_status {
 	int pid;

@@ -24,7 +24,9 @@
 #include "cmds.h"
 #include "datapath.h"
 #include "events.h"
+#include "bpflog.h"
 #include "log.h"
+#include "offline.h"
 #include "state.h"
 #include "stats.h"
 

@@ -8,8 +8,6 @@ enum ef_log_level { EF_LOG_WARN = 0, EF_LOG_INFO = 1, EF_LOG_DEBUG = 2 };
 extern int ef_log_level;
 
 void ef_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Route libbpf's messages through ef_log (muted unless debug). */
-void ef_log_setup_libbpf(void);
 
 #define pr_warn(...)  ef_log(EF_LOG_WARN, __VA_ARGS__)
 #define pr_info(...)  ef_log(EF_LOG_INFO, __VA_ARGS__)
