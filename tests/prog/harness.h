@@ -23,6 +23,7 @@
  *   test_fragicmp.c     fragicmp   ICMP, ping, fragments, ICMP errors
  *   test_shield.c       shield     limits, blocks, static lists, SYN challenges
  *   test_prog_events.c  events     events and their rate limit
+ *   test_generation.c   generation the policy generations (kern/generation.c)
  *   test_verifier.c     verifier   the verifier's margin
  *
  * Running by name:
@@ -205,6 +206,6 @@ struct prog_group {
 };
 
 extern const struct prog_group rules_group, frames_group, flows_group, fragicmp_group,
-	shield_group, events_group, verifier_group;
+	shield_group, events_group, generation_group, verifier_group;
 
 #endif
