@@ -9,67 +9,6 @@
 #include "addr.h"
 #include "events.h"
 
-static const char *const reason_names[EF_REASON_MAX] = {
-	[EF_R_NONE] = "none",
-	[EF_R_RULE] = "rule",
-	[EF_R_FLOW] = "flow",
-	[EF_R_NON_IP] = "non-ip",
-	[EF_R_ICMP_ESSENTIAL] = "icmp-essential",
-	[EF_R_ICMP_RELATED] = "icmp-related",
-	[EF_R_FRAGMENT] = "fragment",
-	[EF_R_REPLY_BY_RULE] = "reply-by-rule",
-	[EF_R_PING] = "ping",
-	[EF_R_UNLISTED] = "unlisted",
-	[EF_R_MALFORMED] = "malformed",
-	[EF_R_ETHERTYPE] = "ethertype",
-	[EF_R_VLAN_DEPTH] = "vlan-depth",
-	[EF_R_EXT_HEADERS] = "ext-headers",
-	[EF_R_NOT_SERVICE] = "not-a-service-address",
-	[EF_R_NO_RULE] = "no-rule",
-	[EF_R_PEER] = "peer-not-allowed",
-	[EF_R_NO_FLOW] = "no-flow",
-	[EF_R_FRAG_UNTRACKED] = "fragment-untracked",
-	[EF_R_ICMP_UNRELATED] = "icmp-unrelated",
-	[EF_R_ICMP_TYPE] = "icmp-type",
-	[EF_R_PROTOCOL] = "protocol",
-	[EF_R_UNMANAGED_IF] = "unmanaged-interface",
-	[EF_R_BAD_ADDRESS] = "bad-source-address",
-	[EF_R_LAND] = "land",
-	[EF_R_TCP_FLAGS] = "bad-tcp-flags",
-	[EF_R_NO_POLICY] = "no-policy",
-	[EF_R_RATE_LIMITED] = "rate-limited",
-	[EF_R_BLOCKED_SOURCE] = "blocked-source",
-	[EF_R_BLOCKLIST] = "blocklisted",
-	[EF_R_SYN_CHALLENGE] = "syn-challenge",
-	[EF_R_SYN_VERIFIED] = "syn-verified",
-};
-
-const char *ef_reason_name(unsigned reason)
-{
-	if (reason < EF_REASON_MAX && reason_names[reason])
-		return reason_names[reason];
-	return "unknown";
-}
-
-int ef_reason_from_name(const char *name)
-{
-	for (int i = 0; i < EF_REASON_MAX; i++)
-		if (reason_names[i] && strcmp(reason_names[i], name) == 0)
-			return i;
-	return -1;
-}
-
-const char *ef_action_name(unsigned action)
-{
-	switch (action) {
-	case EF_ACT_PASS: return "pass";
-	case EF_ACT_DROP: return "drop";
-	case EF_ACT_WOULD_DROP: return "would-drop";
-	case EF_ACT_CHALLENGE: return "challenge";
-	}
-	return "unknown";
-}
-
 long long ef_mono_to_real_ns(void)
 {
 	struct timespec r, m;

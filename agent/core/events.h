@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 #include "edgefw/edgefw.h"
+#include "names.h" /* ef_reason_name, ef_action_name */
 
 struct ef_fmt {
 	const char *hostname;       /* observer.hostname */
@@ -20,11 +21,6 @@ struct ef_fmt {
 	const char *(*rule_name)(void *ctx, __u32 epoch, __u16 rule);
 	void *ctx;
 };
-
-const char *ef_reason_name(unsigned reason);
-/* Reason number from its name, or -1. */
-int ef_reason_from_name(const char *name);
-const char *ef_action_name(unsigned action);
 
 /*
  * Format as one line (no newline, NUL-terminated) into buf; returns its

@@ -42,10 +42,10 @@ static const char *hook_name(int h)
 static const char *verdict_name(int w, int r)
 {
 	if (w)
-		return "would-drop";
+		return ef_action_name(EF_ACT_WOULD_DROP);
 	if (r == EF_R_SYN_CHALLENGE)
-		return "challenge";
-	return r < EF_REASON_FIRST_DROP ? "pass" : "drop";
+		return ef_action_name(EF_ACT_CHALLENGE);
+	return ef_action_name(r < EF_REASON_FIRST_DROP ? EF_ACT_PASS : EF_ACT_DROP);
 }
 
 static const struct {
