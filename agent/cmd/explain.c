@@ -73,7 +73,7 @@ static int parse_endpoint(const char *s, char *addr, size_t len, uint16_t *port)
 			return -1;
 		*port = (uint16_t)v;
 	}
-	return ef_addr_v4mapped(&a) ? 4 : 6;
+	return ef_addr_family(&a);
 }
 
 static int parse_flags(const char *s, uint8_t *f)

@@ -665,7 +665,7 @@ static size_t regions_of(struct box *const *bx, const size_t *nb, int family,
 	struct region *rg;
 
 	if (family == 4) {
-		root.addr.b[10] = root.addr.b[11] = 0xff;
+		ef_addr_from_v4(&root.addr, 0);
 		root.len = 96;
 	}
 	for (int side = 0; side < 2; side++)
@@ -1064,7 +1064,7 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 	struct box *bx[2];
 	size_t nb[2];
 
-	g->family = ef_addr_v4mapped(&g->k->addr) ? 4 : 6;
+	g->family = ef_addr_family(&g->k->addr);
 	for (int s = 0; s < 2; s++)
 		nb[s] = boxes(pol[s], nd[s], g->k, &bx[s]);
 	memset(&g->lb, 0, sizeof(g->lb));

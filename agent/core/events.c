@@ -383,7 +383,7 @@ static size_t v6_text(const unsigned char *b, char *out)
 /* ef_addr_fmt's text: dotted when v4-mapped, else IPv6. */
 static size_t addr_text(const union ef_addr *a, char *out)
 {
-	return ef_addr_v4mapped(a) ? v4_text(&a->b[12], out) : v6_text(a->b, out);
+	return ef_addr_is_v4(a) ? v4_text(&a->b[12], out) : v6_text(a->b, out);
 }
 
 static void put_endpoint(struct out *o, const union ef_addr *a, int ports, unsigned port)

@@ -80,7 +80,7 @@ static void set_v4(union ef_addr *a, const char *s)
 	struct in_addr in;
 
 	assert_int_equal(inet_pton(AF_INET, s, &in), 1);
-	ef_addr_v4(a, in.s_addr);
+	ef_addr_from_v4(a, in.s_addr);
 }
 
 static void set_v6(union ef_addr *a, const char *s)
