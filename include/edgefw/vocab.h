@@ -13,50 +13,37 @@
 #ifndef EDGEFW_VOCAB_H
 #define EDGEFW_VOCAB_H
 
-/* What the program did with a packet (enum ef_action). */
-#define EF_ACTIONS(X)                                                          \
-	X(0, PASS, "pass")                                                     \
-	X(1, DROP, "drop")                                                     \
-	/* monitor mode: a drop that was not carried out */                    \
-	X(2, WOULD_DROP, "would-drop")                                         \
-	/* a SYN answered with a cookie challenge (XDP_TX) */                  \
-	X(3, CHALLENGE, "challenge")
+/* clang-format off: one list a line */
 
-/* settings.mode (enforce | monitor) and settings.egress (all three)
- * (enum ef_mode). */
-#define EF_MODES(X)                                                            \
-	X(0, ENFORCE, "enforce")                                               \
-	X(1, MONITOR, "monitor")                                               \
-	/* egress only: track flows, judge nothing */                          \
-	X(2, OFF, "off")
+/* What the program did with a packet (enum ef_action).  would-drop: a drop
+ * a lenient mode did not carry out; challenge: a SYN answered with a cookie
+ * challenge (XDP_TX). */
+#define EF_ACTIONS(X) \
+	X(0, PASS, "pass") X(1, DROP, "drop") X(2, WOULD_DROP, "would-drop") X(3, CHALLENGE, "challenge")
 
-/* settings.syn_flood.mode: SYN cookie challenges (enum ef_syn_mode). */
-#define EF_SYN_MODES(X)                                                        \
-	X(0, OFF, "off")                                                       \
-	/* challenge only while the SYN rate is over the threshold */          \
-	X(1, AUTO, "auto")                                                     \
-	/* challenge every unverified source */                                \
-	X(2, ALWAYS, "always")
+/* settings.mode (enforce | monitor) and settings.egress (all three; off:
+ * track flows, judge nothing) (enum ef_mode). */
+#define EF_MODES(X) \
+	X(0, ENFORCE, "enforce") X(1, MONITOR, "monitor") X(2, OFF, "off")
 
-/* Flow states (enum ef_flow_state). */
-#define EF_FLOW_STATES(X)                                                      \
-	/* UDP / ICMP echo */                                                  \
-	X(0, OPEN, "open")                                                     \
-	/* TCP, node sent SYN */                                               \
-	X(1, SYN_SENT, "syn-sent")                                             \
-	/* TCP, peer sent SYN, no SYN-ACK seen yet */                          \
-	X(2, SYN_RECV, "syn-received")                                         \
-	/* TCP, node answered; isn valid */                                    \
-	X(3, SYNACK, "syn-ack-sent")                                           \
-	/* TCP established */                                                  \
-	X(4, EST, "established")                                               \
-	/* TCP FIN or RST seen */                                              \
-	X(5, CLOSING, "closing")
+/* settings.syn_flood.mode: SYN cookie challenges (enum ef_syn_mode).  auto:
+ * only while the SYN rate is over the threshold; always: every unverified
+ * source. */
+#define EF_SYN_MODES(X) \
+	X(0, OFF, "off") X(1, AUTO, "auto") X(2, ALWAYS, "always")
+
+/* Flow states (enum ef_flow_state): open (UDP, ICMP echo); TCP: syn-sent
+ * (the node sent a SYN), syn-received (the peer did, no SYN-ACK seen yet),
+ * syn-ack-sent (the node answered; isn valid), established, closing (FIN
+ * or RST seen). */
+#define EF_FLOW_STATES(X) \
+	X(0, OPEN, "open") X(1, SYN_SENT, "syn-sent") X(2, SYN_RECV, "syn-received") \
+	X(3, SYNACK, "syn-ack-sent") X(4, EST, "established") X(5, CLOSING, "closing")
 
 /* The flow tables, as ef_trace (and the program) name them (enum ef_table). */
-#define EF_TABLES(X)                                                           \
-	X(0, NONE, "none")                                                     \
-	X(1, TRUSTED, "trusted")                                               \
-	X(2, UNTRUSTED, "untrusted")
+#define EF_TABLES(X) \
+	X(0, NONE, "none") X(1, TRUSTED, "trusted") X(2, UNTRUSTED, "untrusted")
+
+/* clang-format on */
 
 #endif /* EDGEFW_VOCAB_H */

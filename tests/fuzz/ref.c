@@ -195,21 +195,33 @@ void ref_clear_state(void)
 	shim_clear(&ef_counters);
 }
 
+/* The frame in an exact-size heap copy (a read beyond it is an ASan
+ * report), parsed into x as the program's entry point does; the copy (to
+ * free), or NULL. */
+static unsigned char *ref_parse(struct ef_ctx *x, int hook, uint32_t ifindex, const void *frame,
+				size_t len)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, frame, len);
+	memset(x, 0, sizeof(*x));
+	x->hook = (__u64)hook;
+	x->ifindex = ifindex;
+	x->pkt_len = (__u32)len;
+	x->reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x->pkt);
+	return copy;
+}
+
 int ref_run(int hook, uint32_t ifindex, const void *frame, size_t len, struct ref_verdict *v)
 {
-	/* an exact-size heap copy: a read beyond the frame is an ASan report */
-	unsigned char *copy = malloc(len ? len : 1);
 	struct ef_ctx x;
+	unsigned char *copy = ref_parse(&x, hook, ifindex, frame, len);
 	int drop;
 
 	if (!copy)
 		return -1;
-	memcpy(copy, frame, len);
-	memset(&x, 0, sizeof(x));
-	x.hook = (__u64)hook;
-	x.ifindex = ifindex;
-	x.pkt_len = (__u32)len;
-	x.reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x.pkt);
 	/* a challenge (XDP_TX) passes nothing: a drop here, as in verdicts.c */
 	drop = ef_process(&x);
 	drop = drop == EF_ACT_DROP || drop == EF_ACT_CHALLENGE;
@@ -253,18 +265,12 @@ int ref_events(struct ef_event *ev, int max)
 int ref_step(int hook, uint32_t ifindex, const void *frame, size_t len, unsigned char *out,
 	     size_t *out_len)
 {
-	unsigned char *copy = malloc(len ? len : 1);
 	struct ef_ctx x;
+	unsigned char *copy = ref_parse(&x, hook, ifindex, frame, len);
 	int act, ret;
 
 	if (!copy)
 		return -1;
-	memcpy(copy, frame, len);
-	memset(&x, 0, sizeof(x));
-	x.hook = (__u64)hook;
-	x.ifindex = ifindex;
-	x.pkt_len = (__u32)len;
-	x.reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x.pkt);
 	act = ef_process(&x);
 	*out_len = len;
 	if (hook == EF_HOOK_EGRESS) {
