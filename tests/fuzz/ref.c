@@ -130,6 +130,16 @@ static long cookie_check6(struct ipv6hdr *iph, struct tcphdr *th)
 	return cookie_of(ip->saddr, ip->daddr, 16, t) == ef_ntohl(t->ack_seq) - 1 ? 0 : -13;
 }
 
+/* What a SYN cookie challenge calls (shield.h). */
+static void challenge_helpers(void)
+{
+	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
+	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;
+	bpf_tcp_raw_gen_syncookie_ipv4 = cookie_gen4;
+	bpf_tcp_raw_gen_syncookie_ipv6 = cookie_gen6;
+	bpf_csum_diff = csum_diff;
+}
+
 /* Every map of the object (include/edgefw/maplist.h), sized as defined;
  * the agent's are kept in M. */
 #define REG_AT(m, key_size, value_size)                                                \
@@ -160,11 +170,7 @@ int ref_init(void)
 	bpf_ringbuf_submit = rb_submit;
 	bpf_ringbuf_query = rb_query;
 	bpf_skb_pull_data = pull;
-	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
-	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;
-	bpf_tcp_raw_gen_syncookie_ipv4 = cookie_gen4;
-	bpf_tcp_raw_gen_syncookie_ipv6 = cookie_gen6;
-	bpf_csum_diff = csum_diff;
+	challenge_helpers();
 
 	EF_MAPS(REG)
 	EF_MAPS_HELD(REG_HELD)
