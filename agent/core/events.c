@@ -54,7 +54,7 @@ static json_object *obj_in(json_object *parent, const char *k)
 	return o;
 }
 
-static json_object *str_array(const char *a, const char *b)
+json_object *ef_json_strs(const char *a, const char *b)
 {
 	json_object *arr = json_object_new_array();
 
@@ -95,9 +95,9 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f)
 
 	ev = obj_in(root, "event");
 	add_str(ev, "kind", "event");
-	json_object_object_add(ev, "category", str_array("network", NULL));
+	json_object_object_add(ev, "category", ef_json_strs("network", NULL));
 	json_object_object_add(ev, "type",
-			       str_array("connection", e->action == EF_ACT_PASS ?
+			       ef_json_strs("connection", e->action == EF_ACT_PASS ?
 							       "allowed" : "denied"));
 	add_str(ev, "action", ef_action_name(e->action));
 	add_str(ev, "reason", ef_reason_name(e->reason));

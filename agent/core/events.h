@@ -40,6 +40,9 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f);
  * Some 30 to 60 times dearer than ef_event_format: for tests and tools. */
 int ef_event_format_json(const struct ef_event *e, const struct ef_fmt *f,
 			 char *buf, size_t len);
+/* A JSON array of the string a, and b unless NULL (ECS lists; policies
+ * built by tests). */
+json_object *ef_json_strs(const char *a, const char *b);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now. */
 long long ef_mono_to_real_ns(void);
 
