@@ -57,7 +57,7 @@ CORE_HDRS := $(wildcard include/edgefw/*.h) $(wildcard agent/core/*.h)
 HDRS      := $(CORE_HDRS) $(wildcard agent/kern/*.h agent/cmd/*.h)
 
 UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
-	      test_init test_diff test_matrix test_golden test_sink test_control
+	      test_init test_diff test_matrix test_golden test_sink test_control test_vocab
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # the program tests: tests/prog/harness.c and one file per concern
 PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))
@@ -214,7 +214,7 @@ FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -D_GNU_SOURCE $(KERN_INC) -Ibpf \
 		-Itests/fuzz -DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"'
 REF_SRCS     := tests/fuzz/ref.c tests/fuzz/shim.c tests/fuzz/fakebpf.c tests/fuzz/fuzzpolicy.c \
-		$(addprefix agent/core/,policy.c compile.c addr.c diag.c log.c events.c) \
+		$(addprefix agent/core/,policy.c compile.c addr.c diag.c log.c events.c names.c) \
 		agent/kern/apply.c
 FUZZ_DEPS    := $(wildcard tests/fuzz/*.[ch]) $(HDRS) $(BPF_HDRS) bpf/edgefw.bpf.c $(BUILD)/edgefw.skel.h
 
@@ -227,13 +227,13 @@ $(FUZZ_DIR)/fuzz_policy: $(FUZZ_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_policy.c \
-		$(addprefix agent/core/,policy.c compile.c addr.c diag.c) -ljson-c -lz -o $@
+		$(addprefix agent/core/,policy.c compile.c addr.c diag.c names.c) -ljson-c -lz -o $@
 
-$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c agent/core/events.c agent/core/addr.c $(HDRS)
+$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c agent/core/events.c agent/core/addr.c agent/core/names.c $(HDRS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_events.c agent/core/events.c \
-		agent/core/addr.c -ljson-c -o $@
+		agent/core/addr.c agent/core/names.c -ljson-c -o $@
 
 $(FUZZ_DIR)/ref_verdicts: $(FUZZ_DEPS) $(REF_SRCS)
 	$(Q)mkdir -p $(dir $@)

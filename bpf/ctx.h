@@ -76,20 +76,13 @@ struct ef_cookie_hdrs {
 	__u8 pseudo[40]; /* the reply's checksum pseudo-header */
 };
 
-/* Off the stack (the programs are near the 512-byte limit): per CPU, and a
- * program does not migrate while it runs.  Never pinned: explain's
- * instance has its own. */
+/* ef_scratch's value (include/edgefw/maplist.h): off the stack (the
+ * programs are near the 512-byte limit), per CPU, and a program does not
+ * migrate while it runs.  Never pinned: explain's instance has its own. */
 struct ef_scratch_area {
 	struct ef_cookie_hdrs ch;
 	struct ef_flow dry; /* dry run: the flow found, stepped privately */
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ef_scratch_area);
-} ef_scratch SEC(".maps");
 
 static __always_inline struct ef_scratch_area *ef_scratch_area(void)
 {

@@ -32,7 +32,7 @@ static __always_inline int ef_peer_in(__u8 slot, __u16 set, const union ef_addr 
 	struct ef_peer_key k = {
 		.prefixlen = EF_PEER_KEY_FIXED_BITS + 128,
 		.slot = slot,
-		.family = ef_addr_is_v4(a) ? 4 : 6,
+		.family = ef_addr_family(a),
 		.set = set,
 	};
 

@@ -15,7 +15,7 @@ static __always_inline int ef_list_has(void *list, const union ef_addr *a)
 {
 	struct ef_list_key k = {
 		.prefixlen = EF_LIST_KEY_FIXED_BITS + 128,
-		.family = ef_addr_is_v4(a) ? 4 : 6,
+		.family = ef_addr_family(a),
 	};
 
 	k.addr = *a;

@@ -34,48 +34,6 @@
 #include "state.h"
 #include "edgefw.skel.h"
 
-static const char *const state_names[] = { "open", "syn-sent", "syn-received",
-					   "syn-ack-sent", "established", "closing" };
-
-/* Why, in a sentence, for each reason. */
-static const char *reason_text(int r)
-{
-	switch (r) {
-	case EF_R_RULE: return "a rule allows it and it opens a flow";
-	case EF_R_FLOW: return "it belongs to a tracked flow";
-	case EF_R_NON_IP: return "a pass-through ethertype";
-	case EF_R_ICMP_ESSENTIAL: return "neighbour discovery / MLD always pass";
-	case EF_R_ICMP_RELATED: return "an ICMP error about a tracked flow or our own packet";
-	case EF_R_FRAGMENT: return "a later fragment of an allowed datagram";
-	case EF_R_REPLY_BY_RULE: return "the node answering from a port an inbound rule allows";
-	case EF_R_PING: return "ICMP echo, allowed by settings.ping";
-	case EF_R_UNLISTED: return "egress is off: outbound traffic is tracked, not judged";
-	case EF_R_NOT_SERVICE: return "the node's address is not a service address of this interface";
-	case EF_R_NO_RULE: return "no rule allows this service, protocol and port on this interface";
-	case EF_R_PEER: return "a rule has the port, but the remote is not in its peer set";
-	case EF_R_NO_FLOW: return "not a flow opener (TCP needs a SYN) and no tracked flow";
-	case EF_R_ICMP_UNRELATED: return "an ICMP error about no tracked flow";
-	case EF_R_ICMP_TYPE: return "this ICMP type is not allowed";
-	case EF_R_PROTOCOL: return "only TCP, UDP and ICMP are policed; other protocols are dropped";
-	case EF_R_UNMANAGED_IF: return "the interface is not one of the node's";
-	case EF_R_BAD_ADDRESS: return "the source address is unspecified, loopback, multicast or broadcast";
-	case EF_R_LAND: return "source and destination are the same";
-	case EF_R_TCP_FLAGS: return "a TCP flag combination no stack sends";
-	case EF_R_MALFORMED: return "malformed headers";
-	case EF_R_NO_POLICY: return "no policy is loaded";
-	case EF_R_ETHERTYPE: return "an ethertype that could carry IP past the classifier";
-	case EF_R_VLAN_DEPTH: return "more VLAN tags than the parser follows";
-	case EF_R_EXT_HEADERS: return "an IPv6 extension header chain too long (or of a kind not followed)";
-	case EF_R_FRAG_UNTRACKED: return "a later fragment of a datagram whose first fragment was not allowed";
-	case EF_R_RATE_LIMITED: return "the source exceeded the rule's per-source new-flow limit and is now blocked";
-	case EF_R_BLOCKED_SOURCE: return "the source is on the temporary block list (edgefw blocked / unblock)";
-	case EF_R_BLOCKLIST: return "the remote address is in the static block list (edgefw blocklist)";
-	case EF_R_SYN_CHALLENGE: return "a SYN from an unverified source under a SYN flood: answered with a cookie challenge";
-	case EF_R_SYN_VERIFIED: return "a RST that returned a challenge cookie: the source is now verified";
-	}
-	return ef_reason_name((unsigned)r);
-}
-
 struct req {
 	const char *iface;
 	int hook;
@@ -115,7 +73,7 @@ static int parse_endpoint(const char *s, char *addr, size_t len, uint16_t *port)
 			return -1;
 		*port = (uint16_t)v;
 	}
-	return ef_addr_v4mapped(&a) ? 4 : 6;
+	return ef_addr_family(&a);
 }
 
 static int parse_flags(const char *s, uint8_t *f)
@@ -315,27 +273,21 @@ int cmd_explain(int argc, char **argv)
 			rule = st.rules[t.rule];
 	}
 	{
-		const char *verdict = t.action == EF_ACT_PASS ? "pass" :
-				      t.action == EF_ACT_DROP ? "drop" :
-				      t.action == EF_ACT_CHALLENGE ? "challenge" : "would-drop";
-		const char *flow = t.flow == EF_TABLE_TRUSTED	 ? "trusted" :
-				   t.flow == EF_TABLE_UNTRUSTED ? "untrusted" :
-								  NULL;
-		const char *opens = t.new_flow == EF_TABLE_TRUSTED   ? "trusted" :
-				    t.new_flow == EF_TABLE_UNTRUSTED ? "untrusted" :
-								       NULL;
+		const char *verdict = ef_action_name(t.action);
+		const char *flow = t.flow != EF_TABLE_NONE ? ef_table_name(t.flow) : NULL;
+		const char *opens = t.new_flow != EF_TABLE_NONE ? ef_table_name(t.new_flow) : NULL;
 
 		if (json) {
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "verdict", json_object_new_string(verdict));
 			json_object_object_add(o, "reason", json_object_new_string(ef_reason_name(t.reason)));
-			json_object_object_add(o, "explanation", json_object_new_string(reason_text(t.reason)));
+			json_object_object_add(o, "explanation", json_object_new_string(ef_reason_text(t.reason)));
 			json_object_object_add(o, "rule", rule ? json_object_new_string(rule) : NULL);
 			json_object_object_add(o, "flow_table", flow ? json_object_new_string(flow) : NULL);
 			if (flow)
 				json_object_object_add(o, "flow_state",
-						       json_object_new_string(t.flow_state < 6 ? state_names[t.flow_state] : "?"));
+						       json_object_new_string(ef_flow_state_name(t.flow_state)));
 			json_object_object_add(o, "opens_flow", opens ? json_object_new_string(opens) : NULL);
 			json_object_object_add(o, "promotes_flow", json_object_new_boolean(t.promote));
 			json_object_object_add(o, "policy_generation", json_object_new_int64(t.epoch));
@@ -345,7 +297,7 @@ int cmd_explain(int argc, char **argv)
 			json_object_put(o);
 		} else {
 			printf("verdict:  %s (%s)\n", verdict, ef_reason_name(t.reason));
-			printf("why:      %s\n", reason_text(t.reason));
+			printf("why:      %s\n", ef_reason_text(t.reason));
 			printf("packet:   %s %s, %s %s -> %s", r.hook == EF_HOOK_INGRESS ? "in on" : "out of",
 			       ifdesc, proto, src, dst);
 			if (r.p.proto == IPPROTO_TCP)
@@ -355,7 +307,7 @@ int cmd_explain(int argc, char **argv)
 			printf("\nrule:     %s\n", rule ? rule : t.rule != EF_RULE_NONE ? "(unnamed)" : "none");
 			if (flow)
 				printf("flow:     tracked (%s table, %s)\n", flow,
-				       t.flow_state < 6 ? state_names[t.flow_state] : "?");
+				       ef_flow_state_name(t.flow_state));
 			else
 				printf("flow:     none tracked\n");
 			printf("opens:    %s%s\n", opens ? opens : "no flow",

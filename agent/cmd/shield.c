@@ -340,9 +340,9 @@ static unsigned v6_prefix(const struct ef_maps *m)
 /* A blocked source as text: IPv4 address, or IPv6 /N. */
 static const char *source_fmt(const union ef_addr *a, unsigned v6len, char *b, size_t len)
 {
-	struct ef_prefix p = { .addr = *a, .len = ef_addr_v4mapped(a) ? 128 : v6len };
+	struct ef_prefix p = { .addr = *a, .len = ef_addr_is_v4(a) ? 128 : v6len };
 
-	if (ef_addr_v4mapped(a) || v6len >= 128)
+	if (ef_addr_is_v4(a) || v6len >= 128)
 		return ef_addr_fmt(a, b, len);
 	return ef_prefix_fmt(&p, b, len);
 }
@@ -502,7 +502,7 @@ static bool names_source(const struct ef_prefix *p, const union ef_addr *k, unsi
 	if (ef_prefix_contains(p, k))
 		return true;
 	/* an IPv6 address inside a blocked /N */
-	return !ef_addr_v4mapped(k) && ef_prefix_family(p) == 6 && p->len >= v6len &&
+	return !ef_addr_is_v4(k) && ef_prefix_family(p) == 6 && p->len >= v6len &&
 	       ef_prefix_contains(&kp, &p->addr);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <ctype.h>
@@ -7,11 +8,26 @@
 
 #include "addr.h"
 
-bool ef_addr_v4mapped(const union ef_addr *a)
+int ef_addr_from_sockaddr(union ef_addr *a, const struct sockaddr *sa)
 {
-	static const unsigned char pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	if (sa->sa_family == AF_INET)
+		ef_addr_from_v4(a, ((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+	else if (sa->sa_family == AF_INET6)
+		ef_addr_from_v6(a, &((const struct sockaddr_in6 *)sa)->sin6_addr);
+	else
+		return -1;
+	return 0;
+}
 
-	return memcmp(a->b, pfx, sizeof(pfx)) == 0;
+struct ifaddrs *ef_ifaddrs_find(struct ifaddrs *i, const union ef_addr *a)
+{
+	union ef_addr have;
+
+	for (; i; i = i->ifa_next)
+		if (i->ifa_addr && ef_addr_from_sockaddr(&have, i->ifa_addr) == 0 &&
+		    ef_addr_eq(&have, a))
+			return i;
+	return NULL;
 }
 
 int ef_addr_parse(const char *s, union ef_addr *a)
@@ -20,9 +36,7 @@ int ef_addr_parse(const char *s, union ef_addr *a)
 
 	memset(a, 0, sizeof(*a));
 	if (inet_pton(AF_INET, s, &v4) == 1) {
-		a->b[10] = 0xff;
-		a->b[11] = 0xff;
-		memcpy(&a->b[12], &v4, 4);
+		ef_addr_from_v4(a, v4.s_addr);
 		return 0;
 	}
 	if (strchr(s, ':') && inet_pton(AF_INET6, s, a->b) == 1)
@@ -74,7 +88,7 @@ int ef_prefix_parse(const char *s, struct ef_prefix *p, const char **why)
 
 const char *ef_addr_fmt(const union ef_addr *a, char *buf, size_t len)
 {
-	if (ef_addr_v4mapped(a))
+	if (ef_addr_is_v4(a))
 		return inet_ntop(AF_INET, &a->b[12], buf, (socklen_t)len);
 	return inet_ntop(AF_INET6, a->b, buf, (socklen_t)len);
 }
@@ -82,10 +96,10 @@ const char *ef_addr_fmt(const union ef_addr *a, char *buf, size_t len)
 const char *ef_prefix_fmt(const struct ef_prefix *p, char *buf, size_t len)
 {
 	char a[EF_ADDRSTRLEN];
-	bool v4 = ef_addr_v4mapped(&p->addr) && p->len >= 96;
+	bool v4 = ef_addr_is_v4(&p->addr) && p->len >= 96;
 
 	ef_addr_fmt(&p->addr, a, sizeof(a));
-	if (!v4 && ef_addr_v4mapped(&p->addr))
+	if (!v4 && ef_addr_is_v4(&p->addr))
 		inet_ntop(AF_INET6, p->addr.b, a, sizeof(a));
 	snprintf(buf, len, "%s/%u", a, v4 ? p->len - 96 : p->len);
 	return buf;
@@ -93,14 +107,14 @@ const char *ef_prefix_fmt(const struct ef_prefix *p, char *buf, size_t len)
 
 int ef_prefix_family(const struct ef_prefix *p)
 {
-	return ef_addr_v4mapped(&p->addr) && p->len >= 96 ? 4 : 6;
+	return ef_addr_is_v4(&p->addr) && p->len >= 96 ? 4 : 6;
 }
 
 bool ef_prefix_contains(const struct ef_prefix *p, const union ef_addr *a)
 {
 	unsigned int i;
 
-	if (ef_prefix_family(p) != (ef_addr_v4mapped(a) ? 4 : 6))
+	if (ef_prefix_family(p) != ef_addr_family(a))
 		return false;
 
 	for (i = 0; i < p->len; i++) {

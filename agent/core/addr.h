@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Addresses and prefixes in edgefw's one form: 16 bytes, IPv4 v4-mapped. */
+/* Addresses and prefixes in edgefw's one form: 16 bytes, IPv4 v4-mapped
+ * (the encoding's helpers, shared with the programs: edgefw/addr.h). */
 #ifndef EF_ADDR_H
 #define EF_ADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include "edgefw/edgefw.h"
+#include "edgefw/addr.h"
 
 #define EF_ADDRSTRLEN 46 /* INET6_ADDRSTRLEN */
 
@@ -27,7 +29,13 @@ int ef_addr_parse(const char *s, union ef_addr *a);
  */
 int ef_prefix_parse(const char *s, struct ef_prefix *p, const char **why);
 
-bool ef_addr_v4mapped(const union ef_addr *a);
+struct sockaddr;
+struct ifaddrs;
+/* An AF_INET or AF_INET6 socket address's address; -1 for other families. */
+int ef_addr_from_sockaddr(union ef_addr *a, const struct sockaddr *sa);
+/* The first interface address of the list from i on (getifaddrs) that is
+ * a, or NULL. */
+struct ifaddrs *ef_ifaddrs_find(struct ifaddrs *i, const union ef_addr *a);
 /* Format as IPv4 dotted quad when v4-mapped, else IPv6. */
 const char *ef_addr_fmt(const union ef_addr *a, char *buf, size_t len);
 /* "a.b.c.d/n" or "x::/n" */

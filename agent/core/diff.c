@@ -228,7 +228,7 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 	struct box *bx[2];
 	size_t nb[2];
 
-	g->family = ef_addr_v4mapped(&g->k->addr) ? 4 : 6;
+	g->family = ef_addr_family(&g->k->addr);
 	for (int s = 0; s < 2; s++)
 		nb[s] = ef_diff_boxes(pol[s], nd[s], g->k, &bx[s]);
 	memset(&g->lb, 0, sizeof(g->lb));

@@ -202,8 +202,6 @@ static char *excl_str(const struct ef_settings *s)
 void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_settings *b,
 			     struct ef_strv *out)
 {
-	static const char *const syn[] = { "off", "auto", "always" };
-
 	if (a->mode != b->mode)
 		ef_strv_addf(out, "settings.mode: %s -> %s%s", ef_mode_name(a->mode), ef_mode_name(b->mode),
 			  b->mode == EF_MODE_MONITOR ? " (nothing is dropped: drops are reported as would-drop)" :
@@ -248,7 +246,8 @@ void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_setti
 	CMP_U32(syn_verified_s, "syn_flood.verified_seconds");
 #undef CMP_U32
 	if (a->syn_mode != b->syn_mode)
-		ef_strv_addf(out, "settings.syn_flood.mode: %s -> %s", syn[a->syn_mode], syn[b->syn_mode]);
+		ef_strv_addf(out, "settings.syn_flood.mode: %s -> %s", ef_syn_mode_name(a->syn_mode),
+			     ef_syn_mode_name(b->syn_mode));
 	for (int s = 0; s < EF_SVC_MAX; s++) {
 		char *la = limits_str(&a->limits[s]), *lb = limits_str(&b->limits[s]);
 		char what[64];

@@ -203,7 +203,7 @@ size_t ef_diff_regions_of(struct box *const *bx, const size_t *nb, int family,
 	struct region *rg;
 
 	if (family == 4) {
-		root.addr.b[10] = root.addr.b[11] = 0xff;
+		ef_addr_from_v4(&root.addr, 0);
 		root.len = 96;
 	}
 	for (int side = 0; side < 2; side++)

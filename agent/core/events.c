@@ -9,67 +9,6 @@
 #include "addr.h"
 #include "events.h"
 
-static const char *const reason_names[EF_REASON_MAX] = {
-	[EF_R_NONE] = "none",
-	[EF_R_RULE] = "rule",
-	[EF_R_FLOW] = "flow",
-	[EF_R_NON_IP] = "non-ip",
-	[EF_R_ICMP_ESSENTIAL] = "icmp-essential",
-	[EF_R_ICMP_RELATED] = "icmp-related",
-	[EF_R_FRAGMENT] = "fragment",
-	[EF_R_REPLY_BY_RULE] = "reply-by-rule",
-	[EF_R_PING] = "ping",
-	[EF_R_UNLISTED] = "unlisted",
-	[EF_R_MALFORMED] = "malformed",
-	[EF_R_ETHERTYPE] = "ethertype",
-	[EF_R_VLAN_DEPTH] = "vlan-depth",
-	[EF_R_EXT_HEADERS] = "ext-headers",
-	[EF_R_NOT_SERVICE] = "not-a-service-address",
-	[EF_R_NO_RULE] = "no-rule",
-	[EF_R_PEER] = "peer-not-allowed",
-	[EF_R_NO_FLOW] = "no-flow",
-	[EF_R_FRAG_UNTRACKED] = "fragment-untracked",
-	[EF_R_ICMP_UNRELATED] = "icmp-unrelated",
-	[EF_R_ICMP_TYPE] = "icmp-type",
-	[EF_R_PROTOCOL] = "protocol",
-	[EF_R_UNMANAGED_IF] = "unmanaged-interface",
-	[EF_R_BAD_ADDRESS] = "bad-source-address",
-	[EF_R_LAND] = "land",
-	[EF_R_TCP_FLAGS] = "bad-tcp-flags",
-	[EF_R_NO_POLICY] = "no-policy",
-	[EF_R_RATE_LIMITED] = "rate-limited",
-	[EF_R_BLOCKED_SOURCE] = "blocked-source",
-	[EF_R_BLOCKLIST] = "blocklisted",
-	[EF_R_SYN_CHALLENGE] = "syn-challenge",
-	[EF_R_SYN_VERIFIED] = "syn-verified",
-};
-
-const char *ef_reason_name(unsigned reason)
-{
-	if (reason < EF_REASON_MAX && reason_names[reason])
-		return reason_names[reason];
-	return "unknown";
-}
-
-int ef_reason_from_name(const char *name)
-{
-	for (int i = 0; i < EF_REASON_MAX; i++)
-		if (reason_names[i] && strcmp(reason_names[i], name) == 0)
-			return i;
-	return -1;
-}
-
-const char *ef_action_name(unsigned action)
-{
-	switch (action) {
-	case EF_ACT_PASS: return "pass";
-	case EF_ACT_DROP: return "drop";
-	case EF_ACT_WOULD_DROP: return "would-drop";
-	case EF_ACT_CHALLENGE: return "challenge";
-	}
-	return "unknown";
-}
-
 long long ef_mono_to_real_ns(void)
 {
 	struct timespec r, m;
@@ -115,7 +54,7 @@ static json_object *obj_in(json_object *parent, const char *k)
 	return o;
 }
 
-static json_object *str_array(const char *a, const char *b)
+json_object *ef_json_strs(const char *a, const char *b)
 {
 	json_object *arr = json_object_new_array();
 
@@ -156,9 +95,9 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f)
 
 	ev = obj_in(root, "event");
 	add_str(ev, "kind", "event");
-	json_object_object_add(ev, "category", str_array("network", NULL));
+	json_object_object_add(ev, "category", ef_json_strs("network", NULL));
 	json_object_object_add(ev, "type",
-			       str_array("connection", e->action == EF_ACT_PASS ?
+			       ef_json_strs("connection", e->action == EF_ACT_PASS ?
 							       "allowed" : "denied"));
 	add_str(ev, "action", ef_action_name(e->action));
 	add_str(ev, "reason", ef_reason_name(e->reason));
@@ -444,7 +383,7 @@ static size_t v6_text(const unsigned char *b, char *out)
 /* ef_addr_fmt's text: dotted when v4-mapped, else IPv6. */
 static size_t addr_text(const union ef_addr *a, char *out)
 {
-	return ef_addr_v4mapped(a) ? v4_text(&a->b[12], out) : v6_text(a->b, out);
+	return ef_addr_is_v4(a) ? v4_text(&a->b[12], out) : v6_text(a->b, out);
 }
 
 static void put_endpoint(struct out *o, const union ef_addr *a, int ports, unsigned port)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <json-c/json.h>
 #include "edgefw/edgefw.h"
+#include "names.h" /* ef_reason_name, ef_action_name */
 
 struct ef_fmt {
 	const char *hostname;       /* observer.hostname */
@@ -20,11 +21,6 @@ struct ef_fmt {
 	const char *(*rule_name)(void *ctx, __u32 epoch, __u16 rule);
 	void *ctx;
 };
-
-const char *ef_reason_name(unsigned reason);
-/* Reason number from its name, or -1. */
-int ef_reason_from_name(const char *name);
-const char *ef_action_name(unsigned action);
 
 /*
  * Format as one line (no newline, NUL-terminated) into buf; returns its
@@ -44,6 +40,9 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f);
  * Some 30 to 60 times dearer than ef_event_format: for tests and tools. */
 int ef_event_format_json(const struct ef_event *e, const struct ef_fmt *f,
 			 char *buf, size_t len);
+/* A JSON array of the string a, and b unless NULL (ECS lists; policies
+ * built by tests). */
+json_object *ef_json_strs(const char *a, const char *b);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC now. */
 long long ef_mono_to_real_ns(void);
 

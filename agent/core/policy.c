@@ -28,16 +28,6 @@ const char *const ef_timeout_names[EF_TO_MAX] = {
 	"tcp_syn", "tcp_established", "tcp_closing", "udp", "icmp", "fragment"
 };
 
-const char *ef_mode_name(int mode)
-{
-	switch (mode) {
-	case EF_MODE_ENFORCE: return "enforce";
-	case EF_MODE_MONITOR: return "monitor";
-	case EF_MODE_OFF: return "off";
-	}
-	return "?";
-}
-
 int ef_service_role(int service)
 {
 	return service == EF_SVC_INTERNAL || service == EF_SVC_MANAGEMENT ?
@@ -414,21 +404,18 @@ static int get_mode(struct pctx *c, json_object *obj, const char *key,
 {
 	const char *s = get_str(c, obj, "settings", key, false);
 	char p[64];
+	int mode;
 
 	if (!s)
 		return 0;
 	snprintf(p, sizeof(p), "settings.%s", key);
-	if (strcmp(s, "enforce") == 0)
-		*out = EF_MODE_ENFORCE;
-	else if (strcmp(s, "monitor") == 0)
-		*out = EF_MODE_MONITOR;
-	else if (allow_off && strcmp(s, "off") == 0)
-		*out = EF_MODE_OFF;
-	else {
+	mode = ef_mode_from_name(s);
+	if (mode < 0 || (mode == EF_MODE_OFF && !allow_off)) {
 		ef_diag_error(c->d, p, "\"%s\" is not one of enforce, monitor%s", s,
 			      allow_off ? ", off" : "");
 		return -1;
 	}
+	*out = mode;
 	return 0;
 }
 
@@ -519,11 +506,10 @@ static void parse_settings(struct pctx *c, json_object *v)
 		ef_diag_error(c->d, "settings.syn_flood", "must be an object, not %s", jtype(t));
 	} else if (t) {
 		static const char *const skeys[] = { "mode", "threshold", "verified_seconds", NULL };
-		static const char *const modes[] = { "off", "auto", "always" };
 		const char *m = get_str(c, t, "settings.syn_flood", "mode", false);
 
 		check_keys(c, t, "settings.syn_flood", skeys);
-		if (m && (s->syn_mode = name_index(modes, 3, m)) < 0) {
+		if (m && (s->syn_mode = ef_syn_mode_from_name(m)) < 0) {
 			ef_diag_error(c->d, "settings.syn_flood.mode",
 				      "\"%s\" is not off, auto or always", m);
 			s->syn_mode = EF_SYN_AUTO;

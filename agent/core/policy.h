@@ -13,6 +13,7 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "names.h" /* ef_mode_name */
 
 #define EF_POLICY_FORMAT "edgefw/v1"
 
@@ -146,7 +147,6 @@ const struct ef_addrlist *ef_node_service_addrs(const struct ef_node *n,
 extern const char *const ef_role_names[EF_ROLE_MAX];
 extern const char *const ef_service_names[EF_SVC_MAX];
 extern const char *const ef_timeout_names[EF_TO_MAX];
-const char *ef_mode_name(int mode);
 int ef_service_role(int service);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +43,10 @@ static const char *hook_name(int h)
 static const char *verdict_name(int w, int r)
 {
 	if (w)
-		return "would-drop";
+		return ef_action_name(EF_ACT_WOULD_DROP);
 	if (r == EF_R_SYN_CHALLENGE)
-		return "challenge";
-	return r < EF_REASON_FIRST_DROP ? "pass" : "drop";
+		return ef_action_name(EF_ACT_CHALLENGE);
+	return ef_action_name(r < EF_REASON_FIRST_DROP ? EF_ACT_PASS : EF_ACT_DROP);
 }
 
 static const struct {
@@ -178,6 +179,21 @@ static void label(FILE *f, const char *v)
 	}
 }
 
+/* A counter per rule of the live policy: the statistic at off. */
+static void rule_counter(FILE *f, const struct ef_stats *s, const char *name, const char *help,
+			 size_t off)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < s->nrules; i++) {
+		__u64 v;
+
+		memcpy(&v, (const char *)&s->rules[i].st + off, sizeof(v));
+		fprintf(f, "%s{rule=\"", name);
+		label(f, s->rules[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)v);
+	}
+}
+
 char *ef_stats_prometheus(const struct ef_stats *s)
 {
 	struct out o;
@@ -198,27 +214,15 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 					hook_name(h), verdict_name(w, r), ef_reason_name((unsigned)r),
 					(unsigned long long)s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r]);
 			}
-	fprintf(f, "# HELP edgefw_rule_packets_total Packets credited to each rule of the live policy.\n"
-		   "# TYPE edgefw_rule_packets_total counter\n");
-	for (size_t i = 0; i < s->nrules; i++) {
-		fprintf(f, "edgefw_rule_packets_total{rule=\"");
-		label(f, s->rules[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.packets);
-	}
-	fprintf(f, "# HELP edgefw_rule_bytes_total Bytes credited to each rule of the live policy.\n"
-		   "# TYPE edgefw_rule_bytes_total counter\n");
-	for (size_t i = 0; i < s->nrules; i++) {
-		fprintf(f, "edgefw_rule_bytes_total{rule=\"");
-		label(f, s->rules[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.bytes);
-	}
-	fprintf(f, "# HELP edgefw_rule_limited_total Sources a rule's per-source limit put on the temporary block list.\n"
-		   "# TYPE edgefw_rule_limited_total counter\n");
-	for (size_t i = 0; i < s->nrules; i++) {
-		fprintf(f, "edgefw_rule_limited_total{rule=\"");
-		label(f, s->rules[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.limited);
-	}
+	rule_counter(f, s, "edgefw_rule_packets_total",
+		     "Packets credited to each rule of the live policy.",
+		     offsetof(struct ef_rule_stats, packets));
+	rule_counter(f, s, "edgefw_rule_bytes_total",
+		     "Bytes credited to each rule of the live policy.",
+		     offsetof(struct ef_rule_stats, bytes));
+	rule_counter(f, s, "edgefw_rule_limited_total",
+		     "Sources a rule's per-source limit put on the temporary block list.",
+		     offsetof(struct ef_rule_stats, limited));
 	fprintf(f, "# HELP edgefw_table_entries Entries in a flow or fragment table.\n"
 		   "# TYPE edgefw_table_entries gauge\n"
 		   "edgefw_table_entries{table=\"flows_trusted\"} %ld\n"

@@ -11,16 +11,15 @@
 
 #include <stddef.h>
 #include "compile.h"
+#include "edgefw/maplist.h"
 
+/* The fds of the maps the agent holds: ef_ctl in ctl, ef_flows_new in
+ * flows_new, ... (include/edgefw/maplist.h: HELD and HELD_OPT, the latter
+ * -1 with an older build's pins). */
 struct ef_maps {
-	int ctl, cfg, ifaces, ifroles, portmap, addrs, lists, rules, peers;
-	int flows, flows_new, frags, counters, rule_stats, events;
-	/* the shield: not generational, kept across reloads */
-	int srclimit, blocked, blocklist, allowlist, shield;
-	int flowports; /* local ports that may have a flow (-1: an older build's pins) */
-	int addrhint;  /* the service addresses, as an array (see edgefw.h) */
-	int blockhint; /* sources that may be blocked (-1: an older build's pins) */
-	int bl4;       /* the block list's IPv4 /24 bitmap (-1: an older build's pins) */
+#define EF_MAPS_FD_(name, optional) int name;
+	EF_MAPS_HELD(EF_MAPS_FD_)
+#undef EF_MAPS_FD_
 };
 
 /* How long ef_apply waits after the previous flip before it rebuilds the

@@ -82,6 +82,31 @@ static void path_of(char *buf, size_t len, const char *dir, const char *name)
 	snprintf(buf, len, "%s/%s", dir, name);
 }
 
+/* The maps the agent holds (struct ef_maps), from include/edgefw/maplist.h. */
+static const struct {
+	const char *name;
+	size_t off;    /* of the fd in struct ef_maps */
+	bool optional; /* an older build pinned none */
+} held[] = {
+#define HELD_MAP(n, opt) { "ef_" #n, offsetof(struct ef_maps, n), opt },
+	EF_MAPS_HELD(HELD_MAP)
+#undef HELD_MAP
+};
+#define NHELD (sizeof(held) / sizeof(held[0]))
+
+static int *held_fd(struct ef_maps *m, size_t i)
+{
+	return (int *)((char *)m + held[i].off);
+}
+
+/* Never pinned: each loaded instance has its own. */
+static bool map_private(const char *name)
+{
+#define IS_NAMED(n) !strcmp(name, "ef_" #n) ||
+	return EF_MAPS_PRIVATE(IS_NAMED) false;
+#undef IS_NAMED
+}
+
 /*
  * Decide, per map, whether the pinned one can be taken over: same type,
  * key, value and flags.  A compatible map keeps its pinned size (a changed
@@ -100,8 +125,7 @@ static int adopt_maps(struct ef_dp *dp, const struct ef_dp_opts *o)
 
 		/* per-process: explain's verdict, and scratch space an explain
 		 * must not share with the live program */
-		if (bpf_map__is_internal(map) || map == dp->skel->maps.ef_trace ||
-		    map == dp->skel->maps.ef_scratch)
+		if (bpf_map__is_internal(map) || map_private(bpf_map__name(map)))
 			continue;
 		path_of(path, sizeof(path), o->pin_dir, bpf_map__name(map));
 		fd = bpf_obj_get(path);
@@ -213,32 +237,9 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 			err == -EPERM ? " (edgefw needs root, or CAP_BPF and CAP_NET_ADMIN)" : "");
 		goto fail;
 	}
-	dp->maps = (struct ef_maps){
-		.ctl = bpf_map__fd(skel->maps.ef_ctl),
-		.cfg = bpf_map__fd(skel->maps.ef_cfg),
-		.ifaces = bpf_map__fd(skel->maps.ef_ifaces),
-		.ifroles = bpf_map__fd(skel->maps.ef_ifroles),
-		.portmap = bpf_map__fd(skel->maps.ef_portmap),
-		.addrs = bpf_map__fd(skel->maps.ef_addrs),
-		.lists = bpf_map__fd(skel->maps.ef_lists),
-		.rules = bpf_map__fd(skel->maps.ef_rules),
-		.peers = bpf_map__fd(skel->maps.ef_peers),
-		.flows = bpf_map__fd(skel->maps.ef_flows),
-		.flows_new = bpf_map__fd(skel->maps.ef_flows_new),
-		.frags = bpf_map__fd(skel->maps.ef_frags),
-		.counters = bpf_map__fd(skel->maps.ef_counters),
-		.rule_stats = bpf_map__fd(skel->maps.ef_rule_stats),
-		.events = bpf_map__fd(skel->maps.ef_events),
-		.srclimit = bpf_map__fd(skel->maps.ef_srclimit),
-		.blocked = bpf_map__fd(skel->maps.ef_blocked),
-		.blocklist = bpf_map__fd(skel->maps.ef_blocklist),
-		.allowlist = bpf_map__fd(skel->maps.ef_allowlist),
-		.shield = bpf_map__fd(skel->maps.ef_shield),
-		.flowports = bpf_map__fd(skel->maps.ef_flowports),
-		.addrhint = bpf_map__fd(skel->maps.ef_addrhint),
-		.blockhint = bpf_map__fd(skel->maps.ef_blockhint),
-		.bl4 = bpf_map__fd(skel->maps.ef_bl4),
-	};
+	for (size_t i = 0; i < NHELD; i++)
+		*held_fd(&dp->maps, i) =
+			bpf_map__fd(bpf_object__find_map_by_name(skel->obj, held[i].name));
 	dp->trace_fd = bpf_map__fd(skel->maps.ef_trace);
 	if (dp->adopted_maps && !o->dry_run) /* a dry run only looks */
 		pr_info("adopted %d pinned maps from %s\n", dp->adopted_maps, dp->pin_dir);
@@ -503,73 +504,34 @@ void ef_dp_close(struct ef_dp *dp, bool keep)
 	dp->lock_fd = -1;
 }
 
-static const struct {
-	const char *name;
-	size_t off;
-} map_fds[] = {
-#define M(n) { "ef_" #n, offsetof(struct ef_maps, n) }
-	M(ctl), M(cfg), M(ifaces), M(ifroles), M(portmap), M(addrs), M(lists),
-	M(rules), M(peers),
-	{ "ef_flows", offsetof(struct ef_maps, flows) },
-	{ "ef_flows_new", offsetof(struct ef_maps, flows_new) },
-	M(frags), M(counters), M(rule_stats), M(events), M(srclimit), M(blocked),
-	M(blocklist), M(allowlist), M(shield), M(addrhint),
-#undef M
-};
-
 int ef_maps_open_pinned(const char *dir, struct ef_maps *m)
 {
-	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++)
-		*(int *)((char *)m + map_fds[i].off) = -1;
-	m->flowports = -1;
-	m->blockhint = -1;
-	m->bl4 = -1;
-	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++) {
+	for (size_t i = 0; i < NHELD; i++)
+		*held_fd(m, i) = -1;
+	for (size_t i = 0; i < NHELD; i++) {
 		char path[PATH_MAX];
 		int fd;
 
-		path_of(path, sizeof(path), dir, map_fds[i].name);
+		path_of(path, sizeof(path), dir, held[i].name);
 		fd = bpf_obj_get(path);
-		if (fd < 0) {
+		if (fd < 0 && !held[i].optional) {
 			int err = -errno;
 
 			ef_maps_close(m);
 			return err;
 		}
-		*(int *)((char *)m + map_fds[i].off) = fd;
-	}
-	{
-		/* not required: an older build pinned none */
-		char path[PATH_MAX];
-
-		path_of(path, sizeof(path), dir, "ef_flowports");
-		m->flowports = bpf_obj_get(path);
-		path_of(path, sizeof(path), dir, "ef_blockhint");
-		m->blockhint = bpf_obj_get(path);
-		path_of(path, sizeof(path), dir, "ef_bl4");
-		m->bl4 = bpf_obj_get(path);
+		*held_fd(m, i) = fd < 0 ? -1 : fd;
 	}
 	return 0;
 }
 
 void ef_maps_close(struct ef_maps *m)
 {
-	for (size_t i = 0; i < sizeof(map_fds) / sizeof(map_fds[0]); i++) {
-		int *fd = (int *)((char *)m + map_fds[i].off);
-
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
+	for (size_t i = 0; i < NHELD; i++) {
+		if (*held_fd(m, i) >= 0)
+			close(*held_fd(m, i));
+		*held_fd(m, i) = -1;
 	}
-	if (m->flowports >= 0)
-		close(m->flowports);
-	m->flowports = -1;
-	if (m->blockhint >= 0)
-		close(m->blockhint);
-	m->blockhint = -1;
-	if (m->bl4 >= 0)
-		close(m->bl4);
-	m->bl4 = -1;
 }
 
 /* Is the program with this id one of ours? */

@@ -100,28 +100,15 @@ int ef_classify_offline(const struct ef_policy *p, const char *node, int role,
 static bool local_ifname(const char *s, char *ifname, size_t len)
 {
 	struct ifaddrs *ifs, *i;
-	union ef_addr want, have;
-	bool found = false;
+	union ef_addr want;
+	bool found;
 
 	if (ef_addr_parse(s, &want) || getifaddrs(&ifs))
 		return false;
-	for (i = ifs; i && !found; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		memset(&have, 0, sizeof(have));
-		if (i->ifa_addr->sa_family == AF_INET) {
-			have.b[10] = have.b[11] = 0xff;
-			memcpy(&have.b[12], &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(have.b, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		if (memcmp(&have, &want, sizeof(want)) == 0) {
-			snprintf(ifname, len, "%s", i->ifa_name);
-			found = true;
-		}
-	}
+	i = ef_ifaddrs_find(ifs, &want);
+	found = i != NULL;
+	if (found)
+		snprintf(ifname, len, "%s", i->ifa_name);
 	freeifaddrs(ifs);
 	return found;
 }
@@ -149,7 +136,7 @@ int ef_lockout_check(const struct ef_policy *p, const char *node, char *why,
 				role = r;
 	if (role < 0)
 		return 0; /* over a NIC edgefw does not manage */
-	pk.family = ef_addr_v4mapped(&a) ? 4 : 6;
+	pk.family = ef_addr_family(&a);
 	pk.src = cip;
 	pk.dst = sip;
 	pk.sport = (uint16_t)cport;

@@ -30,20 +30,19 @@ struct conn {
  * native integers; copying each word back gives network byte order. */
 static int parse_hexaddr(const char *s, union ef_addr *a, bool v6)
 {
-	unsigned words = v6 ? 4 : 1;
+	uint32_t w[4];
 
-	memset(a, 0, sizeof(*a));
-	for (unsigned i = 0; i < words; i++) {
-		char w[9];
-		uint32_t v;
+	for (unsigned i = 0; i < (v6 ? 4u : 1u); i++) {
+		char hex[9];
 
-		memcpy(w, s + 8 * i, 8);
-		w[8] = '\0';
-		v = (uint32_t)strtoul(w, NULL, 16);
-		memcpy(v6 ? &a->b[4 * i] : &a->b[12], &v, 4);
+		memcpy(hex, s + 8 * i, 8);
+		hex[8] = '\0';
+		w[i] = (uint32_t)strtoul(hex, NULL, 16);
 	}
-	if (!v6)
-		a->b[10] = a->b[11] = 0xff;
+	if (v6)
+		ef_addr_from_v6(a, w);
+	else
+		ef_addr_from_v4(a, w[0]);
 	return 0;
 }
 
@@ -79,22 +78,7 @@ static size_t read_conns(const char *path, bool v6, struct conn *c, size_t n, si
 /* The managed NIC (index into dp->att) holding a local address, or -1. */
 static int att_of(const struct ef_dp *dp, struct ifaddrs *ifs, const union ef_addr *a)
 {
-	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-		union ef_addr have;
-
-		if (!i->ifa_addr)
-			continue;
-		memset(&have, 0, sizeof(have));
-		if (i->ifa_addr->sa_family == AF_INET) {
-			have.b[10] = have.b[11] = 0xff;
-			memcpy(&have.b[12], &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(have.b, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		if (memcmp(&have, a, sizeof(have)))
-			continue;
+	for (struct ifaddrs *i = ef_ifaddrs_find(ifs, a); i; i = ef_ifaddrs_find(i->ifa_next, a)) {
 		for (size_t k = 0; k < dp->natt; k++)
 			if (!strcmp(dp->att[k].ifname, i->ifa_name))
 				return (int)k;
@@ -148,7 +132,7 @@ int ef_seed_established(struct ef_dp *live)
 
 		if (k < 0)
 			continue;
-		p.family = ef_addr_v4mapped(&c[i].local) ? 4 : 6;
+		p.family = ef_addr_family(&c[i].local);
 		ef_addr_fmt(&c[i].local, ls, sizeof(ls));
 		ef_addr_fmt(&c[i].remote, rs, sizeof(rs));
 		/* the SYN that would have opened it */

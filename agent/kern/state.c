@@ -133,8 +133,9 @@ static int64_t jint(json_object *o, const char *k)
 
 static int mode_of(const char *s)
 {
-	return !strcmp(s, "monitor") ? EF_MODE_MONITOR : !strcmp(s, "off") ? EF_MODE_OFF :
-									     EF_MODE_ENFORCE;
+	int mode = ef_mode_from_name(s);
+
+	return mode < 0 ? EF_MODE_ENFORCE : mode;
 }
 
 int ef_status_read(const char *dir, struct ef_status *s)

@@ -14,6 +14,8 @@
 #define EDGEFW_H
 
 #include <linux/types.h>
+#include "reasons.h"
+#include "vocab.h"
 
 /* ---- limits ------------------------------------------------------------ */
 
@@ -86,61 +88,23 @@ enum ef_hook {
 	EF_HOOK_EGRESS = 1,  /* TC clsact egress */
 };
 
-enum ef_mode {
-	EF_MODE_ENFORCE = 0,
-	EF_MODE_MONITOR = 1,
-	EF_MODE_OFF = 2, /* egress only: track flows, judge nothing */
-};
+/* The enums of the lists in reasons.h and vocab.h: EF_<PREFIX>NAME = number. */
+#define EF_ENUM_MODE_(num, name, token) EF_MODE_##name = num,
+#define EF_ENUM_ACT_(num, name, token) EF_ACT_##name = num,
+#define EF_ENUM_R_(num, name, token, text) EF_R_##name = num,
+#define EF_ENUM_FS_(num, name, token) EF_FS_##name = num,
+#define EF_ENUM_SYN_(num, name, token) EF_SYN_##name = num,
+#define EF_ENUM_TABLE_(num, name, token) EF_TABLE_##name = num,
 
-enum ef_action {
-	EF_ACT_PASS = 0,
-	EF_ACT_DROP = 1,
-	EF_ACT_WOULD_DROP = 2, /* monitor mode: a drop that was not carried out */
-	EF_ACT_CHALLENGE = 3,  /* a SYN answered with a cookie challenge (XDP_TX) */
-};
+enum ef_mode { EF_MODES(EF_ENUM_MODE_) };       /* vocab.h */
 
-/*
- * Verdict reasons.  Stable numbers: they appear in counters, events and
- * metrics, so a retired reason keeps its number and is never reused.
- * Reasons below EF_REASON_FIRST_DROP explain a pass, the rest a drop.
- */
+enum ef_action { EF_ACTIONS(EF_ENUM_ACT_) };    /* vocab.h */
+
+/* Verdict reasons (reasons.h): below EF_REASON_FIRST_DROP a pass, from it
+ * a drop; stable numbers. */
 enum ef_reason {
-	EF_R_NONE = 0,
-	EF_R_RULE = 1,           /* a rule allowed the packet (new flow) */
-	EF_R_FLOW = 2,           /* packet of a tracked flow */
-	EF_R_NON_IP = 3,         /* pass-through ethertype (ARP, LLDP, ...) */
-	EF_R_ICMP_ESSENTIAL = 4, /* neighbour discovery, MLD, router adverts */
-	EF_R_ICMP_RELATED = 5,   /* ICMP error about a tracked flow or own packet */
-	EF_R_FRAGMENT = 6,       /* later fragment of an allowed datagram */
-	EF_R_REPLY_BY_RULE = 7,  /* egress reply matching an inbound rule */
-	EF_R_PING = 8,           /* ICMP echo allowed by settings.ping */
-	EF_R_UNLISTED = 9,       /* egress mode off: untracked by rules, passed */
-
+	EF_REASONS(EF_ENUM_R_)
 	EF_REASON_FIRST_DROP = 16,
-	EF_R_MALFORMED = 16,       /* truncated or inconsistent headers */
-	EF_R_ETHERTYPE = 17,       /* ethertype that could carry IP unseen */
-	EF_R_VLAN_DEPTH = 18,      /* more than EF_VLAN_MAX tags */
-	EF_R_EXT_HEADERS = 19,     /* IPv6 extension chain too long */
-	EF_R_NOT_SERVICE = 20,     /* destination (source at egress) is no service address of this NIC */
-	EF_R_NO_RULE = 21,         /* no rule for this service/protocol/port */
-	EF_R_PEER = 22,            /* a rule has the port, but the remote is not in its peer set */
-	EF_R_NO_FLOW = 23,         /* not a flow opener, and no tracked flow */
-	EF_R_FRAG_UNTRACKED = 24,  /* later fragment of an unknown datagram */
-	EF_R_ICMP_UNRELATED = 25,  /* ICMP error about no tracked flow */
-	EF_R_ICMP_TYPE = 26,       /* ICMP type not allowed */
-	EF_R_PROTOCOL = 27,        /* IP protocol other than TCP/UDP/ICMP */
-	EF_R_UNMANAGED_IF = 28,    /* program runs on an interface not in the policy */
-	EF_R_BAD_ADDRESS = 29,     /* zero, multicast, broadcast or loopback source */
-	EF_R_LAND = 30,            /* source == destination */
-	EF_R_TCP_FLAGS = 31,       /* SYN+FIN, SYN+RST, no flags */
-	EF_R_NO_POLICY = 32,       /* no policy generation is active */
-	EF_R_RATE_LIMITED = 33,    /* over its rule's new-flow limit: now blocked */
-	EF_R_BLOCKED_SOURCE = 34,  /* on the temporary block list */
-	EF_R_BLOCKLIST = 35,       /* in the static block list */
-	EF_R_SYN_CHALLENGE = 36,   /* SYN of an unverified source under a SYN flood:
-				    * answered with a cookie challenge, not passed */
-	EF_R_SYN_VERIFIED = 37,    /* RST that returned a valid cookie: the source
-				    * is verified, its next SYN passes (consumed) */
 	EF_REASON_MAX = 40,
 };
 
@@ -179,15 +143,8 @@ enum ef_counter {
 	EF_C_MAX,
 };
 
-/* Flow states. */
-enum ef_flow_state {
-	EF_FS_OPEN = 0,     /* UDP / ICMP echo */
-	EF_FS_SYN_SENT = 1, /* TCP, node sent SYN */
-	EF_FS_SYN_RECV = 2, /* TCP, peer sent SYN, no SYN-ACK seen yet */
-	EF_FS_SYNACK = 3,   /* TCP, node answered; isn valid */
-	EF_FS_EST = 4,      /* TCP established */
-	EF_FS_CLOSING = 5,  /* TCP FIN or RST seen */
-};
+/* Flow states (vocab.h). */
+enum ef_flow_state { EF_FLOW_STATES(EF_ENUM_FS_) };
 
 /* Timeout classes (index into ef_cfg.timeout_ns). */
 enum ef_timeout {
@@ -276,12 +233,8 @@ struct ef_cfg {
 	__u64 timeout_ns[EF_TO_MAX];
 };
 
-/* ef_cfg.syn_mode */
-enum ef_syn_mode {
-	EF_SYN_OFF = 0,
-	EF_SYN_AUTO = 1,   /* challenge only while the SYN rate is over the threshold */
-	EF_SYN_ALWAYS = 2, /* challenge every unverified source */
-};
+/* ef_cfg.syn_mode (vocab.h) */
+enum ef_syn_mode { EF_SYN_MODES(EF_ENUM_SYN_) };
 
 /* ef_synrate (per-CPU): SYNs of unverified sources in this window. */
 struct ef_synrate {
@@ -534,12 +487,8 @@ struct ef_rule_stats {
  * ef_trace[0]: what the dry-run instance of the program decided for the last
  * packet it classified (edgefw explain).  The live program never writes it.
  */
-/* The flow tables, as ef_trace (and the program) name them. */
-enum ef_table {
-	EF_TABLE_NONE = 0,
-	EF_TABLE_TRUSTED = 1,
-	EF_TABLE_UNTRUSTED = 2,
-};
+/* The flow tables, as ef_trace (and the program) name them (vocab.h). */
+enum ef_table { EF_TABLES(EF_ENUM_TABLE_) };
 
 struct ef_trace {
 	__u32 epoch;

@@ -18,23 +18,7 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include "edgefw.h"
-
-#ifndef __always_inline
-#define __always_inline inline __attribute__((always_inline))
-#endif
-#define EF_INLINE static __always_inline
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define ef_ntohs(x) __builtin_bswap16(x)
-#define ef_htons(x) __builtin_bswap16(x)
-#define ef_ntohl(x) __builtin_bswap32(x)
-#define ef_htonl(x) __builtin_bswap32(x)
-#else
-#define ef_ntohs(x) (x)
-#define ef_htons(x) (x)
-#define ef_ntohl(x) (x)
-#define ef_htonl(x) (x)
-#endif
+#include "addr.h" /* EF_INLINE, ef_ntohs ..., the address helpers */
 
 /*
  * Header layouts, our own: byte fields instead of bitfields, and packed in
@@ -208,30 +192,6 @@ EF_INLINE void *ef_pull(struct ef_cursor *c, __u32 len)
 	return p;
 }
 
-EF_INLINE void ef_addr_v4(union ef_addr *a, __u32 be)
-{
-	a->w[0] = 0;
-	a->w[1] = 0;
-	a->w[2] = ef_htonl(0x0000ffff);
-	a->w[3] = be;
-}
-
-EF_INLINE int ef_addr_is_v4(const union ef_addr *a)
-{
-	return a->w[0] == 0 && a->w[1] == 0 && a->w[2] == ef_htonl(0x0000ffff);
-}
-
-EF_INLINE void ef_addr_copy(union ef_addr *d, const void *s)
-{
-	__builtin_memcpy(d, s, 16);
-}
-
-EF_INLINE int ef_addr_eq(const union ef_addr *a, const union ef_addr *b)
-{
-	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] &&
-	       a->w[3] == b->w[3];
-}
-
 /*
  * Source addresses that no legitimate peer uses: unspecified, loopback,
  * multicast, IPv4 limited broadcast.
@@ -291,8 +251,8 @@ EF_INLINE void ef_parse_inner(struct ef_cursor *c, struct ef_pkt *p)
 		opt = (ef_ip_ihl(ip) - 5) * 4;
 		if (opt && !ef_pull(c, opt))
 			return;
-		ef_addr_v4(&t->src, ip->saddr);
-		ef_addr_v4(&t->dst, ip->daddr);
+		ef_addr_from_v4(&t->src, ip->saddr);
+		ef_addr_from_v4(&t->dst, ip->daddr);
 		t->proto = ip->protocol;
 		if (ip->frag_off & ef_htons(EF_IP_OFFSET))
 			return; /* quoted a later fragment: no ports */
@@ -301,8 +261,8 @@ EF_INLINE void ef_parse_inner(struct ef_cursor *c, struct ef_pkt *p)
 
 		if (!ip6 || (ip6->ver_tc >> 4) != 6)
 			return;
-		ef_addr_copy(&t->src, &ip6->saddr);
-		ef_addr_copy(&t->dst, &ip6->daddr);
+		ef_addr_from_v6(&t->src, &ip6->saddr);
+		ef_addr_from_v6(&t->dst, &ip6->daddr);
 		t->proto = ip6->nexthdr;
 	}
 	if (ef_parse_ports(c, t->proto, &t->sport, &t->dport) == 0)
@@ -377,8 +337,8 @@ EF_INLINE int ef_parse_ipv4(struct ef_cursor *c, struct ef_pkt *p)
 	/* addresses first: a malformed packet's event still says whose */
 	p->family = 4;
 	p->proto = ip->protocol;
-	ef_addr_v4(&p->src, ip->saddr);
-	ef_addr_v4(&p->dst, ip->daddr);
+	ef_addr_from_v4(&p->src, ip->saddr);
+	ef_addr_from_v4(&p->dst, ip->daddr);
 	if (ef_ip_ihl(ip) < 5)
 		return EF_R_MALFORMED;
 	hlen = ef_ip_ihl(ip) * 4;
@@ -420,8 +380,8 @@ EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
 		return EF_R_MALFORMED;
 	p->family = 6;
 	p->proto = ip6->nexthdr;
-	ef_addr_copy(&p->src, &ip6->saddr);
-	ef_addr_copy(&p->dst, &ip6->daddr);
+	ef_addr_from_v6(&p->src, &ip6->saddr);
+	ef_addr_from_v6(&p->dst, &ip6->daddr);
 	/* jumbograms (payload_len 0 with a hop-by-hop option) do not occur
 	 * on these links; the length is authoritative */
 	if (ef_ntohs(ip6->payload_len) > ef_wire_left(c, c->pos))
@@ -624,8 +584,8 @@ EF_INLINE int ef_parse_fast(void *data, void *data_end, __u32 wire_len, struct e
 	}
 	p->family = 4;
 	p->proto = ip->protocol;
-	ef_addr_v4(&p->src, ip->saddr);
-	ef_addr_v4(&p->dst, ip->daddr);
+	ef_addr_from_v4(&p->src, ip->saddr);
+	ef_addr_from_v4(&p->dst, ip->daddr);
 	p->frag_id = ef_ntohs(ip->id);
 	p->sport = (__u16)(l4[0] << 8 | l4[1]);
 	p->dport = (__u16)(l4[2] << 8 | l4[3]);

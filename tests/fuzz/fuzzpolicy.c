@@ -4,22 +4,13 @@
 #include <json-c/json.h>
 
 #include "compile.h"
+#include "events.h"
 #include "fuzzpolicy.h"
 #include "policy.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
 #endif
-
-static json_object *list2(const char *a, const char *b)
-{
-	json_object *l = json_object_new_array();
-
-	json_object_array_add(l, json_object_new_string(a));
-	if (b)
-		json_object_array_add(l, json_object_new_string(b));
-	return l;
-}
 
 int fuzz_policy_apply(const struct ef_maps *m, int ext, int internal)
 {
@@ -38,15 +29,15 @@ int fuzz_policy_apply(const struct ef_maps *m, int ext, int internal)
 	json_object_object_get_ex(root, "nodes", &nodes);
 	n = json_object_array_get_idx(nodes, 0);
 	a = json_object_new_object();
-	json_object_object_add(a, "access", list2("203.0.113.10", "2001:db8:10::10"));
-	json_object_object_add(a, "webconf", list2("203.0.113.11", "2001:db8:10::11"));
-	json_object_object_add(a, "av", list2("203.0.113.12", "2001:db8:10::12"));
-	json_object_object_add(a, "internal", list2("198.18.0.10", "2001:db8:18::10"));
-	json_object_object_add(a, "management", list2("198.18.0.5", NULL));
+	json_object_object_add(a, "access", ef_json_strs("203.0.113.10", "2001:db8:10::10"));
+	json_object_object_add(a, "webconf", ef_json_strs("203.0.113.11", "2001:db8:10::11"));
+	json_object_object_add(a, "av", ef_json_strs("203.0.113.12", "2001:db8:10::12"));
+	json_object_object_add(a, "internal", ef_json_strs("198.18.0.10", "2001:db8:18::10"));
+	json_object_object_add(a, "management", ef_json_strs("198.18.0.5", NULL));
 	json_object_object_add(n, "addresses", a);
 	json_object_object_get_ex(root, "peers", &peers);
-	json_object_object_add(peers, "sip_next_hop", list2("198.18.2.0/24", "2001:db8:18:2::/64"));
-	json_object_object_add(peers, "public_im_partners", list2("198.51.100.0/25", "2001:db8:51::/48"));
+	json_object_object_add(peers, "sip_next_hop", ef_json_strs("198.18.2.0/24", "2001:db8:18:2::/64"));
+	json_object_object_add(peers, "public_im_partners", ef_json_strs("198.51.100.0/25", "2001:db8:51::/48"));
 	text = json_object_to_json_string(root);
 	ef_diag_init(&d, "fuzz-policy");
 	p = ef_policy_parse("fuzz-policy", text, strlen(text), &d);

@@ -176,7 +176,7 @@ void model_source_key(const struct model *m, const union ef_addr *src, union ef_
 	unsigned bits = S(m)->limit_v6_prefix;
 
 	*k = *src;
-	if (ef_addr_v4mapped(src))
+	if (ef_addr_is_v4(src))
 		return;
 	for (unsigned i = 0; i < 128; i++)
 		if (i >= bits)
@@ -340,7 +340,7 @@ static bool bad_source(const union ef_addr *a)
 {
 	static const uint8_t zero[16];
 
-	if (ef_addr_v4mapped(a)) {
+	if (ef_addr_is_v4(a)) {
 		uint8_t b0 = a->b[12];
 
 		return (a->b[12] | a->b[13] | a->b[14] | a->b[15]) == 0 || b0 == 127 ||
@@ -796,7 +796,7 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 		}
 		p->hook = EF_HOOK_INGRESS;
 		p->role = EF_ROLE_EXTERNAL;
-		p->family = ef_addr_v4mapped(&m->ch_src) ? 4 : 6;
+		p->family = ef_addr_family(&m->ch_src);
 		p->proto = IPPROTO_TCP;
 		p->src = m->ch_src;
 		p->dst = m->ch_dst;

@@ -130,14 +130,37 @@ static long cookie_check6(struct ipv6hdr *iph, struct tcphdr *th)
 	return cookie_of(ip->saddr, ip->daddr, 16, t) == ef_ntohl(t->ack_seq) - 1 ? 0 : -13;
 }
 
-#define REG(m)                                                                     \
-	shim_register(&m, #m, (int)(sizeof(*m.type) / sizeof(int)), sizeof(*m.key),    \
-		      sizeof(*m.value), sizeof(*m.max_entries) / sizeof(int))
+/* What a SYN cookie challenge calls (shield.h). */
+static void challenge_helpers(void)
+{
+	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
+	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;
+	bpf_tcp_raw_gen_syncookie_ipv4 = cookie_gen4;
+	bpf_tcp_raw_gen_syncookie_ipv6 = cookie_gen6;
+	bpf_csum_diff = csum_diff;
+}
+
+/* Every map of the object (include/edgefw/maplist.h), sized as defined;
+ * the agent's are kept in M. */
+#define REG_AT(m, key_size, value_size)                                                \
+	shim_register(&m, #m, (int)(sizeof(*m.type) / sizeof(int)), key_size, value_size, \
+		      sizeof(*m.max_entries) / sizeof(int))
+#define REG_KV(m) REG_AT(m, sizeof(*m.key), sizeof(*m.value))
+#define REG_ARRAY REG_KV
+#define REG_PERCPU_ARRAY REG_KV
+#define REG_HASH REG_KV
+#define REG_LRU_HASH REG_KV
+#define REG_LPM_TRIE REG_KV
+#define REG_RINGBUF(m) REG_AT(m, 0, 0)
+#define REG(name, use, t, ...) failed |= REG_##t(ef_##name) < 0;
+#define REG_HELD(name, optional) M.name = shim_fd(&ef_##name);
 
 static struct ef_maps M;
 
 int ref_init(void)
 {
+	int failed = 0;
+
 	bpf_map_lookup_elem = shim_lookup;
 	bpf_map_update_elem = (long (*)(void *, const void *, const void *, __u64))shim_update;
 	bpf_map_delete_elem = shim_delete;
@@ -147,43 +170,11 @@ int ref_init(void)
 	bpf_ringbuf_submit = rb_submit;
 	bpf_ringbuf_query = rb_query;
 	bpf_skb_pull_data = pull;
-	bpf_tcp_raw_check_syncookie_ipv4 = cookie_check4;
-	bpf_tcp_raw_check_syncookie_ipv6 = cookie_check6;
-	bpf_tcp_raw_gen_syncookie_ipv4 = cookie_gen4;
-	bpf_tcp_raw_gen_syncookie_ipv6 = cookie_gen6;
-	bpf_csum_diff = csum_diff;
+	challenge_helpers();
 
-	M.ctl = REG(ef_ctl);
-	M.cfg = REG(ef_cfg);
-	M.ifroles = REG(ef_ifroles);
-	M.ifaces = REG(ef_ifaces);
-	M.portmap = REG(ef_portmap);
-	M.addrs = REG(ef_addrs);
-	M.lists = REG(ef_lists);
-	M.rules = REG(ef_rules);
-	M.peers = REG(ef_peers);
-	M.flows = REG(ef_flows);
-	M.flows_new = REG(ef_flows_new);
-	M.frags = REG(ef_frags);
-	M.counters = REG(ef_counters);
-	M.rule_stats = REG(ef_rule_stats);
-	REG(ef_evlimit);
-	M.srclimit = REG(ef_srclimit);
-	M.blocked = REG(ef_blocked);
-	M.blocklist = REG(ef_blocklist);
-	M.allowlist = REG(ef_allowlist);
-	M.shield = REG(ef_shield);
-	M.flowports = REG(ef_flowports);
-	M.addrhint = REG(ef_addrhint);
-	M.blockhint = REG(ef_blockhint);
-	M.bl4 = REG(ef_bl4);
-	REG(ef_verified);
-	REG(ef_synrate);
-	REG(ef_scratch);
-	REG(ef_evbudget);
-	REG(ef_trace);
-	M.events = shim_register(&ef_events, "ef_events", BPF_MAP_TYPE_RINGBUF, 0, 0, 0);
-	return M.events < 0 ? -1 : 0;
+	EF_MAPS(REG)
+	EF_MAPS_HELD(REG_HELD)
+	return failed ? -1 : 0;
 }
 
 struct ef_maps ref_maps(void)
@@ -210,21 +201,33 @@ void ref_clear_state(void)
 	shim_clear(&ef_counters);
 }
 
+/* The frame in an exact-size heap copy (a read beyond it is an ASan
+ * report), parsed into x as the program's entry point does; the copy (to
+ * free), or NULL. */
+static unsigned char *ref_parse(struct ef_ctx *x, int hook, uint32_t ifindex, const void *frame,
+				size_t len)
+{
+	unsigned char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return NULL;
+	memcpy(copy, frame, len);
+	memset(x, 0, sizeof(*x));
+	x->hook = (__u64)hook;
+	x->ifindex = ifindex;
+	x->pkt_len = (__u32)len;
+	x->reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x->pkt);
+	return copy;
+}
+
 int ref_run(int hook, uint32_t ifindex, const void *frame, size_t len, struct ref_verdict *v)
 {
-	/* an exact-size heap copy: a read beyond the frame is an ASan report */
-	unsigned char *copy = malloc(len ? len : 1);
 	struct ef_ctx x;
+	unsigned char *copy = ref_parse(&x, hook, ifindex, frame, len);
 	int drop;
 
 	if (!copy)
 		return -1;
-	memcpy(copy, frame, len);
-	memset(&x, 0, sizeof(x));
-	x.hook = (__u64)hook;
-	x.ifindex = ifindex;
-	x.pkt_len = (__u32)len;
-	x.reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x.pkt);
 	/* a challenge (XDP_TX) passes nothing: a drop here, as in verdicts.c */
 	drop = ef_process(&x);
 	drop = drop == EF_ACT_DROP || drop == EF_ACT_CHALLENGE;
@@ -243,22 +246,11 @@ void ref_set_clock(uint64_t ns)
 
 int ref_map_fd(const char *name)
 {
-	static const struct {
-		const char *name;
-		void *map;
-	} maps[] = {
-		{ "ef_evlimit", &ef_evlimit },	 { "ef_evbudget", &ef_evbudget },
-		{ "ef_synrate", &ef_synrate },	 { "ef_verified", &ef_verified },
-		{ "ef_srclimit", &ef_srclimit }, { "ef_blocked", &ef_blocked },
-		{ "ef_flows", &ef_flows },	 { "ef_flows_new", &ef_flows_new },
-		{ "ef_frags", &ef_frags },	 { "ef_counters", &ef_counters },
-		{ "ef_rule_stats", &ef_rule_stats }, { "ef_flowports", &ef_flowports },
-		{ "ef_blockhint", &ef_blockhint },
-	};
-
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-		if (strcmp(maps[i].name, name) == 0)
-			return shim_fd(maps[i].map);
+#define FD_NAMED(n, ...)                     \
+	if (strcmp(name, "ef_" #n) == 0) \
+		return shim_fd(&ef_##n);
+	EF_MAPS(FD_NAMED)
+#undef FD_NAMED
 	return -1;
 }
 
@@ -279,18 +271,12 @@ int ref_events(struct ef_event *ev, int max)
 int ref_step(int hook, uint32_t ifindex, const void *frame, size_t len, unsigned char *out,
 	     size_t *out_len)
 {
-	unsigned char *copy = malloc(len ? len : 1);
 	struct ef_ctx x;
+	unsigned char *copy = ref_parse(&x, hook, ifindex, frame, len);
 	int act, ret;
 
 	if (!copy)
 		return -1;
-	memcpy(copy, frame, len);
-	memset(&x, 0, sizeof(x));
-	x.hook = (__u64)hook;
-	x.ifindex = ifindex;
-	x.pkt_len = (__u32)len;
-	x.reason = (__u8)ef_parse(copy, copy + len, (__u32)len, &x.pkt);
 	act = ef_process(&x);
 	*out_len = len;
 	if (hook == EF_HOOK_EGRESS) {

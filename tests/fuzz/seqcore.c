@@ -302,13 +302,6 @@ out:
 
 /* ---- the model, step by step ------------------------------------------------- */
 
-static const char *act_name(int a)
-{
-	static const char *const n[] = { "pass", "drop", "would-drop", "challenge" };
-
-	return a >= 0 && a < 4 ? n[a] : "?";
-}
-
 struct mcheck {
 	FILE *out;
 	const char *name;
@@ -677,8 +670,8 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 		if (out) {
 			seq_describe(st, desc, sizeof(desc));
 			fprintf(out, "  %d %s => %s %s %s ev %d/%08lx tx %08lx st %08lx\n", i, desc,
-				act_name(ob.action), ef_reason_name((unsigned)ob.reason), ob.rule, ob.nev,
-				ob.ev_crc, ob.tx_crc, crc);
+				ef_action_name((unsigned)ob.action), ef_reason_name((unsigned)ob.reason),
+				ob.rule, ob.nev, ob.ev_crc, ob.tx_crc, crc);
 		}
 		if (!o->model)
 			continue;
@@ -687,8 +680,9 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 		    ((mr.action == EF_ACT_PASS || mr.reason == EF_R_RATE_LIMITED) &&
 		     strcmp(model_rule_name(m.gen, mr.rule), ob.rule))) {
 			seq_describe(st, desc, sizeof(desc));
-			mfail(&mc, "%s: program %s %s %s, model %s %s %s", desc, act_name(ob.action),
-			      ef_reason_name((unsigned)ob.reason), ob.rule, act_name(mr.action),
+			mfail(&mc, "%s: program %s %s %s, model %s %s %s", desc,
+			      ef_action_name((unsigned)ob.action), ef_reason_name((unsigned)ob.reason),
+			      ob.rule, ef_action_name((unsigned)mr.action),
 			      ef_reason_name((unsigned)mr.reason), model_rule_name(m.gen, mr.rule));
 		}
 		check_flows(&mc, &m, now);

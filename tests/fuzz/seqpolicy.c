@@ -11,22 +11,13 @@
 #include <json-c/json.h>
 #include <bpf/bpf.h>
 
+#include "events.h"
 #include "lists.h"
 #include "seqpolicy.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
 #endif
-
-static json_object *strs(const char *a, const char *b)
-{
-	json_object *l = json_object_new_array();
-
-	json_object_array_add(l, json_object_new_string(a));
-	if (b)
-		json_object_array_add(l, json_object_new_string(b));
-	return l;
-}
 
 static json_object *limit(int rate, int burst, int block)
 {
@@ -113,15 +104,15 @@ char *seq_policy_text(int variant)
 	json_object_object_add(ifs, "internal", json_object_new_string("int"));
 	json_object_object_add(n, "interfaces", ifs);
 	a = json_object_new_object();
-	json_object_object_add(a, "access", strs("203.0.113.10", "2001:db8:10::10"));
-	json_object_object_add(a, "webconf", strs("203.0.113.11", "2001:db8:10::11"));
-	json_object_object_add(a, "av", strs("203.0.113.12", "2001:db8:10::12"));
-	json_object_object_add(a, "internal", strs("198.18.0.10", "2001:db8:18::10"));
-	json_object_object_add(a, "management", strs("198.18.0.5", "2001:db8:18::5"));
+	json_object_object_add(a, "access", ef_json_strs("203.0.113.10", "2001:db8:10::10"));
+	json_object_object_add(a, "webconf", ef_json_strs("203.0.113.11", "2001:db8:10::11"));
+	json_object_object_add(a, "av", ef_json_strs("203.0.113.12", "2001:db8:10::12"));
+	json_object_object_add(a, "internal", ef_json_strs("198.18.0.10", "2001:db8:18::10"));
+	json_object_object_add(a, "management", ef_json_strs("198.18.0.5", "2001:db8:18::5"));
 	json_object_object_add(n, "addresses", a);
 	json_object_object_get_ex(root, "peers", &peers);
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
-		json_object_object_add(peers, sets[i].set, strs(sets[i].v4, sets[i].v6));
+		json_object_object_add(peers, sets[i].set, ef_json_strs(sets[i].v4, sets[i].v6));
 
 	json_object_object_get_ex(root, "settings", &settings);
 	switch (variant) {
@@ -151,7 +142,7 @@ char *seq_policy_text(int variant)
 	case 3: /* egress off, no ping, a tag excluded, /48 limits */
 		json_object_object_add(settings, "egress", json_object_new_string("off"));
 		json_object_object_add(settings, "ping", json_object_new_boolean(0));
-		json_object_object_add(settings, "exclude_tags", strs("ocs2007", NULL));
+		json_object_object_add(settings, "exclude_tags", ef_json_strs("ocs2007", NULL));
 		json_object_object_add(settings, "limit_v6_prefix", json_object_new_int(48));
 		lim = json_object_new_object();
 		json_object_object_add(lim, "webconf", limit(1, 1, 5));

@@ -208,4 +208,11 @@ struct prog_group {
 extern const struct prog_group rules_group, frames_group, flows_group, fragicmp_group,
 	shield_group, events_group, generation_group, verifier_group;
 
+/* A test of a group, run on fresh maps (test_setup). */
+#define PROG_TEST(f) cmocka_unit_test_setup(f, test_setup)
+/* The group var of a file's tests[]. */
+#define PROG_GROUP(var, group_name, group_what)                                             \
+	const struct prog_group var = { .name = group_name, .what = group_what, .tests = tests, \
+					.n = sizeof(tests) / sizeof(tests[0]) }
+
 #endif

@@ -356,20 +356,16 @@ static void test_reload_revalidates_flows(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup(test_outbound_flow_and_replies, test_setup),
-	cmocka_unit_test_setup(test_av_local_ports, test_setup),
-	cmocka_unit_test_setup(test_inbound_handshake_promotion, test_setup),
-	cmocka_unit_test_setup(test_reply_by_rule, test_setup),
-	cmocka_unit_test_setup(test_flow_expiry, test_setup),
-	cmocka_unit_test_setup(test_flood_cannot_evict_trusted_flows, test_setup),
-	cmocka_unit_test_setup(test_egress_modes, test_setup),
-	cmocka_unit_test_setup(test_monitor_mode, test_setup),
-	cmocka_unit_test_setup(test_reload_revalidates_flows, test_setup),
+	PROG_TEST(test_outbound_flow_and_replies),
+	PROG_TEST(test_av_local_ports),
+	PROG_TEST(test_inbound_handshake_promotion),
+	PROG_TEST(test_reply_by_rule),
+	PROG_TEST(test_flow_expiry),
+	PROG_TEST(test_flood_cannot_evict_trusted_flows),
+	PROG_TEST(test_egress_modes),
+	PROG_TEST(test_monitor_mode),
+	PROG_TEST(test_reload_revalidates_flows),
 };
 
-const struct prog_group flows_group = {
-	.name = "flows",
-	.what = "flows, replies, handshakes, expiry, reply by rule, floods, egress and monitor modes, reloads",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(flows_group, "flows",
+	   "flows, replies, handshakes, expiry, reply by rule, floods, egress and monitor modes, reloads");

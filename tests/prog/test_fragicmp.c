@@ -156,15 +156,10 @@ static void test_icmp_errors(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup(test_icmp_basics, test_setup),
-	cmocka_unit_test_setup(test_ping_setting, test_setup),
-	cmocka_unit_test_setup(test_fragments, test_setup),
-	cmocka_unit_test_setup(test_icmp_errors, test_setup),
+	PROG_TEST(test_icmp_basics),
+	PROG_TEST(test_ping_setting),
+	PROG_TEST(test_fragments),
+	PROG_TEST(test_icmp_errors),
 };
 
-const struct prog_group fragicmp_group = {
-	.name = "fragicmp",
-	.what = "ICMP and ping, fragments, ICMP errors",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(fragicmp_group, "fragicmp", "ICMP and ping, fragments, ICMP errors");

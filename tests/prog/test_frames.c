@@ -236,19 +236,15 @@ static void test_addresses_and_flags(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup(test_vlan, test_setup),
-	cmocka_unit_test_setup(test_truncated_every_offset, test_setup),
-	cmocka_unit_test_setup(test_ipv4_header_lies, test_setup),
-	cmocka_unit_test_setup(test_ipv6_ext_headers, test_setup),
-	cmocka_unit_test_setup(test_ipv6_ext_header_kinds, test_setup),
-	cmocka_unit_test_setup(test_oversized_frames, test_setup),
-	cmocka_unit_test_setup(test_ethertypes, test_setup),
-	cmocka_unit_test_setup(test_addresses_and_flags, test_setup),
+	PROG_TEST(test_vlan),
+	PROG_TEST(test_truncated_every_offset),
+	PROG_TEST(test_ipv4_header_lies),
+	PROG_TEST(test_ipv6_ext_headers),
+	PROG_TEST(test_ipv6_ext_header_kinds),
+	PROG_TEST(test_oversized_frames),
+	PROG_TEST(test_ethertypes),
+	PROG_TEST(test_addresses_and_flags),
 };
 
-const struct prog_group frames_group = {
-	.name = "frames",
-	.what = "VLAN, truncation, header lies, IPv6 extension headers, sizes, ethertypes, sanity",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(frames_group, "frames",
+	   "VLAN, truncation, header lies, IPv6 extension headers, sizes, ethertypes, sanity");

@@ -104,13 +104,8 @@ static void test_event_rate_limit(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup(test_drop_event_fields, test_setup),
-	cmocka_unit_test_setup(test_event_rate_limit, test_setup),
+	PROG_TEST(test_drop_event_fields),
+	PROG_TEST(test_event_rate_limit),
 };
 
-const struct prog_group events_group = {
-	.name = "events",
-	.what = "drop events and their fields, their rate limit",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(events_group, "events", "drop events and their fields, their rate limit");

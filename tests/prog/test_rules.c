@@ -343,16 +343,12 @@ static void test_seed_table(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup(test_seed_table, test_setup),
-	cmocka_unit_test_setup(test_every_row_v4, test_setup),
-	cmocka_unit_test_setup(test_every_row_v6, test_setup),
-	cmocka_unit_test_setup(test_library_every_row, test_setup),
-	cmocka_unit_test_setup(test_library_by_hand, test_setup),
+	PROG_TEST(test_seed_table),
+	PROG_TEST(test_every_row_v4),
+	PROG_TEST(test_every_row_v6),
+	PROG_TEST(test_library_every_row),
+	PROG_TEST(test_library_by_hand),
 };
 
-const struct prog_group rules_group = {
-	.name = "rules",
-	.what = "the port summary by hand, every row (IPv4, IPv6) and its near misses, the library",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(rules_group, "rules",
+	   "the port summary by hand, every row (IPv4, IPv6) and its near misses, the library");

@@ -452,16 +452,12 @@ static void test_syn_auto(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test_setup(test_source_limits, test_setup),
-	cmocka_unit_test_setup(test_source_limit_rate, test_setup),
-	cmocka_unit_test_setup(test_static_lists, test_setup),
-	cmocka_unit_test_setup(test_syn_challenge, test_setup),
-	cmocka_unit_test_setup(test_syn_auto, test_setup),
+	PROG_TEST(test_source_limits),
+	PROG_TEST(test_source_limit_rate),
+	PROG_TEST(test_static_lists),
+	PROG_TEST(test_syn_challenge),
+	PROG_TEST(test_syn_auto),
 };
 
-const struct prog_group shield_group = {
-	.name = "shield",
-	.what = "per-source limits and blocks, block and allow lists, SYN challenges",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(shield_group, "shield",
+	   "per-source limits and blocks, block and allow lists, SYN challenges");

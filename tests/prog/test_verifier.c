@@ -64,9 +64,4 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_verifier_margin),
 };
 
-const struct prog_group verifier_group = {
-	.name = "verifier",
-	.what = "the verifier's cost for both programs, against a budget",
-	.tests = tests,
-	.n = sizeof(tests) / sizeof(tests[0]),
-};
+PROG_GROUP(verifier_group, "verifier", "the verifier's cost for both programs, against a budget");

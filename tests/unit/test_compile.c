@@ -850,7 +850,7 @@ static bool key_contains(const struct ef_peer_key *k, const union ef_addr *a)
 {
 	unsigned len = k->prefixlen - EF_PEER_KEY_FIXED_BITS;
 
-	if (k->family != (ef_addr_v4mapped(a) ? 4 : 6))
+	if (k->family != ef_addr_family(a))
 		return false;
 
 	for (unsigned i = 0; i < len; i++) {

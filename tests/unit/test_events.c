@@ -80,7 +80,7 @@ static void set_v4(union ef_addr *a, const char *s)
 	struct in_addr in;
 
 	assert_int_equal(inet_pton(AF_INET, s, &in), 1);
-	ef_addr_v4(a, in.s_addr);
+	ef_addr_from_v4(a, in.s_addr);
 }
 
 static void set_v6(union ef_addr *a, const char *s)
@@ -731,108 +731,6 @@ static void format_does_not_escape_slashes(void **state)
 	assert_non_null(strstr(buf, "\"ruleset\":\"a/b\""));
 }
 
-/* ==== names ============================================================================ */
-
-static const unsigned defined_reasons[] = {
-	EF_R_NONE, EF_R_RULE, EF_R_FLOW, EF_R_NON_IP, EF_R_ICMP_ESSENTIAL,
-	EF_R_ICMP_RELATED, EF_R_FRAGMENT, EF_R_REPLY_BY_RULE, EF_R_PING,
-	EF_R_UNLISTED, EF_R_MALFORMED, EF_R_ETHERTYPE, EF_R_VLAN_DEPTH,
-	EF_R_EXT_HEADERS, EF_R_NOT_SERVICE, EF_R_NO_RULE, EF_R_PEER, EF_R_NO_FLOW,
-	EF_R_FRAG_UNTRACKED, EF_R_ICMP_UNRELATED, EF_R_ICMP_TYPE, EF_R_PROTOCOL,
-	EF_R_UNMANAGED_IF, EF_R_BAD_ADDRESS, EF_R_LAND, EF_R_TCP_FLAGS,
-	EF_R_NO_POLICY, EF_R_RATE_LIMITED, EF_R_BLOCKED_SOURCE, EF_R_BLOCKLIST,
-	EF_R_SYN_CHALLENGE, EF_R_SYN_VERIFIED,
-};
-#define NDEFINED (sizeof(defined_reasons) / sizeof(defined_reasons[0]))
-
-static bool is_defined(unsigned r)
-{
-	for (size_t i = 0; i < NDEFINED; i++)
-		if (defined_reasons[i] == r)
-			return true;
-	return false;
-}
-
-static void reason_names_round_trip(void **state)
-{
-	(void)state;
-	for (size_t i = 0; i < NDEFINED; i++) {
-		unsigned r = defined_reasons[i];
-		const char *name = ef_reason_name(r);
-
-		assert_non_null(name);
-		if (strcmp(name, "unknown") == 0)
-			fail_msg("reason %u has no name", r);
-		if (ef_reason_from_name(name) != (int)r)
-			fail_msg("reason %u: \"%s\" maps back to %d", r, name,
-				 ef_reason_from_name(name));
-	}
-}
-
-static void reason_names_distinct(void **state)
-{
-	(void)state;
-	for (size_t i = 0; i < NDEFINED; i++)
-		for (size_t j = 0; j < i; j++)
-			assert_string_not_equal(ef_reason_name(defined_reasons[i]),
-						ef_reason_name(defined_reasons[j]));
-}
-
-static void reason_names_documented(void **state)
-{
-	(void)state;
-	assert_string_equal(ef_reason_name(EF_R_NO_RULE), "no-rule");
-	assert_string_equal(ef_reason_name(EF_R_PEER), "peer-not-allowed");
-	assert_string_equal(ef_reason_name(EF_R_NOT_SERVICE), "not-a-service-address");
-	assert_string_equal(ef_reason_name(EF_R_MALFORMED), "malformed");
-	assert_string_equal(ef_reason_name(EF_R_ETHERTYPE), "ethertype");
-	assert_string_equal(ef_reason_name(EF_R_VLAN_DEPTH), "vlan-depth");
-	assert_string_equal(ef_reason_name(EF_R_FRAG_UNTRACKED), "fragment-untracked");
-	assert_string_equal(ef_reason_name(EF_R_FRAGMENT), "fragment");
-	assert_string_equal(ef_reason_name(EF_R_ICMP_RELATED), "icmp-related");
-	assert_string_equal(ef_reason_name(EF_R_ICMP_UNRELATED), "icmp-unrelated");
-	assert_string_equal(ef_reason_name(EF_R_ICMP_TYPE), "icmp-type");
-	assert_string_equal(ef_reason_name(EF_R_BAD_ADDRESS), "bad-source-address");
-	assert_string_equal(ef_reason_name(EF_R_LAND), "land");
-	assert_string_equal(ef_reason_name(EF_R_TCP_FLAGS), "bad-tcp-flags");
-	assert_string_equal(ef_reason_name(EF_R_FLOW), "flow");
-	assert_string_equal(ef_reason_name(EF_R_NO_FLOW), "no-flow");
-	assert_string_equal(ef_reason_name(EF_R_RATE_LIMITED), "rate-limited");
-	assert_string_equal(ef_reason_name(EF_R_BLOCKED_SOURCE), "blocked-source");
-	assert_string_equal(ef_reason_name(EF_R_BLOCKLIST), "blocklisted");
-	assert_string_equal(ef_reason_name(EF_R_SYN_CHALLENGE), "syn-challenge");
-	assert_string_equal(ef_reason_name(EF_R_SYN_VERIFIED), "syn-verified");
-}
-
-static void reason_undefined_numbers_unknown(void **state)
-{
-	(void)state;
-	for (unsigned r = 0; r < 256; r++)
-		if (!is_defined(r) && strcmp(ef_reason_name(r), "unknown") != 0)
-			fail_msg("undefined reason %u is named \"%s\"", r, ef_reason_name(r));
-	assert_string_equal(ef_reason_name(EF_REASON_MAX), "unknown");
-	assert_string_equal(ef_reason_name(0xffffffffu), "unknown");
-}
-
-static void reason_from_unknown_name(void **state)
-{
-	(void)state;
-	assert_int_equal(ef_reason_from_name("unknown"), -1);
-	assert_int_equal(ef_reason_from_name(""), -1);
-	assert_int_equal(ef_reason_from_name("No-Rule"), -1);
-	assert_int_equal(ef_reason_from_name("no-rule "), -1);
-}
-
-static void action_names(void **state)
-{
-	(void)state;
-	assert_string_equal(ef_action_name(EF_ACT_PASS), "pass");
-	assert_string_equal(ef_action_name(EF_ACT_DROP), "drop");
-	assert_string_equal(ef_action_name(EF_ACT_WOULD_DROP), "would-drop");
-	assert_string_equal(ef_action_name(EF_ACT_CHALLENGE), "challenge");
-	assert_string_equal(ef_action_name(4), "unknown");
-}
-
 static void mono_to_real_matches_the_clocks(void **state)
 {
 	struct timespec r, m;
@@ -1438,12 +1336,6 @@ int main(void)
 		T(same_random_events),
 		T(format_never_writes_past_len),
 		T(format_speed),
-		T(reason_names_round_trip),
-		T(reason_names_distinct),
-		T(reason_names_documented),
-		T(reason_undefined_numbers_unknown),
-		T(reason_from_unknown_name),
-		T(action_names),
 		T(mono_to_real_matches_the_clocks),
 	};
 

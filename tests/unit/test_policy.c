@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <ifaddrs.h>
 #include <cmocka.h>
 
 #include "edgefw/parse.h"
@@ -2046,8 +2047,75 @@ static void addr_parse_ipv4_is_v4_mapped(void **state)
 	assert_int_equal(ef_addr_parse("198.51.100.7", &a), 0);
 	v4(&want, 198, 51, 100, 7);
 	assert_memory_equal(&a, &want, 16);
-	assert_true(ef_addr_v4mapped(&a));
 	assert_true(ef_addr_is_v4(&a));
+	assert_int_equal(ef_addr_family(&a), 4);
+}
+
+/* The shared encoding helpers (edgefw/addr.h), against the bytes above. */
+static void addr_helpers_encode_v4_mapped(void **state)
+{
+	union ef_addr a, want;
+	static const uint8_t be[4] = { 198, 51, 100, 7 };
+	__u32 w;
+
+	(void)state;
+	memcpy(&w, be, 4);
+	memset(&a, 0xa5, sizeof(a));
+	ef_addr_from_v4(&a, w);
+	v4(&want, 198, 51, 100, 7);
+	assert_memory_equal(&a, &want, 16);
+	assert_true(ef_addr_is_v4(&a));
+	assert_true(ef_addr_eq(&a, &want));
+	want.b[11] = 0;
+	assert_false(ef_addr_is_v4(&want)); /* ::ff:a.b.c.d is IPv6 */
+	assert_false(ef_addr_eq(&a, &want));
+}
+
+static void addr_from_sockaddr(void **state)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr other = { .sa_family = AF_UNIX };
+	union ef_addr a, want;
+	char buf[EF_ADDRSTRLEN];
+
+	(void)state;
+	memcpy(&s4.sin_addr, (const uint8_t[]){ 203, 0, 113, 10 }, 4);
+	assert_int_equal(ef_addr_from_sockaddr(&a, (struct sockaddr *)&s4), 0);
+	v4(&want, 203, 0, 113, 10);
+	assert_memory_equal(&a, &want, 16);
+	assert_int_equal(ef_addr_parse("2001:db8::7", &want), 0);
+	memcpy(&s6.sin6_addr, want.b, 16);
+	assert_int_equal(ef_addr_from_sockaddr(&a, (struct sockaddr *)&s6), 0);
+	assert_string_equal(ef_addr_fmt(&a, buf, sizeof(buf)), "2001:db8::7");
+	assert_int_equal(ef_addr_family(&a), 6);
+	assert_int_equal(ef_addr_from_sockaddr(&a, &other), -1);
+}
+
+static void ifaddrs_find_by_address(void **state)
+{
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	struct sockaddr_in s4b = { .sin_family = AF_INET };
+	struct ifaddrs lo = { .ifa_name = (char *)"lo", .ifa_addr = NULL };
+	struct ifaddrs eth0 = { .ifa_name = (char *)"eth0", .ifa_addr = (struct sockaddr *)&s4 };
+	struct ifaddrs eth1 = { .ifa_name = (char *)"eth1", .ifa_addr = (struct sockaddr *)&s4b };
+	struct ifaddrs eth2 = { .ifa_name = (char *)"eth2", .ifa_addr = (struct sockaddr *)&s4 };
+	union ef_addr a;
+
+	(void)state;
+	lo.ifa_next = &eth0;
+	eth0.ifa_next = &eth1;
+	eth1.ifa_next = &eth2;
+	memcpy(&s4.sin_addr, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
+	memcpy(&s4b.sin_addr, (const uint8_t[]){ 192, 0, 2, 2 }, 4);
+	assert_int_equal(ef_addr_parse("192.0.2.1", &a), 0);
+	assert_ptr_equal(ef_ifaddrs_find(&lo, &a), &eth0);
+	assert_ptr_equal(ef_ifaddrs_find(eth0.ifa_next, &a), &eth2);
+	assert_null(ef_ifaddrs_find(eth2.ifa_next, &a));
+	assert_int_equal(ef_addr_parse("::ffff:192.0.2.2", &a), 0);
+	assert_ptr_equal(ef_ifaddrs_find(&lo, &a), &eth1);
+	assert_int_equal(ef_addr_parse("192.0.2.3", &a), 0);
+	assert_null(ef_ifaddrs_find(&lo, &a));
 }
 
 static void addr_parse_ipv6(void **state)
@@ -2059,7 +2127,8 @@ static void addr_parse_ipv6(void **state)
 	(void)state;
 	assert_int_equal(ef_addr_parse("2001:db8::1", &a), 0);
 	assert_memory_equal(&a, want, 16);
-	assert_false(ef_addr_v4mapped(&a));
+	assert_false(ef_addr_is_v4(&a));
+	assert_int_equal(ef_addr_family(&a), 6);
 }
 
 static void addr_parse_rejects_junk(void **state)
@@ -2468,6 +2537,9 @@ int main(void)
 		T(crc_depends_on_the_bytes),
 		/* addr.c */
 		T(addr_parse_ipv4_is_v4_mapped),
+		T(addr_helpers_encode_v4_mapped),
+		T(addr_from_sockaddr),
+		T(ifaddrs_find_by_address),
 		T(addr_parse_ipv6),
 		T(addr_parse_rejects_junk),
 		T(prefix_parse_ipv4),
