@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,19 @@ static void label(FILE *f, const char *v)
 	}
 }
 
+/* One counter per rule of the live policy: field of its struct ef_rule_stats. */
+static void rule_counter(FILE *f, const struct ef_stats *s, const char *metric, const char *help,
+			 size_t field)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s counter\n", metric, help, metric);
+	for (size_t i = 0; i < s->nrules; i++) {
+		fprintf(f, "%s{rule=\"", metric);
+		label(f, s->rules[i].name);
+		fprintf(f, "\"} %llu\n",
+			(unsigned long long)*(const __u64 *)((const char *)&s->rules[i].st + field));
+	}
+}
+
 char *ef_stats_prometheus(const struct ef_stats *s)
 {
 	struct out o;
@@ -198,27 +212,13 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 					hook_name(h), verdict_name(w, r), ef_reason_name((unsigned)r),
 					(unsigned long long)s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r]);
 			}
-	fprintf(f, "# HELP edgefw_rule_packets_total Packets credited to each rule of the live policy.\n"
-		   "# TYPE edgefw_rule_packets_total counter\n");
-	for (size_t i = 0; i < s->nrules; i++) {
-		fprintf(f, "edgefw_rule_packets_total{rule=\"");
-		label(f, s->rules[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.packets);
-	}
-	fprintf(f, "# HELP edgefw_rule_bytes_total Bytes credited to each rule of the live policy.\n"
-		   "# TYPE edgefw_rule_bytes_total counter\n");
-	for (size_t i = 0; i < s->nrules; i++) {
-		fprintf(f, "edgefw_rule_bytes_total{rule=\"");
-		label(f, s->rules[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.bytes);
-	}
-	fprintf(f, "# HELP edgefw_rule_limited_total Sources a rule's per-source limit put on the temporary block list.\n"
-		   "# TYPE edgefw_rule_limited_total counter\n");
-	for (size_t i = 0; i < s->nrules; i++) {
-		fprintf(f, "edgefw_rule_limited_total{rule=\"");
-		label(f, s->rules[i].name);
-		fprintf(f, "\"} %llu\n", (unsigned long long)s->rules[i].st.limited);
-	}
+	rule_counter(f, s, "edgefw_rule_packets_total", "Packets credited to each rule of the live policy.",
+		     offsetof(struct ef_rule_stats, packets));
+	rule_counter(f, s, "edgefw_rule_bytes_total", "Bytes credited to each rule of the live policy.",
+		     offsetof(struct ef_rule_stats, bytes));
+	rule_counter(f, s, "edgefw_rule_limited_total",
+		     "Sources a rule's per-source limit put on the temporary block list.",
+		     offsetof(struct ef_rule_stats, limited));
 	fprintf(f, "# HELP edgefw_table_entries Entries in a flow or fragment table.\n"
 		   "# TYPE edgefw_table_entries gauge\n"
 		   "edgefw_table_entries{table=\"flows_trusted\"} %ld\n"
