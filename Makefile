@@ -46,8 +46,10 @@ CPPFLAGS  += $(KERN_INC)
 # the policy library, built in for `edgefw init` (.incbin of policies/*.json)
 TOPOLOGIES     := $(filter-out %.schema.json,$(wildcard policies/*.json))
 TOPOLOGY_OBJ   := $(BUILD)/agent/core/topologies.o
+# the words of the commands' usage (agent/core/usage.txt), built in
+USAGE_OBJ      := $(BUILD)/agent/core/usage.o
 
-CORE_OBJS  := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CORE_SRCS)) $(TOPOLOGY_OBJ)
+CORE_OBJS  := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CORE_SRCS)) $(TOPOLOGY_OBJ) $(USAGE_OBJ)
 KERN_OBJS  := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(KERN_SRCS))
 CMD_OBJS   := $(patsubst agent/%.c,$(BUILD)/agent/%.o,$(CMD_SRCS))
 AGENT_OBJS := $(CORE_OBJS) $(KERN_OBJS) $(CMD_OBJS)
@@ -57,7 +59,7 @@ CORE_HDRS := $(wildcard include/edgefw/*.h) $(wildcard agent/core/*.h)
 HDRS      := $(CORE_HDRS) $(wildcard agent/kern/*.h agent/cmd/*.h)
 
 UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
-	      test_init test_diff test_matrix test_golden test_sink test_control test_vocab
+	      test_init test_diff test_matrix test_golden test_sink test_control test_vocab test_cli
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # the program tests: tests/prog/harness.c and one file per concern
 PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))
@@ -93,10 +95,14 @@ $(BUILD)/agent/cmd/%.o: agent/cmd/%.c $(HDRS)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CMD_INC) $(ALL_CFLAGS) -c $< -o $@
 
-$(TOPOLOGY_OBJ): agent/core/topologies.S $(TOPOLOGIES)
+# files built in with .incbin
+$(BUILD)/agent/core/%.o: agent/core/%.S
 	$(call msg,AS,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -c $< -o $@
+
+$(TOPOLOGY_OBJ): $(TOPOLOGIES)
+$(USAGE_OBJ): agent/core/usage.txt
 
 # only the code that loads the object needs its skeleton
 $(patsubst %,$(BUILD)/agent/%.o,kern/datapath kern/offline kern/seed cmd/explain cmd/run): $(BUILD)/edgefw.skel.h

@@ -9,7 +9,6 @@
  * the file for --node.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,107 +92,28 @@ static int parse_flags(const char *s, uint8_t *f)
 	return 0;
 }
 
-static void usage_explain(FILE *f)
+int cmd_explain(void *opts, const struct ef_args *args)
 {
-	fprintf(f,
-		"Usage: edgefw explain --iface NIC --dir in|out --proto tcp|udp|icmp\n"
-		"                      --src ADDR[:PORT] --dst ADDR[:PORT] [--flags SAFRP]\n"
-		"                      [--icmp-type T] [--icmp-code C] [--json]\n"
-		"                      [--policy FILE --node NAME] [--bpffs-dir DIR] [--run-dir DIR]\n"
-		"\n"
-		"Trace one packet through the real loaded program (BPF_PROG_TEST_RUN on a\n"
-		"dry-run instance over the live maps: live rules and flows are seen, nothing\n"
-		"is changed) and say the verdict, the reason, the rule that decided, and\n"
-		"whether the packet would open a flow.  --dir in is a packet arriving on\n"
-		"NIC (XDP), out one leaving it (TC egress).  TCP packets default to a SYN.\n"
-		"\n"
-		"With --policy (and --node, default the short hostname) no running agent is\n"
-		"needed: the program gets private maps filled from the file, and NIC may be\n"
-		"the node's interface name or the role (external, internal).\n"
-		"\n"
-		"Exit status: 0 pass, 1 drop (or would-drop), 2 usage error, 3 system error.\n"
-		"\n"
-		"Examples:\n"
-		"  edgefw explain --iface eth1 --dir in --proto tcp \\\n"
-		"                 --src 198.51.100.7:40000 --dst 203.0.113.10:443\n"
-		"  edgefw explain --policy policies/lync2013-scaled-edge-dnslb-public.json --node edge1 \\\n"
-		"                 --iface external --dir out --proto udp \\\n"
-		"                 --src 203.0.113.12:50010 --dst [2001:db8::7]:40000\n");
-}
-
-int cmd_explain(int argc, char **argv)
-{
-	enum { OPT_JSON = 256, OPT_BPFFS, OPT_RUNDIR, OPT_ICODE };
-	static const struct option opts[] = {
-		{ "iface", required_argument, NULL, 'i' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "proto", required_argument, NULL, 'P' },
-		{ "src", required_argument, NULL, 's' },
-		{ "dst", required_argument, NULL, 'D' },
-		{ "flags", required_argument, NULL, 'f' },
-		{ "icmp-type", required_argument, NULL, 't' },
-		{ "icmp-code", required_argument, NULL, OPT_ICODE },
-		{ "policy", required_argument, NULL, 'p' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
-		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	struct req r = { .hook = -1 };
-	struct ef_dirs dirs;
-	const char *src = NULL, *dst = NULL, *policy = NULL, *flags = NULL, *proto = NULL;
+	const struct ef_explain_opts *o = opts;
+	const char *src = o->src, *dst = o->dst, *policy = o->policy, *flags = o->flags;
+	const char *proto = ef_explain_protos[o->proto];
+	struct req r = { .iface = o->iface, .hook = o->dir == EF_EXPLAIN_IN ? EF_HOOK_INGRESS :
+									       EF_HOOK_EGRESS,
+			 .p = { .icmp_type = (uint8_t)o->icmp_type, .icmp_code = (uint8_t)o->icmp_code } };
 	char node[64] = "", ifdesc[64];
-	bool json = false;
+	bool json = o->c.format == EF_FMT_JSON;
 	struct ef_dp dp = { 0 };
 	struct ef_dp_opts dpo = { .dry_run = true };
 	struct ef_policy *pol = NULL;
 	struct ef_status st = { 0 };
 	char rulebuf[128] = "";
 	struct ef_trace t;
-	int c, fam_s, fam_d, ifindex = 0, role = -1, pass = 0, rc = EXIT_SYSTEM;
+	int fam_s, fam_d, ifindex = 0, role = -1, pass = 0, rc = EXIT_SYSTEM;
 	const char *rule = NULL;
 
-	ef_dirs_init(&dirs);
-	while ((c = getopt_long(argc, argv, "i:d:P:s:D:f:t:p:n:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': r.iface = optarg; break;
-		case 'd':
-			r.hook = !strcmp(optarg, "in") ? EF_HOOK_INGRESS :
-				 !strcmp(optarg, "out") ? EF_HOOK_EGRESS : -2;
-			break;
-		case 'P': proto = optarg; break;
-		case 's': src = optarg; break;
-		case 'D': dst = optarg; break;
-		case 'f': flags = optarg; break;
-		case 't':
-		case OPT_ICODE: {
-			long v;
-
-			if (ef_opt_number("explain", c == 't' ? "--icmp-type" : "--icmp-code", optarg,
-					  0, 255, &v))
-				return EXIT_USAGE;
-			if (c == 't')
-				r.p.icmp_type = (uint8_t)v;
-			else
-				r.p.icmp_code = (uint8_t)v;
-			break;
-		}
-		case 'p': policy = optarg; break;
-		case 'n': snprintf(node, sizeof(node), "%s", optarg); break;
-		case OPT_JSON: json = true; break;
-		case OPT_BPFFS: dirs.bpffs = optarg; break;
-		case OPT_RUNDIR: dirs.run = optarg; break;
-		case 'h': usage_explain(stdout); return 0;
-		default: usage_explain(stderr); return EXIT_USAGE;
-		}
-	}
-	if (!r.iface || r.hook < 0 || !proto || !src || !dst || optind != argc) {
-		fprintf(stderr, "edgefw explain: --iface, --dir in|out, --proto, --src and --dst are required\n\n");
-		usage_explain(stderr);
-		return EXIT_USAGE;
-	}
+	(void)args;
+	if (o->node)
+		snprintf(node, sizeof(node), "%s", o->node);
 	fam_s = parse_endpoint(src, r.src, sizeof(r.src), &r.p.sport);
 	fam_d = parse_endpoint(dst, r.dst, sizeof(r.dst), &r.p.dport);
 	if (fam_s < 0 || fam_d < 0 || fam_s != fam_d) {
@@ -203,7 +123,7 @@ int cmd_explain(int argc, char **argv)
 	r.p.family = fam_s;
 	r.p.src = r.src;
 	r.p.dst = r.dst;
-	if (!strcmp(proto, "tcp")) {
+	if (o->proto == EF_EXPLAIN_TCP) {
 		r.p.proto = IPPROTO_TCP;
 		r.p.flags = EF_TCP_SYN;
 		if (flags && parse_flags(flags, &r.p.flags)) {
@@ -211,14 +131,11 @@ int cmd_explain(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		r.p.seq = 1;
-	} else if (!strcmp(proto, "udp")) {
+	} else if (o->proto == EF_EXPLAIN_UDP) {
 		r.p.proto = IPPROTO_UDP;
-	} else if (!strcmp(proto, "icmp")) {
+	} else {
 		r.p.proto = fam_s == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 		r.p.icmp_id = r.p.sport;
-	} else {
-		fprintf(stderr, "edgefw explain: --proto: tcp, udp or icmp\n");
-		return EXIT_USAGE;
 	}
 	ef_log_level = EF_LOG_WARN; /* the verdict is the output */
 	ef_log_setup_libbpf();
@@ -244,7 +161,8 @@ int cmd_explain(int argc, char **argv)
 					role = k;
 		}
 		if (role < 0) {
-			fprintf(stderr, "edgefw explain: %s is not an interface of node %s\n", r.iface, node);
+			fprintf(stderr, "edgefw explain: %s is not an interface of node %s\n",
+				EF_BARE(r.iface), node);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -254,13 +172,13 @@ int cmd_explain(int argc, char **argv)
 		rule = rulebuf[0] ? rulebuf : NULL;
 		snprintf(ifdesc, sizeof(ifdesc), "%s", ef_role_names[role]);
 	} else {
-		dpo.pin_dir = dirs.bpffs;
+		dpo.pin_dir = o->c.dirs.bpffs;
 		dpo.require_pins = true;
 		dpo.only_hook = 1 + r.hook;
 		ifindex = (int)if_nametoindex(r.iface);
 		if (!ifindex) {
 			fprintf(stderr, "edgefw explain: no interface %s on this host (use --policy to explain offline)\n",
-				r.iface);
+				EF_BARE(r.iface));
 			goto out;
 		}
 		if (ef_dp_open(&dp, NULL, &dpo))
@@ -268,7 +186,7 @@ int cmd_explain(int argc, char **argv)
 		snprintf(ifdesc, sizeof(ifdesc), "%s", r.iface);
 		if (ef_run_dry(&dp, r.hook, ifindex, &r.p, &t, &pass))
 			goto out;
-		if (t.rule != EF_RULE_NONE && ef_status_read(dirs.run, &st) == 0 &&
+		if (t.rule != EF_RULE_NONE && ef_status_read(o->c.dirs.run, &st) == 0 &&
 		    st.epoch == t.epoch && t.rule < st.nrules)
 			rule = st.rules[t.rule];
 	}

@@ -9,7 +9,6 @@
  * kern/generation.c) and the subscribers.  One cleanup path.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +36,6 @@
 
 #define EF_NOTICE_INTERVAL_S 10 /* how often suppressed/lost events are reported */
 #define EF_DRIFT_INTERVAL_S  10 /* how often the attachments and maps are checked */
-#define EF_EVENTS_MAX_DEFAULT (100ll << 20) /* --events-max-size */
-#define EF_EVENTS_KEEP_DEFAULT 5             /* --events-keep */
 
 struct agent {
 	/* options */
@@ -317,163 +314,26 @@ static int loop(struct agent *a)
 	return 0;
 }
 
-static void usage_run(FILE *f)
+/* The options (cli.c parsed them) into the agent. */
+static void take_opts(struct agent *a, const struct ef_run_opts *o)
 {
-	fprintf(f,
-		"Usage: edgefw run [--policy FILE] [--node NAME] [--monitor]\n"
-		"                  [--xdp-mode auto|native|generic] [--keep-on-exit]\n"
-		"                  [--metrics-file PATH [--metrics-interval SECONDS]]\n"
-		"                  [--bpffs-dir DIR] [--run-dir DIR] [--state-dir DIR]\n"
-		"                  [--sweep-interval SECONDS]\n"
-		"                  [--events-file PATH [--events-max-size SIZE] [--events-keep N]]\n"
-		"                  [--verbose]\n"
-		"\n"
-		"Validate the policy, load the XDP (ingress) and TC (egress) programs,\n"
-		"fill the maps for this node, attach to its NICs and stream events as ECS\n"
-		"JSON lines to stdout (or --events-file) and to `edgefw events`\n"
-		"subscribers; the agent's own messages go to stderr.  Programs, links\n"
-		"and maps are pinned: if the agent dies the last policy stays enforced,\n"
-		"and the next start takes the pinned state over without a gap.\n"
-		"SIGHUP reloads the policy atomically (an invalid one is refused and the\n"
-		"old one stays); SIGTERM/SIGINT detach and unpin (unless --keep-on-exit);\n"
-		"SIGUSR2 hands over: exit leaving everything attached, pinned and\n"
-		"enforcing, for the next start to adopt (a restart without a gap).\n"
-		"SIGUSR1 (or `edgefw reopen`) reopens the events file.\n"
-		"\n"
-		"  -p, --policy FILE          policy file (default %s)\n"
-		"  -n, --node NAME            node section to enforce (default: short hostname)\n"
-		"  -m, --monitor              classify and report, drop nothing (would-drop)\n"
-		"  -x, --xdp-mode MODE        auto (native, else generic), native or generic\n"
-		"  -k, --keep-on-exit         on SIGTERM leave programs attached and pinned\n"
-		"  -f, --force                start even if the policy would cut the SSH\n"
-		"                             connection edgefw is started from\n"
-		"  -M, --metrics-file PATH    write Prometheus metrics there (textfile collector)\n"
-		"  -I, --metrics-interval S   every S seconds (default 15)\n"
-		"      --bpffs-dir DIR        pins (default %s, or $EDGEFW_BPFFS_DIR)\n"
-		"      --run-dir DIR          status file and event socket (default %s,\n"
-		"                             or $EDGEFW_RUN_DIR)\n"
-		"      --state-dir DIR        block and allow list files (default %s,\n"
-		"                             or $EDGEFW_STATE_DIR)\n"
-		"      --sweep-interval S     remove expired flows and rebuild the lookup hints\n"
-		"                             every S seconds (default 10; 0: never, every\n"
-		"                             flow and block lookup stays on)\n"
-		"  -e, --events-file PATH     append the event lines to PATH (mode 0640)\n"
-		"                             instead of stdout (\"-\": stdout)\n"
-		"      --events-max-size SIZE rotate PATH before it passes SIZE bytes (K, M,\n"
-		"                             G suffixes; default 100M; 0: never, e.g. when\n"
-		"                             logrotate rotates it)\n"
-		"      --events-keep N        rotated files kept: PATH.1 (newest) .. PATH.N\n"
-		"                             (default 5; 0: none)\n"
-		"  -v, --verbose              debug logging, including libbpf's\n"
-		"  -h, --help                 this help\n"
-		"\n"
-		"Exit status: 0 stopped by a signal, 1 invalid policy, 2 usage error,\n"
-		"3 system error (BPF load/attach, missing interface, another agent).\n"
-		"\n"
-		"Example:\n"
-		"  edgefw run --policy /etc/edgefw/policy.json --node edge1 \\\n"
-		"             --metrics-file /var/lib/prometheus/node-exporter/edgefw.prom\n",
-		EF_DEFAULT_POLICY, EF_PIN_DIR, EF_RUN_DIR, EF_STATE_DIR);
-}
+	static const int xdp_modes[] = { EF_XDP_AUTO, EF_XDP_NATIVE, EF_XDP_GENERIC };
 
-static int parse_run_opts(struct agent *a, int argc, char **argv)
-{
-	enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_SWEEP, OPT_EV_MAX, OPT_EV_KEEP };
-	static const struct option opts[] = {
-		{ "policy", required_argument, NULL, 'p' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "monitor", no_argument, NULL, 'm' },
-		{ "xdp-mode", required_argument, NULL, 'x' },
-		{ "keep-on-exit", no_argument, NULL, 'k' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "metrics-file", required_argument, NULL, 'M' },
-		{ "metrics-interval", required_argument, NULL, 'I' },
-		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
-		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
-		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
-		{ "sweep-interval", required_argument, NULL, OPT_SWEEP },
-		{ "events-file", required_argument, NULL, 'e' },
-		{ "events-max-size", required_argument, NULL, OPT_EV_MAX },
-		{ "events-keep", required_argument, NULL, OPT_EV_KEEP },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	char *end;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "p:n:mx:kfM:I:e:vh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': a->force = true; break;
-		case 'p': a->gen.policy_path = optarg; break;
-		case 'n': snprintf(a->node, sizeof(a->node), "%s", optarg); break;
-		case 'm': a->gen.mode_override = EF_MODE_MONITOR; break;
-		case 'k': a->keep = true; break;
-		case 'M': a->metrics_file = optarg; break;
-		case 'I':
-			a->metrics_interval = (int)strtol(optarg, &end, 10);
-			if (*end || a->metrics_interval < 1 || a->metrics_interval > 86400) {
-				fprintf(stderr, "edgefw run: --metrics-interval: \"%s\" is not 1-86400 seconds\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_BPFFS: a->dirs.bpffs = optarg; break;
-		case OPT_RUNDIR: a->dirs.run = optarg; break;
-		case OPT_STATEDIR: a->dirs.state = optarg; break;
-		case 'e': a->sinko.path = optarg; break;
-		case OPT_EV_MAX: {
-			long long v;
-
-			if (ef_opt_size("run", "--events-max-size", optarg, 0, 1ll << 40, &v))
-				return EXIT_USAGE;
-			if (v && v < (1 << 20)) {
-				fprintf(stderr, "edgefw run: --events-max-size: \"%s\" is below 1M (0: never rotate)\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			a->sinko.max_bytes = (off_t)v;
-			break;
-		}
-		case OPT_EV_KEEP: {
-			long v;
-
-			if (ef_opt_number("run", "--events-keep", optarg, 0, 1000, &v))
-				return EXIT_USAGE;
-			a->sinko.keep = (int)v;
-			break;
-		}
-		case OPT_SWEEP: {
-			long v;
-
-			if (ef_opt_number("run", "--sweep-interval", optarg, 0, 3600, &v))
-				return EXIT_USAGE;
-			a->sweep_interval = (int)v;
-			break;
-		}
-		case 'x':
-			if (strcmp(optarg, "auto") == 0)
-				a->xdp_mode = EF_XDP_AUTO;
-			else if (strcmp(optarg, "native") == 0)
-				a->xdp_mode = EF_XDP_NATIVE;
-			else if (strcmp(optarg, "generic") == 0)
-				a->xdp_mode = EF_XDP_GENERIC;
-			else {
-				fprintf(stderr, "edgefw run: --xdp-mode: \"%s\" is not auto, native or generic\n",
-					optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'v': ef_log_level = EF_LOG_DEBUG; break;
-		case 'h': usage_run(stdout); return -1;
-		default: usage_run(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage_run(stderr);
-		return EXIT_USAGE;
-	}
-	return 0;
+	a->gen.policy_path = o->policy;
+	snprintf(a->node, sizeof(a->node), "%s", o->node ? o->node : "");
+	a->gen.mode_override = o->monitor ? EF_MODE_MONITOR : -1;
+	a->xdp_mode = xdp_modes[o->xdp_mode];
+	a->keep = o->keep;
+	a->force = o->force;
+	a->dirs = o->c.dirs;
+	a->metrics_file = o->metrics_file;
+	a->metrics_interval = (int)o->metrics_interval;
+	a->sweep_interval = (int)o->sweep_interval;
+	a->sinko.path = o->events_file;
+	a->sinko.max_bytes = (off_t)o->events_max_size;
+	a->sinko.keep = (int)o->events_keep;
+	if (o->verbose)
+		ef_log_level = EF_LOG_DEBUG;
 }
 
 static int setup_loop(struct agent *a)
@@ -541,12 +401,9 @@ static void warn_veth_challenges(struct agent *a)
 	}
 }
 
-int cmd_run(int argc, char **argv)
+int cmd_run(void *opts, const struct ef_args *args)
 {
-	struct agent a = { .gen = { .policy_path = EF_DEFAULT_POLICY, .mode_override = -1 },
-			   .metrics_interval = 15, .sweep_interval = EF_SWEEP_INTERVAL_S, .sigfd = -1,
-			   .epfd = -1, .ctlfd = -1,
-			   .sinko = { .max_bytes = EF_EVENTS_MAX_DEFAULT, .keep = EF_EVENTS_KEEP_DEFAULT } };
+	struct agent a = { .sigfd = -1, .epfd = -1, .ctlfd = -1 };
 	struct ef_status old = { 0 };
 	struct ef_dp_opts dpo = { 0 };
 	struct ef_diag d;
@@ -556,10 +413,8 @@ int cmd_run(int argc, char **argv)
 	__u32 epoch;
 	int rc, n;
 
-	ef_dirs_init(&a.dirs);
-	rc = parse_run_opts(&a, argc, argv);
-	if (rc)
-		return rc < 0 ? 0 : rc;
+	(void)args;
+	take_opts(&a, opts);
 	if (gethostname(a.hostname, sizeof(a.hostname)))
 		snprintf(a.hostname, sizeof(a.hostname), "localhost");
 	if (!a.node[0])

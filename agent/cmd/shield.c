@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +33,6 @@
 #include "log.h"
 #include "state.h"
 
-enum { OPT_BPFFS = 256, OPT_RUNDIR, OPT_STATEDIR, OPT_JSON, OPT_ALL };
-
 static int pinned_fd(const char *bpffs, const char *name)
 {
 	char path[PATH_MAX];
@@ -48,34 +45,6 @@ static const char *const list_maps[EF_LIST_KINDS] = { "ef_blocklist", "ef_allowl
 
 /* ---- blocklist / allowlist ------------------------------------------------ */
 
-static void usage_list(FILE *f, int kind)
-{
-	const char *n = ef_list_name(kind);
-
-	fprintf(f,
-		"Usage: edgefw %s add CIDR...\n"
-		"       edgefw %s del CIDR...\n"
-		"       edgefw %s load FILE        (the list becomes FILE's contents)\n"
-		"       edgefw %s list [--json]\n"
-		"       edgefw %s clear\n"
-		"  options: [--state-dir DIR] [--bpffs-dir DIR]\n\n",
-		n, n, n, n, n);
-	if (kind == EF_LIST_BLOCK)
-		fprintf(f, "The block list: addresses and CIDRs (IPv4 and IPv6) whose packets are\n"
-			   "dropped in both directions, before anything else, reason \"blocklisted\".\n");
-	else
-		fprintf(f, "The allow list: addresses and CIDRs (partners, large NATs) exempt from the\n"
-			   "block list, the per-source limits and temporary blocks.  The policy's\n"
-			   "rules still apply to them.\n");
-	fprintf(f,
-		"Kept in %s/%s.txt (or --state-dir, $EDGEFW_STATE_DIR), one entry per line,\n"
-		"'#' comments; changed at run time without a policy reload and kept across\n"
-		"reloads and restarts.  A file with one bad line is refused whole.\n\n"
-		"Exit status: 0 done, 1 invalid entry (nothing changed), 2 usage error,\n"
-		"3 system error.\n",
-		EF_STATE_DIR, n);
-}
-
 static int parse_args(int argc, char **argv, struct ef_list *l, struct ef_diag *d)
 {
 	for (int i = 0; i < argc; i++) {
@@ -85,7 +54,7 @@ static int parse_args(int argc, char **argv, struct ef_list *l, struct ef_diag *
 
 		snprintf(at, sizeof(at), "argument %d", i + 1);
 		if (ef_prefix_parse(argv[i], &p, &why))
-			ef_diag_error(d, at, "\"%s\": %s", argv[i], why);
+			ef_diag_error(d, at, "%s: %s", EF_Q(argv[i]), why);
 		else if (ef_list_add(l, &p))
 			return -ENOMEM;
 	}
@@ -117,79 +86,44 @@ static void print_list(const struct ef_list *l, int kind, bool json)
 	}
 }
 
-static int cmd_list(int kind, int argc, char **argv)
+static const struct ef_cmd *const list_cli[EF_LIST_KINDS] = { &ef_cli_blocklist,
+							       &ef_cli_allowlist };
+
+/* The number of arguments each action takes: at least min, at most max. */
+static const struct {
+	const char *verb;
+	int min, max;
+} list_verbs[] = { { "add", 1, INT_MAX }, { "del", 1, INT_MAX }, { "load", 1, 1 },
+		   { "list", 0, 0 },      { "clear", 0, 0 } };
+
+static int cmd_list(int kind, const struct ef_common *o, const struct ef_args *args)
 {
-	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
-		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	const char *name = ef_list_name(kind), *verb;
+	const char *name = ef_list_name(kind), *verb = args->argv[0];
 	struct ef_list cur = { 0 }, arg = { 0 }, want = { 0 };
 	size_t count[EF_LIST_KINDS], added[EF_LIST_KINDS], removed[EF_LIST_KINDS];
 	int fds[EF_LIST_KINDS] = { -1, -1 }, shield_fd = -1, bl4_fd = -1, lock = -1;
+	const struct ef_dirs *dirs = &o->dirs;
+	int argc = args->argc - 1, rc = 0;
+	char **argv = args->argv + 1;
+	bool json = o->format == EF_FMT_JSON, live;
 	char path[PATH_MAX];
-	struct ef_dirs dirs;
 	struct ef_diag d;
-	bool json = false, live;
-	int c, rc = 0;
+	size_t v;
 
-	ef_dirs_init(&dirs);
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (c == OPT_STATEDIR)
-			dirs.state = optarg;
-		else if (c == OPT_BPFFS)
-			dirs.bpffs = optarg;
-		else if (c == OPT_JSON)
-			json = true;
-		else if (c == 'h') {
-			usage_list(stdout, kind);
-			return 0;
-		} else {
-			usage_list(stderr, kind);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		usage_list(stderr, kind);
-		return EXIT_USAGE;
-	}
-	verb = argv[optind++];
-	/* options may also follow the verb */
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == OPT_STATEDIR)
-			dirs.state = optarg;
-		else if (c == OPT_BPFFS)
-			dirs.bpffs = optarg;
-		else if (c == OPT_JSON)
-			json = true;
-		else {
-			usage_list(c == 'h' ? stdout : stderr, kind);
-			return c == 'h' ? 0 : EXIT_USAGE;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if ((!strcmp(verb, "add") || !strcmp(verb, "del")) ? argc < 1 :
-	    !strcmp(verb, "load") ? argc != 1 :
-	    (!strcmp(verb, "list") || !strcmp(verb, "clear")) ? argc != 0 : 1) {
-		fprintf(stderr, "edgefw %s: %s\n\n", name,
-			strcmp(verb, "add") && strcmp(verb, "del") && strcmp(verb, "load") &&
-					strcmp(verb, "list") && strcmp(verb, "clear") ?
-				"unknown action (add, del, load, list, clear)" :
-				"wrong number of arguments");
-		usage_list(stderr, kind);
-		return EXIT_USAGE;
-	}
+	for (v = 0; v < sizeof(list_verbs) / sizeof(list_verbs[0]); v++)
+		if (!strcmp(verb, list_verbs[v].verb))
+			break;
+	if (v == sizeof(list_verbs) / sizeof(list_verbs[0]))
+		return ef_cmd_usage_error(list_cli[kind], "unknown action (add, del, load, list, clear)");
+	if (argc < list_verbs[v].min || argc > list_verbs[v].max)
+		return ef_cmd_usage_error(list_cli[kind], "wrong number of arguments");
 
-	ef_list_path(path, sizeof(path), dirs.state, kind);
+	ef_list_path(path, sizeof(path), dirs->state, kind);
 	ef_diag_init(&d, path);
 	/* list reads without the lock (a rename is atomic) */
-	lock = strcmp(verb, "list") ? ef_list_lock(dirs.state) : -1;
+	lock = strcmp(verb, "list") ? ef_list_lock(dirs->state) : -1;
 	if (strcmp(verb, "list") && lock < 0) {
-		fprintf(stderr, "edgefw %s: %s: %s\n", name, dirs.state, strerror(-lock));
+		fprintf(stderr, "edgefw %s: %s: %s\n", name, dirs->state, strerror(-lock));
 		ef_diag_free(&d);
 		return EXIT_SYSTEM;
 	}
@@ -264,11 +198,11 @@ static int cmd_list(int kind, int argc, char **argv)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	fds[kind] = pinned_fd(dirs.bpffs, list_maps[kind]);
-	shield_fd = pinned_fd(dirs.bpffs, "ef_shield");
+	fds[kind] = pinned_fd(dirs->bpffs, list_maps[kind]);
+	shield_fd = pinned_fd(dirs->bpffs, "ef_shield");
 	live = fds[kind] >= 0 && shield_fd >= 0;
-	bl4_fd = kind == EF_LIST_BLOCK ? pinned_fd(dirs.bpffs, "ef_bl4") : -1;
-	if (live && ef_lists_sync(dirs.state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
+	bl4_fd = kind == EF_LIST_BLOCK ? pinned_fd(dirs->bpffs, "ef_bl4") : -1;
+	if (live && ef_lists_sync(dirs->state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
 		/* the maps were rolled back: put the file back too, so that
 		 * file and data path agree on the old list */
 		int wr = ef_list_write(path, &cur, kind);
@@ -285,7 +219,7 @@ static int cmd_list(int kind, int argc, char **argv)
 	else
 		printf("%s: %zu entries written to %s; edgefw is not running here (%s has no pins):\n"
 		       "it loads them when it starts\n",
-		       name, want.n, path, dirs.bpffs);
+		       name, want.n, path, dirs->bpffs);
 out:
 	for (int k = 0; k < EF_LIST_KINDS; k++)
 		if (fds[k] >= 0)
@@ -303,14 +237,14 @@ out:
 	return rc;
 }
 
-int cmd_blocklist(int argc, char **argv)
+int cmd_blocklist(void *opts, const struct ef_args *args)
 {
-	return cmd_list(EF_LIST_BLOCK, argc, argv);
+	return cmd_list(EF_LIST_BLOCK, opts, args);
 }
 
-int cmd_allowlist(int argc, char **argv)
+int cmd_allowlist(void *opts, const struct ef_args *args)
 {
-	return cmd_list(EF_LIST_ALLOW, argc, argv);
+	return cmd_list(EF_LIST_ALLOW, opts, args);
 }
 
 /* ---- blocked / unblock ---------------------------------------------------- */
@@ -347,16 +281,6 @@ static const char *source_fmt(const union ef_addr *a, unsigned v6len, char *b, s
 	return ef_prefix_fmt(&p, b, len);
 }
 
-static void usage_blocked(FILE *f)
-{
-	fprintf(f, "Usage: edgefw blocked [--json] [--bpffs-dir DIR] [--run-dir DIR]\n\n"
-		   "The sources on the temporary block list: each exceeded the per-source\n"
-		   "new-flow limit of a rule and is dropped until its time is up (IPv6\n"
-		   "sources are counted and blocked per settings.limit_v6_prefix, default /64).\n"
-		   "'edgefw unblock' lifts a block early.\n\n"
-		   "Exit status: 0, 3 when no pinned state is found, 2 usage error.\n");
-}
-
 struct blocked_entry {
 	union ef_addr src;
 	struct ef_blocked b;
@@ -391,51 +315,28 @@ static int read_blocked(const struct ef_maps *m, struct blocked_entry **out, siz
 	return 0;
 }
 
-int cmd_blocked(int argc, char **argv)
+int cmd_blocked(void *opts, const struct ef_args *args)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
-		{ "run-dir", required_argument, NULL, OPT_RUNDIR },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	const struct ef_common *o = opts;
+	const struct ef_dirs *dirs = &o->dirs;
 	struct ef_status s = { 0 };
 	struct blocked_entry *v = NULL;
-	struct ef_dirs dirs;
 	struct ef_maps m;
 	json_object *arr = NULL;
 	__u32 epoch = 0;
 	__u64 now;
-	bool json = false, names;
+	bool json = o->format == EF_FMT_JSON, names;
 	unsigned v6len;
 	size_t n = 0, shown = 0;
-	int c;
 
-	ef_dirs_init(&dirs);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == OPT_JSON)
-			json = true;
-		else if (c == OPT_BPFFS)
-			dirs.bpffs = optarg;
-		else if (c == OPT_RUNDIR)
-			dirs.run = optarg;
-		else {
-			usage_blocked(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : EXIT_USAGE;
-		}
-	}
-	if (optind != argc) {
-		usage_blocked(stderr);
-		return EXIT_USAGE;
-	}
-	if (ef_maps_open_pinned(dirs.bpffs, &m)) {
+	(void)args;
+	if (ef_maps_open_pinned(dirs->bpffs, &m)) {
 		fprintf(stderr, "edgefw blocked: no pinned state in %s (is edgefw running?)\n",
-			dirs.bpffs);
+			dirs->bpffs);
 		return EXIT_SYSTEM;
 	}
 	ef_epoch_get(&m, &epoch);
-	names = ef_status_read(dirs.run, &s) == 0 && s.epoch == epoch;
+	names = ef_status_read(dirs->run, &s) == 0 && s.epoch == epoch;
 	v6len = v6_prefix(&m);
 	read_blocked(&m, &v, &n);
 	now = mono_coarse_ns();
@@ -482,18 +383,6 @@ int cmd_blocked(int argc, char **argv)
 	return 0;
 }
 
-static void usage_unblock(FILE *f)
-{
-	fprintf(f, "Usage: edgefw unblock ADDR|CIDR... [--bpffs-dir DIR]\n"
-		   "       edgefw unblock --all\n\n"
-		   "Lift temporary blocks now, and refill the sources' per-source limit\n"
-		   "buckets, so that their next connection is not blocked again at once.\n"
-		   "An IPv6 address lifts the block of its /N (settings.limit_v6_prefix).\n"
-		   "The static block list is changed with 'edgefw blocklist del'.\n\n"
-		   "Exit status: 0 (also when a source was not blocked), 1 invalid address,\n"
-		   "2 usage error, 3 no pinned state.\n");
-}
-
 /* Does the user's prefix p name source key k (masked to v6len for IPv6)? */
 static bool names_source(const struct ef_prefix *p, const union ef_addr *k, unsigned v6len)
 {
@@ -506,52 +395,34 @@ static bool names_source(const struct ef_prefix *p, const union ef_addr *k, unsi
 	       ef_prefix_contains(&kp, &p->addr);
 }
 
-int cmd_unblock(int argc, char **argv)
+int cmd_unblock(void *opts, const struct ef_args *args)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, OPT_ALL },
-		{ "bpffs-dir", required_argument, NULL, OPT_BPFFS },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	const struct ef_unblock_opts *o = opts;
+	const struct ef_dirs *dirs = &o->c.dirs;
 	struct blocked_entry *v = NULL;
 	struct ef_list want = { 0 };
-	struct ef_dirs dirs;
 	struct ef_maps m;
 	struct ef_diag d;
-	bool all = false;
+	bool all = o->all;
 	unsigned v6len;
 	size_t n = 0, lifted = 0, buckets = 0;
 	struct ef_srclimit_key k, next;
 	void *prev = NULL;
-	int c, rc = 0;
+	int rc = 0;
 
-	ef_dirs_init(&dirs);
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == OPT_ALL)
-			all = true;
-		else if (c == OPT_BPFFS)
-			dirs.bpffs = optarg;
-		else {
-			usage_unblock(c == 'h' ? stdout : stderr);
-			return c == 'h' ? 0 : EXIT_USAGE;
-		}
-	}
-	if (all == (optind < argc)) {
-		usage_unblock(stderr);
-		return EXIT_USAGE;
-	}
+	if (all == (args->argc > 0))
+		return ef_cmd_usage_error(&ef_cli_unblock, NULL);
 	ef_diag_init(&d, "edgefw unblock");
-	if (parse_args(argc - optind, argv + optind, &want, &d)) {
+	if (parse_args(args->argc, args->argv, &want, &d)) {
 		ef_diag_print(&d, stderr);
 		ef_diag_free(&d);
 		ef_list_free(&want);
 		return EXIT_INVALID;
 	}
 	ef_diag_free(&d);
-	if (ef_maps_open_pinned(dirs.bpffs, &m)) {
+	if (ef_maps_open_pinned(dirs->bpffs, &m)) {
 		fprintf(stderr, "edgefw unblock: no pinned state in %s (is edgefw running?)\n",
-			dirs.bpffs);
+			dirs->bpffs);
 		ef_list_free(&want);
 		return EXIT_SYSTEM;
 	}

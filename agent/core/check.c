@@ -38,8 +38,8 @@ struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
 			snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "",
 				 p->nodes[i].name);
 		}
-		ef_diag_error(d, "nodes", "no node named \"%s\" (the file has: %s)",
-			      node, names);
+		ef_diag_error(d, "nodes", "no node named %s (the file has: %s)",
+			      EF_Q(node), names);
 		goto bad;
 	}
 	for (size_t i = 0; i < p->nnodes; i++) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +21,38 @@ void ef_diag_free(struct ef_diag *d)
 	d->n = 0;
 }
 
+const char *ef_quote(char *buf, size_t len, const char *s, int quotes)
+{
+	const char *q = quotes ? "\"" : "";
+	size_t chars = 0, head = 0;
+
+	if (!s)
+		s = "";
+	/* characters, and the bytes of the first EF_QUOTE_HEAD of them */
+	for (const char *c = s; *c; c++)
+		if (((unsigned char)*c & 0xc0) != 0x80 && chars++ == EF_QUOTE_HEAD)
+			head = (size_t)(c - s);
+	if (chars <= EF_QUOTE_WHOLE)
+		snprintf(buf, len, "%s%s%s", q, s, q);
+	else
+		snprintf(buf, len, "%s%.*s%s... (%zu characters)", q, (int)head, s, q, chars);
+	return buf;
+}
+
 static int add(struct ef_diag *d, const char *kind, const char *path,
 		const char *fmt, va_list ap)
 {
-	char msg[512], *line = NULL;
+	char *msg = NULL, *line = NULL;
 	char **n;
+	int rc;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (asprintf(&line, "%s: %s%s%s%s", d->file, kind, path ? path : "",
-		     path && *path ? ": " : "", msg) < 0)
+	/* whole: the values in it are bounded (ef_quote), the reason is last */
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	rc = asprintf(&line, "%s: %s%s%s%s", d->file, kind, path ? path : "",
+		      path && *path ? ": " : "", msg);
+	free(msg);
+	if (rc < 0)
 		return 0;
 	/* one message per problem, however many ways the checks reach it */
 	for (int i = 0; i < d->n; i++)

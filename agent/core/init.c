@@ -149,7 +149,7 @@ int ef_init_add_peer(struct ef_init_opts *o, const char *spec, struct ef_diag *d
 	struct ef_init_peer *np;
 
 	if (!eq || eq == spec || !eq[1]) {
-		ef_diag_error(d, "--peer", "\"%s\": write SET=CIDR[,CIDR...]", spec);
+		ef_diag_error(d, "--peer", "%s: write SET=CIDR[,CIDR...]", EF_Q(spec));
 		return -1;
 	}
 	np = realloc(o->peers, sizeof(*np) * (o->npeers + 1));
@@ -195,9 +195,9 @@ void ef_init_opts_free(struct ef_init_opts *o)
 static void check_node(const struct ef_topology *t, unsigned need,
 		       const struct ef_init_node *n, struct ef_diag *d)
 {
-	char path[96];
+	char path[EF_QUOTE_LEN + 8];
 
-	snprintf(path, sizeof(path), "--node %s", n->name);
+	snprintf(path, sizeof(path), "--node %s", EF_BARE(n->name));
 	for (int r = 0; r < EF_ROLE_MAX; r++)
 		if (!n->nifs[r])
 			ef_diag_error(d, path, "no %s NIC (--%s NIC)", ef_role_names[r],
@@ -221,7 +221,7 @@ static void check_node(const struct ef_topology *t, unsigned need,
 
 			if (ef_addr_parse(n->addrs[s][k], &a))
 				ef_diag_error(d, path, "--%s %s: not an IPv4 or IPv6 address",
-					      svc_option[s], n->addrs[s][k]);
+					      svc_option[s], EF_BARE(n->addrs[s][k]));
 		}
 	}
 }
@@ -280,25 +280,25 @@ static void check_opts(const struct ef_topology *t, json_object *root,
 
 		if (!jget(peers, pe->set)) {
 			names_of(peers, names, sizeof(names));
-			ef_diag_error(d, "--peer", "%s has no peer set \"%s\" (it has: %s)", t->name,
-				      pe->set, names);
+			ef_diag_error(d, "--peer", "%s has no peer set %s (it has: %s)", t->name,
+				      EF_Q(pe->set), names);
 			continue;
 		}
 		if (!pe->n)
-			ef_diag_error(d, "--peer", "%s: no prefixes (\"any\", or CIDRs)", pe->set);
+			ef_diag_error(d, "--peer", "%s: no prefixes (\"any\", or CIDRs)", EF_BARE(pe->set));
 		for (size_t k = 0; k < pe->n; k++) {
 			struct ef_prefix p;
 			const char *why;
 
 			if (strcmp(pe->cidrs[k], "any") && ef_prefix_parse(pe->cidrs[k], &p, &why))
-				ef_diag_error(d, "--peer", "%s=%s: %s", pe->set, pe->cidrs[k], why);
+				ef_diag_error(d, "--peer", "%s=%s: %s", EF_BARE(pe->set), EF_BARE(pe->cidrs[k]), why);
 		}
 	}
 	for (size_t i = 0; i < o->nexclude_tags; i++)
 		if (!topology_has_tag(jget(root, "rules"), o->exclude_tags[i], names,
 				      sizeof(names)))
-			ef_diag_error(d, "--exclude-tag", "no rule of %s has the tag \"%s\" (tags: %s)",
-				      t->name, o->exclude_tags[i], names);
+			ef_diag_error(d, "--exclude-tag", "no rule of %s has the tag %s (tags: %s)",
+				      t->name, EF_Q(o->exclude_tags[i]), names);
 }
 
 /* ---- the policy ----------------------------------------------------------------- */

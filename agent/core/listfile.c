@@ -80,12 +80,12 @@ int ef_list_parse(const char *text, size_t len, struct ef_list *l, struct ef_dia
 		p = buf;
 		e = p + strcspn(p, " \t");
 		if (*e) {
-			ef_diag_error(d, at, "\"%s\": one address or CIDR per line", buf);
+			ef_diag_error(d, at, "%s: one address or CIDR per line", EF_Q(buf));
 			bad = 1;
 			continue;
 		}
 		if (ef_prefix_parse(p, &pf, &why)) {
-			ef_diag_error(d, at, "\"%s\": %s", p, why);
+			ef_diag_error(d, at, "%s: %s", EF_Q(p), why);
 			bad = 1;
 			continue;
 		}

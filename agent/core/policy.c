@@ -67,7 +67,7 @@ static void check_keys(struct pctx *c, json_object *obj, const char *path,
 			if (strcmp(*a, key) == 0)
 				ok = 1;
 		if (!ok) {
-			ef_diag_error(c->d, path, "unknown key \"%s\"", key);
+			ef_diag_error(c->d, path, "unknown key %s", EF_Q(key));
 		} else if (!val) {
 			char p[256];
 
@@ -229,8 +229,8 @@ static int parse_range(struct pctx *c, json_object *v, const char *path,
 	r->hi = (uint16_t)hi;
 	return 0;
 bad:
-	ef_diag_error(c->d, path, "\"%s\" is not a port or a port range",
-		      json_object_get_string(v));
+	ef_diag_error(c->d, path, "%s is not a port or a port range",
+		      EF_Q(json_object_get_string(v)));
 	return -1;
 }
 
@@ -335,7 +335,7 @@ static void parse_peer_list(struct pctx *c, json_object *v, const char *path,
 			continue;
 		}
 		if (ef_prefix_parse(s, &ps->pfx[ps->n], &why)) {
-			ef_diag_error(c->d, p, "bad CIDR \"%s\": %s", s, why);
+			ef_diag_error(c->d, p, "bad CIDR %s: %s", EF_Q(s), why);
 			continue;
 		}
 		ps->n++;
@@ -411,7 +411,7 @@ static int get_mode(struct pctx *c, json_object *obj, const char *key,
 	snprintf(p, sizeof(p), "settings.%s", key);
 	mode = ef_mode_from_name(s);
 	if (mode < 0 || (mode == EF_MODE_OFF && !allow_off)) {
-		ef_diag_error(c->d, p, "\"%s\" is not one of enforce, monitor%s", s,
+		ef_diag_error(c->d, p, "%s is not one of enforce, monitor%s", EF_Q(s),
 			      allow_off ? ", off" : "");
 		return -1;
 	}
@@ -496,7 +496,7 @@ static void parse_settings(struct pctx *c, json_object *v)
 
 			snprintf(p, sizeof(p), "settings.limits.%s", svc);
 			if (si < 0)
-				ef_diag_error(c->d, p, "unknown service \"%s\"", svc);
+				ef_diag_error(c->d, p, "unknown service %s", EF_Q(svc));
 			else
 				parse_limits(c, lv, p, &s->limits[si]);
 		}
@@ -511,7 +511,7 @@ static void parse_settings(struct pctx *c, json_object *v)
 		check_keys(c, t, "settings.syn_flood", skeys);
 		if (m && (s->syn_mode = ef_syn_mode_from_name(m)) < 0) {
 			ef_diag_error(c->d, "settings.syn_flood.mode",
-				      "\"%s\" is not off, auto or always", m);
+				      "%s is not off, auto or always", EF_Q(m));
 			s->syn_mode = EF_SYN_AUTO;
 		}
 		get_u32(c, t, "settings.syn_flood", "threshold", 1, 100000000, &s->syn_threshold);
@@ -567,8 +567,8 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 	snprintf(p, sizeof(p), "%s.name", path);
 	if (name && !valid_name(name))
 		ef_diag_error(c->d, p,
-			      "\"%s\": use letters, digits, '.', '_' or '-' (at most 63)",
-			      name);
+			      "%s: use letters, digits, '.', '_' or '-' (at most 63)",
+			      EF_Q(name));
 	n->name = dupstr(name);
 
 	ifs = get(v, "interfaces");
@@ -598,10 +598,10 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 				if (!*s || strlen(s) >= IFNAMSIZ || strchr(s, '/') ||
 				    strchr(s, ' '))
 					ef_diag_error(c->d, q,
-						      "\"%s\" is not a valid interface name", s);
+						      "%s is not a valid interface name", EF_Q(s));
 				for (size_t j = 0; j < k; j++)
 					if (strcmp(n->ifnames[r][j], s) == 0)
-						ef_diag_error(c->d, q, "%s is listed twice", s);
+						ef_diag_error(c->d, q, "%s is listed twice", EF_BARE(s));
 			}
 		}
 		for (size_t a = 0; a < n->nifnames[0]; a++)
@@ -609,7 +609,7 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 				if (strcmp(n->ifnames[0][a], n->ifnames[1][b]) == 0)
 					ef_diag_error(c->d, p,
 						      "%s is both the external and the internal interface",
-						      n->ifnames[0][a]);
+						      EF_BARE(n->ifnames[0][a]));
 	}
 
 	addrs = get(v, "addresses");
@@ -653,8 +653,8 @@ static void parse_node(struct pctx *c, json_object *v, size_t i,
 			snprintf(r, sizeof(r), "%s[%zu]", q, k);
 			if (!json_object_is_type(e, json_type_string) ||
 			    ef_addr_parse(str, &al->a[al->n])) {
-				ef_diag_error(c->d, r, "\"%s\" is not an IPv4 or IPv6 address",
-					      str ? str : "");
+				ef_diag_error(c->d, r, "%s is not an IPv4 or IPv6 address",
+					      EF_Q(str));
 				continue;
 			}
 			if (ef_addr_bad_source(&al->a[al->n])) {
@@ -697,7 +697,7 @@ static void check_addresses(struct pctx *c)
 							if (n1 != n2)
 								ef_diag_error(c->d, path,
 									      "%s is also an address of node %s",
-									      a, p->nodes[n1].name ? p->nodes[n1].name : "?");
+									      a, p->nodes[n1].name ? EF_BARE(p->nodes[n1].name) : "?");
 							else if (s1 == s2)
 								ef_diag_error(c->d, path, "%s is listed twice", a);
 							else
@@ -737,14 +737,14 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 	snprintf(p, sizeof(p), "%s.name", path);
 	if (s && !valid_name(s))
 		ef_diag_error(c->d, p,
-			      "\"%s\": use letters, digits, '.', '_' or '-' (at most 63)",
-			      s);
+			      "%s: use letters, digits, '.', '_' or '-' (at most 63)",
+			      EF_Q(s));
 	r->name = dupstr(s);
 
 	snprintf(p, sizeof(p), "%s.interface", path);
 	if ((s = get_str(c, v, path, "interface", true)) &&
 	    (r->role = name_index(ef_role_names, EF_ROLE_MAX, s)) < 0)
-		ef_diag_error(c->d, p, "unknown interface \"%s\" (external or internal)", s);
+		ef_diag_error(c->d, p, "unknown interface %s (external or internal)", EF_Q(s));
 
 	snprintf(p, sizeof(p), "%s.direction", path);
 	if ((s = get_str(c, v, path, "direction", true))) {
@@ -753,14 +753,14 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 		else if (strcmp(s, "out") == 0)
 			r->dir = EF_DIR_OUT;
 		else
-			ef_diag_error(c->d, p, "unknown direction \"%s\" (in or out)", s);
+			ef_diag_error(c->d, p, "unknown direction %s (in or out)", EF_Q(s));
 	}
 
 	snprintf(p, sizeof(p), "%s.service", path);
 	if ((s = get_str(c, v, path, "service", true)) &&
 	    (r->service = name_index(ef_service_names, EF_SVC_MAX, s)) < 0)
 		ef_diag_error(c->d, p,
-			      "unknown service \"%s\" (access, webconf, av, xmpp, internal or management)", s);
+			      "unknown service %s (access, webconf, av, xmpp, internal or management)", EF_Q(s));
 
 	snprintf(p, sizeof(p), "%s.protocol", path);
 	if ((s = get_str(c, v, path, "protocol", true))) {
@@ -769,7 +769,7 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 		else if (strcmp(s, "udp") == 0)
 			r->proto = IPPROTO_UDP;
 		else
-			ef_diag_error(c->d, p, "unknown protocol \"%s\" (tcp or udp)", s);
+			ef_diag_error(c->d, p, "unknown protocol %s (tcp or udp)", EF_Q(s));
 	}
 
 	if (r->role >= 0 && r->service >= 0 &&
@@ -820,10 +820,10 @@ static void parse_rule(struct pctx *c, json_object *v, const char *section,
 			if (r->peerset < 0 && (strchr(s, '/') || strchr(s, ':') ||
 					       strspn(s, "0123456789.") == strlen(s)))
 				ef_diag_error(c->d, p,
-					      "unknown peer set \"%s\" (an inline list of CIDRs is written [\"%s\"])",
-					      s, s);
+					      "unknown peer set %s (an inline list of CIDRs is written [%s])",
+					      EF_Q(s), EF_Q(s));
 			else if (r->peerset < 0)
-				ef_diag_error(c->d, p, "unknown peer set \"%s\"", s);
+				ef_diag_error(c->d, p, "unknown peer set %s", EF_Q(s));
 		}
 	} else if (json_object_is_type(x, json_type_array)) {
 		int idx = add_peerset(c->p, p, true);
@@ -894,8 +894,8 @@ static void check_rules(struct pctx *c)
 			rule_path(p, i, path, sizeof(path));
 			rule_path(p, j, other, sizeof(other));
 			strcat(path, ".name");
-			ef_diag_error(c->d, path, "duplicate rule name \"%s\" (also %s)",
-				      p->rules[i].name, other);
+			ef_diag_error(c->d, path, "duplicate rule name %s (also %s)",
+				      EF_Q(p->rules[i].name), other);
 			break; /* name the first clash only */
 		}
 	}
@@ -911,7 +911,7 @@ static void check_rules(struct pctx *c)
 		rule_path(p, i, path, sizeof(path));
 		strcat(path, ".restates");
 		if (!found)
-			ef_diag_error(c->d, path, "\"%s\" is not an earlier rule", want);
+			ef_diag_error(c->d, path, "%s is not an earlier rule", EF_Q(want));
 	}
 	for (size_t t = 0; t < p->settings.nexclude_tags; t++) {
 		bool used = false;
@@ -922,7 +922,7 @@ static void check_rules(struct pctx *c)
 					used = true;
 		if (!used)
 			ef_diag_warn(c->d, "settings.exclude_tags",
-				     "tag \"%s\" is on no rule", p->settings.exclude_tags[t]);
+				     "tag %s is on no rule", EF_Q(p->settings.exclude_tags[t]));
 	}
 }
 
@@ -938,8 +938,8 @@ static void check_nodes(struct pctx *c)
 
 				snprintf(path, sizeof(path), "nodes[%zu].name", i);
 				ef_diag_error(c->d, path,
-					      "duplicate node name \"%s\" (also nodes[%zu])",
-					      p->nodes[i].name, j);
+					      "duplicate node name %s (also nodes[%zu])",
+					      EF_Q(p->nodes[i].name), j);
 				break;
 			}
 	check_addresses(c);
@@ -1040,7 +1040,7 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 	check_keys(&c, root, "", keys);
 	s = get_str(&c, root, "", "format", true);
 	if (s && strcmp(s, EF_POLICY_FORMAT) != 0)
-		ef_diag_error(d, "format", "\"%s\" is not supported (expected \"%s\")", s,
+		ef_diag_error(d, "format", "%s is not supported (expected \"%s\")", EF_Q(s),
 			      EF_POLICY_FORMAT);
 	p->name = dupstr(get_str(&c, root, "", "name", true));
 	{

@@ -89,11 +89,24 @@ static int write_all(int fd, const char *p, size_t n, size_t *done)
 }
 
 /* path.N-1 -> path.N ... path -> path.1, then a new path. */
+/* The file at the path in place of the one open (rotated or moved away). */
+static int reopen_path(struct ef_sink *s)
+{
+	off_t size;
+	int fd = open_path(&s->o, &size);
+
+	if (fd < 0)
+		return fd;
+	close(s->fd);
+	s->fd = fd;
+	s->size = size;
+	return 0;
+}
+
 static int rotate(struct ef_sink *s)
 {
 	char from[PATH_MAX], to[PATH_MAX];
-	off_t size;
-	int fd;
+	int err;
 
 	for (int i = s->o.keep; i >= 1; i--) {
 		if (i == 1)
@@ -106,14 +119,10 @@ static int rotate(struct ef_sink *s)
 	}
 	if (s->o.keep == 0 && unlink(s->o.path) && errno != ENOENT)
 		return -errno;
-	fd = open_path(&s->o, &size);
-	if (fd < 0)
-		return fd;
-	close(s->fd);
-	s->fd = fd;
-	s->size = size;
-	s->rotations++;
-	return 0;
+	err = reopen_path(s);
+	if (!err)
+		s->rotations++;
+	return err;
 }
 
 /*
@@ -228,20 +237,15 @@ int ef_sink_write_other(struct ef_sink *s, const char *line, size_t len)
 
 int ef_sink_reopen(struct ef_sink *s)
 {
-	off_t size;
-	int fd;
+	int err;
 
 	if (!s->is_file)
 		return 0;
 	ef_sink_flush(s);
-	fd = open_path(&s->o, &size);
-	if (fd < 0)
-		return fd;
-	close(s->fd);
-	s->fd = fd;
-	s->size = size;
-	s->broken = false;
-	return 0;
+	err = reopen_path(s);
+	if (!err)
+		s->broken = false;
+	return err;
 }
 
 void ef_sink_close(struct ef_sink *s)

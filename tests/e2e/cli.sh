@@ -370,7 +370,7 @@ CLI_TABLE='
 # matrix [--node NAME] [--format text|markdown] [--ref] [POLICY]
 2 | matrix --bogus $POL                      | unrecognized option
 2 | matrix $POL $POL                         | Usage: edgefw matrix
-2 | matrix --format html $POL                | --format html: text or markdown
+2 | matrix --format html $POL                | --format: "html" is not text or markdown
 2 | matrix $POL --format                     | requires an argument
 # run (with a policy and a node: a run that got past its options would fail
 # on the missing NICs, never attach anything)
@@ -410,8 +410,8 @@ CLI_TABLE='
 2 | explain --bogus                          | unrecognized option
 2 | explain $PKT                             | are required
 2 | explain $PKT --dst $ACC:443 extra        | are required
-2 | explain --iface external --dir sideways --proto tcp --src $INET:40000 --dst $ACC:443 | are required
-2 | explain --iface external --dir in --proto sctp --src $INET:40000 --dst $ACC:443 | --proto: tcp, udp or icmp
+2 | explain --iface external --dir sideways --proto tcp --src $INET:40000 --dst $ACC:443 | --dir: "sideways" is not in or out
+2 | explain --iface external --dir in --proto sctp --src $INET:40000 --dst $ACC:443 | --proto: "sctp" is not tcp, udp or icmp
 2 | explain $PKT --dst $ACC:443 --flags SXZ  | --flags: letters from S A F R P
 2 | explain --iface external --dir in --proto tcp --src nowhere --dst $ACC:443 | --src/--dst: two addresses of one family
 2 | explain $PKT --dst 2001:db8::230         | --src/--dst: two addresses of one family
@@ -421,7 +421,7 @@ CLI_TABLE='
 2 | events --bogus                           | unrecognized option
 2 | events extra                             | Usage: edgefw events
 2 | events --action maybe                    | --action: "maybe" is not denied, allowed, drop, pass or would-drop
-2 | events --reason bogus                    | --reason: unknown reason "bogus"
+2 | events --reason bogus                    | --reason: "bogus" is not a reason
 2 | events --backlog                         | requires an argument
 2 | events --backlog lots                    | backlog
 2 | events --count lots                      | count

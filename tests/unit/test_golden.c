@@ -9,7 +9,6 @@
  * with EF_GOLDEN_UPDATE=1, which rewrites the files), then read the diff
  * of tests/golden/ before committing it.
  */
-#include <getopt.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cli.h"
 #include "compile.h"
 #include "diag.h"
 #include "diff.h"
@@ -50,48 +50,41 @@ static struct ef_policy *load(const char *path)
 }
 
 /* Run one case's arguments ("matrix [--node N] [--format F] [--ref] FILE"
- * or "diff [--node N] OLD NEW") into a string. */
+ * or "diff [--node N] OLD NEW"), parsed by the commands' own tables, into
+ * a string. */
 static char *run_case(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "node", required_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "ref", no_argument, NULL, 'r' },
-		{ 0 }
-	};
-	struct ef_matrix_opts mo = { .format = EF_MATRIX_TEXT };
-	const char *node = NULL;
+	union {
+		struct ef_matrix_cli m;
+		struct ef_diff_opts d;
+	} o;
+	bool matrix = !strcmp(argv[0], "matrix");
+	struct ef_args a;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int c;
+	FILE *f;
 
+	if (!matrix && strcmp(argv[0], "diff"))
+		fail_msg("a case is \"matrix [OPTIONS] POLICY\" or \"diff [--node NAME] OLD NEW\"");
+	if (ef_cmd_parse(matrix ? &ef_cli_matrix : &ef_cli_diff, &o, argc, argv, &a) ||
+	    a.argc != (matrix ? 1 : 2))
+		fail_msg("bad options or operands in a case of %s", argv[0]);
+	f = open_memstream(&text, &len);
 	assert_non_null(f);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+n:F:r", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': node = mo.node = optarg; break;
-		case 'F': mo.format = strcmp(optarg, "markdown") ? EF_MATRIX_TEXT : EF_MATRIX_MARKDOWN; break;
-		case 'r': mo.refs = true; break;
-		default: fail_msg("bad option in case %s", argv[0]);
-		}
-	}
-	if (!strcmp(argv[0], "matrix") && optind == argc - 1) {
-		struct ef_policy *p = load(argv[optind]);
+	if (matrix) {
+		struct ef_policy *p = load(a.argv[0]);
 		struct ef_diag d;
 
-		ef_diag_init(&d, argv[optind]);
-		assert_int_equal(ef_policy_matrix(p, &mo, f, &d), 0);
+		ef_diag_init(&d, a.argv[0]);
+		assert_int_equal(ef_policy_matrix(p, &o.m.m, f, &d), 0);
 		ef_diag_free(&d);
 		ef_policy_free(p);
-	} else if (!strcmp(argv[0], "diff") && optind == argc - 2) {
-		struct ef_policy *a = load(argv[optind]), *b = load(argv[optind + 1]);
-
-		assert_int_equal(ef_policy_diff(a, b, node, f, NULL), 0);
-		ef_policy_free(a);
-		ef_policy_free(b);
 	} else {
-		fail_msg("a case is \"matrix [OPTIONS] POLICY\" or \"diff [--node NAME] OLD NEW\"");
+		struct ef_policy *x = load(a.argv[0]), *y = load(a.argv[1]);
+
+		assert_int_equal(ef_policy_diff(x, y, o.d.node, f, NULL), 0);
+		ef_policy_free(x);
+		ef_policy_free(y);
 	}
 	fclose(f);
 	return text;

@@ -1944,6 +1944,98 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* ---- long values: quoted in part, the reason always whole ------------------ */
+
+/* A message of at most this many characters, ending in the reason. */
+static void want_bounded(const char *start, const char *reason)
+{
+	bool found = false;
+
+	for (int i = 0; i < F.d.n; i++) {
+		const char *m = F.d.msgs[i];
+		size_t ml = strlen(m), rl = strlen(reason);
+
+		if (strncmp(m, start, strlen(start)))
+			continue;
+		found = true;
+		if (ml > 300 || ml < rl || strcmp(m + ml - rl, reason)) {
+			print_error("not bounded, or the reason is not last: %.400s\n", m);
+			fail();
+		}
+	}
+	if (!found) {
+		print_error("no message starting %s\n", start);
+		dump();
+		fail();
+	}
+}
+
+static void long_ports_string_is_quoted_in_part(void **state)
+{
+	size_t n = 160000;
+	char *ports = malloc(n + 1), *rule = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < n; i += 8)
+		memcpy(ports + i, "1-65535,", 8);
+	ports[n] = '\0';
+	assert_true(asprintf(&rule, "'ports':'%s','peer':'any'", ports) >= 0);
+	parse_rule_in(rule);
+	want_only("t.json: rules[0].ports: "
+		  "\"1-65535,1-65535,1-65535,1-65535,1-65535,1-65535,1-65535,1-65\"... "
+		  "(160000 characters) is not a port or a port range");
+	free(rule);
+	free(ports);
+}
+
+static void megabyte_rule_name_is_quoted_in_part(void **state)
+{
+	size_t n = 1 << 20;
+	char *name = malloc(n + 1), *rules = NULL;
+
+	(void)state;
+	memset(name, 'r', n);
+	name[n] = '\0';
+	/* twice: a bad name, then a duplicate one; an unknown peer set and restatement */
+	assert_true(asprintf(&rules,
+			     "{'name':'%s','interface':'external','direction':'in','service':'access',"
+			     "'protocol':'tcp','ports':'443','peer':'any'},"
+			     "{'name':'%s','interface':'external','direction':'in','service':'access',"
+			     "'protocol':'tcp','ports':'444','peer':'nosuch-%s','restates':'earlier-%s'}",
+			     name, name, name, name) >= 0);
+	parse_rules(rules);
+	want_bounded("t.json: rules[0].name: \"rrrr",
+		     "\"... (1048576 characters): use letters, digits, '.', '_' or '-' (at most 63)");
+	want_bounded("t.json: rules[1].name: duplicate rule name \"rrrr",
+		     "\"... (1048576 characters) (also rules[0])");
+	want_bounded("t.json: rules[1].peer: unknown peer set \"nosuch-rrrr",
+		     "\"... (1048583 characters)");
+	want_bounded("t.json: rules[1].restates: \"earlier-rrrr",
+		     "\"... (1048584 characters) is not an earlier rule");
+	free(rules);
+	free(name);
+}
+
+static void quote_bounds_whole_characters(void **state)
+{
+	char buf[EF_QUOTE_LEN], s[400] = "";
+
+	(void)state;
+	assert_string_equal(ef_quote(buf, sizeof(buf), "eth0", 1), "\"eth0\"");
+	assert_string_equal(ef_quote(buf, sizeof(buf), "eth0", 0), "eth0");
+	assert_string_equal(ef_quote(buf, sizeof(buf), NULL, 1), "\"\"");
+	memset(s, 'x', EF_QUOTE_WHOLE);
+	assert_int_equal(strlen(ef_quote(buf, sizeof(buf), s, 1)), EF_QUOTE_WHOLE + 2);
+	/* 70 two-byte characters: the first 60, never half of one */
+	s[0] = '\0';
+	for (int i = 0; i < 70; i++)
+		strcat(s, "\xc3\xa9");
+	ef_quote(buf, sizeof(buf), s, 1);
+	assert_int_equal(strncmp(buf + 1, s, 120), 0);
+	assert_string_equal(buf + 121, "\"... (70 characters)");
+	assert_string_equal(EF_BARE(s) + 120, "... (70 characters)");
+}
+
 static void rule_restates_must_name_an_earlier_rule(void **state)
 {
 	(void)state;
@@ -2532,6 +2624,9 @@ int main(void)
 		T(xmpp_empty_list_disables_xmpp),
 		/* shipped policy */
 		T(rule_restates_must_name_an_earlier_rule),
+		T(long_ports_string_is_quoted_in_part),
+		T(megabyte_rule_name_is_quoted_in_part),
+		T(quote_bounds_whole_characters),
 		T(shipped_policy_is_clean),
 		T(shipped_policy_exclude_tags),
 		T(crc_depends_on_the_bytes),
