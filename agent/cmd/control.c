@@ -10,116 +10,71 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
-#include <json-c/json.h>
 
 #include "cmds.h"
+#include "control.h"
 #include "bpflog.h"
 #include "datapath.h"
 #include "offline.h"
 #include "state.h"
 
-/* ---- requests to the agent's control socket ------------------------------- */
+/* ---- requests to the agent's control socket (core/control.c) ------------- */
 
-/* Send one request line, read one answer line.  NULL when no agent. */
-static json_object *ctl_call(const char *run_dir, json_object *req, double timeout)
+/* Ask the agent of run_dir (policy, within: apply); 0 with its answer in
+ * resp, else EXIT_SYSTEM (said). */
+static int ask(const char *run_dir, enum ef_ctl_cmd cmd, const char *policy, long within,
+	       double timeout, struct ef_ctl_resp *resp)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = (time_t)timeout,
-			      .tv_usec = (suseconds_t)((timeout - (time_t)timeout) * 1e6) };
-	const char *line = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-	char buf[65536];
-	size_t have = 0;
-	int fd;
+	struct ef_ctl_req req;
+	int err;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/control.sock", run_dir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		fprintf(stderr, "edgefw: cannot reach the agent at %s: %s (is it running?)\n",
-			sa.sun_path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0) {
-		close(fd);
-		return NULL;
-	}
-	while (have < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
-
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		if (memchr(buf, '\n', have))
-			break;
-	}
-	close(fd);
-	buf[have] = '\0';
-	return json_tokener_parse(buf);
-}
-
-/* {"cmd": CMD} and, if given, {"policy": POLICY, "confirm_within": S}: the
- * agent's answer, or NULL (said) when there is none. */
-static json_object *ask(const char *run_dir, const char *cmd, const char *policy, long within,
-			double timeout)
-{
-	json_object *req = json_object_new_object(), *resp;
-
-	json_object_object_add(req, "cmd", json_object_new_string(cmd));
+	ef_ctl_req_init(&req, cmd);
 	if (policy) {
-		json_object_object_add(req, "policy", json_object_new_string(policy));
-		json_object_object_add(req, "confirm_within", json_object_new_int64(within));
+		snprintf(req.policy, sizeof(req.policy), "%s", policy);
+		req.confirm_within = within;
 	}
-	resp = ctl_call(run_dir, req, timeout);
-	json_object_put(req);
-	return resp;
-}
-
-static bool answer_ok(json_object *resp)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(resp, "ok", &v) && json_object_get_boolean(v);
+	err = ef_ctl_call(run_dir, &req, timeout, resp);
+	if (err == -EPROTO || err == -EAGAIN || err == -ETIMEDOUT)
+		fprintf(stderr, "edgefw: the agent at %s/control.sock did not answer\n", run_dir);
+	return err ? EXIT_SYSTEM : 0;
 }
 
 /* The agent's messages, each on a line of stderr after prefix. */
-static void answer_messages(json_object *resp, const char *prefix)
+static void answer_messages(const struct ef_ctl_resp *resp, const char *prefix)
 {
-	json_object *msgs;
-
-	if (json_object_object_get_ex(resp, "messages", &msgs))
-		for (size_t i = 0; i < json_object_array_length(msgs); i++)
-			fprintf(stderr, "%s%s\n", prefix,
-				json_object_get_string(json_object_array_get_idx(msgs, i)));
+	for (int i = 0; i < resp->nmessages; i++)
+		fprintf(stderr, "%s%s\n", prefix, resp->messages[i]);
 }
 
-/* Print the answer to a policy request; 0 when it says ok, else
- * EXIT_INVALID (EXIT_SYSTEM: no answer).  Frees it unless keep. */
-static int report(json_object *resp, const char *done, bool keep)
+/* Print the answer to a policy request: 0 when it says ok, else
+ * EXIT_INVALID. */
+static int report(const struct ef_ctl_resp *resp, const char *done)
 {
-	bool ok;
-
-	if (!resp)
-		return EXIT_SYSTEM;
-	ok = answer_ok(resp);
 	answer_messages(resp, "");
-	if (ok)
-		printf("edgefw: %s: policy \"%s\", generation %s\n", done,
-		       json_object_get_string(json_object_object_get(resp, "policy")),
-		       json_object_get_string(json_object_object_get(resp, "generation")));
+	if (resp->ok)
+		printf("edgefw: %s: policy \"%s\", generation %u\n", done, resp->policy,
+		       resp->generation);
 	else
-		fprintf(stderr, "edgefw: refused; policy \"%s\" (generation %s) stays in force\n",
-			json_object_get_string(json_object_object_get(resp, "policy")),
-			json_object_get_string(json_object_object_get(resp, "generation")));
-	if (!keep)
-		json_object_put(resp);
-	return ok ? 0 : EXIT_INVALID;
+		fprintf(stderr, "edgefw: refused; policy \"%s\" (generation %u) stays in force\n",
+			resp->policy, resp->generation);
+	return resp->ok ? 0 : EXIT_INVALID;
+}
+
+/* ask, then report: the exit status. */
+static int ask_report(const char *run_dir, enum ef_ctl_cmd cmd, const char *policy, long within,
+		      double timeout, const char *done)
+{
+	struct ef_ctl_resp resp;
+	int rc = ask(run_dir, cmd, policy, within, timeout, &resp);
+
+	if (rc)
+		return rc;
+	rc = report(&resp, done);
+	if (rc == 0 && resp.confirm_by)
+		printf("edgefw: run `edgefw confirm` within %lds, or it rolls back\n", within);
+	ef_ctl_resp_free(&resp);
+	return rc;
 }
 
 /*
@@ -161,14 +116,13 @@ int cmd_reload(void *opts, const struct ef_args *args)
 	int rc = precheck("reload", o->c.dirs.run, NULL, o->force);
 
 	(void)args;
-	return rc ? rc : report(ask(o->c.dirs.run, "reload", NULL, 0, 30), "reloaded", false);
+	return rc ? rc : ask_report(o->c.dirs.run, EF_CTL_RELOAD, NULL, 0, 30, "reloaded");
 }
 
 int cmd_apply(void *opts, const struct ef_args *args)
 {
 	const struct ef_apply_opts *o = opts;
 	char path[PATH_MAX];
-	json_object *resp, *v;
 	int rc;
 
 	if (!realpath(args->argv[0], path)) {
@@ -176,15 +130,7 @@ int cmd_apply(void *opts, const struct ef_args *args)
 		return EXIT_INVALID;
 	}
 	rc = precheck("apply", o->c.dirs.run, path, o->force);
-	if (rc)
-		return rc;
-	resp = ask(o->c.dirs.run, "apply", path, o->confirm_within, 30);
-	rc = report(resp, "applied", true);
-	if (rc == 0 && json_object_object_get_ex(resp, "confirm_by", &v))
-		printf("edgefw: run `edgefw confirm` within %lds, or it rolls back\n",
-		       o->confirm_within);
-	json_object_put(resp);
-	return rc;
+	return rc ? rc : ask_report(o->c.dirs.run, EF_CTL_APPLY, path, o->confirm_within, 30, "applied");
 }
 
 int cmd_confirm(void *opts, const struct ef_args *args)
@@ -192,26 +138,26 @@ int cmd_confirm(void *opts, const struct ef_args *args)
 	const struct ef_common *o = opts;
 
 	(void)args;
-	return report(ask(o->dirs.run, "confirm", NULL, 0, 10), "confirmed", false);
+	return ask_report(o->dirs.run, EF_CTL_CONFIRM, NULL, 0, 10, "confirmed");
 }
 
 int cmd_reopen(void *opts, const struct ef_args *args)
 {
 	const struct ef_common *o = opts;
-	json_object *resp = ask(o->dirs.run, "reopen", NULL, 0, 10), *v;
-	bool ok;
+	struct ef_ctl_resp resp;
+	int rc = ask(o->dirs.run, EF_CTL_REOPEN, NULL, 0, 10, &resp);
 
 	(void)args;
-	if (!resp)
-		return EXIT_SYSTEM;
-	ok = answer_ok(resp);
-	answer_messages(resp, "edgefw reopen: ");
-	if (ok && json_object_object_get_ex(resp, "events_file", &v))
-		printf("edgefw: reopened %s\n", json_object_get_string(v));
-	else if (ok)
+	if (rc)
+		return rc;
+	answer_messages(&resp, "edgefw reopen: ");
+	if (resp.ok && resp.events_file[0])
+		printf("edgefw: reopened %s\n", resp.events_file);
+	else if (resp.ok)
 		printf("edgefw: the agent writes its events to its standard output: nothing to reopen\n");
-	json_object_put(resp);
-	return ok ? 0 : EXIT_SYSTEM;
+	rc = resp.ok ? 0 : EXIT_SYSTEM;
+	ef_ctl_resp_free(&resp);
+	return rc;
 }
 
 /* ---- detach ----------------------------------------------------------------- */
