@@ -342,12 +342,71 @@ static void test_seed_table(void **state)
 	}
 }
 
+/* ---- the address hint: service addresses that share a bucket -------------- */
+
+/*
+ * ef_addrhint holds a bucket per hash of an address: empty (not a service
+ * address), one address, or several (then ef_addrs decides).  Two access
+ * addresses of one bucket are both found; a third address of that bucket,
+ * not a service address, is not; and the bucket says "several".
+ */
+static void test_address_hint_collisions(void **state)
+{
+	const char *acc = svc_addr(EF_SVC_ACCESS, 4);
+	char same[2][INET_ADDRSTRLEN], *text, *p;
+	struct ef_addr_hint h;
+	union ef_addr a, x;
+	int found = 0;
+	__u32 idx;
+	struct pkt s;
+
+	(void)state;
+	assert_int_equal(ef_addr_parse(acc, &a), 0);
+	/* in 198.19.0.0/16: about 256 addresses per bucket */
+	for (unsigned i = 1; i < 65535 && found < 2; i++) {
+		snprintf(same[found], sizeof(same[found]), "198.19.%u.%u", i >> 8, i & 255);
+		assert_int_equal(ef_addr_parse(same[found], &x), 0);
+		if (ef_addr_hash(&x) == ef_addr_hash(&a))
+			found++;
+	}
+	assert_int_equal(found, 2);
+	/* same[0] becomes a second access address; same[1] stays a stranger */
+	text = test_policy_text("enforce", "enforce", NULL);
+	{
+		char quoted[INET_ADDRSTRLEN + 2];
+		size_t n = strlen(text) + strlen(same[0]) + 8, at;
+		char *t2 = malloc(n);
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", acc);
+		p = strstr(text, quoted); /* the first: the node's access addresses */
+		assert_non_null(p);
+		at = (size_t)(p - text) + strlen(quoted);
+
+		memcpy(t2, text, at);
+		snprintf(t2 + at, n - at, ", \"%s\"%s", same[0], text + at);
+		free(text);
+		text = t2;
+	}
+	load_policy(text);
+	free(text);
+	idx = ef_addr_hint_index(T.epoch, EF_ROLE_EXTERNAL, &a);
+	assert_int_equal(bpf_map_lookup_elem(T.dp.maps.addrhint, &idx, &h), 0);
+	assert_int_equal(h.state, EF_AH_MANY);
+	s = tcp(4, any4, 40000, acc, 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, any4, 40001, same[0], 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, any4, 40002, same[1], 443, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NOT_SERVICE);
+}
+
 static const struct CMUnitTest tests[] = {
 	PROG_TEST(test_seed_table),
 	PROG_TEST(test_every_row_v4),
 	PROG_TEST(test_every_row_v6),
 	PROG_TEST(test_library_every_row),
 	PROG_TEST(test_library_by_hand),
+	PROG_TEST(test_address_hint_collisions),
 };
 
 PROG_GROUP(rules_group, "rules",
