@@ -21,21 +21,11 @@
 # Everything lives in network namespaces named efc-* with pins under
 # /sys/fs/bpf/efc-*; only 203.0.113.0/24 and 198.18.0.0/15 are used; nothing
 # leaves the namespaces.  Exit status: 0 when every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
-case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
-XDP_PASS_OBJ=${XDP_PASS_OBJ:-$ROOT/${BUILD:-build}/tests/xdp_pass.bpf.o}
-case $XDP_PASS_OBJ in /*) ;; *) XDP_PASS_OBJ=$ROOT/$XDP_PASS_OBJ ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$HERE/lib.sh"
-NT=("$PY" "$HERE/nettool.py")
-LT=("$PY" "$HERE/lifecycle_tool.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
-unset SSH_CONNECTION
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=cli NS_PREFIX=efc-
+built EDGEFW edgefw
+built XDP_PASS_OBJ tests/xdp_pass.bpf.o
 
 # ---- names and addresses ---------------------------------------------------
 
@@ -54,34 +44,7 @@ CORP=198.18.110.100
 
 # ---- bookkeeping ------------------------------------------------------------
 
-WORK=
-PIDS=()
-declare -A AGENT=()
-PASS=0 FAIL=0 XFAIL=0
-FAILED=()
-WATCHDOG=
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'cli: %s\n' "$*" >&2; exit 1; }
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	for pid in "${AGENT[@]}" "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
-	ns_sweep efc-
-	if [ -n "$WORK" ]; then
-		if [ -n "${E2E_KEEP:-}" ]; then
-			log "cli: work dir kept: $WORK"
-		else
-			rm -rf "$WORK"
-		fi
-	fi
-	exit $rc
-}
+declare -A AGENT=() # by TAG
 
 # known_bug WHY NAME CMD...: a check of documented behaviour the agent does
 # not have yet.  Failing, it is reported XFAIL (not counted as a failure);
@@ -100,17 +63,6 @@ known_bug() {
 	fi
 	return 0
 }
-
-nx() { # NS CMD...: a command in a namespace, always bounded
-	local ns=$1
-	shift
-	timeout 20 ip netns exec "$ns" "$@"
-}
-
-# ---- traffic ------------------------------------------------------------------
-
-tcp_ok() { nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout 2 "${@:4}"; }
-tcp_blocked() { expect_rc 2 nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout "${4:-1}"; }
 
 # The UDP helper (standard library only), written to WORK/udp.py at start:
 #   uhold BIND PORT DST DPORT DIR: bind BIND:PORT, send "q1" to DST:DPORT (the
@@ -149,97 +101,20 @@ write_udp_tool() {
 	EOF
 }
 
-# ---- attachments --------------------------------------------------------------
-
-xdp_id() { # IF [NS]: the id of the XDP program on IF, "" when none
-	ip -n "${2:-$NS_NODE}" -d link show dev "$1" | grep -o 'prog/xdp id [0-9]*' | awk '{print $3}' || true
-}
-
-tc_on() { # IF: edgefw's filter (handle 0xef1, prio 1, bpf) on the clsact egress hook
-	local out
-	out=$(tc -n "$NS_NODE" filter show dev "$1" egress 2>/dev/null) &&
-		[[ $out == *"handle 0xef1"* && $out == *bpf* && $out == *edgefw* ]]
-}
-
-attached() { # XDP and the TC egress filter on both NICs
-	local ifn rc=0
-	for ifn in $EXT $INTIF; do
-		if [ -n "$(xdp_id $ifn)" ]; then echo "$ifn: XDP attached"; else echo "$ifn: no XDP"; rc=1; fi
-		if tc_on "$ifn"; then echo "$ifn: TC egress filter attached"; else echo "$ifn: no TC egress filter"; rc=1; fi
-	done
-	return $rc
-}
-
-# detached TAG [IF...]: no XDP and no edgefw egress filter on the NICs (default
-# both), no pins of TAG
-detached() {
-	local tag=$1 ifn rc=0 ifs
-	shift
-	ifs=${*:-$EXT $INTIF}
-	for ifn in $ifs; do
-		if [ -n "$(xdp_id "$ifn")" ]; then
-			echo "$ifn: XDP still attached:"
-			ip -n "$NS_NODE" -d link show dev "$ifn" | sed 's/^/  /'
-			rc=1
-		fi
-		if tc_on "$ifn"; then
-			echo "$ifn: TC egress filter still attached:"
-			tc -n "$NS_NODE" filter show dev "$ifn" egress | sed 's/^/  /'
-			rc=1
-		fi
-	done
-	if [ -n "$(ls -A "/sys/fs/bpf/efc-$tag" 2>/dev/null)" ]; then
-		echo "pins left in /sys/fs/bpf/efc-$tag: $(ls /sys/fs/bpf/efc-"$tag" | tr '\n' ' ')"
-		rc=1
-	fi
-	[ $rc -eq 0 ] && echo "nothing of edgefw on $ifs; no pins in /sys/fs/bpf/efc-$tag"
-	return $rc
-}
-
 # ---- agents -------------------------------------------------------------------
 
-agent_env() { echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efc-$1" "EDGEFW_RUN_DIR=$WORK/run-$1" "EDGEFW_STATE_DIR=$WORK/state-$1"; }
-
-efw() { # TAG CMD...: edgefw next to agent TAG (same env, same netns)
+detached_tag() { # TAG [IF...]: nothing of edgefw on the NICs (default both), no pins of TAG
 	local tag=$1
 	shift
-	timeout 30 env $(agent_env "$tag") nsenter --net=/run/netns/"$NS_NODE" "$EDGEFW" "$@"
+	detached "/sys/fs/bpf/efc-$tag" "$@"
 }
 
 # start_agent TAG NAME POLICY [run options]: logs in NAME.log, events in
 # NAME.events; waits until it says it is enforcing
 start_agent() {
-	local tag=$1 name=$2 pol=$3 n=150 pid
-	env $(agent_env "$tag") nsenter --net=/run/netns/"$NS_NODE" \
-		"$EDGEFW" run --policy "$pol" --node edge1 "${@:4}" \
-		>"$WORK/$name.events" 2>"$WORK/$name.log" &
-	pid=$!
-	AGENT[$tag]=$pid
-	while [ $n -gt 0 ]; do
-		grep -qs 'enforcing policy' "$WORK/$name.log" && { cat "$WORK/$name.log"; return 0; }
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/$name.log"
-	echo "agent $name did not say it is enforcing"
-	return 1
-}
-
-# stop_agent TAG [SIGNAL]: exit status 0 within 5 s
-stop_agent() {
-	local tag=$1 pid=${AGENT[$1]:-} n=50 rc=0
-	[ -n "$pid" ] || { echo "no agent $tag"; return 1; }
-	kill -"${2:-TERM}" "$pid" || return 1
-	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "agent $tag still running 5 s after SIG${2:-TERM}"
-		return 1
-	fi
-	wait "$pid" || rc=$?
-	AGENT[$tag]=
-	echo "agent $tag: SIG${2:-TERM}, exit status $rc"
-	[ $rc -eq 0 ]
+	launch_agent "$1" "$WORK/$2.events" "$WORK/$2.log" --policy "$3" --node edge1 "${@:4}" ||
+		{ cat "$WORK/$2.log"; echo "agent $2 did not say it is enforcing"; return 1; }
+	cat "$WORK/$2.log"
 }
 
 # run_fails TAG NAME WANT FRAGMENT POLICY [options]: edgefw run (bounded) must
@@ -247,8 +122,7 @@ stop_agent() {
 run_fails() {
 	local tag=$1 name=$2 want=$3 frag=$4 pol=$5 rc=0
 	shift 5
-	timeout 30 env $(agent_env "$tag") nsenter --net=/run/netns/"$NS_NODE" \
-		"${PRE[@]}" "$EDGEFW" run --policy "$pol" --node edge1 "$@" \
+	as_agent "$tag" "${PRE[@]}" "$EDGEFW" run --policy "$pol" --node edge1 "$@" \
 		>"$WORK/$name.events" 2>"$WORK/$name.log" || rc=$?
 	echo "edgefw run $*: exit status $rc"
 	sed 's/^/  /' "$WORK/$name.log"
@@ -259,36 +133,13 @@ PRE=()
 
 # ---- topology ------------------------------------------------------------------
 
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
-veth() { # NS1 IF1 NS2 IF2
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-
 build_topology() {
 	ns_new $NS_CLI
-	ns_new $NS_NODE
-	ns_new $NS_INET
-	ns_new $NS_CORP
+	one_node 27 $ACC $AV
 	ns_new $NS_VM
-	veth $NS_INET efc-i-ext $NS_NODE $EXT
-	veth $NS_CORP efc-c-int $NS_NODE $INTIF
 	veth $NS_NODE $UNM $NS_NODE efc-u1
 	ip -n $NS_NODE link add $BR type bridge
 	ip -n $NS_NODE link set $BR up
-	ip -n $NS_INET addr add $INET/27 dev efc-i-ext
-	ip -n $NS_CORP addr add $CORP/24 dev efc-c-int
-	ip -n $NS_NODE addr add $ACC/27 dev $EXT
-	ip -n $NS_NODE addr add $AV/27 dev $EXT
-	ip -n $NS_NODE addr add $INT/24 dev $INTIF
-	ip -n $NS_NODE route add default via $INET src $ACC
 	# Web Conferencing is forwarded by the node to efc-vm (the router model)
 	veth $NS_NODE efc-v0 $NS_VM efc-v1
 	ip -n $NS_NODE addr add 198.18.111.1/30 dev efc-v0
@@ -301,35 +152,14 @@ build_topology() {
 }
 
 start_services() {
-	ip netns exec $NS_NODE "${NT[@]}" serve --lifetime 200 --ready "$WORK/ready-node" \
-		--tcp 80,443 >"$WORK/server-node.out" 2>&1 &
-	PIDS+=($!)
-	ip netns exec $NS_VM "${NT[@]}" serve --lifetime 200 --ready "$WORK/ready-vm" \
-		--tcp 443 >"$WORK/server-vm.out" 2>&1 &
-	PIDS+=($!)
-	wait_file "$WORK/ready-node" 100 || { cat "$WORK/server-node.out"; die "the node's echo server did not start"; }
-	wait_file "$WORK/ready-vm" 100 || { cat "$WORK/server-vm.out"; die "the echo server behind the node did not start"; }
+	start_server $NS_NODE node --lifetime 200 --tcp 80,443
+	start_server $NS_VM vm --lifetime 200 --tcp 443
 }
 
 write_policies() {
-	"$PY" - "$POLICY_SRC" "$WORK" <<-EOF
-	import copy, json, sys
-	src, work = sys.argv[1], sys.argv[2]
-	p = json.load(open(src))
-	p.pop("template", None)
-	n = next(x for x in p["nodes"] if x["name"] == "edge1")
-	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
-	n["addresses"] = {"access": ["$ACC"], "webconf": ["$WEB"], "av": ["$AV"], "internal": ["$INT"]}
-	def dump(q, name):
-	    json.dump(q, open(work + "/" + name, "w"), indent=2)
-	dump(p, "A.json")
-	m = copy.deepcopy(p)
-	m["nodes"][p["nodes"].index(n)]["interfaces"]["internal"] = "efc-nosuch"
-	dump(m, "missing.json")
-	b = copy.deepcopy(p)
-	b["nodes"][p["nodes"].index(n)]["interfaces"]["internal"] = "$BR"
-	dump(b, "bridge.json")
-	EOF
+	write_policy "$WORK/A.json" &&
+		write_policy "$WORK/missing.json" "n['interfaces']['internal'] = 'efc-nosuch'" &&
+		write_policy "$WORK/bridge.json" "n['interfaces']['internal'] = '$BR'"
 }
 
 # ==== 1. exit status: the command-line table ======================================
@@ -539,14 +369,14 @@ cli_table() {
 
 run_missing_nic() {
 	run_fails miss miss 3 "internal interface efc-nosuch: No such device" "$WORK/missing.json" &&
-		detached miss
+		detached_tag miss
 }
 
 # --xdp-mode native on a NIC without native XDP (a bridge): the attach fails
 # after the external NIC was attached; that one is detached again
 run_no_native() {
 	run_fails br br 3 "cannot attach XDP to $BR" "$WORK/bridge.json" --xdp-mode native &&
-		detached br $EXT $BR
+		detached_tag br $EXT $BR
 }
 
 # BPF load refused: no CAP_BPF / CAP_SYS_ADMIN (a unit whose bounding set
@@ -556,13 +386,13 @@ run_no_caps() {
 	run_fails caps caps 3 "cannot load the BPF programs: Operation not permitted" "$WORK/A.json"
 	local rc=$?
 	PRE=()
-	[ $rc = 0 ] && detached caps
+	[ $rc = 0 ] && detached_tag caps
 }
 
 run_not_bpffs() {
 	mkdir -p "$WORK/notbpffs"
 	run_fails nbf nbf 3 "cannot load the BPF programs" "$WORK/A.json" --bpffs-dir "$WORK/notbpffs/pins" &&
-		detached nbf && [ -z "$(ls -A "$WORK/notbpffs/pins" 2>/dev/null)" ]
+		detached_tag nbf && [ -z "$(ls -A "$WORK/notbpffs/pins" 2>/dev/null)" ]
 }
 
 # a second agent on the same pins while one runs: refused, the first untouched
@@ -574,7 +404,7 @@ run_second_agent() {
 	attached || rc=1
 	echo "the first agent still enforces: TCP access:80 blocked, 443 passes"
 	tcp_blocked $NS_INET $ACC 80 && tcp_ok $NS_INET $ACC 443 || rc=1
-	stop_agent two && detached two || rc=1
+	stop_agent two && detached_tag two || rc=1
 	return $rc
 }
 
@@ -595,7 +425,7 @@ foreign_xdp_refused() { # [run options]
 	echo "afterwards: XDP id on $INTIF: ${id:-none}"
 	[ "$id" = "$FOREIGN_ID" ] || { echo "the foreign program was replaced or removed"; return 1; }
 	# the external NIC (attached first) was rolled back; nothing pinned
-	detached fx $EXT && ! tc_on $INTIF
+	detached_tag fx $EXT && ! tc_on $INTIF
 }
 
 # foreign filters: u32 (prio 7) and classic BPF (prio 8) on the external
@@ -649,14 +479,14 @@ coex_reload() {
 }
 
 coex_stop() {
-	stop_agent coex && detached coex && foreign_intact "after SIGTERM"
+	stop_agent coex && detached_tag coex && foreign_intact "after SIGTERM"
 }
 
 coex_detach() {
 	start_agent coex coex-2 "$WORK/A.json" --keep-on-exit >/dev/null || { cat "$WORK/coex-2.log"; return 1; }
 	stop_agent coex && attached || return 1
 	efw coex detach || return 1
-	detached coex && foreign_intact "after edgefw detach"
+	detached_tag coex && foreign_intact "after edgefw detach"
 }
 
 # ==== 4. a pinned map whose layout changed ===============================================
@@ -695,7 +525,7 @@ layout_start() {
 }
 
 layout_enforces() {
-	tcp_blocked $NS_INET $ACC 80 && tcp_ok $NS_INET $ACC 443 && stop_agent lay && detached lay
+	tcp_blocked $NS_INET $ACC 80 && tcp_ok $NS_INET $ACC 443 && stop_agent lay && detached_tag lay
 }
 
 # What a recreated flow table does to flows.  An established TCP connection
@@ -821,30 +651,11 @@ flows_forwarded_lost() {
 
 # ==== main =======================================================================
 
-[ "$(id -u)" = 0 ] || die "run as root (network namespaces, BPF)"
-[ -x "$EDGEFW" ] || die "no edgefw binary at $EDGEFW (make, or set EDGEFW / BUILD)"
-[ -r "$XDP_PASS_OBJ" ] || die "no foreign XDP object at $XDP_PASS_OBJ (make $XDP_PASS_OBJ, or set XDP_PASS_OBJ)"
-for t in ip tc nsenter setpriv bpftool timeout; do
-	command -v $t >/dev/null || die "missing $t (apt-get install iproute2 util-linux bpftool coreutils)"
-done
+needs_root
+needs_built EDGEFW XDP_PASS_OBJ
+needs_tools "apt-get install iproute2 util-linux bpftool coreutils" ip tc nsenter setpriv bpftool timeout
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ns_sweep efc- # leftovers of an earlier run
-WORK=$(mktemp -d /tmp/edgefw-cli.XXXXXX)
-watchdog() {
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
-	echo "cli: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-watchdog 240 &
-WATCHDOG=$!
-START=$(date +%s)
+suite_begin cli 240
 HOLD= HOLD_FWD=
 
 log "== edgefw cli: $EDGEFW ($("$EDGEFW" --version))"
@@ -884,13 +695,8 @@ check "flows: pinned ef_flows replaced by an older layout; the next start recrea
 check "flows: the UDP flow is lost (its late reply dropped) until the node sends again" flows_udp_lost
 check "flows: the established TCP connection survives (picked up again from the host's sockets)" flows_tcp_kept
 check "flows: a TCP connection forwarded to web conferencing behind the node is lost: not picked up, its segments dropped (no-flow)" flows_forwarded_lost
-check "flows agent: SIGTERM detaches everything" eval 'stop_agent flow && detached flow'
+check "flows agent: SIGTERM detaches everything" eval 'stop_agent flow && detached_tag flow'
 check "fresh start over an older build's pins: ef_flows (other value size) recreated, ef_frags (other size) kept at 512" layout_start
 check "fresh start over an older build's pins: enforces (access:80 blocked, 443 passes); SIGTERM detaches" layout_enforces
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed, $XFAIL known bugs (XFAIL)"
-[ $FAIL -eq 0 ]
+summary "$XFAIL known bugs (XFAIL)"

@@ -40,22 +40,13 @@
 # /sys/fs/bpf/efl-*; IPv4 only; only 203.0.113.0/24 and 198.18.0.0/15 are
 # used; nothing leaves the namespaces.  Exit status: 0 when every check
 # passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
-case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
-WIREGEN=${WIREGEN:-$ROOT/${BUILD:-build}/bench/wire/wiregen}
-case $WIREGEN in /*) ;; *) WIREGEN=$ROOT/$WIREGEN ;; esac
-XDP_PASS_OBJ=${XDP_PASS_OBJ:-$ROOT/${BUILD:-build}/tests/xdp_pass.bpf.o}
-case $XDP_PASS_OBJ in /*) ;; *) XDP_PASS_OBJ=$ROOT/$XDP_PASS_OBJ ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$HERE/lib.sh"
-NT=("$PY" "$HERE/nettool.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
-unset SSH_CONNECTION
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=eventlog NS_PREFIX=efl- NX_TIMEOUT=25
+NS_SYSCTL=(net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1)
+built EDGEFW edgefw
+built WIREGEN bench/wire/wiregen
+built XDP_PASS_OBJ tests/xdp_pass.bpf.o
 
 NS_NODE=efl-edge
 NS_INET=efl-inet
@@ -69,93 +60,12 @@ BURST=100000          # frames of the burst
 BURST_SOURCES=60000   # from 198.19.0.1 on
 MIB=1048576
 
-WORK=
-PIDS=()
-AGENT=
-PASS=0 FAIL=0
-FAILED=()
-WATCHDOG=
 MNT=
 
-log() { printf '%s\n' "$*"; }
-die() { printf 'eventlog: %s\n' "$*" >&2; exit 1; }
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	if [ -n "$WORK" ] && { [ $rc -ne 0 ] || [ $FAIL -ne 0 ]; }; then
-		for f in "$WORK"/agent-*.log; do
-			[ -e "$f" ] || continue
-			log "---- $(basename "$f") (last 20 lines)"
-			tail -n 20 "$f"
-		done
-	fi
-	for pid in $AGENT "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
-	[ -n "$MNT" ] && umount "$MNT" 2>/dev/null
-	ns_sweep efl-
-	if [ -n "$WORK" ]; then
-		if [ -n "${E2E_KEEP:-}" ]; then log "eventlog: work dir kept: $WORK"; else rm -rf "$WORK"; fi
-	fi
-	exit $rc
-}
-
-nx() { local ns=$1; shift; timeout 25 ip netns exec "$ns" "$@"; }
+# the tmpfs of part 5
+on_cleanup() { if [ -n "$MNT" ]; then umount "$MNT" 2>/dev/null; fi; }
 
 # ---- the agent -------------------------------------------------------------------
-
-agent_env() {
-	echo "EDGEFW_BPFFS_DIR=$PINS" "EDGEFW_RUN_DIR=$WORK/run" "EDGEFW_STATE_DIR=$WORK/state"
-}
-
-efw() { timeout 30 env $(agent_env) nsenter --net=/run/netns/$NS_NODE "$EDGEFW" "$@"; }
-
-AGENT_N=0
-start_agent() { # POLICY [run options]: waits until it says it is enforcing
-	local n=150 p=$1
-	shift
-	AGENT_N=$((AGENT_N + 1))
-	env $(agent_env) nsenter --net=/run/netns/$NS_NODE \
-		"$EDGEFW" run --policy "$p" --node edge1 --metrics-file "$WORK/metrics.prom" \
-		--metrics-interval 1 "$@" \
-		>"$WORK/agent-$AGENT_N.out" 2>"$WORK/agent-$AGENT_N.log" &
-	AGENT=$!
-	while [ $n -gt 0 ]; do
-		grep -qs 'enforcing policy' "$WORK/agent-$AGENT_N.log" && return 0
-		kill -0 "$AGENT" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/agent-$AGENT_N.log"
-	echo "the agent did not say it is enforcing"
-	return 1
-}
-
-stop_agent() {
-	local rc=0
-	[ -n "$AGENT" ] || return 0
-	kill -TERM "$AGENT"
-	wait "$AGENT" || rc=$?
-	AGENT=
-	[ $rc -eq 0 ] || echo "the agent exited with status $rc"
-	return $rc
-}
-
-stats_json() { efw stats --json >"$WORK/stats.json" 2>&1 || { cat "$WORK/stats.json"; return 1; }; }
-counter() { jget "$WORK/stats.json" "counters.$1"; }
-
-# The ingress drops with reason no-rule (what the traffic here raises)
-no_rule_drops() {
-	"$PY" - "$WORK/stats.json" <<-'EOF'
-	import json, sys
-	s = json.load(open(sys.argv[1]))
-	print(sum(v["packets"] for v in s["verdicts"]
-	          if v["hook"] == "ingress" and v["verdict"] == "drop" and v["reason"] == "no-rule"))
-	EOF
-}
 
 # wait until every event sent has been written or counted unwritten, and
 # the counts stopped moving (the agent syncs them every 200 ms)
@@ -176,78 +86,18 @@ drained() {
 
 # ---- topology and policies ---------------------------------------------------------
 
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
-mac_of() { ip -n "$1" -j link show dev "$2" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
-
 build_topology() {
-	local a m
-	ns_new $NS_NODE
-	ns_new $NS_INET
-	ns_new $NS_CORP
-	ip link add $GIF netns $NS_INET type veth peer name $EXT netns $NS_NODE
-	ip link add efl-c-int netns $NS_CORP type veth peer name $INTIF netns $NS_NODE
-	for l in "$NS_INET $GIF" "$NS_NODE $EXT" "$NS_CORP efl-c-int" "$NS_NODE $INTIF"; do
-		ip -n ${l% *} link set ${l#* } up
-	done
+	one_node 26 $ACC $WEB $AV
 	# wiregen's frames leave by XDP_TX from the generator's veth, which
 	# needs an XDP program of its own
 	ip -n $NS_INET link set dev $GIF xdpdrv obj "$XDP_PASS_OBJ" sec xdp
-	ip -n $NS_INET addr add $INET/26 dev $GIF
-	ip -n $NS_CORP addr add $CORP/24 dev efl-c-int
-	for a in $ACC $WEB $AV; do ip -n $NS_NODE addr add $a/26 dev $EXT; done
-	ip -n $NS_NODE addr add $INT/24 dev $INTIF
-	ip -n $NS_NODE route add default via $INET src $ACC
-	m=$(mac_of $NS_INET $GIF)
-	ip -n $NS_NODE neigh replace $INET lladdr "$m" dev $EXT nud permanent
-	m=$(mac_of $NS_NODE $EXT)
-	for a in $ACC $WEB $AV; do ip -n $NS_INET neigh replace $a lladdr "$m" dev $GIF nud permanent; done
-	ip -n $NS_NODE neigh replace $CORP lladdr "$(mac_of $NS_CORP efl-c-int)" dev $INTIF nud permanent
-	ip -n $NS_CORP neigh replace $INT lladdr "$(mac_of $NS_NODE $INTIF)" dev efl-c-int nud permanent
+	static_neighbours $INET
 }
 
 # the shipped policy for edge1 on this topology, every event limit off
-write_policy() {
-	"$PY" - "$POLICY_SRC" "$WORK/policy.json" <<-EOF
-	import json, sys
-	p = json.load(open(sys.argv[1]))
-	p.pop("template", None)
-	n = next(x for x in p["nodes"] if x["name"] == "edge1")
-	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
-	n["addresses"] = {"access": ["$ACC"], "webconf": ["$WEB"], "av": ["$AV"], "internal": ["$INT"]}
-	p.setdefault("settings", {})["event_limit"] = {"rate": 0}
-	json.dump(p, open(sys.argv[2], "w"), indent=2)
-	EOF
-	"$EDGEFW" validate --quiet --node edge1 "$WORK/policy.json"
-}
-
-# event lines (and notices) in a set of files, checked whole: every line
-# parses; prints "EVENTS NOTICES"
-count_lines() {
-	"$PY" - "$@" <<-'EOF'
-	import json, sys
-	ev = other = 0
-	for path in sys.argv[1:]:
-	    with open(path, "rb") as f:
-	        data = f.read()
-	    if data and not data.endswith(b"\n"):
-	        sys.exit("%s: ends inside a line" % path)
-	    for i, line in enumerate(data.splitlines()):
-	        try:
-	            d = json.loads(line)
-	        except ValueError:
-	            sys.exit("%s:%d: not JSON: %r" % (path, i + 1, line[:120]))
-	        if d.get("event", {}).get("kind") == "event":
-	            ev += 1
-	        else:
-	            other += 1
-	print(ev, other)
-	EOF
+policy() {
+	write_policy "$WORK/policy.json" "settings['event_limit'] = {'rate': 0}" &&
+		"$EDGEFW" validate --quiet --node edge1 "$WORK/policy.json"
 }
 
 # every events file of the live agent, oldest first
@@ -320,7 +170,7 @@ lone_events() {
 
 stdout_quiet() {
 	local n
-	n=$(grep -c '"kind":"event"' "$WORK/agent-$AGENT_N.out" || true)
+	n=$(grep -c '"kind":"event"' "$EVENTS" || true)
 	echo "event lines on stdout: $n; in $EVFILE: $(ev_lines)"
 	[ "$n" = 0 ] && [ "$(ev_lines)" -ge 5 ]
 }
@@ -505,32 +355,15 @@ full_fs() {
 
 # ---- run -------------------------------------------------------------------------------------
 
-watchdog() {
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
-	echo "eventlog: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-
-[ "$(id -u)" = 0 ] || die "run as root"
-[ -x "$EDGEFW" ] || die "no $EDGEFW (make first)"
-[ -x "$WIREGEN" ] || die "no $WIREGEN (make -C bench/wire OUT=...)"
-trap cleanup EXIT INT TERM
-ns_sweep efl-
-WORK=$(mktemp -d /tmp/edgefw-eventlog.XXXXXX)
+needs_root
+needs_built EDGEFW WIREGEN
+suite_begin eventlog 240
 mkdir -p "$WORK/run" "$WORK/state" "$WORK/log"
-watchdog 240 &
-WATCHDOG=$!
-START=$(date +%s)
 [ -d /sys/fs/bpf ] && mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 log "== edgefw event delivery: $EDGEFW ($("$EDGEFW" --version))"
 build_topology
-write_policy || die "the test policy is invalid"
+policy || die "the test policy is invalid"
 
 log "== 1. options"
 check "options: bad --events-max-size/--events-keep are usage errors (2); reopen without an agent 3; an events file that cannot be opened: exit 3, named, nothing attached" \
@@ -538,7 +371,8 @@ check "options: bad --events-max-size/--events-keep are usage errors (2); reopen
 
 log "== 2. the events file"
 EVFILE=$WORK/log/events.json
-start_agent "$WORK/policy.json" --events-file "$EVFILE" --events-max-size 1M --events-keep 200 ||
+METRICS=(--metrics-file "$WORK/metrics.prom" --metrics-interval 1)
+start_agent "$WORK/policy.json" "${METRICS[@]}" --events-file "$EVFILE" --events-max-size 1M --events-keep 200 ||
 	die "the agent did not start"
 check "lone events: each of 5 single drops reaches the events file on the agent's timer, within 1 s" lone_events
 check "the events file has the lines, the agent's stdout none" stdout_quiet
@@ -566,7 +400,7 @@ MNT=$WORK/full
 mkdir -p "$MNT"
 mount -t tmpfs -o size=512k,mode=0755 efl-full "$MNT"
 EVFILE=$MNT/events.json
-start_agent "$WORK/policy.json" --events-file "$EVFILE" --events-max-size 0 || die "the agent did not start"
+start_agent "$WORK/policy.json" "${METRICS[@]}" --events-file "$EVFILE" --events-max-size 0 || die "the agent did not start"
 nx $NS_INET "$WIREGEN" --ifname $GIF --dst-mac "$(mac_of $NS_NODE $EXT)" --dst $ACC --proto udp \
 	--dport 8081 --src-base 198.19.0.1 --src-count 5000 --frames 5000 --time-cap 5 >/dev/null ||
 	die "wiregen failed"
@@ -574,9 +408,4 @@ check "full disk: the agent runs on, written + unwritten = sent, the file holds 
 check "agent: SIGTERM, exit 0 (full disk)" stop_agent
 umount "$MNT" && MNT=
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

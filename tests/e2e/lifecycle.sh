@@ -19,22 +19,11 @@
 # Everything lives in network namespaces named efl-* (run.sh uses efe-*) with
 # pins under /sys/fs/bpf/efl-*; only 203.0.113.0/24 and 198.18.0.0/15 are
 # used; nothing leaves the namespaces.  Exit status: 0 when every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
-case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$HERE/lib.sh"
-NT=("$PY" "$HERE/nettool.py")
-LT=("$PY" "$HERE/lifecycle_tool.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=lifecycle NS_PREFIX=efl- PIN_DIR_GONE=1
+built EDGEFW edgefw
 UNIT_SRC=$ROOT/packaging/systemd/edgefw.service
-POLICY_NAME=lync2013-scaled-edge-dnslb-public
-# the lockout guard reads it: only the checks that mean to set it do
-unset SSH_CONNECTION
 
 # ---- names and addresses ---------------------------------------------------
 
@@ -49,45 +38,7 @@ CORP=198.18.100.100                # a corporate host, on the link
 
 # ---- bookkeeping ------------------------------------------------------------
 
-WORK=
-PIDS=()
-declare -A AGENT=()
-XENV=()     # extra environment for the next start_agent
-PASS=0 FAIL=0
-FAILED=()
-WATCHDOG=
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'lifecycle: %s\n' "$*" >&2; exit 1; }
-
-ns_del_all() { ns_sweep efl-; }
-
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	for pid in "${AGENT[@]}" "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
-	ns_del_all
-	if [ -n "$WORK" ]; then
-		if [ -n "${E2E_KEEP:-}" ]; then
-			log "lifecycle: work dir kept: $WORK"
-		else
-			rm -rf "$WORK"
-		fi
-	fi
-	exit $rc
-}
-
-
-nx() { # NS CMD...: a command in a namespace, always bounded
-	local ns=$1
-	shift
-	timeout 20 ip netns exec "$ns" "$@"
-}
+declare -A AGENT=() # by TAG
 
 bg_nx() { # NS CMD...: a background helper (bounded by its own --max too)
 	local ns=$1
@@ -95,116 +46,20 @@ bg_nx() { # NS CMD...: a background helper (bounded by its own --max too)
 	timeout 150 ip netns exec "$ns" "$@"
 }
 
-
-
-
-
-# ---- traffic primitives -------------------------------------------------------
-
-tcp_ok() { nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout 2 "${@:4}"; }
-udp_ok() { nx "$1" "${NT[@]}" udp "$2" "$3" --timeout 1 --tries 2 "${@:4}"; }
-# nothing at all comes back (no RST, no ICMP): a drop
-tcp_blocked() { expect_rc 2 nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout "${4:-1}"; }
-
-# udp_arrived SPORT: datagrams from the internet client's SPORT that reached
-# the listener on access:3478
-udp_arrived() { grep -cxF "udp $ACC 3478 $INET $1" "$WORK/udp-node.log" || true; }
-
-xdp_on() { # IF: an XDP program is attached (ip -d link show)
-	local out
-	out=$(ip -n "$NS_NODE" -d link show dev "$1") && [[ $out == *prog/xdp* ]]
-}
-
-tc_on() { # IF: edgefw's filter (handle 0xef1, prio 1) on the clsact egress hook
-	local out
-	out=$(tc -n "$NS_NODE" filter show dev "$1" egress 2>/dev/null) &&
-		[[ $out == *"handle 0xef1"* && $out == *bpf* ]]
-}
-
-attached() { # XDP and the TC egress filter on both NICs
-	local ifn rc=0
-	for ifn in $EXT $INTIF; do
-		if xdp_on "$ifn"; then echo "$ifn: XDP attached"; else echo "$ifn: no XDP"; rc=1; fi
-		if tc_on "$ifn"; then echo "$ifn: TC egress filter attached"; else echo "$ifn: no TC egress filter"; rc=1; fi
-	done
-	return $rc
-}
-
-detached() { # TAG: no XDP, no egress filter on the NICs, no pins of TAG
-	local tag=$1 ifn rc=0
-	for ifn in $EXT $INTIF; do
-		if xdp_on "$ifn"; then
-			echo "$ifn: XDP still attached:"
-			ip -n "$NS_NODE" -d link show dev "$ifn" | sed 's/^/  /'
-			rc=1
-		fi
-		if tc_on "$ifn"; then
-			echo "$ifn: TC egress filter still attached:"
-			tc -n "$NS_NODE" filter show dev "$ifn" egress | sed 's/^/  /'
-			rc=1
-		fi
-	done
-	if [ -e "/sys/fs/bpf/efl-$tag" ]; then
-		echo "pins left in /sys/fs/bpf/efl-$tag: $(ls /sys/fs/bpf/efl-"$tag" | tr '\n' ' ')"
-		rc=1
-	fi
-	[ $rc -eq 0 ] && echo "nothing attached on $EXT, $INTIF; no /sys/fs/bpf/efl-$tag"
-	return $rc
-}
-
 # ---- agents -------------------------------------------------------------------
 
-# Each agent has its own pin directory on the host's bpffs (nsenter keeps
-# /sys/fs/bpf, which `ip netns exec` would hide), run directory and policy
-# file (apply and confirm write the policy file).
-agent_env() { echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efl-$1" "EDGEFW_RUN_DIR=$WORK/run-$1" "EDGEFW_STATE_DIR=$WORK/state-$1"; }
-
-in_node() { # TAG CMD...: a command next to agent TAG (same env, same netns)
-	local tag=$1
-	shift
-	timeout 30 env $(agent_env "$tag") nsenter --net=/run/netns/"$NS_NODE" "$@"
-}
-
-efw() { local tag=$1; shift; in_node "$tag" "$EDGEFW" "$@"; }
-
+# Each agent has its own pin directory on the host's bpffs, run directory
+# and policy file (apply and confirm write the policy file): lib.sh's TAGs.
 # start_agent TAG NAME [run options]: logs in NAME.log, events in NAME.events;
 # waits until it says it is enforcing.  XENV: extra environment.
 start_agent() {
-	local tag=$1 name=$2 n=150 pid
-	# a simple command, so that $! is the agent itself (env and nsenter exec)
-	env $(agent_env "$tag") "${XENV[@]}" nsenter --net=/run/netns/"$NS_NODE" \
-		"$EDGEFW" run --policy "$WORK/policy-$tag.json" --node edge1 "${@:3}" \
-		>"$WORK/$name.events" 2>"$WORK/$name.log" &
-	pid=$!
-	AGENT[$tag]=$pid
-	while [ $n -gt 0 ]; do
-		grep -qs 'enforcing policy' "$WORK/$name.log" && { cat "$WORK/$name.log"; return 0; }
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/$name.log"
-	echo "agent $name did not say it is enforcing"
-	return 1
+	launch_agent "$1" "$WORK/$2.events" "$WORK/$2.log" --policy "$WORK/policy-$1.json" --node edge1 "${@:3}" ||
+		{ cat "$WORK/$2.log"; echo "agent $2 did not say it is enforcing"; return 1; }
+	cat "$WORK/$2.log"
 }
 
-# stop_agent TAG [SIGNAL]: exit status 0 within 5 s
-stop_agent() {
-	local tag=$1 pid=${AGENT[$1]:-} n=50 rc=0
-	[ -n "$pid" ] || { echo "no agent $tag"; return 1; }
-	kill -"${2:-TERM}" "$pid" || return 1
-	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "agent $tag still running 5 s after SIG${2:-TERM}"
-		return 1
-	fi
-	wait "$pid" || rc=$?
-	AGENT[$tag]=
-	echo "agent $tag exit status $rc"
-	[ $rc -eq 0 ]
-}
-
-stop_and_detached() { stop_agent "$1" && detached "$1"; }
+detached_tag() { detached "/sys/fs/bpf/efl-$1"; } # TAG: nothing attached, no pins of TAG
+stop_and_detached() { stop_agent "$1" && detached_tag "$1"; }
 
 status_json() { efw "$1" status --json >"$WORK/status-$1.json" 2>&1 || true; }
 stat_of() { # TAG RULE: packets credited to RULE
@@ -214,80 +69,30 @@ stat_of() { # TAG RULE: packets credited to RULE
 
 # ---- topology and services -----------------------------------------------------
 
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
-veth() { # NS1 IF1 NS2 IF2
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-
 build_topology() {
-	ns_new $NS_NODE
-	ns_new $NS_INET
-	ns_new $NS_CORP
-	veth $NS_INET efl-i-ext $NS_NODE $EXT
-	veth $NS_CORP efl-c-int $NS_NODE $INTIF
-	ip -n $NS_INET addr add $INET/26 dev efl-i-ext
-	ip -n $NS_CORP addr add $CORP/24 dev efl-c-int
 	# Access first: it is the primary address and the default route's source
-	ip -n $NS_NODE addr add $ACC/26 dev $EXT
-	ip -n $NS_NODE addr add $WEB/26 dev $EXT
-	ip -n $NS_NODE addr add $AV/26 dev $EXT
-	ip -n $NS_NODE addr add $INT/24 dev $INTIF
-	ip -n $NS_NODE route add default via $INET src $ACC
+	one_node 26 $ACC $WEB $AV
 }
 
 start_services() {
-	local ready=$WORK/ready-node n=100
 	# TCP echo on the wildcard address of every port used (a blocked port is
 	# blocked by edgefw, not by a missing listener); UDP echo on access:3478
 	# (blocked: the log shows what reached it) and av:3478 (allowed)
-	ip netns exec $NS_NODE "${NT[@]}" serve --lifetime 400 --ready "$ready" \
-		--tcp 80,443,5061,8080 --udp "$ACC:3478,$AV:3478" --log "$WORK/udp-node.log" \
-		>"$WORK/server-node.out" 2>&1 &
-	PIDS+=($!)
-	wait_file "$ready" 100 || { cat "$WORK/server-node.out"; die "the node's echo server did not start"; }
+	start_server $NS_NODE node --lifetime 400 --tcp 80,443,5061,8080 --udp "$ACC:3478,$AV:3478" \
+		--log "$WORK/udp-node.log"
 }
 
 # ---- policies -----------------------------------------------------------------
 
 write_policies() {
-	"$PY" - "$POLICY_SRC" "$WORK" <<-EOF
-	import copy, json, sys
-	src, work = sys.argv[1], sys.argv[2]
-	p = json.load(open(src))
-	p.pop("template", None)
-	n = next(x for x in p["nodes"] if x["name"] == "edge1")
-	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
-	n["addresses"] = {"access": ["$ACC"], "webconf": ["$WEB"], "av": ["$AV"], "internal": ["$INT"]}
-	def dump(q, name):
-	    json.dump(q, open(work + "/" + name, "w"), indent=2)
-	dump(p, "A.json")
-	# B: A without the A/V STUN/MSTURN TCP 443 row (port P: TCP av:443)
-	b = copy.deepcopy(p)
-	b["rules"] = [r for r in b["rules"] if r["name"] != "ext-av-stun-tcp-443-in"]
-	assert len(b["rules"]) == len(p["rules"]) - 1
-	dump(b, "B.json")
-	# invalid: one reversed port range
-	i = copy.deepcopy(p)
-	r = next(r for r in i["rules"] if r["name"] == "ext-av-rtp-tcp-in")
-	r["ports"] = "59999-50000"
-	dump(i, "invalid.json")
-	# a management rule: SSH to the internal address from the corporate host
-	m = copy.deepcopy(p)
-	m.setdefault("management", []).append({
-	    "name": "mgmt-ssh-internal-test", "interface": "internal", "direction": "in",
-	    "service": "internal", "protocol": "tcp", "ports": "22", "peer": ["$CORP"],
-	    "note": "lifecycle.sh: SSH from the corporate test host"})
-	dump(m, "mgmt.json")
-	print("A: %d rules, B: %d rules" % (len(p["rules"]), len(b["rules"])))
-	EOF
+	write_policy "$WORK/A.json" &&
+		write_policy "$WORK/B.json" "$POLICY_B" && # port P: TCP av:443
+		write_policy "$WORK/invalid.json" "$POLICY_INVALID" &&
+		# a management rule: SSH to the internal address from the corporate host
+		write_policy "$WORK/mgmt.json" "p['management'].append({
+    'name': 'mgmt-ssh-internal-test', 'interface': 'internal', 'direction': 'in',
+    'service': 'internal', 'protocol': 'tcp', 'ports': '22', 'peer': ['$CORP'],
+    'note': 'lifecycle.sh: SSH from the corporate test host'})"
 }
 
 policy_for() { cp "$WORK/${2:-A}.json" "$WORK/policy-$1.json"; }
@@ -382,24 +187,18 @@ notify_stopping() {
 	while ! grep -q ' STOPPING=1$' "$WORK/sdnotify.log" && [ $n -lt 30 ]; do sleep 0.1; n=$((n + 1)); done
 	tail -n 3 "$WORK/sdnotify.log"
 	grep -q ' STOPPING=1$' "$WORK/sdnotify.log" || { echo "no STOPPING=1"; return 1; }
-	detached notify
+	detached_tag notify
 }
 
 # ==== 3. kill -9 under traffic ==================================================================
 
 KILL_STATS=()
 kill9_restart() {
-	local pid t0 rc=0 s
+	local t0 rc=0 s
 	policy_for kill
 	start_agent kill kill-1 >/dev/null || { cat "$WORK/kill-1.log"; return 1; }
 	KILL_STATS=("$(stat_of kill ext-av-stun-udp-3478-in)")
-	rm -f "$WORK/stop-kill" "$WORK/ready-kill"
-	bg_nx $NS_INET "${LT[@]}" probe --stop "$WORK/stop-kill" --ready "$WORK/ready-kill" --max 25 \
-		--udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport 41003 --stream "$ACC:443" \
-		>"$WORK/probe-kill.json" 2>"$WORK/probe-kill.err" &
-	pid=$!
-	PIDS+=($pid)
-	wait_file "$WORK/ready-kill" || { echo "the prober did not start"; cat "$WORK/probe-kill.err"; return 1; }
+	probe_start kill 25 41003 50 || return 1
 	sleep 1.5
 	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
 	t0=$(now)
@@ -413,8 +212,7 @@ kill9_restart() {
 	echo "restarted, enforcing $(since "$t0") s after the kill"
 	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
 	sleep 1.5
-	touch "$WORK/stop-kill"
-	wait $pid || true
+	probe_stop kill
 	KILL_STATS+=("$(stat_of kill ext-av-stun-udp-3478-in)")
 	echo "-- second agent's log:"
 	cat "$WORK/kill-2.log"
@@ -432,16 +230,10 @@ kill9_restart() {
 # pinned); the next one adopts it.  Under traffic: nothing lost, nothing
 # blocked passes, the stream never breaks.
 handover() {
-	local pid t0 rc=0 arc=0 got
+	local t0 rc=0 arc=0 got
 	policy_for hand
 	start_agent hand hand-1 >/dev/null || { cat "$WORK/hand-1.log"; return 1; }
-	rm -f "$WORK/stop-hand" "$WORK/ready-hand"
-	bg_nx $NS_INET "${LT[@]}" probe --stop "$WORK/stop-hand" --ready "$WORK/ready-hand" --max 25 \
-		--udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport 41004 --stream "$ACC:443" \
-		>"$WORK/probe-hand.json" 2>"$WORK/probe-hand.err" &
-	pid=$!
-	PIDS+=($pid)
-	wait_file "$WORK/ready-hand" || { echo "the prober did not start"; cat "$WORK/probe-hand.err"; return 1; }
+	probe_start hand 25 41004 50 || return 1
 	sleep 1
 	t0=$(now)
 	kill -USR2 "${AGENT[hand]}"
@@ -455,8 +247,7 @@ handover() {
 	start_agent hand hand-2 >/dev/null || rc=1
 	echo "the next agent is enforcing $(since "$t0") s after the signal"
 	sleep 1
-	touch "$WORK/stop-hand"
-	wait $pid || true
+	probe_stop hand
 	cat "$WORK/probe-hand.json"
 	got=$(udp_arrived 41004)
 	echo "blocked probes that reached access:3478: $got"
@@ -498,12 +289,14 @@ kill9_udp_blocked() {
 	[ "$(jget "$f" blocked_udp.sent)" -ge 400 ] 2>/dev/null && [ "$got" = 0 ]
 }
 
-kill9_stream() {
-	local f=$WORK/probe-kill.json
+stream_intact() { # TAG N: the probe's TCP stream to access:443 never broke, N messages at least
+	local f=$WORK/probe-$1.json
 	jget "$f" stream
 	[ "$(jget "$f" stream.complete)" = True ] && [ -z "$(jget "$f" stream.error)" ] &&
-		[ "$(jget "$f" stream.messages_sent)" -ge 400 ] 2>/dev/null
+		[ "$(jget "$f" stream.messages_sent)" -ge "$2" ] 2>/dev/null
 }
+
+kill9_stream() { stream_intact kill 400; }
 
 kill9_counters() {
 	local prev=-1 v i=0 names=("start" "before kill" "agent dead" "restarted" "end")
@@ -521,18 +314,12 @@ kill9_counters() {
 
 RELOAD_FAILS=0
 reload_100() {
-	local i f pid out t0
+	local i f out t0
 	policy_for reload
 	start_agent reload reload >/dev/null || { cat "$WORK/reload.log"; return 1; }
 	status_json reload
 	echo "generation at start: $(jget "$WORK/status-reload.json" policy.generation)"
-	rm -f "$WORK/stop-reload" "$WORK/ready-reload"
-	bg_nx $NS_INET "${LT[@]}" probe --stop "$WORK/stop-reload" --ready "$WORK/ready-reload" --max 120 \
-		--udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport 41004 --stream "$ACC:443" \
-		--p-tcp "$AV:443" --r-tcp "$ACC:80" >"$WORK/probe-reload.json" 2>"$WORK/probe-reload.err" &
-	pid=$!
-	PIDS+=($pid)
-	wait_file "$WORK/ready-reload" || { echo "the prober did not start"; cat "$WORK/probe-reload.err"; return 1; }
+	probe_start reload 120 41004 50 --p-tcp "$AV:443" --r-tcp "$ACC:80" || return 1
 	sleep 0.5
 	t0=$(now)
 	RELOAD_FAILS=0
@@ -554,8 +341,7 @@ reload_100() {
 	done
 	echo "100 reloads in $(since "$t0") s, $RELOAD_FAILS failed; last: $out"
 	sleep 0.5
-	touch "$WORK/stop-reload"
-	wait $pid || true
+	probe_stop reload
 	cat "$WORK/probe-reload.json"
 	[ $RELOAD_FAILS = 0 ]
 }
@@ -575,12 +361,7 @@ reload_r() {
 	"$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["r_tcp"]["results"]; sys.exit(0 if r and set(r) == {"timeout-connect"} else 1)' "$f"
 }
 
-reload_stream() {
-	local f=$WORK/probe-reload.json
-	jget "$f" stream
-	[ "$(jget "$f" stream.complete)" = True ] && [ -z "$(jget "$f" stream.error)" ] &&
-		[ "$(jget "$f" stream.messages_sent)" -ge 200 ] 2>/dev/null
-}
+reload_stream() { stream_intact reload 200; }
 
 reload_p() {
 	local f=$WORK/probe-reload.json
@@ -713,7 +494,7 @@ lockout_refuses() {
 	sed 's/^/  /' "$WORK/lock-refused.log"
 	[ $rc = 1 ] || { echo "expected exit status 1"; return 1; }
 	grep -q 'would cut the connection' "$WORK/lock-refused.log" || { echo "no 'would cut the connection'"; return 1; }
-	detached lock
+	detached_tag lock
 }
 
 lockout_force() {
@@ -820,7 +601,7 @@ detach_refuses() {
 
 detach_removes() {
 	efw keep detach || return 1
-	detached keep || return 1
+	detached_tag keep || return 1
 	echo "nothing enforces any more: TCP access:80 connects"
 	tcp_ok $NS_INET $ACC 80
 }
@@ -838,38 +619,19 @@ detach_force() {
 	local pid=${AGENT[keep]}
 	wait "$pid" || { echo "the agent exited with status $?"; rc=1; }
 	AGENT[keep]=
-	detached keep || rc=1
+	detached_tag keep || rc=1
 	sleep 11 # longer than the drift check's interval: nothing comes back
-	detached keep || rc=1
+	detached_tag keep || rc=1
 	return $rc
 }
 
 # ==== main =======================================================================
 
-[ "$(id -u)" = 0 ] || die "run as root (network namespaces, BPF)"
-[ -x "$EDGEFW" ] || die "no edgefw binary at $EDGEFW (make, or set EDGEFW / BUILD)"
-for t in ip tc nsenter timeout; do
-	command -v $t >/dev/null || die "missing $t (apt-get install iproute2 util-linux coreutils)"
-done
+needs_root
+needs_built EDGEFW
+needs_tools "apt-get install iproute2 util-linux coreutils" ip tc nsenter timeout
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ns_del_all # leftovers of an earlier run
-WORK=$(mktemp -d /tmp/edgefw-lifecycle.XXXXXX)
-watchdog() { # the whole suite is bounded too
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	# only if the suite is still our parent (not a reused pid after a kill -9)
-	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
-	echo "lifecycle: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-watchdog 300 &
-WATCHDOG=$!
-START=$(date +%s)
+suite_begin lifecycle 300
 declare -A HOLD=()
 
 log "== edgefw lifecycle: $EDGEFW ($("$EDGEFW" --version))"
@@ -938,9 +700,4 @@ check "detach: refused (exit 1) while an agent runs, nothing removed" detach_ref
 check "detach: with no agent, removes XDP, TC filters and pins" detach_removes
 check "detach --force with an agent running: stops it, exit 0, nothing of edgefw left attached (and none comes back)" detach_force
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

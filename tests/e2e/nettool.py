@@ -234,6 +234,19 @@ def tcp_client(args):
     return 0
 
 
+def received(s, wait):
+    """(data, peer) of each datagram s receives within wait seconds"""
+    end = time.monotonic() + wait
+    while True:
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        r, _, _ = select.select([s], [], [], left)
+        if not r:
+            return
+        yield s.recvfrom(65535)
+
+
 def udp_client(args):
     s = bound_socket(socket.SOCK_DGRAM, args.addr, args.bind, args.sport)
     t = token()
@@ -248,23 +261,15 @@ def udp_client(args):
         for _ in range(args.tries):
             sent += 1  # a local (TC egress) drop may fail the send: it was sent all the same
             s.send(t)
-            end = time.monotonic() + args.timeout
-            while True:
-                left = end - time.monotonic()
-                if left <= 0:
-                    break
-                r, _, _ = select.select([s], [], [], left)
-                if not r:
-                    break
-                try:
-                    d, peer = s.recvfrom(65535)
-                except ConnectionRefusedError:
-                    print("udp %s:%d: ICMP port unreachable" % (args.addr, args.port))
-                    return 3
-                if d == t:
-                    print("udp %s:%d from %s:%d: %d bytes echoed from %s:%d" %
-                          (args.addr, args.port, local[0], local[1], len(t), peer[0], peer[1]))
-                    return 0
+            try:
+                for d, peer in received(s, args.timeout):
+                    if d == t:
+                        print("udp %s:%d from %s:%d: %d bytes echoed from %s:%d" %
+                              (args.addr, args.port, local[0], local[1], len(t), peer[0], peer[1]))
+                        return 0
+            except ConnectionRefusedError:
+                print("udp %s:%d: ICMP port unreachable" % (args.addr, args.port))
+                return 3
     except OSError as e:
         print("udp %s:%d: %s" % (args.addr, args.port, e))
         return 1
@@ -274,6 +279,14 @@ def udp_client(args):
         s.close()
     print("udp %s:%d: no reply (%d tries x %.1fs)" % (args.addr, args.port, args.tries, args.timeout))
     return 2
+
+
+def readable(s, wait):
+    """Each time s has something to read, within wait seconds (and, at the
+    end, what is there already)"""
+    end = time.monotonic() + wait
+    while select.select([s], [], [], max(end - time.monotonic(), 0))[0]:
+        yield
 
 
 def udpn(args):
@@ -292,12 +305,7 @@ def udpn(args):
             if args.blast:
                 time.sleep(0.001)
                 continue
-            end = time.monotonic() + args.timeout
-            while True:
-                left = end - time.monotonic()
-                r, _, _ = select.select([s], [], [], max(left, 0))
-                if not r:
-                    break
+            for _ in readable(s, args.timeout):
                 try:
                     d = s.recv(65535)
                 except ConnectionRefusedError:
@@ -307,17 +315,12 @@ def udpn(args):
                     echoed += 1
                     break
         if args.blast:
-            end = time.monotonic() + args.timeout
-            while True:
-                left = end - time.monotonic()
-                r, _, _ = select.select([s], [], [], max(left, 0))
-                if not r:
-                    break
+            for _ in readable(s, args.timeout):
                 try:
                     s.recv(65535)
-                    echoed += 1
                 except ConnectionRefusedError:
-                    echoed += 1
+                    pass
+                echoed += 1
     except OSError as e:
         print("udp %s:%d: %s" % (args.addr, args.port, e))
         return 1
@@ -455,6 +458,17 @@ def synflood(args):
 # ---------------------------------------------------------------- raw TCP
 
 
+def raw_received(s, wait, peer_addr):
+    """What the raw socket s receives from peer_addr within wait seconds:
+    (payload without the IPv4 header, peer)"""
+    for d, peer in received(s, wait):
+        if ipaddress.ip_address(peer[0].split("%")[0]) != peer_addr:
+            continue
+        if s.family == socket.AF_INET:  # IPv4 raw sockets deliver the IP header
+            d = d[(d[0] & 0x0F) * 4:]
+        yield d, peer
+
+
 def rawtcp(args):
     fam = family_of(args.dst)
     src = ipaddress.ip_address(args.src)
@@ -477,19 +491,7 @@ def rawtcp(args):
     record(args, "tcp", args.src, args.sport, args.dst, args.dport, 1,
            "".join(c for c in "FSRPAU" if c in args.flags))
     print("sent TCP [%s] %s:%d -> %s:%d" % (args.flags, args.src, args.sport, args.dst, args.dport))
-    end = time.monotonic() + args.wait
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        r, _, _ = select.select([s], [], [], left)
-        if not r:
-            break
-        d, peer = s.recvfrom(65535)
-        if ipaddress.ip_address(peer[0]) != dst:
-            continue
-        if fam == socket.AF_INET:  # IPv4 raw sockets deliver the IP header
-            d = d[(d[0] & 0x0F) * 4:]
+    for d, peer in raw_received(s, args.wait, dst):
         if len(d) < 20:
             continue
         sp, dp, _, _, _, fl = struct.unpack("!HHIIBB", d[:14])
@@ -539,22 +541,9 @@ def rawlisten(args):
         s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
     else:
         s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-    want = ipaddress.ip_address(args.src)
     if args.ready:
         open(args.ready, "w").close()
-    end = time.monotonic() + args.wait
-    while True:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        r, _, _ = select.select([s], [], [], left)
-        if not r:
-            break
-        d, peer = s.recvfrom(65535)
-        if ipaddress.ip_address(peer[0].split("%")[0]) != want:
-            continue
-        if fam == socket.AF_INET:
-            d = d[(d[0] & 0x0F) * 4:]
+    for d, peer in raw_received(s, args.wait, ipaddress.ip_address(args.src)):
         if d and d[0] == args.type:
             print("received ICMP type %d code %d from %s" % (d[0], d[1], peer[0]))
             return 0
@@ -567,6 +556,14 @@ def rawlisten(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
+
+    def sender(name, *addrs):  # a command that records what it sent (--sent); the addresses it needs
+        p = sub.add_parser(name)
+        p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
+        for a in addrs:
+            p.add_argument(a, required=True)
+        return p
+
     p = sub.add_parser("serve")
     p.add_argument("--tcp")
     p.add_argument("--udp")
@@ -583,8 +580,7 @@ def main():
         p.add_argument("--tries", type=int, default=1)
         p.add_argument("--bytes" if name == "tcp" else "--size", type=int, default=0)
         p.add_argument("--sent")
-    p = sub.add_parser("udpn")
-    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
+    p = sender("udpn")
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--count", type=int, required=True)
@@ -593,16 +589,13 @@ def main():
     p.add_argument("--size", type=int, default=0)
     p.add_argument("--timeout", type=float, default=1.0)
     p.add_argument("--blast", action="store_true")
-    p = sub.add_parser("tcpmany")
-    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
+    p = sender("tcpmany")
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--sports", required=True)
     p.add_argument("--bind")
     p.add_argument("--timeout", type=float, default=0.5)
-    p = sub.add_parser("spoof")
-    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
-    p.add_argument("--dst", required=True)
+    p = sender("spoof", "--dst")
     p.add_argument("--dport", type=int, required=True)
     p.add_argument("--sources", required=True)
     p.add_argument("--count", type=int, default=1)
@@ -614,18 +607,12 @@ def main():
     p.add_argument("--count", type=int, default=100000)
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--pool", type=int, default=4096)
-    p = sub.add_parser("rawtcp")
-    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
-    p.add_argument("--src", required=True)
-    p.add_argument("--dst", required=True)
+    p = sender("rawtcp", "--src", "--dst")
     p.add_argument("--sport", type=int, required=True)
     p.add_argument("--dport", type=int, required=True)
     p.add_argument("--flags", default="A")
     p.add_argument("--wait", type=float, default=1.5)
-    p = sub.add_parser("icmperr")
-    p.add_argument("--sent", help="append the flows sent and their packet counts to this file")
-    p.add_argument("--src", required=True)
-    p.add_argument("--dst", required=True)
+    p = sender("icmperr", "--src", "--dst")
     p.add_argument("--type", type=int, required=True)
     p.add_argument("--code", type=int, default=0)
     p.add_argument("--mtu", type=int, default=1280)

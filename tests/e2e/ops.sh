@@ -33,21 +33,13 @@
 # quiet data path), only 203.0.113.0/24, 198.51.100.0/24 and 198.18.0.0/15
 # are used; nothing leaves the namespaces.  Exit status: 0 when every
 # check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
-case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
-XDP_PASS_OBJ=${XDP_PASS_OBJ:-$ROOT/${BUILD:-build}/tests/xdp_pass.bpf.o}
-case $XDP_PASS_OBJ in /*) ;; *) XDP_PASS_OBJ=$ROOT/$XDP_PASS_OBJ ;; esac
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=ops NS_PREFIX=efo- NX_TIMEOUT=25
+NS_SYSCTL=(net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1)
+built EDGEFW edgefw
+built XDP_PASS_OBJ tests/xdp_pass.bpf.o
 PARTS=" ${OPS_PARTS:-explain events reload} "
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$HERE/lib.sh"
-NT=("$PY" "$HERE/nettool.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
-unset SSH_CONNECTION
 
 # ---- names and addresses ---------------------------------------------------
 
@@ -72,46 +64,6 @@ XMPP=ext-xmpp-5269-in
 MTLS=ext-access-sip-mtls-5061-in
 STUN=ext-av-stun-udp-3478-in
 RTP=ext-av-rtp-udp-in
-
-# ---- bookkeeping ------------------------------------------------------------
-
-WORK=
-PIDS=()
-AGENT=
-PASS=0 FAIL=0
-FAILED=()
-WATCHDOG=
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'ops: %s\n' "$*" >&2; exit 1; }
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	if [ -n "$WORK" ] && { [ $rc -ne 0 ] || [ $FAIL -ne 0 ]; }; then
-		for f in "$WORK"/agent-*.log; do
-			[ -e "$f" ] || continue
-			log "---- $(basename "$f") (last 20 lines)"
-			tail -n 20 "$f"
-		done
-	fi
-	for pid in $AGENT "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
-	ns_sweep efo-
-	if [ -n "$WORK" ]; then
-		if [ -n "${E2E_KEEP:-}" ]; then log "ops: work dir kept: $WORK"; else rm -rf "$WORK"; fi
-	fi
-	exit $rc
-}
-
-nx() { # NS CMD...: a command in a namespace, always bounded
-	local ns=$1
-	shift
-	timeout 25 ip netns exec "$ns" "$@"
-}
 
 # ---- the helper: map snapshots, flow edits, echo server, connection holders ---
 
@@ -512,117 +464,31 @@ write_tool() {
 }
 OT() { "$PY" "$WORK/ops_tool.py" "$@"; }
 
-# ---- the agent -------------------------------------------------------------------
-
-agent_env() {
-	echo "EDGEFW_BPFFS_DIR=$PINS" "EDGEFW_RUN_DIR=$WORK/run" "EDGEFW_STATE_DIR=$WORK/state"
-}
-
-efw() { timeout 30 env $(agent_env) nsenter --net=/run/netns/$NS_NODE "$EDGEFW" "$@"; }
-
-AGENT_N=0
-EVENTS=
-start_agent() { # POLICY [run options]: waits until it says it is enforcing
-	local n=150 p=$1
-	shift
-	AGENT_N=$((AGENT_N + 1))
-	EVENTS=$WORK/agent-$AGENT_N.events
-	env $(agent_env) nsenter --net=/run/netns/$NS_NODE \
-		"$EDGEFW" run --policy "$p" --node edge1 "$@" \
-		>"$EVENTS" 2>"$WORK/agent-$AGENT_N.log" &
-	AGENT=$!
-	while [ $n -gt 0 ]; do
-		grep -qs 'enforcing policy' "$WORK/agent-$AGENT_N.log" && return 0
-		kill -0 "$AGENT" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/agent-$AGENT_N.log"
-	echo "the agent did not say it is enforcing"
-	return 1
-}
-
-stop_agent() {
-	local rc=0
-	[ -n "$AGENT" ] || return 0
-	kill -TERM "$AGENT"
-	wait "$AGENT" || rc=$?
-	AGENT=
-	[ $rc -eq 0 ] || echo "the agent exited with status $rc"
-	return $rc
-}
-
-stats_json() { efw stats --json >"$WORK/stats.json" 2>&1 || { cat "$WORK/stats.json"; return 1; }; }
-counter() { jget "$WORK/stats.json" "counters.$1"; }
-
 # ---- topology and policies ---------------------------------------------------------
 
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
-mac_of() { ip -n "$1" -j link show dev "$2" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'; }
-
 build_topology() {
-	local a m
-	ns_new $NS_NODE
-	ns_new $NS_INET
-	ns_new $NS_CORP
-	ip link add efo-i-ext netns $NS_INET type veth peer name $EXT netns $NS_NODE
-	ip link add efo-c-int netns $NS_CORP type veth peer name $INTIF netns $NS_NODE
-	for l in "$NS_INET efo-i-ext" "$NS_NODE $EXT" "$NS_CORP efo-c-int" "$NS_NODE $INTIF"; do
-		ip -n ${l% *} link set ${l#* } up
-	done
+	one_node 26 $ACC $WEB $AV
 	# the challenges are XDP_TX'd back over the veth (see xdp_pass.bpf.c)
 	ip -n $NS_INET link set dev efo-i-ext xdpdrv obj "$XDP_PASS_OBJ" sec xdp
-	ip -n $NS_INET addr add $INET/26 dev efo-i-ext
-	for a in $B $V; do ip -n $NS_INET addr add $a/26 dev efo-i-ext; done
-	ip -n $NS_CORP addr add $CORP/24 dev efo-c-int
-	for a in $ACC $WEB $AV; do ip -n $NS_NODE addr add $a/26 dev $EXT; done
-	ip -n $NS_NODE addr add $INT/24 dev $INTIF
-	ip -n $NS_NODE route add default via $INET src $ACC
+	addrs $NS_INET efo-i-ext $B/26 $V/26
 	# no ARP on the wire once the test runs: a probe would be traffic
-	m=$(mac_of $NS_INET efo-i-ext)
-	for a in $INET $B $V; do ip -n $NS_NODE neigh replace $a lladdr "$m" dev $EXT nud permanent; done
-	m=$(mac_of $NS_NODE $EXT)
-	for a in $ACC $WEB $AV; do ip -n $NS_INET neigh replace $a lladdr "$m" dev efo-i-ext nud permanent; done
-	ip -n $NS_NODE neigh replace $CORP lladdr "$(mac_of $NS_CORP efo-c-int)" dev $INTIF nud permanent
-	ip -n $NS_CORP neigh replace $INT lladdr "$(mac_of $NS_NODE $INTIF)" dev efo-c-int nud permanent
+	static_neighbours $INET $B $V
 	# the node's answer to a spoofed SYN is not sent again (quiet data path)
 	ip netns exec $NS_NODE sysctl -qw net.ipv4.tcp_synack_retries=0
 }
 
 start_services() {
-	ip netns exec $NS_NODE "${NT[@]}" serve --lifetime 300 --ready "$WORK/ready1" \
-		--tcp 443,5061,80 --udp "$AV:3478,$ACC:3478" >"$WORK/server.out" 2>&1 &
-	PIDS+=($!)
+	start_server $NS_NODE node --lifetime 300 --tcp 443,5061,80 --udp "$AV:3478,$ACC:3478"
 	# connections that stay open while idle (nettool's echo closes after 5 s)
 	ip netns exec $NS_NODE "$PY" "$WORK/ops_tool.py" serve --tcp 5269,8057 --lifetime 300 \
-		--ready "$WORK/ready2" >"$WORK/server2.out" 2>&1 &
+		--ready "$WORK/ready-idle" >"$WORK/server-idle.out" 2>&1 &
 	PIDS+=($!)
-	wait_file "$WORK/ready1" 100 && wait_file "$WORK/ready2" 100 ||
-		{ cat "$WORK/server.out" "$WORK/server2.out"; die "the node's echo servers did not start"; }
+	wait_file "$WORK/ready-idle" 100 || { cat "$WORK/server-idle.out"; die "the idle echo server did not start"; }
 }
 
-# write_policy NAME PYTHON: the shipped policy for edge1 on this topology,
-# then PYTHON run with p (the policy) and rules (by name)
-write_policy() {
-	"$PY" - "$POLICY_SRC" "$WORK/$1.json" "$2" <<-EOF
-	import json, sys
-	p = json.load(open(sys.argv[1]))
-	p.pop("template", None)
-	n = next(x for x in p["nodes"] if x["name"] == "edge1")
-	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
-	n["addresses"] = {"access": ["$ACC"], "webconf": ["$WEB"], "av": ["$AV"], "internal": ["$INT"]}
-	rules = {r["name"]: r for r in p["rules"]}
-	settings = p.setdefault("settings", {})
-	exec(sys.argv[3])
-	json.dump(p, open(sys.argv[2], "w"), indent=2)
-	EOF
-	"$EDGEFW" validate --quiet --node edge1 "$WORK/$1.json"
+# make_policy NAME PYTHON: write_policy (lib.sh) to $WORK/NAME.json, validated
+make_policy() {
+	write_policy "$WORK/$1.json" "$2" && "$EDGEFW" validate --quiet --node edge1 "$WORK/$1.json"
 }
 
 # ---- explain -------------------------------------------------------------------------
@@ -654,7 +520,7 @@ xp_is() {
 # closing flows expire after 2 s; every new flow is logged (allow events
 # use the event limit too)
 policy_S() {
-	write_policy S "
+	make_policy S "
 settings['syn_flood'] = {'mode': 'auto', 'threshold': 3, 'verified_seconds': 3600}
 settings['timeouts'] = {'tcp_closing': 2}
 settings['log_allowed'] = True
@@ -848,8 +714,8 @@ want_events() { # TABLE N PATTERN [what]
 	[ "$n" = "$2" ] || { echo "${4:-events} /$3/: $n, expected $2"; return 1; }
 }
 
-policy_E() { write_policy E "settings['log_allowed'] = True"; }
-policy_E2() { write_policy E "rules['$MTLS']['log'] = True"; } # log_allowed off (the shipped default)
+policy_E() { make_policy E "settings['log_allowed'] = True"; }
+policy_E2() { make_policy E "rules['$MTLS']['log'] = True"; } # log_allowed off (the shipped default)
 
 allow_events_all() { # settings.log_allowed: every new flow, not every packet
 	nx $NS_INET "${NT[@]}" tcp $ACC 443 --bind $B --sport 45001 || return 1
@@ -964,7 +830,7 @@ part_events() {
 
 # ==== 3. monitor -> enforce reload =======================================================
 
-policy_M() { write_policy M "settings['mode'] = '$1'"; }
+policy_M() { make_policy M "settings['mode'] = '$1'"; }
 
 MON_SPEC="tcpok=tcp:$ACC:5269,tcpcut=tcp:$ACC:8057,udpok=udp:$AV:3478,udpcut=udp:$ACC:3478"
 MON_PID=
@@ -1072,27 +938,10 @@ part_reload() {
 
 # ==== main =======================================================================
 
-[ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP)"
-[ -x "$EDGEFW" ] || die "no edgefw binary at $EDGEFW (make first)"
-[ -f "$XDP_PASS_OBJ" ] || die "no $XDP_PASS_OBJ (make $(basename "$XDP_PASS_OBJ") first: make e2e-test does)"
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ns_sweep efo-
-WORK=$(mktemp -d /tmp/edgefw-ops.XXXXXX)
+needs_root
+needs_built EDGEFW XDP_PASS_OBJ
+suite_begin ops 300
 mkdir -p "$WORK/state"
-watchdog() {
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
-	echo "ops: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-watchdog 300 &
-WATCHDOG=$!
-START=$(date +%s)
 
 log "== edgefw ops: $EDGEFW ($("$EDGEFW" --version))"
 write_tool
@@ -1108,9 +957,4 @@ case $PARTS in *" explain "*) part_explain ;; esac
 case $PARTS in *" events "*) part_events ;; esac
 case $PARTS in *" reload "*) part_reload ;; esac
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

@@ -16,18 +16,11 @@
 # Everything lives in network namespaces named efe-*; only 203.0.113.0/24,
 # 198.51.100.0/24, 198.18.0.0/15 and 2001:db8::/32 are used; nothing leaves
 # the namespaces.  Exit status: 0 when every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
-case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$HERE/lib.sh"
-NT=("$PY" "$HERE/nettool.py")
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=e2e NS_PREFIX=efe- AGENT_WAIT=100 TCP_TIMEOUT=3 UDP_TIMEOUT=1.5
+built EDGEFW edgefw
 EVQ=("$PY" "$HERE/events.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
 HOST=$(uname -n)
 
 # ---- names and addresses ---------------------------------------------------
@@ -61,60 +54,24 @@ CORP_2=198.18.1.100 CORP_26=2001:db8:c2::100  # on the link to router2
 
 # ---- bookkeeping ------------------------------------------------------------
 
-WORK=
-PIDS=()
-declare -A AGENT=()
-PASS=0 FAIL=0
-FAILED=()
-WATCHDOG=
+declare -A AGENT=() # by TAG
 
-log() { printf '%s\n' "$*"; }
-die() { printf 'e2e: %s\n' "$*" >&2; exit 1; }
-
-ns_del_all() {
-	local ns pid
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^efe-' || true); do
-		# processes an earlier run of this suite left in its own namespace
-		for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
-			kill -KILL "$pid" 2>/dev/null || true
-		done
-		ip netns del "$ns" 2>/dev/null || true
+on_failure() { # the agents' stderr
+	local tag
+	for tag in "${!AGENT[@]}"; do
+		log "---- agent $tag stderr (last 20 lines)"
+		tail -n 20 "$WORK/$tag.log" 2>/dev/null
 	done
-	# pins of agents an earlier run killed (they outlive the namespaces)
-	rm -rf /sys/fs/bpf/efe-* 2>/dev/null || true
 }
 
-
-cleanup() {
-	local rc=$? pid tag
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	if [ -n "$WORK" ] && { [ $rc -ne 0 ] || [ $FAIL -ne 0 ]; }; then
-		for tag in "${!AGENT[@]}"; do
-			log "---- agent $tag stderr (last 20 lines)"
-			tail -n 20 "$WORK/$tag.log" 2>/dev/null
-		done
-	fi
-	for pid in "${AGENT[@]}" "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
-	ns_del_all
-	if [ -n "$WORK" ]; then
-		if [ -n "${E2E_KEEP:-}" ]; then log "e2e: work dir kept: $WORK"; else rm -rf "$WORK"; fi
-	fi
-	exit $rc
+# on_node NS CMD...: CMD (lib.sh's attachment helpers) about the node in NS
+on_node() {
+	local NS_NODE=$1
+	shift
+	"$@"
 }
 
 # ---- checks -----------------------------------------------------------------
-
-
-nx() { # NS CMD...: a command in a namespace, always bounded
-	local ns=$1
-	shift
-	timeout 20 ip netns exec "$ns" "$@"
-}
-
 
 nlines() { wc -l <"$WORK/$1.events" | tr -d ' '; }
 
@@ -162,9 +119,6 @@ provoke() {
 }
 
 # ---- traffic primitives -------------------------------------------------------
-
-tcp_ok() { nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout 3 "${@:4}"; }
-udp_ok() { nx "$1" "${NT[@]}" udp "$2" "$3" --timeout 1.5 --tries 2 "${@:4}"; }
 
 # blocked_in TAG NODE CLIENT_NS PROTO DST PORT IFNAME REASON [client args]
 # The connection must fail (timeout: nothing came back, not even a RST or an
@@ -286,67 +240,7 @@ icmp_unrelated() {
 		network.transport=$tr source.ip="$from" destination.ip="$acc" observer.ingress.interface.name="$ifn"
 }
 
-xdp_on() { # NS IF: an XDP program is attached
-	local out
-	out=$(ip -n "$1" -d link show dev "$2") && [[ $out == *prog/xdp* ]]
-}
-
-tc_on() { # NS IF: a BPF filter on the clsact egress hook
-	local out
-	out=$(tc -n "$1" filter show dev "$2" egress 2>/dev/null) && [[ $out == *bpf* ]]
-}
-
-attached() { # NS IF...: XDP and the TC egress filter on every IF
-	local ns=$1 ifn rc=0
-	shift
-	for ifn in "$@"; do
-		if xdp_on "$ns" "$ifn"; then echo "$ifn: XDP attached"; else echo "$ifn: no XDP"; rc=1; fi
-		if tc_on "$ns" "$ifn"; then
-			echo "$ifn: TC egress filter attached"
-		else
-			echo "$ifn: no TC egress filter"
-			rc=1
-		fi
-	done
-	return $rc
-}
-
-detached() { # NS IF...: no XDP program and no egress filter left
-	local ns=$1 ifn rc=0
-	shift
-	for ifn in "$@"; do
-		ip -n "$ns" -d link show dev "$ifn" | sed 's/^/  /'
-		if xdp_on "$ns" "$ifn"; then echo "$ifn: XDP still attached"; rc=1; fi
-		if tc_on "$ns" "$ifn"; then
-			echo "$ifn: TC egress filter still attached"
-			rc=1
-		fi
-	done
-	return $rc
-}
-
 # ---- topology -----------------------------------------------------------------
-
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
-veth() { # NS1 IF1 NS2 IF2
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-
-addrs() { # NS IF ADDR/LEN...
-	local ns=$1 ifn=$2 a
-	shift 2
-	for a in "$@"; do
-		case $a in *:*) ip -n "$ns" addr add "$a" dev "$ifn" nodad ;; *) ip -n "$ns" addr add "$a" dev "$ifn" ;; esac
-	done
-}
 
 build_topology() {
 	local ns
@@ -414,15 +308,13 @@ build_topology() {
 	ip -n "$NS_V2" -6 route add 2001:db8:c2::/64 via 2001:db8:c3::1
 }
 
-start_server() { # NS NAME nettool-serve-args...
-	local ns=$1 name=$2 ready n=100
-	shift 2
-	ready=$WORK/ready-$name
-	ip netns exec "$ns" "${NT[@]}" serve --lifetime 900 --ready "$ready" "$@" \
-		>"$WORK/server-$name.out" 2>&1 &
-	PIDS+=($!)
-	while [ ! -e "$ready" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	[ -e "$ready" ] || { cat "$WORK/server-$name.out"; die "server $name did not start"; }
+# node_udp ACC WEB AV INT ACC6 WEB6 AV6 INT6: the UDP echo ports of a node's
+# service addresses (3478 on each, A/V's media ports, the forged replies' 33333)
+node_udp() {
+	local a u=
+	for a in "$1" "$2" "$3" "$4" "[$5]" "[$6]" "[$7]" "[$8]"; do u+="$a:3478,"; done
+	for a in "$3" "[$7]"; do u+="$a:49999,$a:50000,$a:59999,$a:60000,"; done
+	echo "$u$3:50010,[$7]:50010,$1:33333,[$5]:33333"
 }
 
 start_services() {
@@ -431,25 +323,16 @@ start_services() {
 	# an edge node: TCP echo on every port of interest (wildcard: a blocked
 	# port is blocked by edgefw, not by a missing listener), UDP echo on each
 	# service address
-	u=
-	for a in $E1_ACC $E1_WEB $E1_AV $E1_INT "[$E1_ACC6]" "[$E1_WEB6]" "[$E1_AV6]" "[$E1_INT6]"; do
-		u+="$a:3478,"
-	done
-	for a in $E1_AV "[$E1_AV6]"; do u+="$a:49999,$a:50000,$a:59999,$a:60000,"; done
-	u+="$E1_AV:50010,[$E1_AV6]:50010,$E1_ACC:33333,[$E1_ACC6]:33333"
-	start_server "$NS_E1" edge1 --tcp $tcp_node --udp "$u" --log "$WORK/udp-$NS_E1.log"
-	u=
-	for a in $E2_ACC $E2_WEB $E2_AV $E2_INT "[$E2_ACC6]" "[$E2_WEB6]" "[$E2_AV6]" "[$E2_INT6]"; do
-		u+="$a:3478,"
-	done
-	for a in $E2_AV "[$E2_AV6]"; do u+="$a:49999,$a:50000,$a:59999,$a:60000,"; done
-	u+="$E2_AV:50010,[$E2_AV6]:50010,$E2_ACC:33333,[$E2_ACC6]:33333"
-	start_server "$NS_V2" edge2vm --tcp $tcp_node --udp "$u" --log "$WORK/udp-$NS_V2.log"
+	start_server "$NS_E1" edge1 --lifetime 900 --tcp $tcp_node --log "$WORK/udp-$NS_E1.log" \
+		--udp "$(node_udp $E1_ACC $E1_WEB $E1_AV $E1_INT $E1_ACC6 $E1_WEB6 $E1_AV6 $E1_INT6)"
+	start_server "$NS_V2" edge2vm --lifetime 900 --tcp $tcp_node --log "$WORK/udp-$NS_V2.log" \
+		--udp "$(node_udp $E2_ACC $E2_WEB $E2_AV $E2_INT $E2_ACC6 $E2_WEB6 $E2_AV6 $E2_INT6)"
 	# partners on the internet, Front End / Director on the corporate side
 	u=
 	for a in $PARTNER "[$PARTNER6]"; do u+="$a:40000,$a:3478,$a:123,"; done
-	start_server "$NS_INET" partner --tcp 80,443,5061,5269,8443 --udp "${u%,}" --log "$WORK/udp-$NS_INET.log"
-	start_server "$NS_CORP" corp --tcp 443,5061,8443
+	start_server "$NS_INET" partner --lifetime 900 --tcp 80,443,5061,5269,8443 --udp "${u%,}" \
+		--log "$WORK/udp-$NS_INET.log"
+	start_server "$NS_CORP" corp --lifetime 900 --tcp 443,5061,8443
 	# the DNS resolver
 	ip netns exec "$NS_INET" dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
 		--bind-interfaces --listen-address=$RESOLVER --listen-address=$RESOLVER6 \
@@ -525,16 +408,13 @@ invalid_refused() {
 	sed 's/^/  /' "$WORK/invalid-$node.err"
 	[ $rc -eq 1 ] || { echo "expected exit status 1"; return 1; }
 	grep -qxF "$vmsg" "$WORK/invalid-$node.err" || { echo "the validate message is missing"; return 1; }
-	detached "$ns" "$@"
+	on_node "$ns" detached "" "$@"
 }
 
 # ---- agents -------------------------------------------------------------------
 
-# Each agent has its own pin directory on the host's bpffs (nsenter keeps
-# /sys/fs/bpf, which `ip netns exec` would hide) and its own run directory.
-agent_env() { # TAG
-	echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efe-$1" "EDGEFW_RUN_DIR=$WORK/run-$1" "EDGEFW_STATE_DIR=$WORK/state-$1"
-}
+# Each agent has its own pin directory, run and state directories (lib.sh's
+# TAGs), and runs $WORK/policy.json
 
 in_node() { # TAG NS CMD...: run an edgefw command as that agent's neighbour
 	local tag=$1 ns=$2
@@ -543,38 +423,11 @@ in_node() { # TAG NS CMD...: run an edgefw command as that agent's neighbour
 }
 
 start_agent() { # TAG NS NODE [run options]
-	local tag=$1 ns=$2 node=$3 n=100 pid
-	: >"$WORK/$tag.log"
-	# a simple command, so that $! is the agent itself (env and nsenter exec)
-	env $(agent_env "$tag") nsenter --net=/run/netns/"$ns" \
-		"$EDGEFW" run --policy "$WORK/policy.json" --node "$node" "${@:4}" \
-		>"$WORK/$tag.events" 2>"$WORK/$tag.log" &
-	pid=$!
-	AGENT[$tag]=$pid
-	while [ $n -gt 0 ]; do
-		grep -q 'enforcing policy' "$WORK/$tag.log" && { cat "$WORK/$tag.log"; return 0; }
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/$tag.log"
-	return 1
-}
-
-# stop_agent TAG: SIGTERM, exit status 0 within 5 s
-stop_agent() {
-	local tag=$1 pid=${AGENT[$1]} n=50 rc=0
-	kill -TERM "$pid" || return 1
-	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "still running 5 s after SIGTERM"
-		return 1
-	fi
-	wait "$pid" || rc=$?
-	AGENT[$tag]=
-	tail -n 2 "$WORK/$tag.log"
-	echo "exit status $rc"
-	[ $rc -eq 0 ]
+	local NS_NODE=$2 rc=0
+	: >"$WORK/$1.log"
+	launch_agent "$1" "$WORK/$1.events" "$WORK/$1.log" --policy "$WORK/policy.json" --node "$3" "${@:4}" || rc=1
+	cat "$WORK/$1.log"
+	return $rc
 }
 
 # reload_to TAG FILE: put FILE in place of the running policy, SIGHUP, wait
@@ -630,7 +483,7 @@ monitor_mode() {
 		stop_agent edge1-monitor
 		return 1
 	}
-	stop_agent edge1-monitor && detached $NS_E1 $E1_EXT $E1_INTIF
+	stop_agent edge1-monitor && on_node $NS_E1 detached "" $E1_EXT $E1_INTIF
 }
 
 # ---- observability: explain, events, stats, metrics, status ----------------------
@@ -799,7 +652,7 @@ ef_in() { # TAG NS edgefw-args...: an edgefw command as that agent's neighbour, 
 	in_node "$tag" "$ns" timeout 20 "$EDGEFW" "$@"
 }
 
-stats_json() { # TAG NS FILE
+stats_to() { # TAG NS FILE: `edgefw stats --json` of agent TAG into FILE
 	ef_in "$1" "$2" stats --json >"$3"
 }
 
@@ -808,12 +661,12 @@ stats_json() { # TAG NS FILE
 counters_exact() {
 	local tag=$1 ns=$2 cl=$3 av=$4 acc=$5 extif=$6 n=$7 m=$8 hdr=42 size=100
 	case $av in *:*) hdr=62 ;; esac
-	stats_json $tag $ns "$WORK/st-$tag-0.json" || return 1
+	stats_to $tag $ns "$WORK/st-$tag-0.json" || return 1
 	nx $NS_INET "${NT[@]}" udpn $av 3478 --count $n --size $size --bind $cl --timeout 2 || return 1
 	SPORT=$((SPORT + 1))
 	provoke "$tag" ingress "$extif" no-rule 2 $NS_INET udpn $acc 3478 --count $m --size $size --bind $cl \
 		--sport $SPORT --blast --timeout 0.5 || return 1
-	stats_json $tag $ns "$WORK/st-$tag-1.json" || return 1
+	stats_to $tag $ns "$WORK/st-$tag-1.json" || return 1
 	# every packet of the flow is credited to the rule that opened it: the
 	# first datagram by the rule, the other N-1 and all N replies (egress)
 	# through the flow; a packet's bytes are its frame (Ethernet header on)
@@ -900,13 +753,13 @@ subscribers_burst() {
 # (FLOOD_SINCE) and `stats --json` before and after (st-flood0/1.json).
 FLOOD_SINCE=0
 flood() {
-	stats_json edge1 $NS_E1 "$WORK/st-flood0.json" || return 1
+	stats_to edge1 $NS_E1 "$WORK/st-flood0.json" || return 1
 	FLOOD_SINCE=$(nlines edge1)
 	provoke edge1 ingress $E1_EXT no-rule 0 $NS_INET spoof --dst $E1_ACC --dport 3478 \
 		--sources "${3:-198.51.100.100-198.51.100.219}" --count "$1" --pps "$2" || return 1
 	cp "$SENT.last" "$WORK/flood-sent"
 	wait_quiet "$WORK/edge1.events" 10
-	stats_json edge1 $NS_E1 "$WORK/st-flood1.json"
+	stats_to edge1 $NS_E1 "$WORK/st-flood1.json"
 }
 
 # flood_published [--no-suppression]: the agent published exactly one drop
@@ -1037,10 +890,10 @@ metrics_match() {
 	lost=$(cat "$WORK/stalled.out" "$WORK"/reader-?.out.err | grep -o '"subscriber_lost_events":[0-9]*' |
 		awk -F: '{ n += $2 } END { print n + 0 }')
 	echo "the subscribers were told they lost $lost events in all"
-	stats_json edge1 $NS_E1 "$WORK/st-m0.json" || return 1
+	stats_to edge1 $NS_E1 "$WORK/st-m0.json" || return 1
 	wait_replaced "$WORK/m.prom" 2 || return 1
 	cp "$WORK/m.prom" "$WORK/m.copy"
-	stats_json edge1 $NS_E1 "$WORK/st-m1.json" || return 1
+	stats_to edge1 $NS_E1 "$WORK/st-m1.json" || return 1
 	"${OBS[@]}" prom "$WORK/m.copy" --before "$WORK/st-m0.json" --stats "$WORK/st-m1.json" \
 		--rule ext-av-stun-udp-3478-in \
 		--value edgefw_subscriber_events_dropped_total "$lost" \
@@ -1115,7 +968,7 @@ reload_increments() {
 	local tag=$1 ns=$2 g0 g1 out
 	ef_in "$tag" "$ns" status --json >"$WORK/status.json" || return 1
 	g0=$("${OBS[@]}" get "$WORK/status.json" policy.generation)
-	stats_json "$tag" "$ns" "$WORK/st-r0.json" || return 1
+	stats_to "$tag" "$ns" "$WORK/st-r0.json" || return 1
 	out=$(ef_in "$tag" "$ns" reload 2>&1) || { echo "$out"; return 1; }
 	echo "$out"
 	grep -qF "generation $((g0 + 1))" <<<"$out" || { echo "expected generation $((g0 + 1))"; return 1; }
@@ -1123,7 +976,7 @@ reload_increments() {
 	g1=$("${OBS[@]}" get "$WORK/status.json" policy.generation)
 	echo "status: generation $g0 -> $g1"
 	[ "$g1" = $((g0 + 1)) ] || return 1
-	stats_json "$tag" "$ns" "$WORK/st-r1.json" || return 1
+	stats_to "$tag" "$ns" "$WORK/st-r1.json" || return 1
 	"${OBS[@]}" stats-delta "$WORK/st-r0.json" "$WORK/st-r1.json" --same-rule ext-av-stun-udp-3478-in \
 		--same-rule ext-access-sip-tls-443-in --same-rule int-sip-mtls-5061-in &&
 		[ "$("${OBS[@]}" get "$WORK/st-r1.json" generation)" = "$g1" ]
@@ -1134,14 +987,14 @@ reload_increments() {
 monitor_counts() {
 	local rc=0 since=0 n d w
 	start_agent edge1-mon $NS_E1 edge1 --monitor >/dev/null || { cat "$WORK/edge1-mon.log"; return 1; }
-	stats_json edge1-mon $NS_E1 "$WORK/st-mon0.json" || rc=1
+	stats_to edge1-mon $NS_E1 "$WORK/st-mon0.json" || rc=1
 	SPORT=$((SPORT + 1))
 	tcp_ok $NS_INET $E1_ACC 80 --sport $SPORT || rc=1
 	udp_ok $NS_INET $E1_ACC 3478 || rc=1
 	tcp_ok $NS_INET $E1_WEB 5061 || rc=1
 	tcp_ok $NS_INET $E1_ACC 8057 || rc=1
 	tcp_ok $NS_E1 $PARTNER 8443 --bind $E1_ACC || rc=1
-	stats_json edge1-mon $NS_E1 "$WORK/st-mon1.json" || rc=1
+	stats_to edge1-mon $NS_E1 "$WORK/st-mon1.json" || rc=1
 	# one would-drop per flow (its first packet); the rest of each flow
 	# passes as part of the flow the monitor mode opened for it
 	"${OBS[@]}" stats-delta "$WORK/st-mon0.json" "$WORK/st-mon1.json" \
@@ -1177,38 +1030,21 @@ for v in json.load(sys.stdin):
 # provoked packets without an event are exactly what `stats --json` counts
 # as suppressed or lost
 drops_provoked() {
-	stats_json "$1" "$2" "$WORK/st-end-$1.json" || return 1
+	stats_to "$1" "$2" "$WORK/st-end-$1.json" || return 1
 	"${OBS[@]}" drops "$WORK/$1.events" "$1" "$WORK/expected-drops" --stats "$WORK/st-end-$1.json"
 }
 
 # ==== main =======================================================================
 
-[ "$(id -u)" = 0 ] || die "run as root (network namespaces, BPF)"
-[ -x "$EDGEFW" ] || die "no edgefw binary at $EDGEFW (make, or set EDGEFW / BUILD)"
-for t in ip tc dnsmasq dig ping timeout; do
-	command -v $t >/dev/null || die "missing $t (apt-get install iproute2 dnsmasq-base bind9-dnsutils iputils-ping coreutils)"
-done
+needs_root
+needs_built EDGEFW
+needs_tools "apt-get install iproute2 dnsmasq-base bind9-dnsutils iputils-ping coreutils" ip tc dnsmasq dig ping timeout
 "$PY" -c 'import prometheus_client.parser' 2>/dev/null ||
 	die "missing prometheus_client for $PY (apt-get install python3-prometheus-client)"
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ns_del_all # leftovers of an earlier run
-WORK=$(mktemp -d /tmp/edgefw-e2e.XXXXXX)
+suite_begin e2e 900
 : >"$WORK/expected-drops"
 SENT=$WORK/sent
-watchdog() { # the whole suite is bounded too
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	echo "e2e: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-watchdog 900 &
-WATCHDOG=$!
-START=$(date +%s)
 
 log "== edgefw end-to-end: $EDGEFW ($("$EDGEFW" --version))"
 build_topology
@@ -1235,8 +1071,8 @@ log "== start agents"
 check "agent edge1 (local model) starts enforcing" \
 	start_agent edge1 $NS_E1 edge1 --metrics-file "$WORK/m.prom" --metrics-interval 1
 check "agent edge2 (forwarding model, on router2) starts enforcing" start_agent edge2 $NS_R2 edge2
-check "edge1: XDP and TC egress attached on both NICs" attached $NS_E1 $E1_EXT $E1_INTIF
-check "edge2: XDP and TC egress attached on router2's NICs" attached $NS_R2 $R2_EXT $R2_INTIF
+check "edge1: XDP and TC egress attached on both NICs" on_node $NS_E1 attached $E1_EXT $E1_INTIF
+check "edge2: XDP and TC egress attached on router2's NICs" on_node $NS_R2 attached $R2_EXT $R2_INTIF
 [ -n "${AGENT[edge1]}" ] && [ -n "${AGENT[edge2]}" ] && kill -0 "${AGENT[edge1]}" "${AGENT[edge2]}" ||
 	die "an agent did not start; see above"
 
@@ -1406,9 +1242,9 @@ check "edge2: agent still running" kill -0 "${AGENT[edge2]}"
 
 log "== SIGTERM detaches"
 check "edge1: SIGTERM stops the agent, exit status 0" stop_agent edge1
-check "edge1: no XDP program or egress filter left on its NICs" detached $NS_E1 $E1_EXT $E1_INTIF
+check "edge1: no XDP program or egress filter left on its NICs" on_node $NS_E1 detached "" $E1_EXT $E1_INTIF
 check "edge2: SIGTERM stops the agent, exit status 0" stop_agent edge2
-check "edge2: no XDP program or egress filter left on router2's NICs" detached $NS_R2 $R2_EXT $R2_INTIF
+check "edge2: no XDP program or egress filter left on router2's NICs" on_node $NS_R2 detached "" $R2_EXT $R2_INTIF
 
 log "== controls: without edgefw the blocked traffic gets through (so edgefw blocked it)"
 for n in 1 2; do
@@ -1434,9 +1270,4 @@ check "edge1 run --monitor: TCP 80 in and 8443 out pass, reported as would-drop;
 check "edge1 run --monitor: stats count each would-drop under its reason, nothing dropped, events would-drop" \
 	monitor_counts
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

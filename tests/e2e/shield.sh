@@ -26,21 +26,11 @@
 # /sys/fs/bpf/efs-*; only 203.0.113.0/24, 198.51.100.0/24, 198.18.0.0/15 and
 # 2001:db8::/32 are used; nothing leaves the namespaces.  The SYN flood is
 # bounded in count and time.  Exit status: 0 when every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-EDGEFW=${EDGEFW:-$ROOT/${BUILD:-build}/edgefw}
-case $EDGEFW in /*) ;; *) EDGEFW=$ROOT/$EDGEFW ;; esac
-XDP_PASS_OBJ=${XDP_PASS_OBJ:-$ROOT/${BUILD:-build}/tests/xdp_pass.bpf.o}
-case $XDP_PASS_OBJ in /*) ;; *) XDP_PASS_OBJ=$ROOT/$XDP_PASS_OBJ ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$HERE/lib.sh"
-NT=("$PY" "$HERE/nettool.py")
-LT=("$PY" "$HERE/lifecycle_tool.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
-unset SSH_CONNECTION
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=shield NS_PREFIX=efs- NX_TIMEOUT=25
+built EDGEFW edgefw
+built XDP_PASS_OBJ tests/xdp_pass.bpf.o
 
 # ---- names and addresses ---------------------------------------------------
 
@@ -48,6 +38,7 @@ NS_NODE=efs-edge   # edge1, local model
 NS_INET=efs-inet   # the internet: clients, spoofers
 NS_CORP=efs-corp   # the corporate side
 EXT=efs-ext INTIF=efs-int
+PINS=/sys/fs/bpf/efs-edge
 ACC=203.0.113.200 WEB=203.0.113.201 AV=203.0.113.202
 ACC6=2001:db8:e5::200 AV6=2001:db8:e5::202
 INT=198.18.100.10 CORP=198.18.100.100
@@ -66,54 +57,6 @@ FLOOD_NET=198.19.0.0/16                     # spoofed SYN sources
 LIMITED_RULE=ext-access-sip-tls-443-in
 UDP_RULE=ext-av-stun-udp-3478-in
 BLOCK_S=6          # block_seconds of both limits
-
-# ---- bookkeeping ------------------------------------------------------------
-
-WORK=
-PIDS=()
-AGENT=
-PASS=0 FAIL=0
-FAILED=()
-WATCHDOG=
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'shield: %s\n' "$*" >&2; exit 1; }
-
-ns_del_all() { ns_sweep efs-; }
-
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	if [ -n "$WORK" ] && { [ $rc -ne 0 ] || [ $FAIL -ne 0 ]; }; then
-		for f in "$WORK"/agent-*.log; do
-			[ -e "$f" ] || continue
-			log "---- $(basename "$f") (last 20 lines)"
-			tail -n 20 "$f"
-		done
-	fi
-	for pid in $AGENT "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
-	ns_del_all
-	if [ -n "$WORK" ]; then
-		if [ -n "${E2E_KEEP:-}" ]; then log "shield: work dir kept: $WORK"; else rm -rf "$WORK"; fi
-	fi
-	exit $rc
-}
-
-
-nx() { # NS CMD...: a command in a namespace, always bounded
-	local ns=$1
-	shift
-	timeout 25 ip netns exec "$ns" "$@"
-}
-
-
-
-
 
 # ---- traffic ------------------------------------------------------------------
 
@@ -135,45 +78,6 @@ connected_of() { sed -n 's/.*: \([0-9]*\) connected.*/\1/p' <<<"$1"; }
 
 # ---- the agent -------------------------------------------------------------------
 
-agent_env() {
-	echo "EDGEFW_BPFFS_DIR=/sys/fs/bpf/efs-edge" "EDGEFW_RUN_DIR=$WORK/run" \
-		"EDGEFW_STATE_DIR=$WORK/state"
-}
-
-efw() { timeout 30 env $(agent_env) nsenter --net=/run/netns/$NS_NODE "$EDGEFW" "$@"; }
-
-AGENT_N=0
-start_agent() { # POLICY: waits until it says it is enforcing
-	local n=150
-	AGENT_N=$((AGENT_N + 1))
-	env $(agent_env) nsenter --net=/run/netns/$NS_NODE \
-		"$EDGEFW" run --policy "$1" --node edge1 \
-		>"$WORK/agent-$AGENT_N.events" 2>"$WORK/agent-$AGENT_N.log" &
-	AGENT=$!
-	while [ $n -gt 0 ]; do
-		grep -qs 'enforcing policy' "$WORK/agent-$AGENT_N.log" && return 0
-		kill -0 "$AGENT" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/agent-$AGENT_N.log"
-	echo "the agent did not say it is enforcing"
-	return 1
-}
-
-stop_agent() {
-	local rc=0
-	[ -n "$AGENT" ] || return 0
-	kill -TERM "$AGENT"
-	wait "$AGENT" || rc=$?
-	AGENT=
-	[ $rc -eq 0 ] || echo "the agent exited with status $rc"
-	return $rc
-}
-
-stats_json() { efw stats --json >"$WORK/stats.json" 2>&1 || cat "$WORK/stats.json"; }
-counter() { jget "$WORK/stats.json" "counters.$1"; }
-
 # blocked_sources: the sources `edgefw blocked --json` lists, one per line
 blocked_sources() {
 	efw blocked --json >"$WORK/blocked.json" 2>"$WORK/blocked.err" || { cat "$WORK/blocked.err"; return 1; }
@@ -183,76 +87,33 @@ blocked_sources() {
 
 # ---- topology and policies ---------------------------------------------------------
 
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
 build_topology() {
 	local i
-	ns_new $NS_NODE
-	ns_new $NS_INET
-	ns_new $NS_CORP
-	ip link add efs-i-ext netns $NS_INET type veth peer name $EXT netns $NS_NODE
-	ip link add efs-c-int netns $NS_CORP type veth peer name $INTIF netns $NS_NODE
-	ip -n $NS_INET link set efs-i-ext up
-	ip -n $NS_NODE link set $EXT up
-	ip -n $NS_CORP link set efs-c-int up
-	ip -n $NS_NODE link set $INTIF up
+	one_node 26 $ACC $WEB $AV
 	# the challenges are XDP_TX'd back over the veth: a veth takes frames
 	# its peer sends from XDP only when it runs native XDP itself (see
 	# xdp_pass.bpf.c); a physical NIC needs nothing of the kind
 	ip -n $NS_INET link set dev efs-i-ext xdpdrv obj "$XDP_PASS_OBJ" sec xdp
-	ip -n $NS_INET addr add $INET/26 dev efs-i-ext
-	for a in $A $B $C $E; do ip -n $NS_INET addr add $a/26 dev efs-i-ext; done
+	addrs $NS_INET efs-i-ext $A/26 $B/26 $C/26 $E/26
 	for i in $(seq $D_FIRST $D_LAST); do ip -n $NS_INET addr add 203.0.113.$i/26 dev efs-i-ext; done
-	ip -n $NS_INET addr add $INET6/64 dev efs-i-ext nodad
-	ip -n $NS_INET addr add $A6/64 dev efs-i-ext nodad
-	ip -n $NS_INET addr add $A6B/64 dev efs-i-ext nodad
-	ip -n $NS_INET addr add $C6/64 dev efs-i-ext nodad
-	ip -n $NS_CORP addr add $CORP/24 dev efs-c-int
-	ip -n $NS_NODE addr add $ACC/26 dev $EXT
-	ip -n $NS_NODE addr add $WEB/26 dev $EXT
-	ip -n $NS_NODE addr add $AV/26 dev $EXT
-	ip -n $NS_NODE addr add $ACC6/64 dev $EXT nodad
-	ip -n $NS_NODE addr add $AV6/64 dev $EXT nodad
-	ip -n $NS_NODE addr add $INT/24 dev $INTIF
-	ip -n $NS_NODE route add default via $INET src $ACC
+	addrs $NS_INET efs-i-ext $INET6/64 $A6/64 $A6B/64 $C6/64
+	addrs $NS_NODE $EXT $ACC6/64 $AV6/64
 	ip -n $NS_NODE -6 route add default via $INET6
 	# no ICMP errors for the flood's SYN-ACKs and RSTs to nowhere
 	ip netns exec $NS_INET sysctl -qw net.ipv4.icmp_ratelimit=1000
 }
 
-start_services() {
-	local ready=$WORK/ready
-	ip netns exec $NS_NODE "${NT[@]}" serve --lifetime 300 --ready "$ready" \
-		--tcp 443,5061 --udp "$AV:3478" >"$WORK/server.out" 2>&1 &
-	PIDS+=($!)
-	wait_file "$ready" 100 || { cat "$WORK/server.out"; die "the node's echo server did not start"; }
-}
+start_services() { start_server $NS_NODE node --lifetime 300 --tcp 443,5061 --udp "$AV:3478"; }
 
 # L: the shipped policy for edge1, with a new-flow limit on access TCP 443
 # (2/s, burst 10) and on A/V UDP 3478 (1/s, burst 3); syn_flood left at its
 # default (auto)
 write_policies() {
-	"$PY" - "$POLICY_SRC" "$WORK" <<-EOF
-	import json, sys
-	src, work = sys.argv[1], sys.argv[2]
-	p = json.load(open(src))
-	p.pop("template", None)
-	n = next(x for x in p["nodes"] if x["name"] == "edge1")
-	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
-	n["addresses"] = {"access": ["$ACC", "$ACC6"], "webconf": ["$WEB"], "av": ["$AV", "$AV6"],
-	                  "internal": ["$INT"]}
-	rules = {r["name"]: r for r in p["rules"]}
-	rules["$LIMITED_RULE"]["limits"] = {"new_flows_per_sec": 2, "burst": 10, "block_seconds": $BLOCK_S}
-	rules["$UDP_RULE"]["limits"] = {"new_flows_per_sec": 1, "burst": 3, "block_seconds": $BLOCK_S}
-	assert "syn_flood" not in p.get("settings", {})
-	json.dump(p, open(work + "/L.json", "w"), indent=2)
-	EOF
-	"$EDGEFW" validate --quiet --node edge1 "$WORK/L.json"
+	write_policy "$WORK/L.json" "
+rules['$LIMITED_RULE']['limits'] = {'new_flows_per_sec': 2, 'burst': 10, 'block_seconds': $BLOCK_S}
+rules['$UDP_RULE']['limits'] = {'new_flows_per_sec': 1, 'burst': 3, 'block_seconds': $BLOCK_S}
+assert 'syn_flood' not in settings" &&
+		"$EDGEFW" validate --quiet --node edge1 "$WORK/L.json"
 }
 
 # ==== 1. per-source limits ==============================================================
@@ -376,7 +237,7 @@ list_allow() { # an allow-listed source is not limited
 list_persist() { # a new agent applies the lists from the state directory
 	local out
 	stop_agent || return 1
-	[ ! -e /sys/fs/bpf/efs-edge ] || { echo "pins left after SIGTERM"; return 1; }
+	[ ! -e $PINS ] || { echo "pins left after SIGTERM"; return 1; }
 	tcp_from $C $ACC 443 || { echo "without edgefw $C should connect"; return 1; }
 	start_agent "$WORK/L.json" || return 1
 	out=$(efw blocklist list --json) || return 1
@@ -457,7 +318,7 @@ syn_flood() {
 	local stop=$WORK/hold.stop marker=$WORK/hold.marker ready=$WORK/hold.ready
 	local hold_pid flood_pid i pids=() ok=0 fail=0 t0 fast k
 	# the SYN windows of every CPU, from before the counters are read until after
-	timeout 60 "$PY" - /sys/fs/bpf/efs-edge/ef_synrate "$WORK/synrate.json" "$WORK/synrate.stop" \
+	timeout 60 "$PY" - $PINS/ef_synrate "$WORK/synrate.json" "$WORK/synrate.stop" \
 		<<<"$SYNRATE_SAMPLER" >"$WORK/synrate.out" 2>&1 &
 	SAMPLER=$!
 	PIDS+=($SAMPLER)
@@ -625,34 +486,17 @@ flood_established() {
 
 flood_no_events() { # challenges are not drops: no event for each
 	local n
-	n=$(grep -c '"syn-challenge"' "$WORK/agent-$AGENT_N.events" || true)
+	n=$(grep -c '"syn-challenge"' "$EVENTS" || true)
 	echo "syn-challenge events: $n"
 	[ "$n" -eq 0 ]
 }
 
 # ==== main =======================================================================
 
-[ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP)"
-[ -x "$EDGEFW" ] || die "no edgefw binary at $EDGEFW (make first)"
-[ -f "$XDP_PASS_OBJ" ] || die "no $XDP_PASS_OBJ (make $(basename "$XDP_PASS_OBJ") first: make e2e-test does)"
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ns_del_all
-WORK=$(mktemp -d /tmp/edgefw-shield.XXXXXX)
+needs_root
+needs_built EDGEFW XDP_PASS_OBJ
+suite_begin shield 240
 mkdir -p "$WORK/state"
-watchdog() {
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
-	echo "shield: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-watchdog 240 &
-WATCHDOG=$!
-START=$(date +%s)
 
 log "== edgefw shield: $EDGEFW ($("$EDGEFW" --version))"
 build_topology
@@ -692,9 +536,4 @@ check "SYN flood: the established connection from $B never missed an echo" flood
 check "SYN flood: no event per challenge" flood_no_events
 check "agent: SIGTERM, exit 0" stop_agent
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

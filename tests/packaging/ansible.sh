@@ -28,96 +28,28 @@
 # The role installs the package for real (/usr/sbin/edgefw): an edgefw
 # package already installed (an earlier run) is purged first, and the
 # package is purged at the end.  Exit status: 0 when every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=ansible NS_PREFIX=efa- VERBOSE=${ANSIBLE_VERBOSE:-} KEEP=${ANSIBLE_KEEP:-}
+TERM_RC=143 AGENT_WAIT=100 AGENT_GRACE=5 EFW_TIMEOUT=20
+NS_SYSCTL=()
 PLAYBOOK=$ROOT/packaging/ansible/site.yml
 ROLE_VARS=$ROOT/packaging/ansible/roles/edgefw/vars/shipped-policy.json
 SHIPPED=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
-PY=/usr/bin/python3
-unset SSH_CONNECTION # the lockout guard is not what this tests
 export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive
 
 NS_NODE=efa-node NS_INET=efa-inet NS_CORP=efa-corp
-PIN_DIR=/sys/fs/bpf/efa-node
+PINS=/sys/fs/bpf/efa-node
 NODE=edge1
 ACC=203.0.113.10 WEB=203.0.113.11 AV=203.0.113.12 INT=198.18.0.10
 INET=203.0.113.1
 CORP_GW=198.18.0.1 FE=198.18.0.20 OTHER=198.18.0.99 ADMIN=198.18.255.1
 
-WORK=
-AGENT=
-PIDS=()
-PASS=0 FAIL=0
-FAILED=()
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'ansible: %s\n' "$*" >&2; exit 1; }
-
-pkg_state() { dpkg-query -W -f='${db:Status-Status}' edgefw 2>/dev/null || echo not-installed; }
-
-stop_pid() { # PID [seconds]: TERM, then KILL after a bounded wait
-	local pid=$1 n=$((${2:-3} * 10))
-	kill -TERM "$pid" 2>/dev/null || return 0
-	while [ $n -gt 0 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; n=$((n - 1)); done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+on_failure() {
+	log "---- agent stderr (last 30 lines)"
+	tail -n 30 "$WORK/agent-1.log" 2>/dev/null
 }
-
-ns_del_all() {
-	local ns pid
-	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^efa-' || true); do
-		for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
-			kill -KILL "$pid" 2>/dev/null || true
-		done
-		ip netns del "$ns" 2>/dev/null || true
-	done
-	rm -rf /sys/fs/bpf/efa-* 2>/dev/null || true
-}
-
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	if [ -n "$WORK" ] && { [ $rc -ne 0 ] || [ $FAIL -ne 0 ]; }; then
-		log "---- agent stderr (last 30 lines)"
-		tail -n 30 "$WORK/agent.log" 2>/dev/null
-	fi
-	[ -n "$AGENT" ] && stop_pid "$AGENT" 5
-	for pid in "${PIDS[@]}"; do stop_pid "$pid" 2; done
-	ns_del_all
-	if [ -z "${ANSIBLE_KEEP:-}" ]; then
-		[ "$(pkg_state)" != not-installed ] && timeout 300 apt-get purge -y -q edgefw >/dev/null 2>&1
-		[ -n "$WORK" ] && rm -rf "$WORK"
-	elif [ -n "$WORK" ]; then
-		log "ansible: work dir kept: $WORK"
-	fi
-	exit $rc
-}
-
-# check NAME CMD...: runs CMD (its output is shown when it fails)
-check() {
-	local name=$1 out=$WORK/check.out
-	shift
-	if "$@" >"$out" 2>&1; then
-		PASS=$((PASS + 1))
-		printf 'PASS  %s\n' "$name"
-		[ -n "${ANSIBLE_VERBOSE:-}" ] && sed 's/^/        /' "$out"
-	else
-		FAIL=$((FAIL + 1))
-		FAILED+=("$name")
-		printf 'FAIL  %s\n' "$name"
-		sed 's/^/        /' "$out"
-	fi
-	return 0
-}
-
-nx() { # NS CMD...: a command in a namespace (network only), always bounded
-	local ns=$1
-	shift
-	timeout 20 nsenter --net=/run/netns/"$ns" "$@"
-}
+on_cleanup() { if [ -z "$KEEP" ]; then purge_pkg; fi; } # the package goes too, unless ANSIBLE_KEEP
 
 # ---- traffic --------------------------------------------------------------------
 
@@ -133,34 +65,13 @@ blocked() {
 
 # ---- the agent --------------------------------------------------------------------
 
-edgefw_node() { # edgefw CMD... as the test's agent sees it
-	env EDGEFW_BPFFS_DIR=$PIN_DIR EDGEFW_RUN_DIR="$WORK/run" EDGEFW_STATE_DIR="$WORK/state" timeout 20 \
-		nsenter --net=/run/netns/$NS_NODE "$EDGEFW" "$@"
-}
-
-generation() { edgefw_node status --json | jq -r '.policy.generation'; }
+generation() { efw status --json | jq -r '.policy.generation'; }
 
 generation_is() { # WANT
 	local g
 	g=$(generation) || { echo "edgefw status failed"; return 1; }
 	echo "generation $g"
 	[ "$g" = "$1" ]
-}
-
-start_agent() {
-	local n=100
-	# a simple command, so that $! is the agent itself (env and nsenter exec)
-	env EDGEFW_BPFFS_DIR=$PIN_DIR EDGEFW_RUN_DIR="$WORK/run" EDGEFW_STATE_DIR="$WORK/state" nsenter --net=/run/netns/$NS_NODE \
-		"$EDGEFW" run --policy "$POLICY" --node $NODE >"$WORK/agent.events" 2>"$WORK/agent.log" &
-	AGENT=$!
-	while [ $n -gt 0 ]; do
-		grep -q 'enforcing policy' "$WORK/agent.log" && { cat "$WORK/agent.log"; return 0; }
-		kill -0 "$AGENT" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
-	cat "$WORK/agent.log"
-	return 1
 }
 
 # ---- ansible --------------------------------------------------------------------------
@@ -199,17 +110,11 @@ handler_ran() { # TAG NAME: the handler ran (was not skipped)
 
 # ---- preconditions and setup ---------------------------------------------------------------
 
-[ "$(id -u)" = 0 ] || die "run as root (namespaces, BPF, apt)"
-for c in ansible-playbook jq ip nsenter "$PY" dpkg-deb; do
-	command -v "$c" >/dev/null || die "missing $c (see the package list at the top)"
-done
+needs_root "namespaces, BPF, apt"
+needs_tools "see the package list at the top" ansible-playbook jq ip nsenter "$PY" dpkg-deb
 "$PY" -c 'import apt' 2>/dev/null || die "missing python3-apt (Ansible's apt module needs it)"
 
-WORK=$(mktemp -d /tmp/edgefw-ansible.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-START=$(date +%s)
+suite_begin ansible
 
 DEB=${ANSIBLE_DEB:-}
 if [ -z "$DEB" ]; then
@@ -229,13 +134,8 @@ VERSION=$(dpkg-deb -f "$DEB" Version)
 dpkg-deb -x "$DEB" "$WORK/pkgroot"
 EDGEFW=$WORK/pkgroot/usr/sbin/edgefw
 
-# leftovers of an earlier run: namespaces, pins, the package
-ns_del_all
-if [ "$(pkg_state)" != not-installed ]; then
-	log "== purging the edgefw package an earlier run left ($(pkg_state))"
-	timeout 300 apt-get purge -y -q edgefw >"$WORK/purge0.log" 2>&1 ||
-		{ cat "$WORK/purge0.log"; die "cannot purge the installed edgefw"; }
-fi
+# leftovers of an earlier run: the package (suite_begin swept namespaces and pins)
+purge_leftover
 
 mkdir -p "$WORK/etc" "$WORK/run" "$WORK/ansible-tmp"
 # no /etc/ansible/ansible.cfg or ~/.ansible.cfg of this machine
@@ -279,40 +179,25 @@ EOF
 
 build_topology() {
 	local ns
-	for ns in $NS_NODE $NS_INET $NS_CORP; do
-		ip netns add $ns
-		ip netns exec $ns sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-		ip -n $ns link set lo up
-	done
-	ip link add efa-next netns $NS_NODE type veth peer name efa-iext netns $NS_INET
-	ip link add efa-nint netns $NS_NODE type veth peer name efa-cint netns $NS_CORP
-	for x in "$NS_NODE efa-next" "$NS_NODE efa-nint" "$NS_INET efa-iext" "$NS_CORP efa-cint"; do
-		set -- $x
-		ip -n "$1" link set "$2" up
-	done
+	for ns in $NS_NODE $NS_INET $NS_CORP; do ns_new $ns; done
+	veth $NS_NODE efa-next $NS_INET efa-iext
+	veth $NS_NODE efa-nint $NS_CORP efa-cint
 	# the node: three service addresses outside, the internal one inside
-	ip -n $NS_NODE addr add $ACC/24 dev efa-next
-	ip -n $NS_NODE addr add $WEB/24 dev efa-next
-	ip -n $NS_NODE addr add $AV/24 dev efa-next
-	ip -n $NS_NODE addr add $INT/24 dev efa-nint
+	addrs $NS_NODE efa-next $ACC/24 $WEB/24 $AV/24
+	addrs $NS_NODE efa-nint $INT/24
 	ip -n $NS_NODE route add default via $INET src $ACC
 	ip -n $NS_NODE route add 198.18.255.0/28 via $CORP_GW
 	# the internet
 	ip -n $NS_INET addr add $INET/24 dev efa-iext
 	# corporate: a gateway, a Front End, another server, the admin host (the
 	# Ansible controller: its connections to the node come from $ADMIN)
-	ip -n $NS_CORP addr add $CORP_GW/24 dev efa-cint
-	ip -n $NS_CORP addr add $FE/24 dev efa-cint
-	ip -n $NS_CORP addr add $OTHER/24 dev efa-cint
-	ip -n $NS_CORP addr add $ADMIN/28 dev efa-cint
+	addrs $NS_CORP efa-cint $CORP_GW/24 $FE/24 $OTHER/24 $ADMIN/28
 	ip -n $NS_CORP route replace 198.18.0.0/24 dev efa-cint src $ADMIN
 	# listeners on the node: SIP/MTLS, WinRM, RDP, node_exporter, 8080 (no rule)
-	local ready=$WORK/serve.ready n=50
-	nsenter --net=/run/netns/$NS_NODE timeout 900 "$PY" "$WORK/serve.py" "$ready" \
+	nsenter --net=/run/netns/$NS_NODE timeout 900 "$PY" "$WORK/serve.py" "$WORK/serve.ready" \
 		5061 5985 3389 9100 8080 >"$WORK/serve.log" 2>&1 &
 	PIDS+=($!)
-	while [ ! -e "$ready" ] && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
-	[ -e "$ready" ] || { cat "$WORK/serve.log"; die "the listeners did not start"; }
+	wait_file "$WORK/serve.ready" 50 || { cat "$WORK/serve.log"; die "the listeners did not start"; }
 }
 
 # the policy the node runs before Ansible: the shipped one with this node
@@ -321,6 +206,20 @@ write_initial_policy() {
 		.nodes = [{name: "edge1", interfaces: {external: "efa-next", internal: "efa-nint"},
 		           addresses: {access: [$acc], webconf: [$web], av: [$av], internal: [$int]}}]' \
 		"$SHIPPED" >"$POLICY"
+}
+
+confirm_vars() { # WITHIN TIMEOUT: a confirmed rollout adding WinRM from the admin hosts (YAML)
+	cat <<-EOF
+	edgefw_confirmed_rollout: true
+	edgefw_confirm_within: $1
+	edgefw_confirm_check_timeout: $2
+	edgefw_confirm_checks: ["$INT:5985"]
+	edgefw_extra_management_rules:
+	  - {name: mgmt-node-exporter, interface: internal, direction: in, service: internal,
+	     protocol: tcp, ports: "9100", peer: admin_hosts}
+	  - {name: mgmt-winrm, interface: internal, direction: in, service: internal,
+	     protocol: tcp, ports: "5985", peer: admin_hosts}
+	EOF
 }
 
 write_inventory() {
@@ -361,33 +260,17 @@ write_inventory() {
 	EOF
 	# the confirmed rollout: WinRM from the admin hosts is added, the
 	# controller checks it before confirming
-	cat >"$WORK/confirm-ok.yml" <<-EOF
-	edgefw_confirmed_rollout: true
-	edgefw_confirm_within: 60
-	edgefw_confirm_check_timeout: 5
-	edgefw_confirm_checks: ["$INT:5985"]
-	edgefw_extra_management_rules:
-	  - {name: mgmt-node-exporter, interface: internal, direction: in, service: internal,
-	     protocol: tcp, ports: "9100", peer: admin_hosts}
-	  - {name: mgmt-winrm, interface: internal, direction: in, service: internal,
-	     protocol: tcp, ports: "5985", peer: admin_hosts}
-	EOF
+	confirm_vars 60 5 >"$WORK/confirm-ok.yml"
 	# a bad push: admin_hosts no longer holds the controller, so its check fails
-	cat >"$WORK/confirm-bad.yml" <<-EOF
-	edgefw_confirmed_rollout: true
-	edgefw_confirm_within: 10
-	edgefw_confirm_check_timeout: 3
-	edgefw_confirm_checks: ["$INT:5985"]
-	edgefw_peers:
-	  sip_next_hop: [$FE/32]
-	  front_end: [$FE/32]
-	  admin_hosts: [198.18.254.0/28]
-	edgefw_extra_management_rules:
-	  - {name: mgmt-node-exporter, interface: internal, direction: in, service: internal,
-	     protocol: tcp, ports: "9100", peer: admin_hosts}
-	  - {name: mgmt-winrm, interface: internal, direction: in, service: internal,
-	     protocol: tcp, ports: "5985", peer: admin_hosts}
-	EOF
+	{
+		confirm_vars 10 3
+		cat <<-EOF
+		edgefw_peers:
+		  sip_next_hop: [$FE/32]
+		  front_end: [$FE/32]
+		  admin_hosts: [198.18.254.0/28]
+		EOF
+	} >"$WORK/confirm-bad.yml"
 	# a broken variable: an address that is not one
 	cat >"$WORK/broken.yml" <<-EOF
 	edgefw_addresses:
@@ -449,14 +332,18 @@ idle_run() { # TAG [args]: changed=0, no handler ran
 	fi
 }
 
-broken_run_stops_at_validate() {
-	cp "$POLICY" "$WORK/before-broken.json"
-	if play run3 -e "@$WORK/broken.yml"; then
-		cat "$WORK/run3.out"
+play_fails() { # TAG SAVED [args]: the play fails; SAVED: the policy file from before it
+	cp "$POLICY" "$2"
+	if play "$1" "${@:3}"; then
+		cat "$WORK/$1.out"
 		echo "the play succeeded"
 		return 1
 	fi
-	show_run run3
+	show_run "$1"
+}
+
+broken_run_stops_at_validate() {
+	play_fails run3 "$WORK/before-broken.json" -e "@$WORK/broken.yml" || return 1
 	# the template task failed on edgefw validate's message; nothing after it ran
 	grep -A3 '^TASK \[edgefw : Render the pool policy' "$WORK/run3.out" | grep -q '^fatal: \[efa-edge1\]' &&
 		grep -q 'failed to validate' "$WORK/run3.out" &&
@@ -478,18 +365,12 @@ confirmed_ok() {
 		grep -A2 '^TASK \[edgefw : Confirm the policy' "$WORK/run4.out" | grep -q '^changed: \[efa-edge1\]' ||
 		{ cat "$WORK/run4.out"; return 1; }
 	# confirmed: nothing pending; the reload handler stayed out of it
-	edgefw_node status --json | jq -e '.confirm_by_epoch_seconds == null' >/dev/null &&
+	efw status --json | jq -e '.confirm_by_epoch_seconds == null' >/dev/null &&
 		! handler_ran run4 "Reload edgefw" && jq -e '[.management[].name] | index("mgmt-winrm")' "$POLICY"
 }
 
 confirmed_bad_fails() {
-	cp "$POLICY" "$WORK/before-bad.json"
-	if play run5 -e "@$WORK/confirm-bad.yml"; then
-		cat "$WORK/run5.out"
-		echo "the play succeeded"
-		return 1
-	fi
-	show_run run5
+	play_fails run5 "$WORK/before-bad.json" -e "@$WORK/confirm-bad.yml" || return 1
 	grep -A2 '^TASK \[edgefw : Apply the policy' "$WORK/run5.out" | grep -q '^changed: \[efa-edge1\]' &&
 		grep -q 'the new policy was not confirmed' "$WORK/run5.out" &&
 		! grep -q '^TASK \[edgefw : Confirm the policy' "$WORK/run5.out" || { cat "$WORK/run5.out"; return 1; }
@@ -499,10 +380,10 @@ confirmed_bad_fails() {
 rolled_back() { # WANT_GENERATION: the agent rolled back by itself, in time
 	local n=300 s
 	while [ $n -gt 0 ]; do
-		s=$(edgefw_node status --json 2>/dev/null || true)
+		s=$(efw status --json 2>/dev/null || true)
 		if jq -e --argjson g "$1" '.policy.generation == $g and .confirm_by_epoch_seconds == null' \
 			<<<"$s" >/dev/null 2>&1; then
-			grep -E 'rolling back|rolled back' "$WORK/agent.log"
+			grep -E 'rolling back|rolled back' "$WORK/agent-1.log"
 			cmp "$POLICY" "$WORK/before-bad.json" && echo "policy file: the confirmed one"
 			return
 		fi
@@ -510,7 +391,7 @@ rolled_back() { # WANT_GENERATION: the agent rolled back by itself, in time
 		n=$((n - 1))
 	done
 	echo "$s"
-	tail -n 5 "$WORK/agent.log"
+	tail -n 5 "$WORK/agent-1.log"
 	return 1
 }
 
@@ -523,7 +404,7 @@ write_inventory
 check "the role's vars/shipped-policy.json is the shipped policy (37 rules, management, peers)" role_vars_in_sync
 check "control, before edgefw: admin -> internal:9100 connects" connects $NS_CORP $ADMIN $INT 9100
 check "control, before edgefw: internet -> access:8080 connects" connects $NS_INET $INET $ACC 8080
-check "agent starts on the node (generation 1)" start_agent
+check "agent starts on the node (generation 1)" start_agent "$POLICY"
 check "status --json: generation 1" generation_is 1
 check "gen 1: internet -> access:5061 connects" connects $NS_INET $INET $ACC 5061
 check "gen 1: internet -> access:8080 blocked (no rule)" blocked $NS_INET $INET $ACC 8080
@@ -566,9 +447,4 @@ check "no policy backup left behind" no_backup_left
 check "run 6 (confirmed, the vars of run 4): changed=0, nothing applied" idle_run run6 -e "@$WORK/confirm-ok.yml"
 check "status --json: generation still 5" generation_is 5
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

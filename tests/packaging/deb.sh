@@ -18,68 +18,18 @@
 # Builds with `make deb`.  An edgefw package
 # left installed by an earlier run is purged first.  Exit status: 0 when
 # every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=deb VERBOSE=${DEB_VERBOSE:-} KEEP='' TERM_RC=143 # the work dir goes, always
 cd "$ROOT"
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
-unset SSH_CONNECTION
 
-PASS=0 FAIL=0
-FAILED=()
-WORK=
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'deb: %s\n' "$*" >&2; exit 1; }
-
-cleanup() {
-	local rc=$?
-	set +e
-	trap - EXIT INT TERM
-	if [ -z "${DEB_KEEP:-}" ] && dpkg-query -W -f='${db:Status-Status}' edgefw 2>/dev/null |
-		grep -qv '^not-installed$'; then
-		timeout 300 apt-get purge -y -q edgefw >/dev/null 2>&1
-	fi
-	[ -n "$WORK" ] && rm -rf "$WORK"
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# check NAME CMD...: runs CMD (its output is shown when it fails)
-check() {
-	local name=$1 out=$WORK/check.out
-	shift
-	if "$@" >"$out" 2>&1; then
-		PASS=$((PASS + 1))
-		printf 'PASS  %s\n' "$name"
-		[ -n "${DEB_VERBOSE:-}" ] && sed 's/^/        /' "$out"
-	else
-		FAIL=$((FAIL + 1))
-		FAILED+=("$name")
-		printf 'FAIL  %s\n' "$name"
-		sed 's/^/        /' "$out"
-	fi
-	return 0
-}
-
-# expect_rc WANT CMD...: CMD must exit with WANT
-expect_rc() {
-	local want=$1 rc=0
-	shift
-	"$@" || rc=$?
-	[ "$rc" = "$want" ] && return 0
-	echo "exit status $rc, expected $want: $*"
-	return 1
-}
-
-pkg_state() { dpkg-query -W -f='${db:Status-Status}' edgefw 2>/dev/null || echo not-installed; }
+on_cleanup() { if [ -z "${DEB_KEEP:-}" ]; then purge_pkg; fi; } # the package goes too, unless DEB_KEEP
+on_exit
 
 # ---- preconditions --------------------------------------------------------------
 
-[ "$(id -u)" = 0 ] || die "run as root (apt-get install/purge)"
+needs_root "apt-get install/purge"
 missing=
 for p in build-essential dpkg-dev debhelper clang llvm libbpf-dev bpftool libelf-dev \
 	zlib1g-dev libjson-c-dev pkg-config jq libcmocka-dev lintian man-db groff-base; do
@@ -87,20 +37,15 @@ for p in build-essential dpkg-dev debhelper clang llvm libbpf-dev bpftool libelf
 done
 [ -z "$missing" ] || die "missing packages; apt-get install -y --no-install-recommends$missing"
 
-WORK=$(mktemp -d /tmp/edgefw-deb.XXXXXX)
+suite_begin deb
 VERSION=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
 ARCH=$(dpkg --print-architecture)
 DEB=$ROOT/build/deb/edgefw_${VERSION}_${ARCH}.deb
 CHANGES=$ROOT/build/deb/edgefw_${VERSION}_${ARCH}.changes
 SHIPPED=policies/lync2013-scaled-edge-dnslb-public.json
-START=$(date +%s)
 
 # an earlier run that failed half-way may have left it installed
-if [ "$(pkg_state)" != not-installed ]; then
-	log "== purging the edgefw package an earlier run left ($(pkg_state))"
-	timeout 300 apt-get purge -y -q edgefw >"$WORK/purge0.log" 2>&1 ||
-		{ cat "$WORK/purge0.log"; die "cannot purge the installed edgefw"; }
-fi
+purge_leftover
 
 # ---- build and lint -------------------------------------------------------------
 
@@ -332,9 +277,4 @@ if [ -z "${DEB_KEEP:-}" ]; then
 	check "apt-get purge -y edgefw: nothing left (/usr/sbin/edgefw, /etc/edgefw, $LISTS, ...)" nothing_left
 fi
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary

@@ -61,24 +61,12 @@
 # Only namespaces efy-* and pins /sys/fs/bpf/efy-*; addresses only from
 # 203.0.113.0/24 and 198.18.0.0/15; nothing is sent outside the namespaces.
 # Exit status: 0 when every check passed.
-set -euo pipefail
-
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-E2E=$ROOT/tests/e2e
-BUILD_DIR=${BUILD:-build}
-case $BUILD_DIR in /*) ;; *) BUILD_DIR=$ROOT/$BUILD_DIR ;; esac
-WIREGEN=${WIREGEN:-$BUILD_DIR/bench/wire/wiregen}           # the burst's generator
-XDP_PASS_OBJ=${XDP_PASS_OBJ:-$BUILD_DIR/tests/xdp_pass.bpf.o} # for its XDP_TX
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=$(command -v python3)
-. "$E2E/lib.sh"
-NT=("$PY" "$E2E/nettool.py")
-LT=("$PY" "$E2E/lifecycle_tool.py")
-POLICY_SRC=$ROOT/policies/lync2013-scaled-edge-dnslb-public.json
-POLICY_NAME=lync2013-scaled-edge-dnslb-public
+# shellcheck source-path=SCRIPTDIR source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+SUITE=check-systemd NS_PREFIX=efy- VERBOSE=${SYSD_VERBOSE:-$VERBOSE} KEEP=${SYSD_KEEP:-}
+built WIREGEN bench/wire/wiregen           # the burst's generator
+built XDP_PASS_OBJ tests/xdp_pass.bpf.o    # for its XDP_TX
 export LC_ALL=C.UTF-8
-unset SSH_CONNECTION
 
 # ---- the root filesystem -------------------------------------------------------
 
@@ -103,17 +91,9 @@ MACHINE=efy-edge1
 
 # ---- bookkeeping ---------------------------------------------------------------
 
-WORK=
-PIDS=()
 NSPAWN=
 LEADER=
-PASS=0 FAIL=0
-FAILED=()
-WATCHDOG=
 VERSION='' NEWVERSION='' ARCH=''
-
-log() { printf '%s\n' "$*"; }
-die() { printf 'check-systemd: %s\n' "$*" >&2; exit 1; }
 
 # poweroff: SIGTERM to systemd-nspawn halts the container (systemd stops
 # its units: edgefw detaches); bounded, then SIGKILL to both
@@ -133,34 +113,12 @@ poweroff() {
 	NSPAWN='' LEADER=''
 }
 
-cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
-	[ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
-	for pid in "${PIDS[@]}"; do
-		[ -n "$pid" ] && stop_pid "$pid" 2
-	done
+on_cleanup() { # the journal, then the container halts
 	if [ -n "$NSPAWN" ]; then
 		[ -n "$WORK" ] && [ -n "$LEADER" ] && cx journalctl --no-pager -o short-monotonic \
 			>"$WORK/journal.txt" 2>&1
 		poweroff
 	fi
-	ns_sweep efy-
-	if [ -n "$WORK" ]; then
-		if [ -n "${SYSD_KEEP:-}" ]; then
-			log "check-systemd: work dir kept: $WORK"
-		else
-			rm -rf "$WORK"
-		fi
-	fi
-	exit $rc
-}
-
-nx() { # NS CMD...: a command in a namespace, always bounded
-	local ns=$1
-	shift
-	timeout 20 ip netns exec "$ns" "$@"
 }
 
 # cx CMD...: a command inside the container (all its namespaces), bounded
@@ -171,33 +129,11 @@ cx() {
 }
 
 prop() { cx systemctl show -P "$1" edgefw.service; } # a property of the unit
+efw() { cx edgefw "$@"; }                               # edgefw inside, next to the unit's agent
 
-# ---- traffic primitives ---------------------------------------------------------
-
-tcp_ok() { nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout 2 "${@:4}"; }
-udp_ok() { nx "$1" "${NT[@]}" udp "$2" "$3" --timeout 1 --tries 2 "${@:4}"; }
-# nothing at all comes back (no RST, no ICMP): a drop
-tcp_blocked() { expect_rc 2 nx "$1" "${NT[@]}" tcp "$2" "$3" --timeout "${4:-1}"; }
-# UDP from the internet client's SPORT that reached the listener on access:3478
-udp_arrived() { grep -cxF "udp $ACC 3478 $INET $1" "$WORK/udp-node.log" || true; }
-
-xdp_on() { # IF
-	local out
-	out=$(ip -n "$NS_NODE" -d link show dev "$1") && [[ $out == *prog/xdp* ]]
-}
-
-tc_on() { # IF: edgefw's filter (handle 0xef1) on the clsact egress hook
-	local out
-	out=$(tc -n "$NS_NODE" filter show dev "$1" egress 2>/dev/null) &&
-		[[ $out == *"handle 0xef1"* && $out == *bpf* ]]
-}
-
-attached() { # XDP and the TC egress filter on both NICs, pins on the host's bpffs
-	local ifn rc=0
-	for ifn in $EXT $INTIF; do
-		if xdp_on "$ifn"; then echo "$ifn: XDP attached"; else echo "$ifn: no XDP"; rc=1; fi
-		if tc_on "$ifn"; then echo "$ifn: TC egress filter attached"; else echo "$ifn: no TC egress filter"; rc=1; fi
-	done
+pinned() { # XDP and the TC egress filter on both NICs, pins on the host's bpffs
+	local rc=0
+	attached || rc=1
 	if [ -e "$PINS/edgefw/ef_flows" ]; then
 		echo "pinned: $(ls "$PINS/edgefw" | wc -l) entries in $PINS/edgefw (the container's /sys/fs/bpf/edgefw)"
 	else
@@ -207,30 +143,10 @@ attached() { # XDP and the TC egress filter on both NICs, pins on the host's bpf
 	return $rc
 }
 
-detached() { # nothing on the NICs, no pins
-	local ifn rc=0
-	for ifn in $EXT $INTIF; do
-		if xdp_on "$ifn"; then
-			echo "$ifn: XDP still attached:"
-			ip -n "$NS_NODE" -d link show dev "$ifn" | sed 's/^/  /'
-			rc=1
-		fi
-		if tc_on "$ifn"; then
-			echo "$ifn: TC egress filter still attached:"
-			tc -n "$NS_NODE" filter show dev "$ifn" egress | sed 's/^/  /'
-			rc=1
-		fi
-	done
-	if [ -n "$(ls -A "$PINS/edgefw" 2>/dev/null)" ]; then
-		echo "pins left in $PINS/edgefw: $(ls "$PINS/edgefw" | tr '\n' ' ')"
-		rc=1
-	fi
-	[ $rc -eq 0 ] && echo "nothing attached on $EXT, $INTIF; nothing pinned in $PINS/edgefw"
-	return $rc
-}
+unpinned() { detached "$PINS/edgefw"; } # nothing on the NICs, no pins
 
 # status: `edgefw status --json` inside, into $WORK/status.json
-status_json() { cx edgefw status --json >"$WORK/status.json" 2>&1 || true; }
+status_json() { efw status --json >"$WORK/status.json" 2>&1 || true; }
 generation() { status_json; jget "$WORK/status.json" policy.generation; }
 
 # the journal of the unit's current run (or of INVOCATION_ID $1)
@@ -249,7 +165,7 @@ enforcing() {
 	spid=$(jget "$WORK/status.json" pid)
 	echo "ActiveState=$st MainPID=$pid; status: agent pid $spid, generation $(jget "$WORK/status.json" policy.generation), policy $(jget "$WORK/status.json" policy.name)"
 	[ "$st" = active ] && [ "$pid" != 0 ] && [ "$pid" = "$spid" ] || return 1
-	attached || return 1
+	pinned || return 1
 	echo "internet -> access TCP 443 connects, TCP 80 blocked; corporate -> internal TCP 5061 connects"
 	tcp_ok $NS_INET $ACC 443 && tcp_blocked $NS_INET $ACC 80 && tcp_ok $NS_CORP $INT 5061
 }
@@ -260,25 +176,8 @@ enforcing() {
 # to av:3478 (allowed: every one must come back), a UDP datagram to
 # access:3478 from source port SPORT (blocked: the node's listener logs any
 # that arrives) and a message on an established TCP connection to access:443
-TRAFFIC=
-traffic_start() {
-	local tag=$1 sport=$2
-	rm -f "$WORK/stop-$tag" "$WORK/ready-$tag"
-	timeout 150 ip netns exec $NS_INET "${LT[@]}" probe --stop "$WORK/stop-$tag" --ready "$WORK/ready-$tag" \
-		--max 120 --udp "$AV:3478" --blocked-udp "$ACC:3478" --blocked-sport "$sport" --stream "$ACC:443" \
-		>"$WORK/probe-$tag.json" 2>"$WORK/probe-$tag.err" &
-	TRAFFIC=$!
-	PIDS+=("$TRAFFIC")
-	wait_file "$WORK/ready-$tag" 100 || { echo "the prober did not start"; cat "$WORK/probe-$tag.err"; return 1; }
-	sleep 1
-}
-
-traffic_stop() { # TAG: a second more of traffic, then the results
-	sleep 1
-	touch "$WORK/stop-$1"
-	wait "$TRAFFIC" || true
-	TRAFFIC=
-}
+traffic_start() { probe_start "$1" 120 "$2" 100 && sleep 1; }
+traffic_stop() { sleep 1; probe_stop "$1"; } # TAG: a second more of traffic, then the results
 
 # no blocked probe arrived (and enough were sent)
 no_leak() { # TAG SPORT
@@ -375,74 +274,23 @@ depends_in_root() {
 	return $rc
 }
 
-ns_new() {
-	ip netns add "$1"
-	ip netns exec "$1" sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n "$1" link set lo up
-}
-
-veth() { # NS1 IF1 NS2 IF2
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-
-build_topology() {
-	ns_new $NS_NODE
-	ns_new $NS_INET
-	ns_new $NS_CORP
-	veth $NS_INET efy-i-ext $NS_NODE $EXT
-	veth $NS_CORP efy-c-int $NS_NODE $INTIF
-	ip -n $NS_INET addr add $INET/26 dev efy-i-ext
-	ip -n $NS_CORP addr add $CORP/24 dev efy-c-int
-	ip -n $NS_NODE addr add $ACC/26 dev $EXT
-	ip -n $NS_NODE addr add $WEB/26 dev $EXT
-	ip -n $NS_NODE addr add $AV/26 dev $EXT
-	ip -n $NS_NODE addr add $INT/24 dev $INTIF
-	ip -n $NS_NODE route add default via $INET src $ACC
-}
+build_topology() { one_node 26 $ACC $WEB $AV; }
 
 start_services() {
-	local ready=$WORK/ready-node
 	# TCP echo on the wildcard address of every port used (a blocked port is
 	# blocked by edgefw, not by a missing listener); UDP echo on access:3478
 	# (blocked: the log shows what reached it) and av:3478 (allowed)
-	ip netns exec $NS_NODE "${NT[@]}" serve --lifetime 900 --ready "$ready" \
-		--tcp 80,443,5061,8080 --udp "$ACC:3478,$AV:3478" --log "$WORK/udp-node.log" \
-		>"$WORK/server-node.out" 2>&1 &
-	PIDS+=($!)
-	wait_file "$ready" 100 || { cat "$WORK/server-node.out"; die "the node's echo server did not start"; }
+	start_server $NS_NODE node --lifetime 900 --tcp 80,443,5061,8080 --udp "$ACC:3478,$AV:3478" \
+		--log "$WORK/udp-node.log"
 }
 
 write_policies() {
-	"$PY" - "$POLICY_SRC" "$WORK/share" <<-EOF
-	import copy, json, sys
-	src, out = sys.argv[1], sys.argv[2]
-	p = json.load(open(src))
-	p.pop("template", None)
-	n = next(x for x in p["nodes"] if x["name"] == "edge1")
-	n["interfaces"] = {"external": "$EXT", "internal": "$INTIF"}
-	n["addresses"] = {"access": ["$ACC"], "webconf": ["$WEB"], "av": ["$AV"], "internal": ["$INT"]}
-	def dump(q, name):
-	    json.dump(q, open(out + "/" + name, "w"), indent=2)
-	dump(p, "A.json")
-	# B: A without the A/V STUN/MSTURN TCP 443 row (TCP av:443)
-	b = copy.deepcopy(p)
-	b["rules"] = [r for r in b["rules"] if r["name"] != "ext-av-stun-tcp-443-in"]
-	assert len(b["rules"]) == len(p["rules"]) - 1
-	dump(b, "B.json")
-	# invalid: one reversed port range
-	i = copy.deepcopy(p)
-	r = next(r for r in i["rules"] if r["name"] == "ext-av-rtp-tcp-in")
-	r["ports"] = "59999-50000"
-	dump(i, "invalid.json")
-	# E: A with every event limit off (the burst's events all raised)
-	e = copy.deepcopy(p)
-	e.setdefault("settings", {})["event_limit"] = {"rate": 0}
-	dump(e, "E.json")
-	EOF
-	chmod 0644 "$WORK/share"/*.json
+	write_policy "$WORK/share/A.json" &&
+		write_policy "$WORK/share/B.json" "$POLICY_B" && # TCP av:443
+		write_policy "$WORK/share/invalid.json" "$POLICY_INVALID" &&
+		# E: every event limit off (the burst's events all raised)
+		write_policy "$WORK/share/E.json" "settings['event_limit'] = {'rate': 0}" &&
+		chmod 0644 "$WORK/share"/*.json
 }
 
 # boot: systemd-nspawn in the node namespace; LEADER is the container's PID 1
@@ -496,13 +344,13 @@ template_refused() {
 	[ $rc -ne 0 ] || return 1
 	[ "$(prop ActiveState)" != active ] || { echo "the unit is active"; return 1; }
 	cx journalctl --no-pager -o cat -u edgefw | grep -q 'policy template' || { echo "no 'policy template' in the journal"; return 1; }
-	detached || return 1
+	unpinned || return 1
 	# Restart=on-failure retries a failed ExecStartPre every RestartSec
 	# (until the start limit): stop cancels the pending restart
 	echo "then: $(prop ActiveState) ($(prop SubState)); systemctl stop, reset-failed"
 	cx systemctl stop edgefw || return 1
 	cx systemctl reset-failed edgefw 2>/dev/null || true # (unloaded once stopped: disabled)
-	[ "$(prop ActiveState)" = inactive ] && detached
+	[ "$(prop ActiveState)" = inactive ] && unpinned
 }
 
 start_notify() {
@@ -688,7 +536,7 @@ stop_unit() {
 	echo "ActiveState $(prop ActiveState), Result $(prop Result), ExecMainStatus $(prop ExecMainStatus)"
 	[ "$(prop ActiveState)" = inactive ] || return 1
 	journal_of "$(prop InvocationID)" | tail -n 2
-	detached || return 1
+	unpinned || return 1
 	cx test ! -e /run/edgefw/status.json || { echo "/run/edgefw/status.json left"; return 1; }
 	echo "nothing enforces any more: TCP access:80 connects"
 	tcp_ok $NS_INET $ACC 80
@@ -696,62 +544,17 @@ stop_unit() {
 
 # ==== main ==================================================================================
 
-[ "$(id -u)" = 0 ] || die "run as root (network namespaces, BPF, systemd-nspawn)"
-for t in systemd-nspawn nsenter ip tc timeout dpkg-buildpackage dpkg-deb; do
-	command -v $t >/dev/null ||
-		die "missing $t (scripts/install-deps.sh: systemd-container util-linux iproute2 dpkg-dev ...)"
-done
+needs_root "network namespaces, BPF, systemd-nspawn"
+needs_tools "scripts/install-deps.sh: systemd-container util-linux iproute2 dpkg-dev ..." \
+	systemd-nspawn nsenter ip tc timeout dpkg-buildpackage dpkg-deb
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-ns_sweep efy- # leftovers of an earlier run (a container left running dies with its namespace)
-WORK=$(mktemp -d /tmp/edgefw-sysd.XXXXXX)
+# (a container an earlier run left running dies with its namespace)
+suite_begin sysd "${SYSD_WATCHDOG:-1500}"
 mkdir -p "$WORK/share" "$BUILD_DIR"
-watchdog() { # the whole suite is bounded too
-	local s
-	sleep "$1" &
-	s=$!
-	trap 'kill $s 2>/dev/null; exit 0' TERM
-	wait $s
-	[ "$(ps -o ppid= -p $BASHPID | tr -d ' ')" = $$ ] || exit 0
-	echo "check-systemd: watchdog: the suite ran for $1 s, stopping it" >&2
-	kill -TERM $$
-}
-watchdog "${SYSD_WATCHDOG:-1500}" &
-WATCHDOG=$!
+
 # ---- events: the packaged unit writes /var/log/edgefw/events.json -------------
 
 evdir() { echo "/proc/$LEADER/root/var/log/edgefw"; } # the container's, seen from the host
-
-# event lines and other lines of files, every line parsed: "EVENTS OTHER"
-count_lines() {
-	"$PY" - "$@" <<-'EOF'
-	import json, sys
-	ev = other = 0
-	for path in sys.argv[1:]:
-	    data = open(path, "rb").read()
-	    if data and not data.endswith(b"\n"):
-	        sys.exit("%s: ends inside a line" % path)
-	    for i, line in enumerate(data.splitlines()):
-	        try:
-	            d = json.loads(line)
-	        except ValueError:
-	            sys.exit("%s:%d: not JSON: %r" % (path, i + 1, line[:100]))
-	        if d.get("event", {}).get("kind") == "event":
-	            ev += 1
-	        else:
-	            other += 1
-	print(ev, other)
-	EOF
-}
-
-stats_in() { cx edgefw stats --json >"$WORK/$1" 2>&1 || { cat "$WORK/$1"; return 1; }; }
-cnt() { jget "$WORK/$1" "counters.$2"; } # FILE COUNTER
-drops_in() { # FILE: ingress drops, no-rule
-	"$PY" -c 'import json,sys
-s=json.load(open(sys.argv[1]))
-print(sum(v["packets"] for v in s["verdicts"] if v["hook"]=="ingress" and v["verdict"]=="drop" and v["reason"]=="no-rule"))' "$WORK/$1"
-}
 
 # the blocked probes of the checks so far are events in the file, none in the journal
 events_file() {
@@ -777,9 +580,8 @@ event_burst() {
 	local g drops sent lost sup w u lines
 	reload_to E.json ok >/dev/null || { echo "reload to E failed"; return 1; }
 	ip -n $NS_INET link set dev efy-i-ext xdpdrv obj "$XDP_PASS_OBJ" sec xdp || return 1
-	stats_in ev0.json || return 1
-	g=$(nx $NS_INET "$WIREGEN" --ifname efy-i-ext --dst-mac "$(ip -n $NS_NODE -j link show dev $EXT |
-		"$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')" --dst $ACC \
+	stats_json ev0.json || return 1
+	g=$(nx $NS_INET "$WIREGEN" --ifname efy-i-ext --dst-mac "$(mac_of $NS_NODE $EXT)" --dst $ACC \
 		--proto udp --dport 8080 --src-base 198.19.0.1 --src-count 60000 --frames 100000 \
 		--time-cap 5 --cpu 0) || { echo "wiregen failed"; return 1; }
 	ip -n $NS_INET link set dev efy-i-ext xdpdrv off
@@ -788,46 +590,44 @@ event_burst() {
 	local cur last=
 	for _ in $(seq 1 60); do
 		sleep 0.5
-		stats_in ev1.json || return 1
-		cur="$(cnt ev1.json events_sent) $(cnt ev1.json events_written) $(cnt ev1.json events_unwritten) $(drops_in ev1.json)"
-		[ $(($(cnt ev1.json events_written) + $(cnt ev1.json events_unwritten))) = "$(cnt ev1.json events_sent)" ] &&
+		stats_json ev1.json || return 1
+		cur="$(counter events_sent ev1.json) $(counter events_written ev1.json) $(counter events_unwritten ev1.json) $(no_rule_drops ev1.json)"
+		[ $(($(counter events_written ev1.json) + $(counter events_unwritten ev1.json))) = "$(counter events_sent ev1.json)" ] &&
 			[ "$cur" = "$last" ] && break
 		last=$cur
 	done
-	drops=$(($(drops_in ev1.json) - $(drops_in ev0.json)))
-	sent=$(($(cnt ev1.json events_sent) - $(cnt ev0.json events_sent)))
-	lost=$(($(cnt ev1.json events_lost) - $(cnt ev0.json events_lost)))
-	sup=$(($(cnt ev1.json events_suppressed) - $(cnt ev0.json events_suppressed)))
-	w=$(($(cnt ev1.json events_written) - $(cnt ev0.json events_written)))
-	u=$(($(cnt ev1.json events_unwritten) - $(cnt ev0.json events_unwritten)))
+	drops=$(($(no_rule_drops ev1.json) - $(no_rule_drops ev0.json)))
+	sent=$(($(counter events_sent ev1.json) - $(counter events_sent ev0.json)))
+	lost=$(($(counter events_lost ev1.json) - $(counter events_lost ev0.json)))
+	sup=$(($(counter events_suppressed ev1.json) - $(counter events_suppressed ev0.json)))
+	w=$(($(counter events_written ev1.json) - $(counter events_written ev0.json)))
+	u=$(($(counter events_unwritten ev1.json) - $(counter events_unwritten ev0.json)))
 	lines=$(count_lines $(ls -1 "$(evdir)"/events.json* | sort -r)) || { echo "$lines"; return 1; }
 	echo "burst: $drops drops (no-rule); events sent $sent, lost in the ring $lost, suppressed $sup;" \
-		"written $w, unwritten $u; the files: $lines (events, other), events_written in all $(cnt ev1.json events_written)"
+		"written $w, unwritten $u; the files: $lines (events, other), events_written in all $(counter events_written ev1.json)"
 	reload_to A.json ok >/dev/null || { echo "reload back to A failed"; return 1; }
 	[ "$drops" -ge 50000 ] && [ "$drops" -eq $((sent + lost + sup)) ] && [ "$sent" -eq $((w + u)) ] &&
-		[ "$u" = 0 ] && [ "$w" -ge 25000 ] && [ "${lines% *}" = "$(cnt ev1.json events_written)" ]
+		[ "$u" = 0 ] && [ "$w" -ge 25000 ] && [ "${lines% *}" = "$(counter events_written ev1.json)" ]
 }
 
 # logrotate's way: move the file, edgefw reopen; nothing lost or split
 events_reopen() {
 	local f n0 n1 n2
 	f=$(evdir)/events.json
-	stats_in r0.json || return 1
+	stats_json r0.json || return 1
 	cx mv /var/log/edgefw/events.json /var/log/edgefw/events.json.moved || return 1
 	cx edgefw reopen || return 1
 	tcp_blocked $NS_INET $ACC 8080 || return 1
 	sleep 0.5
-	stats_in r1.json || return 1
+	stats_json r1.json || return 1
 	n0=$(count_lines "$f.moved") || return 1
 	n1=$(count_lines "$f") || return 1
-	echo "moved file: $n0; new file: $n1 (events, other); events_written $(cnt r0.json events_written) -> $(cnt r1.json events_written)"
+	echo "moved file: $n0; new file: $n1 (events, other); events_written $(counter events_written r0.json) -> $(counter events_written r1.json)"
 	cx journalctl --no-pager -o cat -u edgefw | grep 'reopened' | tail -n 1
 	cx rm -f /var/log/edgefw/events.json.moved
-	[ "${n1% *}" -ge 1 ] && [ $(($(cnt r1.json events_written) - $(cnt r0.json events_written))) = "${n1% *}" ] &&
+	[ "${n1% *}" -ge 1 ] && [ $(($(counter events_written r1.json) - $(counter events_written r0.json))) = "${n1% *}" ] &&
 		cx journalctl --no-pager -o cat -u edgefw | grep -q "reopened /var/log/edgefw/events.json"
 }
-
-START=$(date +%s)
 
 # the host's bpffs (the container gets a directory of it), as bpftool mounts it
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs at /sys/fs/bpf"
@@ -899,9 +699,4 @@ log "== restart and stop"
 check "systemctl restart: a fresh agent (generation 1, no takeover) enforcing when it returns" restart_unit
 check "systemctl stop: inactive, nothing attached on either NIC, nothing pinned, traffic unfiltered" stop_unit
 
-END=$(date +%s)
-log ""
-log "== summary ($((END - START)) s)"
-for f in "${FAILED[@]}"; do log "  failed: $f"; done
-log "$PASS passed, $FAIL failed"
-[ $FAIL -eq 0 ]
+summary
