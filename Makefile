@@ -66,7 +66,7 @@ PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))
 PROG_OBJS  := $(patsubst tests/prog/%.c,$(BUILD)/tests/prog/%.o,$(PROG_SRCS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test golden-update prog-test seq-test mutants e2e-test schema-test docs-test package-test demo lint check-asan check-valgrind bench fuzz fuzz-short
+.PHONY: all clean test unit-test golden-update prog-test seq-test mutants e2e-test schema-test docs-test package-test demo lint format check-asan check-valgrind bench fuzz fuzz-short
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -184,7 +184,7 @@ docs-test:
 		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
 
-test: all unit-test prog-test seq-test schema-test docs-test e2e-test package-test check-systemd fuzz-short check-valgrind check-asan
+test: all lint unit-test prog-test seq-test schema-test docs-test e2e-test package-test check-systemd fuzz-short check-valgrind check-asan
 	@echo "all test suites passed"
 
 # the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
@@ -402,10 +402,24 @@ check-systemd: $(BUILD)/tests/xdp_pass.bpf.o $(BUILD)/bench/wire/wiregen
 demo: $(BUILD)/edgefw
 	scripts/demo.sh
 
+# House style (.clang-format: the kernel's, as libbpf and xdp-tools keep it):
+# every C file formatted, cppcheck's warnings on the agent, shellcheck's
+# errors in the scripts.  Part of `make test`; `make format` rewrites.
+C_FILES  = $(sort $(wildcard agent/*/*.[ch] bpf/*.[ch] include/edgefw/*.h tests/*/*.[ch] \
+	     bench/*.c bench/wire/*.c))
+SH_FILES = $(sort $(wildcard tests/lib.sh tests/*/*.sh scripts/*.sh bench/*.sh bench/wire/*.sh)) .ci/run
 lint:
-	clang-format --dry-run --Werror $(AGENT_SRCS) agent/*.h bpf/*.c bpf/*.h include/edgefw/*.h
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance \
-		--suppress=missingIncludeSystem -Iinclude -Iagent agent
+	@echo "== lint: clang-format, cppcheck, shellcheck"
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+	$(Q)cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
+		--inline-suppr --suppress=missingIncludeSystem -D__x86_64__ \
+		'-DLIBBPF_OPTS(type,name,...)=struct type name = {0}' \
+		-Iinclude -Iagent/core -Iagent/kern -Iagent/cmd agent
+	$(Q)shellcheck -S error $(SH_FILES)
+	@echo "lint: clean"
+
+format:
+	clang-format -i $(C_FILES)
 
 clean:
 	rm -rf $(BUILD)

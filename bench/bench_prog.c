@@ -48,10 +48,10 @@
 #include "policy.h"
 #include "edgefw.skel.h"
 
-#define RUNS   7
+#define RUNS 7
 #define REPEAT 200000
-#define LOADS  5      /* compile + apply of each scaled policy */
-#define FLOWS  4000   /* new flows per flow-table run */
+#define LOADS 5	   /* compile + apply of each scaled policy */
+#define FLOWS 4000 /* new flows per flow-table run */
 #define EV_REPEAT 400000
 #define EV_FORMAT 20000
 #define POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
@@ -86,8 +86,7 @@ static struct fig fig_of(double *v, int n);
 static struct fig time_prog(int prog, int role, const uint8_t *buf, size_t len, int repeat)
 {
 	__u32 d[RUNS];
-	struct xdp_md x = { .data_end = (__u32)len,
-			    .ingress_ifindex = (__u32)ifindex[role] };
+	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex[role] };
 
 	for (int r = 0; r < RUNS; r++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
@@ -165,8 +164,8 @@ static void remove_stale_pins(void)
 	if (!d)
 		return;
 	while ((e = readdir(d)))
-		if (sscanf(e->d_name, "efb-bench-%d", &pid) == 1 && pid > 0 &&
-		    kill(pid, 0) && errno == ESRCH) {
+		if (sscanf(e->d_name, "efb-bench-%d", &pid) == 1 && pid > 0 && kill(pid, 0) &&
+		    errno == ESRCH) {
 			snprintf(p, sizeof(p), "/sys/fs/bpf/%s", e->d_name);
 			rm_dir(p);
 		}
@@ -293,26 +292,33 @@ static void setup(struct bench *b)
 struct cls {
 	const char *name;
 	int role;
-	bool dry;       /* through the dry-run instance: the full decision every time */
-	bool prime;     /* send it once first so that a flow exists */
+	bool dry;   /* through the dry-run instance: the full decision every time */
+	bool prime; /* send it once first so that a flow exists */
 	struct pkt p;
 };
 
 static struct pkt P(int fam, const char *src, int sport, const char *dst, int dport, int proto,
-		    uint8_t flags)
-{
-	return (struct pkt){ .family = fam, .src = src, .dst = dst, .proto = proto,
-			     .sport = (uint16_t)sport, .dport = (uint16_t)dport, .flags = flags,
-			     .seq = 1, .ack = 1, .payload = proto == IPPROTO_UDP ? 160 : 0 };
+		    uint8_t flags) {
+	return (struct pkt){ .family = fam,
+			     .src = src,
+			     .dst = dst,
+			     .proto = proto,
+			     .sport = (uint16_t)sport,
+			     .dport = (uint16_t)dport,
+			     .flags = flags,
+			     .seq = 1,
+			     .ack = 1,
+			     .payload = proto == IPPROTO_UDP ? 160 : 0 };
 }
 
-static void run_once(int prog, int role, const struct pkt *p)
+static void
+run_once(int prog, int role, const struct pkt *p)
 {
 	uint8_t buf[PKT_MAX];
 	size_t len = pkt_build(p, buf);
 	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex[role] };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
-		    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len, .ctx_in = &x,
+		    .ctx_size_in = sizeof(x), .repeat = 1);
 
 	bpf_prog_test_run_opts(prog, &o);
 }
@@ -322,42 +328,134 @@ static void egress_once(struct bench *b, int role, const struct pkt *p)
 	uint8_t buf[PKT_MAX];
 	size_t len = pkt_build(p, buf);
 	struct __sk_buff sk = { .ifindex = (__u32)ifindex[role] };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
-		    .ctx_in = &sk, .ctx_size_in = sizeof(sk), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len, .ctx_in = &sk,
+		    .ctx_size_in = sizeof(sk), .repeat = 1);
 
 	bpf_prog_test_run_opts(bpf_program__fd(b->dp.skel->progs.edgefw_tc_egress), &o);
 }
 
-#define ACC  "203.0.113.10"
-#define WEB  "203.0.113.11"
-#define AV   "203.0.113.12"
-#define INT  "198.18.0.10"
+#define ACC "203.0.113.10"
+#define WEB "203.0.113.11"
+#define AV "203.0.113.12"
+#define INT "198.18.0.10"
 #define ACC6 "2001:db8:10::10"
-#define AV6  "2001:db8:10::12"
+#define AV6 "2001:db8:10::12"
 
 static struct cls mix[] = {
-	{ "tls443-syn-new (decision)", EF_ROLE_EXTERNAL, true, false,
-	  { .family = 4, .src = "198.51.100.7", .dst = "203.0.113.10", .proto = IPPROTO_TCP, .sport = 40000, .dport = 443, .flags = EF_TCP_SYN } },
-	{ "sip5061-syn-new (decision)", EF_ROLE_EXTERNAL, true, false,
-	  { .family = 4, .src = "198.51.100.8", .dst = ACC, .proto = IPPROTO_TCP, .sport = 40001, .dport = 5061, .flags = EF_TCP_SYN } },
-	{ "stun3478-udp-new (decision)", EF_ROLE_EXTERNAL, true, false,
-	  { .family = 4, .src = "198.51.100.9", .dst = AV, .proto = IPPROTO_UDP, .sport = 40002, .dport = 3478 } },
-	{ "rtp50000-59999-udp-new (decision)", EF_ROLE_EXTERNAL, true, false,
-	  { .family = 4, .src = "198.51.100.10", .dst = AV, .proto = IPPROTO_UDP, .sport = 40003, .dport = 55555 } },
-	{ "stun3478-udp-new-ipv6 (decision)", EF_ROLE_EXTERNAL, true, false,
-	  { .family = 6, .src = "2001:db8:77::9", .dst = AV6, .proto = IPPROTO_UDP, .sport = 40002, .dport = 3478 } },
-	{ "scan-denied tcp 8080", EF_ROLE_EXTERNAL, false, false,
-	  { .family = 4, .src = "198.51.100.66", .dst = ACC, .proto = IPPROTO_TCP, .sport = 40004, .dport = 8080, .flags = EF_TCP_SYN } },
-	{ "scan-denied udp 3478 to access", EF_ROLE_EXTERNAL, false, false,
-	  { .family = 4, .src = "198.51.100.67", .dst = ACC, .proto = IPPROTO_UDP, .sport = 40005, .dport = 3478 } },
-	{ "scan-denied ipv6 tcp 8080", EF_ROLE_EXTERNAL, false, false,
-	  { .family = 6, .src = "2001:db8:66::1", .dst = ACC6, .proto = IPPROTO_TCP, .sport = 40004, .dport = 8080, .flags = EF_TCP_SYN } },
-	{ "tracked flow: stun 3478 inbound data", EF_ROLE_EXTERNAL, false, true,
-	  { .family = 4, .src = "198.51.100.11", .dst = AV, .proto = IPPROTO_UDP, .sport = 40006, .dport = 3478 } },
-	{ "tracked flow: dns reply (node-opened)", EF_ROLE_EXTERNAL, false, false,
-	  { .family = 4, .src = "198.51.100.53", .dst = ACC, .proto = IPPROTO_UDP, .sport = 53, .dport = 41000 } },
-	{ "tracked flow: ipv6 rtp reply (node-opened)", EF_ROLE_EXTERNAL, false, false,
-	  { .family = 6, .src = "2001:db8:77::12", .dst = AV6, .proto = IPPROTO_UDP, .sport = 40007, .dport = 50010 } },
+	{ "tls443-syn-new (decision)",
+	  EF_ROLE_EXTERNAL,
+	  true,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.7",
+	    .dst = "203.0.113.10",
+	    .proto = IPPROTO_TCP,
+	    .sport = 40000,
+	    .dport = 443,
+	    .flags = EF_TCP_SYN } },
+	{ "sip5061-syn-new (decision)",
+	  EF_ROLE_EXTERNAL,
+	  true,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.8",
+	    .dst = ACC,
+	    .proto = IPPROTO_TCP,
+	    .sport = 40001,
+	    .dport = 5061,
+	    .flags = EF_TCP_SYN } },
+	{ "stun3478-udp-new (decision)",
+	  EF_ROLE_EXTERNAL,
+	  true,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.9",
+	    .dst = AV,
+	    .proto = IPPROTO_UDP,
+	    .sport = 40002,
+	    .dport = 3478 } },
+	{ "rtp50000-59999-udp-new (decision)",
+	  EF_ROLE_EXTERNAL,
+	  true,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.10",
+	    .dst = AV,
+	    .proto = IPPROTO_UDP,
+	    .sport = 40003,
+	    .dport = 55555 } },
+	{ "stun3478-udp-new-ipv6 (decision)",
+	  EF_ROLE_EXTERNAL,
+	  true,
+	  false,
+	  { .family = 6,
+	    .src = "2001:db8:77::9",
+	    .dst = AV6,
+	    .proto = IPPROTO_UDP,
+	    .sport = 40002,
+	    .dport = 3478 } },
+	{ "scan-denied tcp 8080",
+	  EF_ROLE_EXTERNAL,
+	  false,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.66",
+	    .dst = ACC,
+	    .proto = IPPROTO_TCP,
+	    .sport = 40004,
+	    .dport = 8080,
+	    .flags = EF_TCP_SYN } },
+	{ "scan-denied udp 3478 to access",
+	  EF_ROLE_EXTERNAL,
+	  false,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.67",
+	    .dst = ACC,
+	    .proto = IPPROTO_UDP,
+	    .sport = 40005,
+	    .dport = 3478 } },
+	{ "scan-denied ipv6 tcp 8080",
+	  EF_ROLE_EXTERNAL,
+	  false,
+	  false,
+	  { .family = 6,
+	    .src = "2001:db8:66::1",
+	    .dst = ACC6,
+	    .proto = IPPROTO_TCP,
+	    .sport = 40004,
+	    .dport = 8080,
+	    .flags = EF_TCP_SYN } },
+	{ "tracked flow: stun 3478 inbound data",
+	  EF_ROLE_EXTERNAL,
+	  false,
+	  true,
+	  { .family = 4,
+	    .src = "198.51.100.11",
+	    .dst = AV,
+	    .proto = IPPROTO_UDP,
+	    .sport = 40006,
+	    .dport = 3478 } },
+	{ "tracked flow: dns reply (node-opened)",
+	  EF_ROLE_EXTERNAL,
+	  false,
+	  false,
+	  { .family = 4,
+	    .src = "198.51.100.53",
+	    .dst = ACC,
+	    .proto = IPPROTO_UDP,
+	    .sport = 53,
+	    .dport = 41000 } },
+	{ "tracked flow: ipv6 rtp reply (node-opened)",
+	  EF_ROLE_EXTERNAL,
+	  false,
+	  false,
+	  { .family = 6,
+	    .src = "2001:db8:77::12",
+	    .dst = AV6,
+	    .proto = IPPROTO_UDP,
+	    .sport = 40007,
+	    .dport = 50010 } },
 };
 
 static void set_payloads(void)
@@ -379,15 +477,16 @@ static void prime(struct bench *b)
 	egress_once(b, EF_ROLE_EXTERNAL, &rtp6);
 	for (size_t i = 0; i < sizeof(mix) / sizeof(mix[0]); i++)
 		if (mix[i].prime)
-			run_once(bpf_program__fd(b->dp.skel->progs.edgefw_xdp), mix[i].role, &mix[i].p);
+			run_once(bpf_program__fd(b->dp.skel->progs.edgefw_xdp), mix[i].role,
+				 &mix[i].p);
 }
 
 /* One BPF_PROG_TEST_RUN of `repeat` repetitions: ns per repetition. */
 static double time_once(int prog, int role, const uint8_t *buf, size_t len, int repeat)
 {
 	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex[role] };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
-		    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len, .ctx_in = &x,
+		    .ctx_size_in = sizeof(x), .repeat = repeat);
 
 	if (bpf_prog_test_run_opts(prog, &o)) {
 		perror("BPF_PROG_TEST_RUN");
@@ -413,7 +512,7 @@ static double bench_mix(struct bench *b, int empty, json_object *obj, bool verbo
 			uint8_t buf[PKT_MAX];
 			size_t len = pkt_build(&mix[i].p, buf);
 			int prog = bpf_program__fd(mix[i].dry ? b->dry.skel->progs.edgefw_xdp :
-								 b->dp.skel->progs.edgefw_xdp);
+								b->dp.skel->progs.edgefw_xdp);
 
 			tf[i][r] = time_once(prog, mix[i].role, buf, len, REPEAT);
 			te[i][r] = time_once(empty, mix[i].role, buf, len, REPEAT);
@@ -445,15 +544,15 @@ static double bench_mix(struct bench *b, int empty, json_object *obj, bool verbo
  * packets: a denied SYN (the flood's), a tracked flow's, a new-flow decision
  * (dry-run instances: they open no flow, every repetition decides again).
  */
-static const char *const stage_names[] = { "parse", "config", "lists", "shield", "flow",
-					   "rule", "finish" };
+static const char *const stage_names[] = { "parse", "config", "lists", "shield",
+					   "flow",  "rule",   "finish" };
 #define NSTAGES 7
 
 static void bench_stages(struct bench *b, int empty)
 {
 	static const struct {
 		const char *name;
-		int mix;  /* index in mix[] */
+		int mix; /* index in mix[] */
 		bool dry;
 	} pk[] = {
 		{ "denied SYN (tcp 8080)", 5, false },
@@ -465,8 +564,10 @@ static void bench_stages(struct bench *b, int empty)
 
 	for (int d = 0; d < 2; d++)
 		for (int st = 0; st < NSTAGES - 1; st++) {
-			struct ef_dp_opts opt = { .pin_dir = b->pin, .require_pins = true,
-						  .dry_run = d, .bench_stop = st + 1,
+			struct ef_dp_opts opt = { .pin_dir = b->pin,
+						  .require_pins = true,
+						  .dry_run = d,
+						  .bench_stop = st + 1,
 						  .only_hook = 1 + EF_HOOK_INGRESS };
 
 			if (ef_dp_open(&inst[d][st], NULL, &opt)) {
@@ -489,10 +590,11 @@ static void bench_stages(struct bench *b, int empty)
 		for (int r = 0; r < RUNS; r++) {
 			for (int st = 0; st < NSTAGES; st++) {
 				const struct ef_dp *dp = st < NSTAGES - 1 ? &inst[pk[i].dry][st] :
-						      pk[i].dry ? &b->dry : &b->dp;
+							 pk[i].dry	  ? &b->dry :
+									    &b->dp;
 
-				t[st][r] = time_once(bpf_program__fd(dp->skel->progs.edgefw_xdp), role, buf,
-						     len, REPEAT);
+				t[st][r] = time_once(bpf_program__fd(dp->skel->progs.edgefw_xdp),
+						     role, buf, len, REPEAT);
 			}
 			e[r] = time_once(empty, role, buf, len, REPEAT);
 		}
@@ -501,9 +603,11 @@ static void bench_stages(struct bench *b, int empty)
 		for (int st = 0; st < NSTAGES; st++) {
 			f[st] = fig_of(t[st], RUNS);
 			json_object_object_add(cum, stage_names[st], fig_json(f[st]));
-			json_object_object_add(inc, stage_names[st],
-					       json_object_new_double(f[st].med - (st ? f[st - 1].med : fe.med)));
-			printf(" %s %5.1f", stage_names[st], f[st].med - (st ? f[st - 1].med : fe.med));
+			json_object_object_add(
+				inc, stage_names[st],
+				json_object_new_double(f[st].med - (st ? f[st - 1].med : fe.med)));
+			printf(" %s %5.1f", stage_names[st],
+			       f[st].med - (st ? f[st - 1].med : fe.med));
 		}
 		printf("  = %5.1f ns (empty %4.1f)\n", f[NSTAGES - 1].med, fe.med);
 		json_object_object_add(c, "cumulative_ns", cum);
@@ -606,15 +710,17 @@ static void bench_scaling(struct bench *b, int empty)
 		json_object_object_add(c, "empty_ns", fig_json(e));
 		json_object_object_add(c, "reference_ns", fig_json(fr));
 		json_object_object_add(c, "vs_shipped", json_object_new_double(f.med / base));
-		json_object_object_add(c, "vs_shipped_normalised", json_object_new_double(fn.med / base_norm));
+		json_object_object_add(c, "vs_shipped_normalised",
+				       json_object_new_double(fn.med / base_norm));
 		json_object_object_add(c, "compile_s", fig_json(fc));
 		json_object_object_add(c, "apply_s", fig_json(fa));
 		getrusage(RUSAGE_SELF, &ru);
-		json_object_object_add(c, "harness_peak_rss_kib", json_object_new_int64(ru.ru_maxrss));
+		json_object_object_add(c, "harness_peak_rss_kib",
+				       json_object_new_int64(ru.ru_maxrss));
 		json_object_object_add(sc, name, c);
 		printf("  %8s prefixes: %6.1f ns [%5.1f-%5.1f]  x%4.2f of shipped (x%4.2f against the reference %.0f ns)  (compile %.3fs, apply %.3fs, harness peak RSS %ld MiB)\n",
-		       name, f.med, f.min, f.max, f.med / base, fn.med / base_norm, fr.med, fc.med, fa.med,
-		       ru.ru_maxrss / 1024);
+		       name, f.med, f.min, f.max, f.med / base, fn.med / base_norm, fr.med, fc.med,
+		       fa.med, ru.ru_maxrss / 1024);
 	}
 	json_object_object_add(results, "scaling_peer_prefixes", sc);
 
@@ -638,7 +744,8 @@ static void bench_scaling(struct bench *b, int empty)
 			json_object_object_add(r, "interface", json_object_new_string("external"));
 			json_object_object_add(r, "direction", json_object_new_string("in"));
 			json_object_object_add(r, "service", json_object_new_string("access"));
-			json_object_object_add(r, "protocol", json_object_new_string(i & 1 ? "udp" : "tcp"));
+			json_object_object_add(r, "protocol",
+					       json_object_new_string(i & 1 ? "udp" : "tcp"));
 			json_object_object_add(r, "ports", json_object_new_string(port));
 			json_object_object_add(r, "peer", json_object_new_string("any"));
 			json_object_array_add(rules, r);
@@ -704,8 +811,8 @@ static __u32 run_single(int prog, const struct pkt *p)
 	size_t len = pkt_build(p, buf);
 	struct xdp_md x = { .data_end = (__u32)len,
 			    .ingress_ifindex = (__u32)ifindex[EF_ROLE_EXTERNAL] };
-	LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = buf, .data_size_in = (__u32)len,
-		    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = buf, .data_size_in = (__u32)len, .ctx_in = &x,
+		    .ctx_size_in = sizeof(x), .repeat = 1);
 
 	if (bpf_prog_test_run_opts(prog, &r)) {
 		perror("BPF_PROG_TEST_RUN");
@@ -779,7 +886,8 @@ static void bench_flows(struct bench *b, int empty)
 				int f = r * FLOWS + i;
 				struct pkt p;
 
-				snprintf(src, sizeof(src), "198.18.%d.%d", 128 + f / 250, 1 + f % 250);
+				snprintf(src, sizeof(src), "198.18.%d.%d", 128 + f / 250,
+					 1 + f % 250);
 				p = P(4, src, 1024 + f % 60000, AV, 3478, IPPROTO_UDP, 0);
 				t[pass][i] = run_single(pass == 2 ? empty : xdp, &p);
 			}
@@ -800,22 +908,28 @@ static void bench_flows(struct bench *b, int empty)
 	json_object_object_add(o, "new_flow_over_empty_ns", fig_json(fig_of(ins_x, RUNS)));
 	json_object_object_add(o, "established_over_empty_ns", fig_json(fig_of(hit_x, RUNS)));
 	json_object_object_add(o, "flows_per_run", json_object_new_int(FLOWS));
-	json_object_object_add(o, "flows_created",
-			       json_object_new_int64((int64_t)(c1[EF_C_FLOWS_NEW_CREATED] - c0[EF_C_FLOWS_NEW_CREATED] +
-							       c1[EF_C_FLOWS_CREATED] - c0[EF_C_FLOWS_CREATED])));
+	json_object_object_add(
+		o, "flows_created",
+		json_object_new_int64((int64_t)(c1[EF_C_FLOWS_NEW_CREATED] -
+						c0[EF_C_FLOWS_NEW_CREATED] +
+						c1[EF_C_FLOWS_CREATED] - c0[EF_C_FLOWS_CREATED])));
 	json_object_object_add(o, "flow_create_failures",
-			       json_object_new_int64((int64_t)(c1[EF_C_FLOW_CREATE_FAIL] - c0[EF_C_FLOW_CREATE_FAIL])));
+			       json_object_new_int64((int64_t)(c1[EF_C_FLOW_CREATE_FAIL] -
+							       c0[EF_C_FLOW_CREATE_FAIL])));
 	json_object_object_add(o, "entries_checked", json_object_new_int64((int64_t)entries));
-	json_object_object_add(o, "entries_rewritten_by_lookups", json_object_new_int64((int64_t)changed));
+	json_object_object_add(o, "entries_rewritten_by_lookups",
+			       json_object_new_int64((int64_t)changed));
 	json_object_object_add(results, "flow_table", o);
 	{
-		struct fig a = fig_of(med[0], RUNS), h = fig_of(med[1], RUNS), e = fig_of(med[2], RUNS);
+		struct fig a = fig_of(med[0], RUNS), h = fig_of(med[1], RUNS),
+			   e = fig_of(med[2], RUNS);
 
 		printf("\nflow table (%d runs of %d flows, one packet per BPF_PROG_TEST_RUN; median of run medians [min-max]):\n"
 		       "  new flow (rule + insert): %.0f ns [%.0f-%.0f]\n  established (lookup):     %.0f ns [%.0f-%.0f]\n"
 		       "  empty program, same way:  %.0f ns [%.0f-%.0f]\n"
 		       "  entries rewritten by a second packet: %zu of %zu\n",
-		       RUNS, FLOWS, a.med, a.min, a.max, h.med, h.min, h.max, e.med, e.min, e.max, changed, entries);
+		       RUNS, FLOWS, a.med, a.min, a.max, h.med, h.min, h.max, e.med, e.min, e.max,
+		       changed, entries);
 	}
 	for (int k = 0; k < 3; k++)
 		free(t[k]);
@@ -911,7 +1025,8 @@ static void bench_events(struct bench *b)
 	json_object *o = json_object_new_object();
 	uint8_t buf[PKT_MAX];
 	size_t len = pkt_build(&scan, buf);
-	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex[EF_ROLE_EXTERNAL] };
+	struct xdp_md x = { .data_end = (__u32)len,
+			    .ingress_ifindex = (__u32)ifindex[EF_ROLE_EXTERNAL] };
 	struct ring_buffer *rb = ring_buffer__new(b->dp.maps.events, ev_count, NULL, NULL);
 	cpu_set_t old;
 
@@ -939,8 +1054,9 @@ static void bench_events(struct bench *b)
 			ef_counters_read(&b->dp.maps, c0);
 			k0 = __atomic_load_n(&ev_consumed, __ATOMIC_RELAXED);
 			{
-				LIBBPF_OPTS(bpf_test_run_opts, o2, .data_in = buf, .data_size_in = (__u32)len,
-					    .ctx_in = &x, .ctx_size_in = sizeof(x), .repeat = EV_REPEAT);
+				LIBBPF_OPTS(bpf_test_run_opts, o2, .data_in = buf,
+					    .data_size_in = (__u32)len, .ctx_in = &x,
+					    .ctx_size_in = sizeof(x), .repeat = EV_REPEAT);
 
 				if (bpf_prog_test_run_opts(xdp, &o2)) {
 					perror("BPF_PROG_TEST_RUN");
@@ -967,9 +1083,11 @@ static void bench_events(struct bench *b)
 
 	/* the agent's per-event work, minus subscribers */
 	{
-		struct ef_fmt f = { .hostname = "edge1.example.test", .node = "edge1",
+		struct ef_fmt f = { .hostname = "edge1.example.test",
+				    .node = "edge1",
 				    .policy = "lync2013-scaled-edge-dnslb-public",
-				    .mono_to_real_ns = 0, .ifname = fmt_ifname };
+				    .mono_to_real_ns = 0,
+				    .ifname = fmt_ifname };
 		FILE *null = fopen("/dev/null", "w");
 		char line[2048];
 		int n = 0;
@@ -990,7 +1108,8 @@ static void bench_events(struct bench *b)
 			fmt_ns[r] = (now_s() - t0) * 1e9 / EV_FORMAT;
 		}
 		fclose(null);
-		json_object_object_add(o, "format_and_write_ns_per_event", fig_json(fig_of(fmt_ns, RUNS)));
+		json_object_object_add(o, "format_and_write_ns_per_event",
+				       fig_json(fig_of(fmt_ns, RUNS)));
 		json_object_object_add(o, "event_line_bytes", json_object_new_int(n));
 	}
 	printf("\nevents (a denied SYN repeated %d times on CPU 0; a counting consumer on CPU 1):\n",
@@ -1001,11 +1120,16 @@ static void bench_events(struct bench *b)
 
 		json_object_object_add(c, "ns_per_packet", fig_json(f));
 		json_object_object_add(c, "ring_events_per_s", fig_json(rr));
-		json_object_object_add(c, "events_sent", json_object_new_int64((int64_t)sent_all[k]));
-		json_object_object_add(c, "events_lost", json_object_new_int64((int64_t)lost_all[k]));
-		json_object_object_add(c, "events_suppressed", json_object_new_int64((int64_t)supp_all[k]));
-		json_object_object_add(c, "events_consumed", json_object_new_int64((int64_t)consumed_all[k]));
-		json_object_object_add(c, "drops", json_object_new_int64((int64_t)EV_REPEAT * RUNS));
+		json_object_object_add(c, "events_sent",
+				       json_object_new_int64((int64_t)sent_all[k]));
+		json_object_object_add(c, "events_lost",
+				       json_object_new_int64((int64_t)lost_all[k]));
+		json_object_object_add(c, "events_suppressed",
+				       json_object_new_int64((int64_t)supp_all[k]));
+		json_object_object_add(c, "events_consumed",
+				       json_object_new_int64((int64_t)consumed_all[k]));
+		json_object_object_add(c, "drops",
+				       json_object_new_int64((int64_t)EV_REPEAT * RUNS));
 		json_object_object_add(o, cfg_name[k], c);
 		printf("  %-18s data path %5.0f ns/pkt [%.0f-%.0f]; %.2f M events/s through the ring; sent %llu lost %llu suppressed %llu consumed %llu\n",
 		       cfg_name[k], f.med, f.min, f.max, rr.med / 1e6, sent_all[k], lost_all[k],
@@ -1017,14 +1141,16 @@ static void bench_events(struct bench *b)
 
 		for (int r = 0; r < RUNS; r++)
 			ratio[r] = ns[EV_OFF][r] / ns[EV_BATCHED][r]; /* rate on / rate off */
-		json_object_object_add(o, "rate_on_batched_over_off", fig_json(fig_of(ratio, RUNS)));
+		json_object_object_add(o, "rate_on_batched_over_off",
+				       fig_json(fig_of(ratio, RUNS)));
 		for (int r = 0; r < RUNS; r++)
 			ratio[r] = ns[EV_OFF][r] / ns[EV_BUSY][r];
 		json_object_object_add(o, "rate_on_busy_over_off", fig_json(fig_of(ratio, RUNS)));
 		json_object_object_add(o, "repeat", json_object_new_int(EV_REPEAT));
 		json_object_object_add(o, "consumer_batch_us", json_object_new_int(100));
 		json_object_object_add(results, "events", o);
-		printf("  format + write one event (agent): %.0f ns [%.0f-%.0f]\n", fm.med, fm.min, fm.max);
+		printf("  format + write one event (agent): %.0f ns [%.0f-%.0f]\n", fm.med, fm.min,
+		       fm.max);
 	}
 	/* back to the shipped policy with its default limits */
 	{
@@ -1050,7 +1176,8 @@ int main(int argc, char **argv)
 	t0 = now_s();
 	setup(&b);
 	empty = empty_prog();
-	printf("program cost (BPF_PROG_TEST_RUN, %d x %d repetitions; median [min-max])\n", RUNS, REPEAT);
+	printf("program cost (BPF_PROG_TEST_RUN, %d x %d repetitions; median [min-max])\n", RUNS,
+	       REPEAT);
 	bench_mix(&b, empty, mixo, true);
 	json_object_object_add(results, "program_cost", mixo);
 	bench_stages(&b, empty);

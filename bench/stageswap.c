@@ -53,7 +53,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!dir || !ifname || (obj ? stage >= 0 : (stage < 0 || stage > 6))) {
-		fprintf(stderr, "usage: stageswap --bpffs-dir DIR --ifname IF (--stage 0-6 | --obj FILE)\n");
+		fprintf(stderr,
+			"usage: stageswap --bpffs-dir DIR --ifname IF (--stage 0-6 | --obj FILE)\n");
 		return 2;
 	}
 	ifindex = (int)if_nametoindex(ifname);

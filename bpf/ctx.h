@@ -16,13 +16,13 @@
 
 /* ---- times and units ---------------------------------------------------------- */
 
-#define EF_NS_PER_S      1000000000ull
-#define EF_NS_PER_MS     1000000ull
-#define EF_REFRESH_NS    EF_NS_PER_S      /* flow timestamps move at most once a second */
-#define EF_SYN_WINDOW_SHIFT 30            /* SYN-rate windows: 2^30 ns, about a second */
-#define EF_EV_BUDGET_S   2ull             /* the per-CPU event budget holds 2 s of its rate */
-#define EF_TC_PULL       192              /* header bytes the egress parser may need */
-#define EF_EEXIST        17
+#define EF_NS_PER_S 1000000000ull
+#define EF_NS_PER_MS 1000000ull
+#define EF_REFRESH_NS EF_NS_PER_S /* flow timestamps move at most once a second */
+#define EF_SYN_WINDOW_SHIFT 30	  /* SYN-rate windows: 2^30 ns, about a second */
+#define EF_EV_BUDGET_S 2ull	  /* the per-CPU event budget holds 2 s of its rate */
+#define EF_TC_PULL 192		  /* header bytes the egress parser may need */
+#define EF_EEXIST 17
 
 /* ---- load-time knobs: constants the verifier prunes ---------------------------- */
 
@@ -107,24 +107,24 @@ struct ef_ctx {
 	struct ef_pkt pkt;
 	struct ef_flow_key fk; /* the packet's flow, local/remote oriented */
 	const struct ef_cfg *cfg;
-	__u64 now;        /* 0 until a stage needs the time (ef_time) */
+	__u64 now; /* 0 until a stage needs the time (ef_time) */
 	__u32 ifindex;
 	__u32 epoch;
 	__u32 pkt_len;
-	__u16 rule;       /* rule credited with the packet */
+	__u16 rule; /* rule credited with the packet */
 	__u8 role;
 	__u8 slot;
-	__u8 rule_slot;   /* slot the rule id belongs to */
+	__u8 rule_slot; /* slot the rule id belongs to */
 	__u8 reason;
-	__u8 new_flow;    /* this packet created a flow: enum ef_table */
-	__u8 log_allow;   /* the creating rule asks for an allow event */
-	__u8 flow_found;  /* matched a flow: enum ef_table */
+	__u8 new_flow;	 /* this packet created a flow: enum ef_table */
+	__u8 log_allow;	 /* the creating rule asks for an allow event */
+	__u8 flow_found; /* matched a flow: enum ef_table */
 	__u8 flow_state;
 	__u8 promoted;
-	__u8 parsed;      /* the headers parsed: pkt and fk are meaningful */
-	__u8 exempt;      /* the allow list: 0 not asked yet, 1 no, 2 yes (ef_exempt) */
-	__u8 av_done;     /* av has been looked up */
-	__u8 hint;        /* ef_ctl.hint: the halves of the hint maps to read */
+	__u8 parsed;		      /* the headers parsed: pkt and fk are meaningful */
+	__u8 exempt;		      /* the allow list: 0 not asked yet, 1 no, 2 yes (ef_exempt) */
+	__u8 av_done;		      /* av has been looked up */
+	__u8 hint;		      /* ef_ctl.hint: the halves of the hint maps to read */
 	const struct ef_addr_val *av; /* the local address's services, or NULL */
 };
 
@@ -210,7 +210,8 @@ static __always_inline int ef_bucket_take(struct ef_evbucket *b, __u64 now, __u3
 static __always_inline struct ef_evbucket ef_bucket_new(__u64 now, __u64 cap)
 {
 	struct ef_evbucket b = { .last_ns = now,
-				 .credit = cap >= EF_CREDIT_PER_TOKEN ? cap - EF_CREDIT_PER_TOKEN : 0 };
+				 .credit = cap >= EF_CREDIT_PER_TOKEN ? cap - EF_CREDIT_PER_TOKEN :
+									0 };
 
 	return b;
 }

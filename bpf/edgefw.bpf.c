@@ -64,7 +64,6 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	if (EF_STOP_AT(EF_STAGE_CONFIG))
 		return EF_R_MALFORMED;
 
-
 	if (ef_is_icmp(p) && ef_icmp_essential(p->family, p->icmp_type))
 		return EF_R_ICMP_ESSENTIAL; /* DAD uses :: as source */
 	step = ef_shield_check(x);
@@ -101,8 +100,7 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 		if (step == 0)
 			return EF_R_NO_FLOW;
 		if (!ef_dry_run)
-			bpf_map_delete_elem(trusted ? (void *)&ef_flows :
-						      (void *)&ef_flows_new,
+			bpf_map_delete_elem(trusted ? (void *)&ef_flows : (void *)&ef_flows_new,
 					    &x->fk);
 	}
 	return in ? ef_new_ingress(x) : ef_new_egress(x);
@@ -178,18 +176,17 @@ int edgefw_xdp(struct xdp_md *ctx)
 	if (EF_STOP_AT(EF_STAGE_PARSE))
 		return XDP_DROP;
 	switch (ef_process(&x)) {
-	case EF_ACT_DROP:
-		return XDP_DROP;
+	case EF_ACT_DROP: return XDP_DROP;
 	case EF_ACT_CHALLENGE: {
-		int len = ef_syn_reply((void *)(long)ctx->data, (void *)(long)ctx->data_end, &x.pkt);
+		int len =
+			ef_syn_reply((void *)(long)ctx->data, (void *)(long)ctx->data_end, &x.pkt);
 		int delta = len - (int)(ctx->data_end - ctx->data);
 
 		if (len < 0 || (delta < 0 && bpf_xdp_adjust_tail(ctx, delta)))
 			return XDP_DROP;
 		return XDP_TX;
 	}
-	default:
-		return XDP_PASS;
+	default: return XDP_PASS;
 	}
 }
 

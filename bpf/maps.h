@@ -17,14 +17,15 @@ struct ef_scratch_area; /* bpf/ctx.h */
 
 /* A BTF-defined map, as libbpf reads it: type, max_entries, key and value
  * (none for a ring buffer), then map_flags when given. */
-#define EF_BPF_MAP(name, use, t, max, k, v, ...)                          \
-	struct {                                                          \
-		__uint(type, BPF_MAP_TYPE_##t);                           \
-		__uint(max_entries, max);                                 \
-		EF_BPF_MAP_KV_##t(k, v)                                   \
-		__VA_OPT__(__uint(map_flags, __VA_ARGS__);)               \
+#define EF_BPF_MAP(name, use, t, max, k, v, ...)                                    \
+	struct {                                                                    \
+		__uint(type, BPF_MAP_TYPE_##t);                                     \
+		__uint(max_entries, max);                                           \
+		EF_BPF_MAP_KV_##t(k, v) __VA_OPT__(__uint(map_flags, __VA_ARGS__);) \
 	} ef_##name SEC(".maps");
-#define EF_BPF_MAP_KV(k, v) __type(key, k); __type(value, v);
+#define EF_BPF_MAP_KV(k, v) \
+	__type(key, k);     \
+	__type(value, v);
 #define EF_BPF_MAP_KV_ARRAY EF_BPF_MAP_KV
 #define EF_BPF_MAP_KV_PERCPU_ARRAY EF_BPF_MAP_KV
 #define EF_BPF_MAP_KV_HASH EF_BPF_MAP_KV

@@ -102,7 +102,8 @@ __noinline int ef_match_g(struct ef_match *m)
 		if ((r->flags & EF_RULEF_LPORTS) &&
 		    (m->fk.lport < r->lport_lo || m->fk.lport > r->lport_hi))
 			continue;
-		if (!(r->flags & EF_RULEF_PEER_ANY) && !ef_peer_in(slot, r->peerset, &m->fk.remote)) {
+		if (!(r->flags & EF_RULEF_PEER_ANY) &&
+		    !ef_peer_in(slot, r->peerset, &m->fk.remote)) {
 			reason = EF_R_PEER;
 			continue;
 		}
@@ -116,8 +117,9 @@ __noinline int ef_match_g(struct ef_match *m)
 /* The rules for a flow of fk in direction dir, av its local address's
  * services (NULL: not a service address).  A port no rule covers is
  * answered inline, without the call. */
-static __always_inline int ef_match_av(__u8 slot, __u8 dir, __u8 proto, const struct ef_addr_val *av,
-				       const struct ef_flow_key *fk, __u16 *rule, __u8 *log)
+static __always_inline int ef_match_av(__u8 slot, __u8 dir, __u8 proto,
+				       const struct ef_addr_val *av, const struct ef_flow_key *fk,
+				       __u16 *rule, __u8 *log)
 {
 	struct ef_match m;
 	__u32 list;

@@ -24,14 +24,12 @@ static __always_inline int ef_new_ingress(struct ef_ctx *x)
 			return EF_R_NO_FLOW; /* echo reply without request */
 		if (!ef_local_av(x))
 			return EF_R_NOT_SERVICE;
-		return (x->cfg->flags & EF_CFGF_PING) ? EF_R_PING :
-							EF_R_ICMP_TYPE;
+		return (x->cfg->flags & EF_CFGF_PING) ? EF_R_PING : EF_R_ICMP_TYPE;
 	}
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return ef_local_av(x) ? EF_R_PROTOCOL : EF_R_NOT_SERVICE;
 
-	r = ef_match_av(x->slot, EF_DIR_IN, p->proto, ef_local_av(x), &x->fk,
-			&x->rule, &log);
+	r = ef_match_av(x->slot, EF_DIR_IN, p->proto, ef_local_av(x), &x->fk, &x->rule, &log);
 	if (r != EF_R_RULE)
 		return r;
 	x->log_allow = log;
@@ -87,8 +85,7 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return ef_local_av(x) ? EF_R_PROTOCOL : EF_R_NOT_SERVICE;
 
-	r = ef_match_av(x->slot, EF_DIR_OUT, p->proto, ef_local_av(x), &x->fk,
-			&x->rule, &log);
+	r = ef_match_av(x->slot, EF_DIR_OUT, p->proto, ef_local_av(x), &x->fk, &x->rule, &log);
 	if (r == EF_R_RULE) {
 		x->log_allow = log;
 		if (p->proto == IPPROTO_UDP) {
@@ -96,8 +93,7 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 			return EF_R_RULE;
 		}
 		if (ef_tcp_is_syn(p->tcp_flags)) {
-			ef_flow_create(x, 1, EF_FS_SYN_SENT, EF_FLOW_ORIG_OUT,
-				       0);
+			ef_flow_create(x, 1, EF_FS_SYN_SENT, EF_FLOW_ORIG_OUT, 0);
 			return EF_R_RULE;
 		}
 		x->rule = EF_RULE_NONE;
@@ -109,8 +105,7 @@ static __always_inline int ef_new_egress(struct ef_ctx *x)
 	 * node answering a flow whose entry was evicted or predates us.  A
 	 * SYN-ACK re-creates the embryonic entry so the handshake can finish.
 	 */
-	rr = ef_match_av(x->slot, EF_DIR_IN, p->proto, ef_local_av(x), &x->fk,
-			 &x->rule, &log);
+	rr = ef_match_av(x->slot, EF_DIR_IN, p->proto, ef_local_av(x), &x->fk, &x->rule, &log);
 	if (rr == EF_R_RULE) {
 		if (p->proto == IPPROTO_TCP && ef_tcp_is_synack(p->tcp_flags))
 			ef_flow_create(x, 0, EF_FS_SYNACK, 0, p->seq);

@@ -47,7 +47,8 @@ __noinline int ef_exempt_g(__u8 *exempt, const union ef_addr *remote)
 		__u32 zero = 0;
 		struct ef_shield *sh = bpf_map_lookup_elem(&ef_shield, &zero);
 
-		*exempt = sh && (sh->flags & EF_SHIELD_ALLOWLIST) && ef_list_has(&ef_allowlist, remote) ?
+		*exempt = sh && (sh->flags & EF_SHIELD_ALLOWLIST) &&
+					  ef_list_has(&ef_allowlist, remote) ?
 				  2 :
 				  1;
 	}
@@ -329,9 +330,11 @@ static __always_inline int ef_syn_reply(void *data, void *end, const struct ef_p
 		return -1;
 	ef_cookie_hdrs(p, h, 0);
 	if (p->family == 4)
-		c = bpf_tcp_raw_gen_syncookie_ipv4((void *)&h->ip.v4, (void *)&h->th, sizeof(h->th));
+		c = bpf_tcp_raw_gen_syncookie_ipv4((void *)&h->ip.v4, (void *)&h->th,
+						   sizeof(h->th));
 	else
-		c = bpf_tcp_raw_gen_syncookie_ipv6((void *)&h->ip.v6, (void *)&h->th, sizeof(h->th));
+		c = bpf_tcp_raw_gen_syncookie_ipv6((void *)&h->ip.v6, (void *)&h->th,
+						   sizeof(h->th));
 	if (c < 0)
 		return -1;
 	cookie = (__u32)c;

@@ -11,7 +11,6 @@
 #include "flows.h"
 #include "fragicmp.h"
 
-
 /*
  * Token bucket per remote (the source at ingress, the destination at
  * egress; IPv6 per /64).  Racy across CPUs by design: it bounds a flood's
@@ -31,7 +30,8 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 	/* the per-CPU budget first: a flood from many sources stops here,
 	 * without an insert into ef_evlimit per packet */
 	b = bpf_map_lookup_elem(&ef_evbudget, &zero);
-	if (!b || !ef_bucket_take(b, now, c->ev_cpu_rate, (__u64)c->ev_cpu_rate * EF_EV_BUDGET_S * EF_CREDIT_PER_TOKEN, 1))
+	if (!b || !ef_bucket_take(b, now, c->ev_cpu_rate,
+				  (__u64)c->ev_cpu_rate * EF_EV_BUDGET_S * EF_CREDIT_PER_TOKEN, 1))
 		return 0;
 	if (x->pkt.family)
 		k = x->hook == EF_HOOK_INGRESS ? x->pkt.src : x->pkt.dst;
@@ -41,7 +41,8 @@ static __always_inline int ef_event_allowed(struct ef_ctx *x)
 	}
 	b = bpf_map_lookup_elem(&ef_evlimit, &k);
 	if (!b) {
-		struct ef_evbucket nb = ef_bucket_new(now, (__u64)c->ev_burst * EF_CREDIT_PER_TOKEN);
+		struct ef_evbucket nb =
+			ef_bucket_new(now, (__u64)c->ev_burst * EF_CREDIT_PER_TOKEN);
 
 		bpf_map_update_elem(&ef_evlimit, &k, &nb, BPF_ANY);
 		return 1;
@@ -111,15 +112,13 @@ static __always_inline void ef_lenient_flow(struct ef_ctx *x)
 	if (!x->parsed || p->frag == EF_FRAG_LATER)
 		return;
 	if (p->proto == IPPROTO_TCP)
-		state = ef_tcp_is_syn(p->tcp_flags) ?
-				(out ? EF_FS_SYN_SENT : EF_FS_SYN_RECV) :
-				EF_FS_EST;
+		state = ef_tcp_is_syn(p->tcp_flags) ? (out ? EF_FS_SYN_SENT : EF_FS_SYN_RECV) :
+						      EF_FS_EST;
 	else if (p->proto != IPPROTO_UDP &&
 		 !(ef_is_icmp(p) && ef_icmp_is_echo_req(p->family, p->icmp_type)))
 		return;
 	x->rule = EF_RULE_NONE;
-	ef_flow_create(x, out,
-		       state, EF_FLOW_UNLISTED | (out ? EF_FLOW_ORIG_OUT : 0), 0);
+	ef_flow_create(x, out, state, EF_FLOW_UNLISTED | (out ? EF_FLOW_ORIG_OUT : 0), 0);
 }
 
 static __always_inline int ef_finish(struct ef_ctx *x)
@@ -132,16 +131,15 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 		 * a rule's own per-source limit, which the event names */
 		if (x->reason != EF_R_RATE_LIMITED)
 			x->rule = EF_RULE_NONE;
-		int lenient = x->cfg && (x->cfg->mode == EF_MODE_MONITOR ||
-					 (x->hook == EF_HOOK_EGRESS &&
-					  x->cfg->egress != EF_MODE_ENFORCE));
+		int lenient = x->cfg &&
+			      (x->cfg->mode == EF_MODE_MONITOR ||
+			       (x->hook == EF_HOOK_EGRESS && x->cfg->egress != EF_MODE_ENFORCE));
 
 		if (!lenient) {
 			action = x->reason == EF_R_SYN_CHALLENGE ? EF_ACT_CHALLENGE : EF_ACT_DROP;
 		} else {
 			ef_lenient_flow(x);
-			if (x->cfg->mode != EF_MODE_MONITOR &&
-			    x->cfg->egress == EF_MODE_OFF) {
+			if (x->cfg->mode != EF_MODE_MONITOR && x->cfg->egress == EF_MODE_OFF) {
 				x->reason = EF_R_UNLISTED;
 				x->rule = EF_RULE_NONE;
 			} else {
@@ -173,8 +171,7 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 	}
 	if (x->rule != EF_RULE_NONE && x->reason < EF_REASON_FIRST_DROP) {
 		__u32 idx = ef_rule_index(x->rule_slot, x->rule);
-		struct ef_rule_stats *s =
-			bpf_map_lookup_elem(&ef_rule_stats, &idx);
+		struct ef_rule_stats *s = bpf_map_lookup_elem(&ef_rule_stats, &idx);
 
 		if (s) {
 			s->packets++;
@@ -185,8 +182,7 @@ static __always_inline int ef_finish(struct ef_ctx *x)
 	 * must not become an event flood */
 	if ((action != EF_ACT_PASS && x->reason != EF_R_SYN_CHALLENGE &&
 	     x->reason != EF_R_SYN_VERIFIED) ||
-	    (x->new_flow && x->cfg &&
-	     (x->log_allow || (x->cfg->flags & EF_CFGF_LOG_ALLOW)))) {
+	    (x->new_flow && x->cfg && (x->log_allow || (x->cfg->flags & EF_CFGF_LOG_ALLOW)))) {
 		if (ef_event_allowed(x))
 			ef_event(x, action);
 		else

@@ -130,7 +130,8 @@ int cmd_apply(void *opts, const struct ef_args *args)
 		return EXIT_INVALID;
 	}
 	rc = precheck("apply", o->c.dirs.run, path, o->force);
-	return rc ? rc : ask_report(o->c.dirs.run, EF_CTL_APPLY, path, o->confirm_within, 30, "applied");
+	return rc ? rc :
+		    ask_report(o->c.dirs.run, EF_CTL_APPLY, path, o->confirm_within, 30, "applied");
 }
 
 int cmd_confirm(void *opts, const struct ef_args *args)
@@ -219,8 +220,10 @@ int cmd_detach(void *opts, const struct ef_args *args)
 
 		ef_status_free(&s);
 		if (alive && !o->force) {
-			fprintf(stderr, "edgefw detach: agent pid %d is running; stop it (systemctl stop edgefw) "
-					"or use --force\n", s.pid);
+			fprintf(stderr,
+				"edgefw detach: agent pid %d is running; stop it (systemctl stop edgefw) "
+				"or use --force\n",
+				s.pid);
 			return EXIT_INVALID;
 		}
 		/* the agent holds its XDP links and repairs what it finds

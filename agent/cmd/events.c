@@ -80,7 +80,8 @@ static int show(const char *line, bool text, const char *action, const char *rea
 			       jget(o, "@timestamp"), act, dir ? dir : "?", ifn ? ifn : "?",
 			       jget(o, "network.transport") ? jget(o, "network.transport") : "-",
 			       jget(o, "source.ip") ? jget(o, "source.ip") : "-", sp ? ":" : "",
-			       sp ? sp : "", jget(o, "destination.ip") ? jget(o, "destination.ip") : "-",
+			       sp ? sp : "",
+			       jget(o, "destination.ip") ? jget(o, "destination.ip") : "-",
 			       dp ? ":" : "", dp ? dp : "", rsn ? rsn : "",
 			       jget(o, "rule.name") ? " rule=" : "",
 			       jget(o, "rule.name") ? jget(o, "rule.name") : "");
@@ -96,7 +97,8 @@ int cmd_events(void *opts, const struct ef_args *args)
 	const struct ef_events_opts *o = opts;
 	const struct ef_cmd *c = &ef_cli_events;
 	const char *action = ef_opt_given(c, o, "action") ? ef_events_actions[o->action] : NULL;
-	const char *reason = ef_opt_given(c, o, "reason") ? ef_reason_name((unsigned)o->reason) : NULL;
+	const char *reason =
+		ef_opt_given(c, o, "reason") ? ef_reason_name((unsigned)o->reason) : NULL;
 	long backlog = ef_opt_given(c, o, "backlog") ? o->backlog : o->follow ? 0 : 100;
 	long count = ef_opt_given(c, o, "count") ? o->count : -1, seen = 0;
 	bool text = o->c.format == EF_FMT_TEXT, follow = o->follow;

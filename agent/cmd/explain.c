@@ -85,7 +85,8 @@ static int parse_flags(const char *s, uint8_t *f)
 		case 'F': *f |= EF_TCP_FIN; break;
 		case 'R': *f |= EF_TCP_RST; break;
 		case 'P': *f |= EF_TCP_PSH; break;
-		case ',': case '+': break;
+		case ',':
+		case '+': break;
 		default: return -1;
 		}
 	}
@@ -97,9 +98,10 @@ int cmd_explain(void *opts, const struct ef_args *args)
 	const struct ef_explain_opts *o = opts;
 	const char *src = o->src, *dst = o->dst, *policy = o->policy, *flags = o->flags;
 	const char *proto = ef_explain_protos[o->proto];
-	struct req r = { .iface = o->iface, .hook = o->dir == EF_EXPLAIN_IN ? EF_HOOK_INGRESS :
-									       EF_HOOK_EGRESS,
-			 .p = { .icmp_type = (uint8_t)o->icmp_type, .icmp_code = (uint8_t)o->icmp_code } };
+	struct req r = { .iface = o->iface,
+			 .hook = o->dir == EF_EXPLAIN_IN ? EF_HOOK_INGRESS : EF_HOOK_EGRESS,
+			 .p = { .icmp_type = (uint8_t)o->icmp_type,
+				.icmp_code = (uint8_t)o->icmp_code } };
 	char node[64] = "", ifdesc[64];
 	bool json = o->c.format == EF_FMT_JSON;
 	struct ef_dp dp = { 0 };
@@ -117,7 +119,8 @@ int cmd_explain(void *opts, const struct ef_args *args)
 	fam_s = parse_endpoint(src, r.src, sizeof(r.src), &r.p.sport);
 	fam_d = parse_endpoint(dst, r.dst, sizeof(r.dst), &r.p.dport);
 	if (fam_s < 0 || fam_d < 0 || fam_s != fam_d) {
-		fprintf(stderr, "edgefw explain: --src/--dst: two addresses of one family, as ADDR, ADDR:PORT or [ADDR6]:PORT\n");
+		fprintf(stderr,
+			"edgefw explain: --src/--dst: two addresses of one family, as ADDR, ADDR:PORT or [ADDR6]:PORT\n");
 		return EXIT_USAGE;
 	}
 	r.p.family = fam_s;
@@ -177,7 +180,8 @@ int cmd_explain(void *opts, const struct ef_args *args)
 		dpo.only_hook = 1 + r.hook;
 		ifindex = (int)if_nametoindex(r.iface);
 		if (!ifindex) {
-			fprintf(stderr, "edgefw explain: no interface %s on this host (use --policy to explain offline)\n",
+			fprintf(stderr,
+				"edgefw explain: no interface %s on this host (use --policy to explain offline)\n",
 				EF_BARE(r.iface));
 			goto out;
 		}
@@ -199,30 +203,44 @@ int cmd_explain(void *opts, const struct ef_args *args)
 			json_object *o = json_object_new_object();
 
 			json_object_object_add(o, "verdict", json_object_new_string(verdict));
-			json_object_object_add(o, "reason", json_object_new_string(ef_reason_name(t.reason)));
-			json_object_object_add(o, "explanation", json_object_new_string(ef_reason_text(t.reason)));
-			json_object_object_add(o, "rule", rule ? json_object_new_string(rule) : NULL);
-			json_object_object_add(o, "flow_table", flow ? json_object_new_string(flow) : NULL);
+			json_object_object_add(o, "reason",
+					       json_object_new_string(ef_reason_name(t.reason)));
+			json_object_object_add(o, "explanation",
+					       json_object_new_string(ef_reason_text(t.reason)));
+			json_object_object_add(o, "rule",
+					       rule ? json_object_new_string(rule) : NULL);
+			json_object_object_add(o, "flow_table",
+					       flow ? json_object_new_string(flow) : NULL);
 			if (flow)
-				json_object_object_add(o, "flow_state",
-						       json_object_new_string(ef_flow_state_name(t.flow_state)));
-			json_object_object_add(o, "opens_flow", opens ? json_object_new_string(opens) : NULL);
-			json_object_object_add(o, "promotes_flow", json_object_new_boolean(t.promote));
-			json_object_object_add(o, "policy_generation", json_object_new_int64(t.epoch));
-			json_object_object_add(o, "source", policy ? json_object_new_string(policy) :
-								      json_object_new_string("live"));
+				json_object_object_add(
+					o, "flow_state",
+					json_object_new_string(ef_flow_state_name(t.flow_state)));
+			json_object_object_add(o, "opens_flow",
+					       opens ? json_object_new_string(opens) : NULL);
+			json_object_object_add(o, "promotes_flow",
+					       json_object_new_boolean(t.promote));
+			json_object_object_add(o, "policy_generation",
+					       json_object_new_int64(t.epoch));
+			json_object_object_add(o, "source",
+					       policy ? json_object_new_string(policy) :
+							json_object_new_string("live"));
 			printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 			json_object_put(o);
 		} else {
 			printf("verdict:  %s (%s)\n", verdict, ef_reason_name(t.reason));
 			printf("why:      %s\n", ef_reason_text(t.reason));
-			printf("packet:   %s %s, %s %s -> %s", r.hook == EF_HOOK_INGRESS ? "in on" : "out of",
-			       ifdesc, proto, src, dst);
+			printf("packet:   %s %s, %s %s -> %s",
+			       r.hook == EF_HOOK_INGRESS ? "in on" : "out of", ifdesc, proto, src,
+			       dst);
 			if (r.p.proto == IPPROTO_TCP)
 				printf(" [%s%s%s%s%s]", r.p.flags & EF_TCP_SYN ? "S" : "",
-				       r.p.flags & EF_TCP_ACK ? "A" : "", r.p.flags & EF_TCP_FIN ? "F" : "",
-				       r.p.flags & EF_TCP_RST ? "R" : "", r.p.flags & EF_TCP_PSH ? "P" : "");
-			printf("\nrule:     %s\n", rule ? rule : t.rule != EF_RULE_NONE ? "(unnamed)" : "none");
+				       r.p.flags & EF_TCP_ACK ? "A" : "",
+				       r.p.flags & EF_TCP_FIN ? "F" : "",
+				       r.p.flags & EF_TCP_RST ? "R" : "",
+				       r.p.flags & EF_TCP_PSH ? "P" : "");
+			printf("\nrule:     %s\n", rule			  ? rule :
+						   t.rule != EF_RULE_NONE ? "(unnamed)" :
+									    "none");
 			if (flow)
 				printf("flow:     tracked (%s table, %s)\n", flow,
 				       ef_flow_state_name(t.flow_state));
@@ -232,7 +250,8 @@ int cmd_explain(void *opts, const struct ef_args *args)
 			       opens ? " flow table entry" : "");
 			if (t.promote)
 				printf("          completes a verified handshake: moves to the trusted table\n");
-			printf("policy:   generation %u (%s)\n", t.epoch, policy ? policy : "live maps");
+			printf("policy:   generation %u (%s)\n", t.epoch,
+			       policy ? policy : "live maps");
 		}
 	}
 	rc = pass ? 0 : 1;

@@ -43,15 +43,24 @@ static const struct command {
 	const struct ef_cmd *cli;
 	int (*body)(void *opts, const struct ef_args *args);
 } commands[] = {
-	{ &ef_cli_validate, cmd_validate },   { &ef_cli_init, cmd_init },
-	{ &ef_cli_diff, cmd_diff },           { &ef_cli_matrix, cmd_matrix },
-	{ &ef_cli_run, cmd_run },             { &ef_cli_reload, cmd_reload },
-	{ &ef_cli_apply, cmd_apply },         { &ef_cli_confirm, cmd_confirm },
-	{ &ef_cli_status, cmd_status },       { &ef_cli_stats, cmd_stats },
-	{ &ef_cli_explain, cmd_explain },     { &ef_cli_events, cmd_events },
-	{ &ef_cli_reopen, cmd_reopen },       { &ef_cli_blocklist, cmd_blocklist },
-	{ &ef_cli_allowlist, cmd_allowlist }, { &ef_cli_blocked, cmd_blocked },
-	{ &ef_cli_unblock, cmd_unblock },     { &ef_cli_detach, cmd_detach },
+	{ &ef_cli_validate, cmd_validate },
+	{ &ef_cli_init, cmd_init },
+	{ &ef_cli_diff, cmd_diff },
+	{ &ef_cli_matrix, cmd_matrix },
+	{ &ef_cli_run, cmd_run },
+	{ &ef_cli_reload, cmd_reload },
+	{ &ef_cli_apply, cmd_apply },
+	{ &ef_cli_confirm, cmd_confirm },
+	{ &ef_cli_status, cmd_status },
+	{ &ef_cli_stats, cmd_stats },
+	{ &ef_cli_explain, cmd_explain },
+	{ &ef_cli_events, cmd_events },
+	{ &ef_cli_reopen, cmd_reopen },
+	{ &ef_cli_blocklist, cmd_blocklist },
+	{ &ef_cli_allowlist, cmd_allowlist },
+	{ &ef_cli_blocked, cmd_blocked },
+	{ &ef_cli_unblock, cmd_unblock },
+	{ &ef_cli_detach, cmd_detach },
 };
 
 static void usage(FILE *f)
@@ -60,9 +69,10 @@ static void usage(FILE *f)
 		   "An XDP/eBPF host firewall for Lync Server 2013 Edge nodes.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].cli->name, commands[i].cli->summary);
-	fprintf(f, "\n'edgefw COMMAND --help' describes a command; 'edgefw --version' prints the version.\n"
-		   "Exit status: 0 success, 1 invalid policy (explain: dropped), 2 usage error,\n"
-		   "3 system error.\n");
+	fprintf(f,
+		"\n'edgefw COMMAND --help' describes a command; 'edgefw --version' prints the version.\n"
+		"Exit status: 0 success, 1 invalid policy (explain: dropped), 2 usage error,\n"
+		"3 system error.\n");
 }
 
 int main(int argc, char **argv)
@@ -71,8 +81,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
 	}

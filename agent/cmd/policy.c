@@ -70,7 +70,8 @@ int cmd_init(void *opts, const struct ef_args *args)
 		return 0;
 	}
 	if (!o->topology) {
-		fprintf(stderr, "edgefw init: --topology NAME is required (edgefw init --list shows them)\n");
+		fprintf(stderr,
+			"edgefw init: --topology NAME is required (edgefw init --list shows them)\n");
 		return EXIT_USAGE;
 	}
 	if (!(t = ef_topology_find(o->topology))) {
@@ -93,7 +94,8 @@ int cmd_init(void *opts, const struct ef_args *args)
 	if (o->output) {
 		rc = write_file(o->output, text, o->force);
 		if (rc == 0)
-			fprintf(stderr, "edgefw init: wrote %s: policy %s, topology %s, %zu node(s)%s\n",
+			fprintf(stderr,
+				"edgefw init: wrote %s: policy %s, topology %s, %zu node(s)%s\n",
 				o->output, o->o.name ? o->o.name : t->name, t->name, o->o.nnodes,
 				o->o.monitor ? ", mode monitor" : "");
 	} else {

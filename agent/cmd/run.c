@@ -35,24 +35,24 @@
 #include "sweep.h"
 
 #define EF_NOTICE_INTERVAL_S 10 /* how often suppressed/lost events are reported */
-#define EF_DRIFT_INTERVAL_S  10 /* how often the attachments and maps are checked */
+#define EF_DRIFT_INTERVAL_S 10	/* how often the attachments and maps are checked */
 
 struct agent {
 	/* options */
 	char node[64];
 	int xdp_mode;
 	bool keep;
-	bool handover;     /* SIGUSR2: exit keeping everything for the next agent */
+	bool handover; /* SIGUSR2: exit keeping everything for the next agent */
 	bool force;
 	struct ef_dirs dirs;
 	const char *metrics_file;
 	int metrics_interval;
-	int sweep_interval; /* s between flow-table sweeps (0: none) */
+	int sweep_interval;	   /* s between flow-table sweeps (0: none) */
 	struct ef_sink_opts sinko; /* --events-file, --events-max-size, --events-keep */
 	/* state */
 	char hostname[256];
 	struct ef_dp dp;
-	struct ef_gen gen;       /* the live policy generation and the one before */
+	struct ef_gen gen;	 /* the live policy generation and the one before */
 	struct ef_stream stream; /* events: ring buffer -> sink, subscribers */
 	struct ef_drift drift;
 	int epfd, sigfd, ctlfd;
@@ -136,11 +136,11 @@ static void describe(const struct agent *a, const char *verb)
 
 	pr_info("%s policy \"%s\" (%s, crc32 %08x, generation %u) on node %s: %zu rules, "
 		"%zu port prefixes, %zu peer prefixes, mode %s, egress %s\n",
-		verb, g->pol[0]->name, g->policy_path, g->pol[0]->crc, g->epoch[0],
-		a->node, c->nrules, c->nports, c->npeers, ef_mode_name(c->cfg.mode),
+		verb, g->pol[0]->name, g->policy_path, g->pol[0]->crc, g->epoch[0], a->node,
+		c->nrules, c->nports, c->npeers, ef_mode_name(c->cfg.mode),
 		ef_mode_name(c->cfg.egress));
-	snprintf(status, sizeof(status), "STATUS=%s policy %s (generation %u, mode %s)",
-		 verb, g->pol[0]->name, g->epoch[0], ef_mode_name(c->cfg.mode));
+	snprintf(status, sizeof(status), "STATUS=%s policy %s (generation %u, mode %s)", verb,
+		 g->pol[0]->name, g->epoch[0], ef_mode_name(c->cfg.mode));
 	ef_sd_notify(status);
 }
 
@@ -174,11 +174,10 @@ static void control(void *ctx, const struct ef_ctl_req *req, struct ef_ctl_resp 
 
 	d->file = a->gen.policy_path;
 	switch (req->cmd) {
-	case EF_CTL_RELOAD:
-		err = reload(a, d);
-		break;
+	case EF_CTL_RELOAD: err = reload(a, d); break;
 	case EF_CTL_APPLY:
-		err = ef_gen_apply(&a->gen, req->policy[0] ? req->policy : NULL, req->confirm_within, d);
+		err = ef_gen_apply(&a->gen, req->policy[0] ? req->policy : NULL,
+				   req->confirm_within, d);
 		if (!err && req->confirm_within > 0)
 			resp->confirm_by = a->gen.confirm_by;
 		write_status(a);
@@ -191,13 +190,12 @@ static void control(void *ctx, const struct ef_ctl_req *req, struct ef_ctl_resp 
 	case EF_CTL_REOPEN:
 		err = ef_stream_reopen(&a->stream);
 		if (err)
-			ef_diag_error(d, NULL, "cannot reopen %s: %s", a->sinko.path, strerror(-err));
+			ef_diag_error(d, NULL, "cannot reopen %s: %s", a->sinko.path,
+				      strerror(-err));
 		else if (a->sinko.path)
 			snprintf(resp->events_file, sizeof(resp->events_file), "%s", a->sinko.path);
 		break;
-	default:
-		ef_diag_error(d, NULL, "unknown request \"%s\"", req->name);
-		err = -EINVAL;
+	default: ef_diag_error(d, NULL, "unknown request \"%s\"", req->name); err = -EINVAL;
 	}
 	resp->ok = !err;
 	resp->generation = a->gen.epoch[0];
@@ -253,8 +251,9 @@ static void sweep(struct agent *a)
 	if (err)
 		pr_warn("cannot sweep the flow tables: %s\n", strerror(-err));
 	else
-		pr_debug("swept the flow tables: %zu live, %zu expired removed, %zu local ports hinted\n",
-			 sw.live, sw.expired, sw.hinted_ports);
+		pr_debug(
+			"swept the flow tables: %zu live, %zu expired removed, %zu local ports hinted\n",
+			sw.live, sw.expired, sw.hinted_ports);
 }
 
 static int loop(struct agent *a)
@@ -387,7 +386,8 @@ static int setup_loop(struct agent *a)
  */
 static void warn_veth_challenges(struct agent *a)
 {
-	if (a->gen.pol[0]->settings.syn_mode == EF_SYN_OFF || a->gen.pol[0]->settings.mode == EF_MODE_MONITOR)
+	if (a->gen.pol[0]->settings.syn_mode == EF_SYN_OFF ||
+	    a->gen.pol[0]->settings.mode == EF_MODE_MONITOR)
 		return;
 	for (size_t i = 0; i < a->dp.natt; i++) {
 		const struct ef_att *t = &a->dp.att[i];
@@ -470,9 +470,10 @@ int cmd_run(void *opts, const struct ef_args *args)
 	ef_sd_notify("READY=1");
 	rc = loop(&a) ? EXIT_SYSTEM : 0;
 	ef_sd_notify("STOPPING=1");
-	pr_info("stopping: %s\n", a.handover ? "handing over: programs stay attached and pinned (SIGUSR2)" :
-				   a.keep ? "programs stay attached and pinned (--keep-on-exit)" :
-					   "detaching and unpinning");
+	pr_info("stopping: %s\n",
+		a.handover ? "handing over: programs stay attached and pinned (SIGUSR2)" :
+		a.keep	   ? "programs stay attached and pinned (--keep-on-exit)" :
+			     "detaching and unpinning");
 out:
 	ef_status_free(&old);
 	ef_stream_close(&a.stream);

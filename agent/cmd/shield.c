@@ -69,13 +69,14 @@ static void print_list(const struct ef_list *l, int kind, bool json)
 		for (size_t i = 0; i < l->n; i++) {
 			char b[EF_ADDRSTRLEN + 8];
 
-			json_object_array_add(a, json_object_new_string(
-							 ef_prefix_fmt(&l->v[i], b, sizeof(b))));
+			json_object_array_add(
+				a, json_object_new_string(ef_prefix_fmt(&l->v[i], b, sizeof(b))));
 		}
 		json_object_object_add(o, "list", json_object_new_string(ef_list_name(kind)));
 		json_object_object_add(o, "count", json_object_new_uint64(l->n));
 		json_object_object_add(o, "entries", a);
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				       o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 		return;
 	}
@@ -87,14 +88,17 @@ static void print_list(const struct ef_list *l, int kind, bool json)
 }
 
 static const struct ef_cmd *const list_cli[EF_LIST_KINDS] = { &ef_cli_blocklist,
-							       &ef_cli_allowlist };
+							      &ef_cli_allowlist };
 
 /* The number of arguments each action takes: at least min, at most max. */
 static const struct {
 	const char *verb;
 	int min, max;
-} list_verbs[] = { { "add", 1, INT_MAX }, { "del", 1, INT_MAX }, { "load", 1, 1 },
-		   { "list", 0, 0 },      { "clear", 0, 0 } };
+} list_verbs[] = { { "add", 1, INT_MAX },
+		   { "del", 1, INT_MAX },
+		   { "load", 1, 1 },
+		   { "list", 0, 0 },
+		   { "clear", 0, 0 } };
 
 static int cmd_list(int kind, const struct ef_common *o, const struct ef_args *args)
 {
@@ -114,7 +118,8 @@ static int cmd_list(int kind, const struct ef_common *o, const struct ef_args *a
 		if (!strcmp(verb, list_verbs[v].verb))
 			break;
 	if (v == sizeof(list_verbs) / sizeof(list_verbs[0]))
-		return ef_cmd_usage_error(list_cli[kind], "unknown action (add, del, load, list, clear)");
+		return ef_cmd_usage_error(list_cli[kind],
+					  "unknown action (add, del, load, list, clear)");
 	if (argc < list_verbs[v].min || argc > list_verbs[v].max)
 		return ef_cmd_usage_error(list_cli[kind], "wrong number of arguments");
 
@@ -129,7 +134,8 @@ static int cmd_list(int kind, const struct ef_common *o, const struct ef_args *a
 	}
 	if (ef_list_read(path, &cur, &d)) {
 		ef_diag_print(&d, stderr);
-		fprintf(stderr, "edgefw %s: fix or remove %s first (\"load\" replaces it)\n", name, path);
+		fprintf(stderr, "edgefw %s: fix or remove %s first (\"load\" replaces it)\n", name,
+			path);
 		if (strcmp(verb, "load")) {
 			rc = EXIT_INVALID;
 			goto out;
@@ -202,7 +208,8 @@ static int cmd_list(int kind, const struct ef_common *o, const struct ef_args *a
 	shield_fd = pinned_fd(dirs->bpffs, "ef_shield");
 	live = fds[kind] >= 0 && shield_fd >= 0;
 	bl4_fd = kind == EF_LIST_BLOCK ? pinned_fd(dirs->bpffs, "ef_bl4") : -1;
-	if (live && ef_lists_sync(dirs->state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
+	if (live &&
+	    ef_lists_sync(dirs->state, fds, shield_fd, bl4_fd, count, added, removed, true)) {
 		/* the maps were rolled back: put the file back too, so that
 		 * file and data path agree on the old list */
 		int wr = ef_list_write(path, &cur, kind);
@@ -299,7 +306,8 @@ static int read_blocked(const struct ef_maps *m, struct blocked_entry **out, siz
 
 		if (bpf_map_lookup_elem(m->blocked, &next, &b) == 0) {
 			if (*n == cap) {
-				struct blocked_entry *v = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(*v));
+				struct blocked_entry *v =
+					realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof(*v));
 
 				if (!v)
 					return -ENOMEM;
@@ -372,7 +380,9 @@ int cmd_blocked(void *opts, const struct ef_args *args)
 		}
 	}
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	} else if (!shown) {
 		printf("(no source is blocked)\n");

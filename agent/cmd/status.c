@@ -39,10 +39,10 @@ static void prog_name(__u32 id, char *buf, size_t len)
 
 /* What the kernel says is attached to an interface the agent asked for. */
 struct live_att {
-	bool xdp;          /* our XDP program is attached */
+	bool xdp; /* our XDP program is attached */
 	int xdp_mode;
-	bool tc;           /* our egress filter is attached */
-	char other[32];    /* someone else's XDP program, if any */
+	bool tc;	/* our egress filter is attached */
+	char other[32]; /* someone else's XDP program, if any */
 };
 
 static void inspect(const struct ef_att *att, struct live_att *l)
@@ -58,8 +58,8 @@ static void inspect(const struct ef_att *att, struct live_att *l)
 		prog_name(q.prog_id, name, sizeof(name));
 		if (strcmp(name, "edgefw_xdp") == 0) {
 			l->xdp = true;
-			l->xdp_mode = q.attach_mode == XDP_ATTACHED_SKB ? EF_XDP_GENERIC :
-									  EF_XDP_NATIVE;
+			l->xdp_mode =
+				q.attach_mode == XDP_ATTACHED_SKB ? EF_XDP_GENERIC : EF_XDP_NATIVE;
 		} else {
 			snprintf(l->other, sizeof(l->other), "%s", name[0] ? name : "?");
 		}
@@ -86,16 +86,20 @@ static void status_json(const struct ef_status *s, const struct live_att *live, 
 
 		json_object_object_add(e, "name", json_object_new_string(s->att[i].ifname));
 		json_object_object_add(e, "xdp_attached", json_object_new_boolean(l->xdp));
-		json_object_object_add(e, "xdp_mode", json_object_new_string(l->xdp ? ef_xdp_mode_name(l->xdp_mode) : "none"));
+		json_object_object_add(
+			e, "xdp_mode",
+			json_object_new_string(l->xdp ? ef_xdp_mode_name(l->xdp_mode) : "none"));
 		json_object_object_add(e, "tc_egress_attached", json_object_new_boolean(l->tc));
 		if (l->other[0])
-			json_object_object_add(e, "other_xdp_program", json_object_new_string(l->other));
+			json_object_object_add(e, "other_xdp_program",
+					       json_object_new_string(l->other));
 		json_object_array_add(ifs, e);
 	}
 	json_object_object_add(o, "agent_running", json_object_new_boolean(alive));
 	json_object_object_add(o, "attached", ifs);
 	json_object_object_add(o, "drift", json_object_new_boolean(drift));
-	json_object_object_add(o, "uptime_seconds", json_object_new_int64(alive ? now - s->started : 0));
+	json_object_object_add(o, "uptime_seconds",
+			       json_object_new_int64(alive ? now - s->started : 0));
 	json_object_object_del(o, "rules");
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
 	json_object_put(o);
@@ -110,24 +114,29 @@ static void status_text(const struct ef_status *s, const struct live_att *live, 
 		if (i == 0) {
 			printf("edgefw: %s (%s)\n",
 			       !l->xdp ? "NOT enforcing" :
-			       s->mode == EF_MODE_MONITOR ? "monitoring (mode monitor: nothing is dropped)" :
-							    "enforcing",
-			       alive ? "agent running" : "agent gone: the pinned state enforces the last policy");
+			       s->mode == EF_MODE_MONITOR ?
+					 "monitoring (mode monitor: nothing is dropped)" :
+					 "enforcing",
+			       alive ? "agent running" :
+				       "agent gone: the pinned state enforces the last policy");
 			printf("%-10s %s (host %s)\n", "node", s->node, s->hostname);
-			printf("%-10s %s  %s  crc32 %08x\n", "policy", s->policy_name, s->policy_file,
-			       s->policy_crc);
+			printf("%-10s %s  %s  crc32 %08x\n", "policy", s->policy_name,
+			       s->policy_file, s->policy_crc);
 			printf("%-10s generation %u, loaded %lds ago, mode %s, egress %s\n", "",
 			       s->epoch, (long)(now - s->loaded), ef_mode_name(s->mode),
 			       ef_mode_name(s->egress));
 			if (alive)
-				printf("%-10s pid %d, up %lds\n", "agent", s->pid, (long)(now - s->started));
-			printf("%-10s %s\n", "events", s->events_file[0] ? s->events_file :
-							  "the agent's standard output");
+				printf("%-10s pid %d, up %lds\n", "agent", s->pid,
+				       (long)(now - s->started));
+			printf("%-10s %s\n", "events",
+			       s->events_file[0] ? s->events_file : "the agent's standard output");
 		}
 		printf("%-10s %-8s XDP %s%s, TC egress %s%s\n", s->att[i].ifname,
 		       ef_role_names[s->att[i].role],
 		       l->xdp ? ef_xdp_mode_name(l->xdp_mode) : "DETACHED",
-		       l->xdp && l->xdp_mode != s->att[i].xdp_mode ? " (DRIFT: asked for another mode)" : "",
+		       l->xdp && l->xdp_mode != s->att[i].xdp_mode ?
+			       " (DRIFT: asked for another mode)" :
+			       "",
 		       l->tc ? "attached" : "DETACHED",
 		       l->other[0] ? " (another XDP program is attached)" : "");
 	}

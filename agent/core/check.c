@@ -7,8 +7,7 @@
 #include "check.h"
 #include "compile.h"
 
-struct ef_policy *ef_policy_checked(const char *path, const char *node,
-				    struct ef_diag *d)
+struct ef_policy *ef_policy_checked(const char *path, const char *node, struct ef_diag *d)
 {
 	size_t len;
 	char *text = ef_policy_read(path, &len, d);
@@ -21,9 +20,8 @@ struct ef_policy *ef_policy_checked(const char *path, const char *node,
 	return p;
 }
 
-struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
-					 size_t len, const char *node,
-					 struct ef_diag *d)
+struct ef_policy *ef_policy_checked_text(const char *file, const char *text, size_t len,
+					 const char *node, struct ef_diag *d)
 {
 	struct ef_policy *p = ef_policy_parse(file, text, len, d);
 
@@ -38,8 +36,7 @@ struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
 			snprintf(names + l, sizeof(names) - l, "%s%s", i ? ", " : "",
 				 p->nodes[i].name);
 		}
-		ef_diag_error(d, "nodes", "no node named %s (the file has: %s)",
-			      EF_Q(node), names);
+		ef_diag_error(d, "nodes", "no node named %s (the file has: %s)", EF_Q(node), names);
 		goto bad;
 	}
 	for (size_t i = 0; i < p->nnodes; i++) {
@@ -62,21 +59,26 @@ struct ef_policy *ef_policy_checked_text(const char *file, const char *text,
 
 					snprintf(path, sizeof(path), "%s[%d]",
 						 r->management ? "management" : "rules",
-						 r->management ? c.rule_src[k] - (int)(p->nrules - p->nmanagement) :
-								 c.rule_src[k]);
-					ef_diag_warn(d, path,
-						     "rule %s can never match: %s comes first and allows "
-						     "everything it allows (mark a deliberate restatement with "
-						     "\"restates\")",
-						     r->name, p->rules[c.rule_src[c.covered_by[k]]].name);
+						 r->management ?
+							 c.rule_src[k] -
+								 (int)(p->nrules - p->nmanagement) :
+							 c.rule_src[k]);
+					ef_diag_warn(
+						d, path,
+						"rule %s can never match: %s comes first and allows "
+						"everything it allows (mark a deliberate restatement with "
+						"\"restates\")",
+						r->name,
+						p->rules[c.rule_src[c.covered_by[k]]].name);
 				}
 			}
 			if (!mgmt)
-				ef_diag_warn(d, NULL,
-					     "node %s: no management rule applies to it: nothing lets an "
-					     "admin reach the node (SSH/RDP from jump hosts; see the "
-					     "\"management\" section in docs/policy.md)",
-					     p->nodes[i].name);
+				ef_diag_warn(
+					d, NULL,
+					"node %s: no management rule applies to it: nothing lets an "
+					"admin reach the node (SSH/RDP from jump hosts; see the "
+					"\"management\" section in docs/policy.md)",
+					p->nodes[i].name);
 			ef_compiled_free(&c);
 		}
 	}

@@ -68,8 +68,8 @@ extern const char *const ef_events_actions[];
 struct ef_events_opts {
 	struct ef_common c; /* c.format: EF_FMT_TEXT is --text */
 	bool follow;
-	int action;         /* index in ef_events_actions, if given */
-	int reason;         /* a reason number, if given */
+	int action;	     /* index in ef_events_actions, if given */
+	int reason;	     /* a reason number, if given */
 	long backlog, count; /* if given */
 };
 
@@ -89,10 +89,10 @@ struct ef_unblock_opts {
 	bool all;
 };
 
-extern const struct ef_cmd ef_cli_validate, ef_cli_init, ef_cli_diff, ef_cli_matrix,
-	ef_cli_run, ef_cli_reload, ef_cli_apply, ef_cli_confirm, ef_cli_status, ef_cli_stats,
-	ef_cli_explain, ef_cli_events, ef_cli_reopen, ef_cli_blocklist, ef_cli_allowlist,
-	ef_cli_blocked, ef_cli_unblock, ef_cli_detach;
+extern const struct ef_cmd ef_cli_validate, ef_cli_init, ef_cli_diff, ef_cli_matrix, ef_cli_run,
+	ef_cli_reload, ef_cli_apply, ef_cli_confirm, ef_cli_status, ef_cli_stats, ef_cli_explain,
+	ef_cli_events, ef_cli_reopen, ef_cli_blocklist, ef_cli_allowlist, ef_cli_blocked,
+	ef_cli_unblock, ef_cli_detach;
 
 /* Every command, in `edgefw --help`'s order; NULL-terminated. */
 extern const struct ef_cmd *const ef_cli_all[];

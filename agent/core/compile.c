@@ -39,8 +39,7 @@ static void *vec_push(struct vec *x)
 }
 
 int ef_range_prefixes(unsigned lo, unsigned hi,
-		      void (*emit)(void *ctx, unsigned port, unsigned bits),
-		      void *ctx)
+		      void (*emit)(void *ctx, unsigned port, unsigned bits), void *ctx)
 {
 	unsigned long cur = lo;
 	int n = 0;
@@ -64,8 +63,8 @@ int ef_range_prefixes(unsigned lo, unsigned hi,
 /* ---- list interning (tsearch: the C library's tree) ------------------- */
 
 struct lists {
-	struct vec v;   /* struct ef_rule_list */
-	void *tree;     /* of uint32 ids (pointer-encoded) into v */
+	struct vec v; /* struct ef_rule_list */
+	void *tree;   /* of uint32 ids (pointer-encoded) into v */
 	struct ef_rule_list *probe;
 };
 
@@ -184,8 +183,8 @@ static long merged_ranges(const struct ef_prule *r, struct ef_range **out)
 	return (long)m;
 }
 
-static int compile_group(const struct ef_compiled *c, const struct group *g,
-			 struct lists *L, struct vec *ports, struct ef_diag *d)
+static int compile_group(const struct ef_compiled *c, const struct group *g, struct lists *L,
+			 struct vec *ports, struct ef_diag *d)
 {
 	const struct ef_policy *p = c->pol;
 	struct vec ev = { .sz = sizeof(struct sweep_ev) };
@@ -198,8 +197,8 @@ static int compile_group(const struct ef_compiled *c, const struct group *g,
 		struct ef_range *rg;
 		long nr;
 
-		if (r->dir != g->dir || r->role != g->role ||
-		    r->proto != g->proto || !(g->mask & (1u << r->service)))
+		if (r->dir != g->dir || r->role != g->role || r->proto != g->proto ||
+		    !(g->mask & (1u << r->service)))
 			continue;
 		nr = merged_ranges(r, &rg);
 		if (nr < 0)
@@ -243,13 +242,13 @@ static int compile_group(const struct ef_compiled *c, const struct group *g,
 			if (k < nactive)
 				continue; /* overlapping ranges within one rule */
 			if (nactive == EF_LIST_MAX) {
-				ef_diag_error(d, NULL,
-					      "node %s: more than %d rules overlap on %s %s %s port %u (rules %s, %s, ...)",
-					      c->node->name, EF_LIST_MAX,
-					      ef_role_names[g->role], g->dir ? "out" : "in",
-					      g->proto == 6 ? "tcp" : "udp", at,
-					      p->rules[c->rule_src[active[0]]].name,
-					      p->rules[c->rule_src[active[1]]].name);
+				ef_diag_error(
+					d, NULL,
+					"node %s: more than %d rules overlap on %s %s %s port %u (rules %s, %s, ...)",
+					c->node->name, EF_LIST_MAX, ef_role_names[g->role],
+					g->dir ? "out" : "in", g->proto == 6 ? "tcp" : "udp", at,
+					p->rules[c->rule_src[active[0]]].name,
+					p->rules[c->rule_src[active[1]]].name);
 				rc = -1;
 				goto out;
 			}
@@ -279,8 +278,10 @@ static int compile_group(const struct ef_compiled *c, const struct group *g,
 		}
 		struct emit_ctx ctx = {
 			.ports = ports,
-			.base = { .dir = (uint8_t)g->dir, .role = (uint8_t)g->role,
-				  .proto = (uint8_t)g->proto, .svcmask = g->mask },
+			.base = { .dir = (uint8_t)g->dir,
+				  .role = (uint8_t)g->role,
+				  .proto = (uint8_t)g->proto,
+				  .svcmask = g->mask },
 			.list = (uint32_t)id,
 		};
 		ef_range_prefixes(at, next - 1, emit_port, &ctx);
@@ -369,8 +370,8 @@ static int compile_rules(struct ef_compiled *c, struct ef_diag *d)
 		if (r->log)
 			cr->flags |= EF_RULEF_LOG;
 		if (r->dir == EF_DIR_IN) {
-			const struct ef_limits *l = r->limits.rate ? &r->limits :
-						    &p->settings.limits[r->service];
+			const struct ef_limits *l =
+				r->limits.rate ? &r->limits : &p->settings.limits[r->service];
 
 			cr->lim_rate = l->rate;
 			cr->lim_burst = l->burst;
@@ -428,7 +429,7 @@ fail:
 static int add_group(struct ef_compiled *c, const struct group *g, int slot_idx,
 		     const struct ef_port_entry *pe, size_t n, struct ef_diag *d)
 {
-	uint64_t (*map)[EF_PORTMAP_WORDS];
+	uint64_t(*map)[EF_PORTMAP_WORDS];
 
 	if (c->ngroups >= EF_MAX_GROUPS) {
 		ef_diag_error(d, NULL, "node %s: more than %d port groups", c->node->name,
@@ -488,7 +489,8 @@ static int compile_ports(struct ef_compiled *c, struct ef_diag *d)
 					rc = compile_group(c, &g, &L, &ports, d);
 					if (!rc && ports.n > first)
 						rc = add_group(c, &g, dir * 2 + pr,
-							       (struct ef_port_entry *)ports.v + first,
+							       (struct ef_port_entry *)ports.v +
+								       first,
 							       ports.n - first, d);
 				}
 	}
@@ -564,8 +566,8 @@ static int compile_ifaces(struct ef_compiled *c, struct ef_diag *d)
 	return 0;
 }
 
-int ef_compile(const struct ef_policy *p, const struct ef_node *n,
-	       int mode_override, struct ef_compiled *out, struct ef_diag *d)
+int ef_compile(const struct ef_policy *p, const struct ef_node *n, int mode_override,
+	       struct ef_compiled *out, struct ef_diag *d)
 {
 	const struct ef_settings *s = &p->settings;
 
@@ -574,8 +576,7 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 	out->node = n;
 	out->cfg.mode = (uint8_t)(mode_override >= 0 ? mode_override : s->mode);
 	out->cfg.egress = (uint8_t)s->egress;
-	out->cfg.flags = (s->ping ? EF_CFGF_PING : 0) |
-			 (s->log_allowed ? EF_CFGF_LOG_ALLOW : 0);
+	out->cfg.flags = (s->ping ? EF_CFGF_PING : 0) | (s->log_allowed ? EF_CFGF_LOG_ALLOW : 0);
 	for (int i = 0; i < EF_TO_MAX; i++)
 		out->cfg.timeout_ns[i] = (uint64_t)s->timeout_s[i] * 1000000000ull;
 	out->cfg.ev_rate = s->event_rate;
@@ -586,8 +587,8 @@ int ef_compile(const struct ef_policy *p, const struct ef_node *n,
 	out->cfg.syn_threshold = s->syn_threshold;
 	out->cfg.syn_verified_s = s->syn_verified_s;
 
-	if (compile_ifaces(out, d) || compile_addrs(out, d) ||
-	    compile_rules(out, d) || compile_ports(out, d) || find_shadowed(out)) {
+	if (compile_ifaces(out, d) || compile_addrs(out, d) || compile_rules(out, d) ||
+	    compile_ports(out, d) || find_shadowed(out)) {
 		ef_compiled_free(out);
 		return -1;
 	}

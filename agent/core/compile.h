@@ -39,7 +39,7 @@ struct ef_compiled {
 	size_t nrules;
 	struct ef_peer_key *peers;
 	size_t npeers;
-	int *set_src;  /* compiled set id -> index in pol->peersets */
+	int *set_src; /* compiled set id -> index in pol->peersets */
 	size_t nsets;
 	struct ef_iface_entry *ifaces;
 	size_t nifaces;
@@ -55,8 +55,8 @@ struct ef_compiled {
  * Compile policy p for node n.  mode_override >= 0 replaces settings.mode
  * (run --monitor).  Returns 0, or -1 with the reasons in d.
  */
-int ef_compile(const struct ef_policy *p, const struct ef_node *n,
-	       int mode_override, struct ef_compiled *out, struct ef_diag *d);
+int ef_compile(const struct ef_policy *p, const struct ef_node *n, int mode_override,
+	       struct ef_compiled *out, struct ef_diag *d);
 void ef_compiled_free(struct ef_compiled *c);
 
 /* Name of a compiled rule id, or NULL. */
@@ -67,7 +67,6 @@ const char *ef_compiled_rule_name(const struct ef_compiled *c, unsigned id);
  * emit(port, prefix_bits) for each.  Returns the number emitted.
  */
 int ef_range_prefixes(unsigned lo, unsigned hi,
-		      void (*emit)(void *ctx, unsigned port, unsigned bits),
-		      void *ctx);
+		      void (*emit)(void *ctx, unsigned port, unsigned bits), void *ctx);
 
 #endif

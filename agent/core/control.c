@@ -13,11 +13,8 @@
 #include "control.h"
 
 static const char *const cmd_names[] = {
-	[EF_CTL_UNKNOWN] = "",
-	[EF_CTL_RELOAD] = "reload",
-	[EF_CTL_APPLY] = "apply",
-	[EF_CTL_CONFIRM] = "confirm",
-	[EF_CTL_REOPEN] = "reopen",
+	[EF_CTL_UNKNOWN] = "",	      [EF_CTL_RELOAD] = "reload", [EF_CTL_APPLY] = "apply",
+	[EF_CTL_CONFIRM] = "confirm", [EF_CTL_REOPEN] = "reopen",
 };
 
 #define NCMDS (sizeof(cmd_names) / sizeof(cmd_names[0]))
@@ -46,7 +43,7 @@ static long long jint(json_object *o, const char *k)
 static char *to_line(json_object *o)
 {
 	char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	json_object_put(o);
 	return s;
@@ -56,8 +53,10 @@ char *ef_ctl_req_encode(const struct ef_ctl_req *req)
 {
 	json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "cmd", json_object_new_string(req->cmd == EF_CTL_UNKNOWN ?
-								     req->name : cmd_names[req->cmd]));
+	json_object_object_add(o, "cmd",
+			       json_object_new_string(req->cmd == EF_CTL_UNKNOWN ?
+							      req->name :
+							      cmd_names[req->cmd]));
 	if (req->cmd == EF_CTL_APPLY) {
 		json_object_object_add(o, "policy", json_object_new_string(req->policy));
 		if (req->confirm_within)
@@ -117,10 +116,12 @@ int ef_ctl_resp_decode(const char *line, struct ef_ctl_resp *resp)
 	resp->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
 	resp->generation = (unsigned)jint(o, "generation");
 	resp->confirm_by = jint(o, "confirm_by");
-	snprintf(resp->policy, sizeof(resp->policy), "%s", jstr(o, "policy") ? jstr(o, "policy") : "");
+	snprintf(resp->policy, sizeof(resp->policy), "%s",
+		 jstr(o, "policy") ? jstr(o, "policy") : "");
 	snprintf(resp->events_file, sizeof(resp->events_file), "%s",
 		 jstr(o, "events_file") ? jstr(o, "events_file") : "");
-	if (json_object_object_get_ex(o, "messages", &v) && json_object_is_type(v, json_type_array)) {
+	if (json_object_object_get_ex(o, "messages", &v) &&
+	    json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
 
 		resp->messages = calloc(n ? n : 1, sizeof(char *));

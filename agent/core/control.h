@@ -27,18 +27,18 @@ enum ef_ctl_cmd { EF_CTL_UNKNOWN, EF_CTL_RELOAD, EF_CTL_APPLY, EF_CTL_CONFIRM, E
 
 struct ef_ctl_req {
 	enum ef_ctl_cmd cmd;
-	char name[32];            /* the cmd as sent (for "unknown request") */
-	char policy[PATH_MAX];    /* apply */
-	long confirm_within;      /* apply: seconds, 0 for none */
+	char name[32];	       /* the cmd as sent (for "unknown request") */
+	char policy[PATH_MAX]; /* apply */
+	long confirm_within;   /* apply: seconds, 0 for none */
 };
 
 struct ef_ctl_resp {
 	bool ok;
 	unsigned generation;
-	char policy[256];         /* the live policy's name */
-	long long confirm_by;     /* apply --confirm-within: unix time, else 0 */
+	char policy[256];	    /* the live policy's name */
+	long long confirm_by;	    /* apply --confirm-within: unix time, else 0 */
 	char events_file[PATH_MAX]; /* reopen: the file, "" for stdout */
-	char **messages;          /* what went wrong (validate's messages) */
+	char **messages;	    /* what went wrong (validate's messages) */
 	int nmessages;
 };
 
@@ -56,8 +56,8 @@ void ef_ctl_req_init(struct ef_ctl_req *req, enum ef_ctl_cmd cmd);
 int ef_ctl_listen(const char *run_dir);
 /* Answer every pending connection: one request each, given to handle,
  * which fills resp (ok, generation, ...) and adds its messages to d. */
-typedef void (*ef_ctl_handler)(void *ctx, const struct ef_ctl_req *req,
-			       struct ef_ctl_resp *resp, struct ef_diag *d);
+typedef void (*ef_ctl_handler)(void *ctx, const struct ef_ctl_req *req, struct ef_ctl_resp *resp,
+			       struct ef_diag *d);
 void ef_ctl_serve(int lfd, ef_ctl_handler handle, void *ctx);
 /* Close the socket and remove its path. */
 void ef_ctl_close(int lfd, const char *run_dir);

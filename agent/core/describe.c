@@ -97,8 +97,7 @@ char *ef_addrs_str(const struct ef_addrlist *al)
 	return s;
 }
 
-bool ef_rule_on_node(const struct ef_policy *p, const struct ef_prule *r,
-		     const struct ef_node *n)
+bool ef_rule_on_node(const struct ef_policy *p, const struct ef_prule *r, const struct ef_node *n)
 {
 	return !ef_rule_excluded(p, r) && ef_node_service_addrs(n, r->service)->n > 0;
 }

@@ -23,8 +23,7 @@ char *ef_peer_str_max(const struct ef_policy *p, int peerset, size_t max);
 char *ef_addrs_str(const struct ef_addrlist *al);
 /* Does the rule take part on the node: not left out by a tag, and its
  * service has addresses there. */
-bool ef_rule_on_node(const struct ef_policy *p, const struct ef_prule *r,
-		     const struct ef_node *n);
+bool ef_rule_on_node(const struct ef_policy *p, const struct ef_prule *r, const struct ef_node *n);
 /* "TCP" / "UDP" */
 const char *ef_proto_name(int proto);
 

@@ -39,8 +39,7 @@ const char *ef_quote(char *buf, size_t len, const char *s, int quotes)
 	return buf;
 }
 
-static int add(struct ef_diag *d, const char *kind, const char *path,
-		const char *fmt, va_list ap)
+static int add(struct ef_diag *d, const char *kind, const char *path, const char *fmt, va_list ap)
 {
 	char *msg = NULL, *line = NULL;
 	char **n;

@@ -37,10 +37,10 @@ int ef_diag_has(const struct ef_diag *d, const char *s);
  * does not quote.
  */
 #define EF_QUOTE_WHOLE 64
-#define EF_QUOTE_HEAD  60
-#define EF_QUOTE_LEN   (EF_QUOTE_HEAD * 4 + 40)
+#define EF_QUOTE_HEAD 60
+#define EF_QUOTE_LEN (EF_QUOTE_HEAD * 4 + 40)
 const char *ef_quote(char *buf, size_t len, const char *s, int quotes);
-#define EF_Q(s)    ef_quote((char[EF_QUOTE_LEN]){ 0 }, EF_QUOTE_LEN, (s), 1)
+#define EF_Q(s) ef_quote((char[EF_QUOTE_LEN]){ 0 }, EF_QUOTE_LEN, (s), 1)
 #define EF_BARE(s) ef_quote((char[EF_QUOTE_LEN]){ 0 }, EF_QUOTE_LEN, (s), 0)
 
 #endif

@@ -24,7 +24,6 @@
  * 2 x 4 bytes each (a million prefixes in a peer set would need gigabytes) */
 #define EF_DIFF_MAX_CELLS (32u << 20)
 
-
 /* ---- small helpers ------------------------------------------------------------ */
 
 /* ---- one group: cells, findings ------------------------------------------------------ */
@@ -78,7 +77,8 @@ static char *intervals_str(const struct bounds *b, const bool *sel)
 		if (n && r[n - 1].hi + 1u == b->v[i])
 			r[n - 1].hi = (uint16_t)(b->v[i + 1] - 1);
 		else
-			r[n++] = (struct ef_range){ (uint16_t)b->v[i], (uint16_t)(b->v[i + 1] - 1) };
+			r[n++] =
+				(struct ef_range){ (uint16_t)b->v[i], (uint16_t)(b->v[i + 1] - 1) };
 	}
 	s = ef_ranges_str(r, n, n == 1 && r[0].lo == 1 && r[0].hi == 65535);
 	free(r);
@@ -149,20 +149,24 @@ static void render(const struct group_ctx *g, const struct ef_policy *p, int kin
 				for (size_t rj = 0; rj < nr(g); rj++) {
 					size_t d = pj_ * nr(g) + rj;
 
-					if (R[d] && !done[d] && !strcmp(R[d], R[c]) && !strcmp(L[d], L[c])) {
+					if (R[d] && !done[d] && !strcmp(R[d], R[c]) &&
+					    !strcmp(L[d], L[c])) {
 						done[d] = true;
 						rsel[pj_] = true;
 					}
 				}
 			pj = ef_diff_regions_str(g->rg, rsel);
 			fprintf(out, "  %s %s %s %s ", kind == 0 ? "+ opens " : "- closes",
-				ef_role_names[r->role], ef_diff_dir_name(r->dir), ef_proto_name(r->proto));
+				ef_role_names[r->role], ef_diff_dir_name(r->dir),
+				ef_proto_name(r->proto));
 			if (r->dir == EF_DIR_IN) {
-				fprintf(out, "%s to %s %s from %s", L[c], ef_service_names[r->service], addr, pj);
+				fprintf(out, "%s to %s %s from %s", L[c],
+					ef_service_names[r->service], addr, pj);
 				if (strcmp(R[c], "any"))
 					fprintf(out, " (remote port %s)", R[c]);
 			} else {
-				fprintf(out, "%s from %s %s", R[c], ef_service_names[r->service], addr);
+				fprintf(out, "%s from %s %s", R[c], ef_service_names[r->service],
+					addr);
 				if (strcmp(L[c], "any"))
 					fprintf(out, " port %s", L[c]);
 				fprintf(out, " to %s", pj);
@@ -202,8 +206,10 @@ static char *why(int kind, const struct ef_policy *a, const struct ef_node *na,
 	} else {
 		/* r credits the cell, so it is not left out on its side */
 		if (ef_rule_excluded(other, o))
-			ef_strv_add(&w, strdup(kind == 0 ? "no longer left out by settings.exclude_tags" :
-							"now left out by settings.exclude_tags"));
+			ef_strv_add(&w,
+				    strdup(kind == 0 ?
+						   "no longer left out by settings.exclude_tags" :
+						   "now left out by settings.exclude_tags"));
 		if (kind == 0)
 			ef_diff_match_changes(a, o, b, r, true, &w);
 		else
@@ -253,7 +259,8 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 		if (asprintf(&nfs[*nf].text,
 			     "  ! not compared: %s %s %s to and from %s: %zu peer prefix regions x "
 			     "%zu x %zu port intervals is over the %u cells diff compares\n",
-			     ef_role_names[g->k->role], ef_diff_dir_name(g->k->dir), ef_proto_name(g->k->proto),
+			     ef_role_names[g->k->role], ef_diff_dir_name(g->k->dir),
+			     ef_proto_name(g->k->proto),
 			     ef_addr_fmt(&g->k->addr, addr, sizeof(addr)), g->nrg, nl(g), nr(g),
 			     EF_DIFF_MAX_CELLS) < 0)
 			nfs[*nf].text = NULL;
@@ -273,11 +280,14 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 				if (!in[pi] || g->rg[pi].empty)
 					continue;
 				for (size_t ri = 0; ri < nr(g); ri++) {
-					if (!ef_diff_ranges_have(bx[s][i].rp, bx[s][i].nrp, g->rb.v[ri]))
+					if (!ef_diff_ranges_have(bx[s][i].rp, bx[s][i].nrp,
+								 g->rb.v[ri]))
 						continue;
 					for (size_t li = 0; li < nl(g); li++)
-						if (ef_diff_ranges_have(bx[s][i].lp, bx[s][i].nlp, g->lb.v[li]))
-							g->cell[s][cidx(g, pi, ri, li)] = bx[s][i].rule;
+						if (ef_diff_ranges_have(bx[s][i].lp, bx[s][i].nlp,
+									g->lb.v[li]))
+							g->cell[s][cidx(g, pi, ri, li)] =
+								bx[s][i].rule;
 				}
 			}
 			free(in);
@@ -310,8 +320,9 @@ static void do_group(struct group_ctx *g, const struct ef_policy *pol[2],
 				char *w = why(kind, pol[0], nd[0], pol[1], nd[1], r);
 				char *t = NULL;
 
-				if (asprintf(&t, "%s           rule %s%s%s%s: %s\n", nfs[*nf].text ? nfs[*nf].text : "",
-					     r->name, w && *w ? " (" : "", w ? w : "", w && *w ? ")" : "",
+				if (asprintf(&t, "%s           rule %s%s%s%s: %s\n",
+					     nfs[*nf].text ? nfs[*nf].text : "", r->name,
+					     w && *w ? " (" : "", w ? w : "", w && *w ? ")" : "",
 					     r->note ? r->note : "(no note)") >= 0) {
 					free(nfs[*nf].text);
 					nfs[*nf].text = t;
@@ -385,13 +396,14 @@ static void node_diff(const struct ef_policy *a, const struct ef_policy *b, cons
 	cnt->closes += closes;
 }
 
-int ef_policy_diff(const struct ef_policy *a, const struct ef_policy *b,
-		   const char *node, FILE *out, struct ef_diff_count *cnt)
+int ef_policy_diff(const struct ef_policy *a, const struct ef_policy *b, const char *node,
+		   FILE *out, struct ef_diff_count *cnt)
 {
 	struct ef_diff_count c = { 0 };
 	struct ef_strv ch = { 0 };
 
-	fprintf(out, "--- %s (policy %s)\n+++ %s (policy %s)\n", a->file, a->name, b->file, b->name);
+	fprintf(out, "--- %s (policy %s)\n+++ %s (policy %s)\n", a->file, a->name, b->file,
+		b->name);
 	if (strcmp(a->name, b->name))
 		ef_strv_addf(&ch, "name: %s -> %s", a->name, b->name);
 	ef_diff_settings_changes(&a->settings, &b->settings, &ch);
@@ -408,7 +420,8 @@ int ef_policy_diff(const struct ef_policy *a, const struct ef_policy *b,
 		if (!node || !strcmp(node, a->nodes[i].name))
 			node_diff(a, b, a->nodes[i].name, out, &c);
 	for (size_t i = 0; i < b->nnodes; i++)
-		if (!ef_policy_node(a, b->nodes[i].name) && (!node || !strcmp(node, b->nodes[i].name)))
+		if (!ef_policy_node(a, b->nodes[i].name) &&
+		    (!node || !strcmp(node, b->nodes[i].name)))
 			node_diff(a, b, b->nodes[i].name, out, &c);
 	fprintf(out, "\n%u opened, %u closed%s\n", c.opens, c.closes,
 		c.opens || c.closes ? "" : ": the change allows exactly what it allowed");

@@ -22,7 +22,7 @@
 
 struct ef_diff_count {
 	unsigned opens, closes; /* printed lines of each */
-	unsigned changes;       /* settings, peers, nodes and rules lines */
+	unsigned changes;	/* settings, peers, nodes and rules lines */
 };
 
 /*
@@ -31,7 +31,7 @@ struct ef_diff_count {
  * given) every opened and closed flow with the rule that does it and why.
  * Both policies must be valid.  Returns 0 (counts in cnt, if given).
  */
-int ef_policy_diff(const struct ef_policy *a, const struct ef_policy *b,
-		   const char *node, FILE *out, struct ef_diff_count *cnt);
+int ef_policy_diff(const struct ef_policy *a, const struct ef_policy *b, const char *node,
+		   FILE *out, struct ef_diff_count *cnt);
 
 #endif

@@ -34,7 +34,7 @@ const char *ef_diff_dir_name(int dir)
 /* "old -> new" when the strings differ (both taken) */
 void ef_diff_changed(struct ef_strv *out, const char *what, char *old, char *new)
 {
-	if (old && new && strcmp(old, new))
+	if (old && new &&strcmp(old, new))
 		ef_strv_addf(out, "%s %s -> %s", what, old, new);
 	free(old);
 	free(new);
@@ -109,9 +109,10 @@ static void peer_changed(struct ef_strv *out, const char *what, const struct ef_
 				only_in(fm, "- ", &va, &vb);
 				fclose(fm);
 			}
-			ef_strv_addf(out, "%s %s -> %s (%s%s%s)", what, sa_ ? sa_ : "", sb_ ? sb_ : "",
-				  plus ? plus : "", plus && *plus && minus && *minus ? "; " : "",
-				  minus ? minus : "");
+			ef_strv_addf(out, "%s %s -> %s (%s%s%s)", what, sa_ ? sa_ : "",
+				     sb_ ? sb_ : "", plus ? plus : "",
+				     plus && *plus && minus && *minus ? "; " : "",
+				     minus ? minus : "");
 			free(sa_);
 			free(sb_);
 			free(plus);
@@ -128,27 +129,33 @@ static void peer_changed(struct ef_strv *out, const char *what, const struct ef_
  * protocol, ports, local ports; and its peer (whole, with contents, or
  * by reference only). */
 void ef_diff_match_changes(const struct ef_policy *pa, const struct ef_prule *a,
-			  const struct ef_policy *pb, const struct ef_prule *b,
-			  bool peer_contents, struct ef_strv *out)
+			   const struct ef_policy *pb, const struct ef_prule *b, bool peer_contents,
+			   struct ef_strv *out)
 {
-	ef_diff_changed(out, "interface", strdup(ef_role_names[a->role]), strdup(ef_role_names[b->role]));
-	ef_diff_changed(out, "direction", strdup(ef_diff_dir_name(a->dir)), strdup(ef_diff_dir_name(b->dir)));
+	ef_diff_changed(out, "interface", strdup(ef_role_names[a->role]),
+			strdup(ef_role_names[b->role]));
+	ef_diff_changed(out, "direction", strdup(ef_diff_dir_name(a->dir)),
+			strdup(ef_diff_dir_name(b->dir)));
 	ef_diff_changed(out, "service", strdup(ef_service_names[a->service]),
-		strdup(ef_service_names[b->service]));
-	ef_diff_changed(out, "protocol", strdup(ef_proto_name(a->proto)), strdup(ef_proto_name(b->proto)));
+			strdup(ef_service_names[b->service]));
+	ef_diff_changed(out, "protocol", strdup(ef_proto_name(a->proto)),
+			strdup(ef_proto_name(b->proto)));
 	ef_diff_changed(out, "ports", ef_rule_ports_str(a), ef_rule_ports_str(b));
 	{
 		char *la = ef_rule_lports_str(a), *lb = ef_rule_lports_str(b);
 
-		ef_diff_changed(out, "local_ports", la ? la : strdup("none"), lb ? lb : strdup("none"));
+		ef_diff_changed(out, "local_ports", la ? la : strdup("none"),
+				lb ? lb : strdup("none"));
 	}
 	if (peer_contents) {
 		peer_changed(out, "peer", pa, a->peerset, pb, b->peerset);
 	} else {
-		const struct ef_peerset *sa = &pa->peersets[a->peerset], *sb = &pb->peersets[b->peerset];
+		const struct ef_peerset *sa = &pa->peersets[a->peerset],
+					*sb = &pb->peersets[b->peerset];
 
-		ef_diff_changed(out, "peer", sa->inline_set ? ef_peer_str(pa, a->peerset) : strdup(sa->name),
-			sb->inline_set ? ef_peer_str(pb, b->peerset) : strdup(sb->name));
+		ef_diff_changed(out, "peer",
+				sa->inline_set ? ef_peer_str(pa, a->peerset) : strdup(sa->name),
+				sb->inline_set ? ef_peer_str(pb, b->peerset) : strdup(sb->name));
 	}
 }
 
@@ -183,7 +190,6 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-
 static char *excl_str(const struct ef_settings *s)
 {
 	struct ef_strv v = { 0 };
@@ -200,24 +206,29 @@ static char *excl_str(const struct ef_settings *s)
 }
 
 void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_settings *b,
-			     struct ef_strv *out)
+			      struct ef_strv *out)
 {
 	if (a->mode != b->mode)
-		ef_strv_addf(out, "settings.mode: %s -> %s%s", ef_mode_name(a->mode), ef_mode_name(b->mode),
-			  b->mode == EF_MODE_MONITOR ? " (nothing is dropped: drops are reported as would-drop)" :
-						       " (drops are enforced)");
+		ef_strv_addf(out, "settings.mode: %s -> %s%s", ef_mode_name(a->mode),
+			     ef_mode_name(b->mode),
+			     b->mode == EF_MODE_MONITOR ?
+				     " (nothing is dropped: drops are reported as would-drop)" :
+				     " (drops are enforced)");
 	if (a->egress != b->egress)
 		ef_strv_addf(out, "settings.egress: %s -> %s%s", ef_mode_name(a->egress),
-			  ef_mode_name(b->egress),
-			  b->egress == EF_MODE_ENFORCE ? " (outbound packets no out rule allows are dropped)" :
-							 " (outbound packets are no longer dropped)");
+			     ef_mode_name(b->egress),
+			     b->egress == EF_MODE_ENFORCE ?
+				     " (outbound packets no out rule allows are dropped)" :
+				     " (outbound packets are no longer dropped)");
 	if (a->ping != b->ping)
-		ef_strv_addf(out, "settings.ping: %s -> %s (ICMP echo to and from the service addresses %s)",
-			  a->ping ? "true" : "false", b->ping ? "true" : "false",
-			  b->ping ? "opens" : "closes");
+		ef_strv_addf(
+			out,
+			"settings.ping: %s -> %s (ICMP echo to and from the service addresses %s)",
+			a->ping ? "true" : "false", b->ping ? "true" : "false",
+			b->ping ? "opens" : "closes");
 	if (a->log_allowed != b->log_allowed)
-		ef_strv_addf(out, "settings.log_allowed: %s -> %s", a->log_allowed ? "true" : "false",
-			  b->log_allowed ? "true" : "false");
+		ef_strv_addf(out, "settings.log_allowed: %s -> %s",
+			     a->log_allowed ? "true" : "false", b->log_allowed ? "true" : "false");
 	{
 		char *ea = excl_str(a), *eb = excl_str(b);
 
@@ -229,10 +240,10 @@ void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_setti
 	for (int i = 0; i < EF_TO_MAX; i++)
 		if (a->timeout_s[i] != b->timeout_s[i])
 			ef_strv_addf(out, "settings.timeouts.%s: %u -> %u", ef_timeout_names[i],
-				  a->timeout_s[i], b->timeout_s[i]);
-#define CMP_U32(field, name)                                                         \
-	do {                                                                         \
-		if (a->field != b->field)                                            \
+				     a->timeout_s[i], b->timeout_s[i]);
+#define CMP_U32(field, name)                                                                  \
+	do {                                                                                  \
+		if (a->field != b->field)                                                     \
 			ef_strv_addf(out, "settings." name ": %u -> %u", a->field, b->field); \
 	} while (0)
 	CMP_U32(flow_table_size, "flow_table_size");
@@ -246,8 +257,8 @@ void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_setti
 	CMP_U32(syn_verified_s, "syn_flood.verified_seconds");
 #undef CMP_U32
 	if (a->syn_mode != b->syn_mode)
-		ef_strv_addf(out, "settings.syn_flood.mode: %s -> %s", ef_syn_mode_name(a->syn_mode),
-			     ef_syn_mode_name(b->syn_mode));
+		ef_strv_addf(out, "settings.syn_flood.mode: %s -> %s",
+			     ef_syn_mode_name(a->syn_mode), ef_syn_mode_name(b->syn_mode));
 	for (int s = 0; s < EF_SVC_MAX; s++) {
 		char *la = limits_str(&a->limits[s]), *lb = limits_str(&b->limits[s]);
 		char what[64];
@@ -257,7 +268,8 @@ void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_setti
 	}
 }
 
-void ef_diff_peers_changes(const struct ef_policy *a, const struct ef_policy *b, struct ef_strv *out)
+void ef_diff_peers_changes(const struct ef_policy *a, const struct ef_policy *b,
+			   struct ef_strv *out)
 {
 	for (size_t i = 0; i < a->npeersets; i++) {
 		const struct ef_peerset *sa = &a->peersets[i], *sb;
@@ -307,7 +319,8 @@ static char *ifs_str(const struct ef_node *n, int role)
 	return j;
 }
 
-void ef_diff_nodes_changes(const struct ef_policy *a, const struct ef_policy *b, struct ef_strv *out)
+void ef_diff_nodes_changes(const struct ef_policy *a, const struct ef_policy *b,
+			   struct ef_strv *out)
 {
 	for (size_t i = 0; i < a->nnodes; i++) {
 		const struct ef_node *na = &a->nodes[i], *nb = ef_policy_node(b, na->name);
@@ -318,13 +331,16 @@ void ef_diff_nodes_changes(const struct ef_policy *a, const struct ef_policy *b,
 			continue;
 		}
 		for (int r = 0; r < EF_ROLE_MAX; r++) {
-			snprintf(what, sizeof(what), "nodes.%s.interfaces.%s:", na->name, ef_role_names[r]);
+			snprintf(what, sizeof(what), "nodes.%s.interfaces.%s:", na->name,
+				 ef_role_names[r]);
 			ef_diff_changed(out, what, ifs_str(na, r), ifs_str(nb, r));
 		}
 		/* as written: xmpp without addresses of its own follows access */
 		for (int s = 0; s < EF_SVC_MAX; s++) {
-			snprintf(what, sizeof(what), "nodes.%s.addresses.%s:", na->name, ef_service_names[s]);
-			ef_diff_changed(out, what, ef_addrs_str(&na->addrs[s]), ef_addrs_str(&nb->addrs[s]));
+			snprintf(what, sizeof(what), "nodes.%s.addresses.%s:", na->name,
+				 ef_service_names[s]);
+			ef_diff_changed(out, what, ef_addrs_str(&na->addrs[s]),
+					ef_addrs_str(&nb->addrs[s]));
 		}
 	}
 	for (size_t i = 0; i < b->nnodes; i++)
@@ -332,7 +348,8 @@ void ef_diff_nodes_changes(const struct ef_policy *a, const struct ef_policy *b,
 			ef_strv_addf(out, "nodes: + %s", b->nodes[i].name);
 }
 
-void ef_diff_rules_changes(const struct ef_policy *a, const struct ef_policy *b, struct ef_strv *out)
+void ef_diff_rules_changes(const struct ef_policy *a, const struct ef_policy *b,
+			   struct ef_strv *out)
 {
 	for (size_t i = 0; i < a->nrules; i++)
 		if (!ef_diff_rule_named(b, a->rules[i].name))
@@ -350,10 +367,11 @@ void ef_diff_rules_changes(const struct ef_policy *a, const struct ef_policy *b,
 		ef_diff_changed(&c, "tags", tags_str(ra), tags_str(rb));
 		ef_diff_changed(&c, "limits", limits_str(&ra->limits), limits_str(&rb->limits));
 		if (ra->log != rb->log)
-			ef_strv_addf(&c, "log %s -> %s", ra->log ? "true" : "false", rb->log ? "true" : "false");
+			ef_strv_addf(&c, "log %s -> %s", ra->log ? "true" : "false",
+				     rb->log ? "true" : "false");
 		if (!same_str(ra->restates, rb->restates))
 			ef_strv_addf(&c, "restates %s -> %s", ra->restates ? ra->restates : "none",
-				  rb->restates ? rb->restates : "none");
+				     rb->restates ? rb->restates : "none");
 		if (!same_str(ra->note, rb->note))
 			ef_strv_add(&c, strdup("note changed"));
 		if (!same_str(ra->ref, rb->ref))
@@ -366,4 +384,3 @@ void ef_diff_rules_changes(const struct ef_policy *a, const struct ef_policy *b,
 		ef_strv_free(&c);
 	}
 }
-

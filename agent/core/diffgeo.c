@@ -19,7 +19,7 @@ static bool has_addr(const struct ef_addrlist *al, const union ef_addr *a)
 }
 
 void ef_diff_add_keys(const struct ef_policy *p, const struct ef_node *n, struct gkey **keys,
-		     size_t *nkeys)
+		      size_t *nkeys)
 {
 	if (!n)
 		return;
@@ -36,7 +36,8 @@ void ef_diff_add_keys(const struct ef_policy *p, const struct ef_node *n, struct
 
 			for (size_t j = 0; j < *nkeys && !seen; j++)
 				seen = (*keys)[j].role == key.role && (*keys)[j].dir == key.dir &&
-				       (*keys)[j].proto == key.proto && ef_addr_eq(&(*keys)[j].addr, &key.addr);
+				       (*keys)[j].proto == key.proto &&
+				       ef_addr_eq(&(*keys)[j].addr, &key.addr);
 			if (seen)
 				continue;
 			nk = realloc(*keys, sizeof(*nk) * (*nkeys + 1));
@@ -49,7 +50,7 @@ void ef_diff_add_keys(const struct ef_policy *p, const struct ef_node *n, struct
 }
 
 size_t ef_diff_boxes(const struct ef_policy *p, const struct ef_node *n, const struct gkey *k,
-		    struct box **out)
+		     struct box **out)
 {
 	size_t nb = 0;
 
@@ -64,7 +65,8 @@ size_t ef_diff_boxes(const struct ef_policy *p, const struct ef_node *n, const s
 		struct box *b = &(*out)[nb];
 
 		if (!ef_rule_on_node(p, r, n) || r->role != k->role || r->dir != k->dir ||
-		    r->proto != k->proto || !has_addr(ef_node_service_addrs(n, r->service), &k->addr))
+		    r->proto != k->proto ||
+		    !has_addr(ef_node_service_addrs(n, r->service), &k->addr))
 			continue;
 		b->rule = (int)i;
 		b->peers = &p->peersets[r->peerset];
@@ -83,7 +85,6 @@ size_t ef_diff_boxes(const struct ef_policy *p, const struct ef_node *n, const s
 	}
 	return nb;
 }
-
 
 static void bounds_add(struct bounds *b, unsigned x)
 {
@@ -131,7 +132,6 @@ bool ef_diff_ranges_have(const struct ef_range *r, size_t n, unsigned port)
 			return true;
 	return false;
 }
-
 
 static bool prefix_inside(const struct ef_prefix *outer, const struct ef_prefix *inner)
 {
@@ -195,8 +195,7 @@ static bool covered(const struct ef_prefix *p, const struct ef_prefix *const *k,
  * prefix_cmp order.  Prefixes nest or are disjoint, so sorted they form a
  * tree walked with a stack of the open ancestors.
  */
-size_t ef_diff_regions_of(struct box *const *bx, const size_t *nb, int family,
-			 struct region **out)
+size_t ef_diff_regions_of(struct box *const *bx, const size_t *nb, int family, struct region **out)
 {
 	struct ef_prefix root = { 0 }, *v = NULL;
 	size_t n = 0, cap = 0, w = 0, *stack, depth = 1;
@@ -211,7 +210,8 @@ size_t ef_diff_regions_of(struct box *const *bx, const size_t *nb, int family,
 			const struct ef_peerset *ps = bx[side][i].peers;
 
 			for (size_t k = 0; !ps->any && k < ps->n; k++) {
-				if (ef_prefix_family(&ps->pfx[k]) != family || prefix_eq(&ps->pfx[k], &root))
+				if (ef_prefix_family(&ps->pfx[k]) != family ||
+				    prefix_eq(&ps->pfx[k], &root))
 					continue;
 				if (n == cap) {
 					struct ef_prefix *nv;
@@ -360,7 +360,7 @@ static void terms_sel(const struct region *rg, const bool *sel, size_t i, struct
 	exceptions(rg, sel, i, &x, &ex, &nex);
 	xs = ef_strv_join(&x, ", ");
 	ef_strv_addf(t, "%s%s%s", rg[i].root ? "any" : ef_prefix_fmt(&rg[i].p, buf, sizeof(buf)),
-		  nex ? " except " : "", nex && xs ? xs : "");
+		     nex ? " except " : "", nex && xs ? xs : "");
 	free(xs);
 	ef_strv_free(&x);
 	for (size_t k = 0; k < nex; k++)
@@ -400,4 +400,3 @@ char *ef_diff_regions_str(const struct region *rg, const bool *sel)
 	ef_strv_free(&t);
 	return s;
 }
-

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include "policy.h"
 
-#define PORT_END 65536u /* one past the last port */
+#define PORT_END 65536u	  /* one past the last port */
 #define EF_TERMS_SHOWN 32 /* prefix terms of one opened or closed flow */
 
 struct box {
@@ -42,17 +42,16 @@ struct region {
 	size_t parent; /* the smallest region whose prefix holds this one */
 	size_t *kids;  /* the regions whose parent this is, in address order */
 	size_t nkids;
-	bool empty;    /* the kids cover it all */
+	bool empty; /* the kids cover it all */
 };
 
 void ef_diff_add_keys(const struct ef_policy *p, const struct ef_node *n, struct gkey **keys,
-		     size_t *nkeys);
+		      size_t *nkeys);
 size_t ef_diff_boxes(const struct ef_policy *p, const struct ef_node *n, const struct gkey *k,
-		    struct box **out);
+		     struct box **out);
 void ef_diff_bounds_of(struct bounds *b, const struct box *bx, size_t nb, bool local);
 bool ef_diff_ranges_have(const struct ef_range *r, size_t n, unsigned port);
-size_t ef_diff_regions_of(struct box *const *bx, const size_t *nb, int family,
-			 struct region **out);
+size_t ef_diff_regions_of(struct box *const *bx, const size_t *nb, int family, struct region **out);
 bool *ef_diff_box_regions(const struct box *b, const struct region *rg, size_t n, int family);
 char *ef_diff_regions_str(const struct region *rg, const bool *sel);
 

@@ -15,16 +15,14 @@ long long ef_mono_to_real_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &r);
 	clock_gettime(CLOCK_MONOTONIC, &m);
-	return ((long long)r.tv_sec - m.tv_sec) * 1000000000ll +
-	       ((long long)r.tv_nsec - m.tv_nsec);
+	return ((long long)r.tv_sec - m.tv_sec) * 1000000000ll + ((long long)r.tv_nsec - m.tv_nsec);
 }
 
 /* ts_ns + mono_to_real_ns, wrapping (as two's complement) rather than
  * overflowing: a u64 from the ring plus any offset is defined behaviour. */
 static long long event_real_ns(const struct ef_event *e, const struct ef_fmt *f)
 {
-	return (long long)((unsigned long long)e->ts_ns +
-			   (unsigned long long)f->mono_to_real_ns);
+	return (long long)((unsigned long long)e->ts_ns + (unsigned long long)f->mono_to_real_ns);
 }
 
 static const char *transport(unsigned proto)
@@ -64,8 +62,7 @@ json_object *ef_json_strs(const char *a, const char *b)
 	return arr;
 }
 
-static void endpoint(json_object *root, const char *k, const union ef_addr *a,
-		     int port)
+static void endpoint(json_object *root, const char *k, const union ef_addr *a, int port)
 {
 	char buf[EF_ADDRSTRLEN];
 	json_object *o = obj_in(root, k);
@@ -96,9 +93,9 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f)
 	ev = obj_in(root, "event");
 	add_str(ev, "kind", "event");
 	json_object_object_add(ev, "category", ef_json_strs("network", NULL));
-	json_object_object_add(ev, "type",
-			       ef_json_strs("connection", e->action == EF_ACT_PASS ?
-							       "allowed" : "denied"));
+	json_object_object_add(
+		ev, "type",
+		ef_json_strs("connection", e->action == EF_ACT_PASS ? "allowed" : "denied"));
 	add_str(ev, "action", ef_action_name(e->action));
 	add_str(ev, "reason", ef_reason_name(e->reason));
 	add_str(ev, "module", "edgefw");
@@ -131,8 +128,7 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f)
 	add_str(obs, "type", "firewall");
 	add_str(obs, "vendor", "edgefw");
 	add_str(obs, "product", "edgefw");
-	x = obj_in(obj_in(obs, e->hook == EF_HOOK_EGRESS ? "egress" : "ingress"),
-		   "interface");
+	x = obj_in(obj_in(obs, e->hook == EF_HOOK_EGRESS ? "egress" : "ingress"), "interface");
 	name = f->ifname ? f->ifname(f->ctx, e->ifindex) : NULL;
 	if (name)
 		add_str(x, "name", name);
@@ -164,8 +160,7 @@ json_object *ef_event_json(const struct ef_event *e, const struct ef_fmt *f)
 
 /* ---- the reference line: json-c's bytes of ef_event_json's tree ---------- */
 
-int ef_event_format_json(const struct ef_event *e, const struct ef_fmt *f,
-			 char *buf, size_t len)
+int ef_event_format_json(const struct ef_event *e, const struct ef_fmt *f, char *buf, size_t len)
 {
 	json_object *o = ef_event_json(e, f);
 	size_t n = 0;
@@ -247,9 +242,9 @@ static inline __attribute__((always_inline)) void put_cstr(struct out *o, const 
  * (valid UTF-8 or not) as is.  0: as is; 'u': \u00xx; else the letter.
  */
 static const unsigned char esc[256] = {
-	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
-	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
-	['"'] = '"', ['\\'] = '\\',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b',	     't',	    'n', 'u',
+	'f', 'r', 'u', 'u', 'u', 'u', 'u', 'u', 'u',	     'u',	    'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', ['"'] = '"', ['\\'] = '\\',
 };
 
 static void put_str(struct out *o, const char *s)
@@ -371,7 +366,10 @@ static size_t v6_text(const unsigned char *b, char *out)
 			p += v4_text(b + 12, p);
 			return (size_t)(p - out);
 		}
-		for (int sh = w[i] >= 0x1000 ? 12 : w[i] >= 0x100 ? 8 : w[i] >= 0x10 ? 4 : 0;
+		for (int sh = w[i] >= 0x1000 ? 12 :
+			      w[i] >= 0x100  ? 8 :
+			      w[i] >= 0x10   ? 4 :
+					       0;
 		     sh >= 0; sh -= 4)
 			*p++ = hex[(w[i] >> sh) & 15];
 	}
@@ -483,8 +481,7 @@ static size_t timestamp_text(long long ns, char *t)
 	return (size_t)(p - t);
 }
 
-int ef_event_format(const struct ef_event *e, const struct ef_fmt *f,
-		    char *buf, size_t len)
+int ef_event_format(const struct ef_event *e, const struct ef_fmt *f, char *buf, size_t len)
 {
 	static const char *const bits[] = { "\"FIN\"", "\"SYN\"", "\"RST\"", "\"PSH\"",
 					    "\"ACK\"", "\"URG\"", "\"ECE\"", "\"CWR\"" };

@@ -53,12 +53,11 @@ const struct ef_topology ef_topologies[] = {
 const size_t ef_ntopologies = sizeof(ef_topologies) / sizeof(ef_topologies[0]);
 
 /* the option that gives a service's addresses, and its words in prompts */
-static const char *const svc_option[EF_SVC_MAX] = {
-	"access", "webconf", "av", "xmpp", "internal-address", "management"
-};
+static const char *const svc_option[EF_SVC_MAX] = { "access", "webconf",	  "av",
+						    "xmpp",   "internal-address", "management" };
 static const char *const svc_words[EF_SVC_MAX] = {
-	"Access Edge", "Web Conferencing Edge", "A/V Edge", "XMPP proxy",
-	"internal interface", "host management (SSH to the Linux host; optional)"
+	"Access Edge", "Web Conferencing Edge", "A/V Edge",
+	"XMPP proxy",  "internal interface",	"host management (SSH to the Linux host; optional)"
 };
 
 const struct ef_topology *ef_topology_find(const char *name)
@@ -192,8 +191,8 @@ void ef_init_opts_free(struct ef_init_opts *o)
 
 /* ---- checking the pool against the topology -------------------------------- */
 
-static void check_node(const struct ef_topology *t, unsigned need,
-		       const struct ef_init_node *n, struct ef_diag *d)
+static void check_node(const struct ef_topology *t, unsigned need, const struct ef_init_node *n,
+		       struct ef_diag *d)
 {
 	char path[EF_QUOTE_LEN + 8];
 
@@ -209,13 +208,13 @@ static void check_node(const struct ef_topology *t, unsigned need,
 			ef_diag_error(d, path, "no %s address (--%s ADDR): the rules of %s use it",
 				      svc_words[s], svc_option[s], t->name);
 		if (!used && n->naddrs[s])
-			ef_diag_error(d, path,
-				      "--%s: %s has no %s rules (%s)", svc_option[s], t->name,
-				      svc_words[s],
-				      (need & (1u << EF_SVC_ACCESS)) &&
-						      !(need & (1u << EF_SVC_AV | 1u << EF_SVC_WEBCONF)) ?
-					      "every external service is on the --access address" :
-					      "leave it out");
+			ef_diag_error(
+				d, path, "--%s: %s has no %s rules (%s)", svc_option[s], t->name,
+				svc_words[s],
+				(need & (1u << EF_SVC_ACCESS)) &&
+						!(need & (1u << EF_SVC_AV | 1u << EF_SVC_WEBCONF)) ?
+					"every external service is on the --access address" :
+					"leave it out");
 		for (size_t k = 0; k < n->naddrs[s]; k++) {
 			union ef_addr a;
 
@@ -232,7 +231,8 @@ static void names_of(json_object *obj, char *buf, size_t len)
 	size_t used = 0;
 
 	buf[0] = '\0';
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		(void)val;
 		used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
 					 used ? ", " : "", key);
@@ -260,19 +260,22 @@ static bool topology_has_tag(json_object *rules, const char *tag, char *all, siz
 	return found;
 }
 
-static void check_opts(const struct ef_topology *t, json_object *root,
-		       const struct ef_init_opts *o, struct ef_diag *d)
+static void check_opts(const struct ef_topology *t, json_object *root, const struct ef_init_opts *o,
+		       struct ef_diag *d)
 {
 	unsigned need = ef_topology_services(t);
 	json_object *peers = jget(root, "peers");
 	char names[512];
 
 	if (!o->nnodes)
-		ef_diag_error(d, NULL, "no node: give --node NAME with its NICs and addresses "
-				       "(or answer the prompts on a terminal)");
+		ef_diag_error(d, NULL,
+			      "no node: give --node NAME with its NICs and addresses "
+			      "(or answer the prompts on a terminal)");
 	if (t->single && o->nnodes > 1)
-		ef_diag_error(d, NULL, "%s is a single Edge Server: one --node, not %zu "
-				       "(a pool is a scaled topology)", t->name, o->nnodes);
+		ef_diag_error(d, NULL,
+			      "%s is a single Edge Server: one --node, not %zu "
+			      "(a pool is a scaled topology)",
+			      t->name, o->nnodes);
 	for (size_t i = 0; i < o->nnodes; i++)
 		check_node(t, need, &o->nodes[i], d);
 	for (size_t i = 0; i < o->npeers; i++) {
@@ -285,13 +288,15 @@ static void check_opts(const struct ef_topology *t, json_object *root,
 			continue;
 		}
 		if (!pe->n)
-			ef_diag_error(d, "--peer", "%s: no prefixes (\"any\", or CIDRs)", EF_BARE(pe->set));
+			ef_diag_error(d, "--peer", "%s: no prefixes (\"any\", or CIDRs)",
+				      EF_BARE(pe->set));
 		for (size_t k = 0; k < pe->n; k++) {
 			struct ef_prefix p;
 			const char *why;
 
 			if (strcmp(pe->cidrs[k], "any") && ef_prefix_parse(pe->cidrs[k], &p, &why))
-				ef_diag_error(d, "--peer", "%s=%s: %s", EF_BARE(pe->set), EF_BARE(pe->cidrs[k]), why);
+				ef_diag_error(d, "--peer", "%s=%s: %s", EF_BARE(pe->set),
+					      EF_BARE(pe->cidrs[k]), why);
 		}
 	}
 	for (size_t i = 0; i < o->nexclude_tags; i++)
@@ -333,16 +338,14 @@ static json_object *node_json(const struct ef_init_node *n)
 	return o;
 }
 
-static void put_pool(const struct ef_topology *t, json_object *root,
-		     const struct ef_init_opts *o)
+static void put_pool(const struct ef_topology *t, json_object *root, const struct ef_init_opts *o)
 {
 	json_object *settings = jget(root, "settings"), *peers = jget(root, "peers");
 	json_object *nodes = json_object_new_array();
 	const char *desc = jstr(root, "description");
 	char *nd = NULL;
 
-	json_object_object_add(root, "name",
-			       json_object_new_string(o->name ? o->name : t->name));
+	json_object_object_add(root, "name", json_object_new_string(o->name ? o->name : t->name));
 	if (desc) {
 		/* the example nodes are gone: so is the sentence about them */
 		const char *cut = strstr(desc, "Replace the example node");
@@ -356,8 +359,8 @@ static void put_pool(const struct ef_topology *t, json_object *root,
 			fprintf(f, "%s%s", i ? ", " : "", o->nodes[i].name);
 		if (f)
 			fclose(f);
-		if (asprintf(&nd, "%.*s%s%sWritten by edgefw init --topology %s for %s.", keep, desc,
-			     end ? end + 2 : "", cut && !end ? "" : " ", t->name,
+		if (asprintf(&nd, "%.*s%s%sWritten by edgefw init --topology %s for %s.", keep,
+			     desc, end ? end + 2 : "", cut && !end ? "" : " ", t->name,
 			     nodes ? nodes : "") > 0) {
 			json_object_object_add(root, "description", json_object_new_string(nd));
 			free(nd);
@@ -395,8 +398,7 @@ static int check_result(const char *text, struct ef_diag *d)
 	return rc;
 }
 
-char *ef_init_build(const struct ef_topology *t, const struct ef_init_opts *o,
-		    struct ef_diag *d)
+char *ef_init_build(const struct ef_topology *t, const struct ef_init_opts *o, struct ef_diag *d)
 {
 	json_object *root = topology_json(t);
 	const char *s;
@@ -455,8 +457,7 @@ static char *ask(FILE *in, FILE *out, const char *question, const char *def)
 }
 
 /* Ask until the answer is a list of addresses (empty allowed if optional). */
-static int ask_addrs(FILE *in, FILE *out, const char *question, bool optional,
-		     char ***v, size_t *n)
+static int ask_addrs(FILE *in, FILE *out, const char *question, bool optional, char ***v, size_t *n)
 {
 	for (;;) {
 		char *a = ask(in, out, question, optional ? "" : NULL);
@@ -512,7 +513,8 @@ static int ask_node(const struct ef_topology *t, unsigned need, FILE *in, FILE *
 			continue;
 		snprintf(q, sizeof(q), "  %s address(es)%s", svc_words[s],
 			 s == EF_SVC_ACCESS && !(need & (1u << EF_SVC_AV)) ?
-				 " (every external service uses it)" : "");
+				 " (every external service uses it)" :
+				 "");
 		if (ask_addrs(in, out, q, optional, &n->addrs[s], &n->naddrs[s]))
 			return -1;
 	}
@@ -520,8 +522,7 @@ static int ask_node(const struct ef_topology *t, unsigned need, FILE *in, FILE *
 	return 0;
 }
 
-int ef_init_prompt(const struct ef_topology *t, FILE *in, FILE *out,
-		   struct ef_init_opts *o)
+int ef_init_prompt(const struct ef_topology *t, FILE *in, FILE *out, struct ef_init_opts *o)
 {
 	unsigned need = ef_topology_services(t);
 	bool have_admin = false;
@@ -547,8 +548,10 @@ int ef_init_prompt(const struct ef_topology *t, FILE *in, FILE *out,
 		char *spec = NULL;
 		int rc = 0;
 
-		a = ask(in, out, "Jump hosts that may manage the nodes (admin_hosts: RDP, SSH; "
-				 "CIDRs; empty keeps the example prefix)", "");
+		a = ask(in, out,
+			"Jump hosts that may manage the nodes (admin_hosts: RDP, SSH; "
+			"CIDRs; empty keeps the example prefix)",
+			"");
 		if (!a)
 			return -1;
 		if (*a && asprintf(&spec, "admin_hosts=%s", a) > 0) {

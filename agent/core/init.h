@@ -20,7 +20,7 @@ struct ef_topology {
 	const char *name;    /* the policy's name, and its file's */
 	const char *summary; /* one line for `init --list` */
 	const char *text;    /* the policy file, NUL-terminated */
-	bool single;         /* a single Edge Server: one node */
+	bool single;	     /* a single Edge Server: one node */
 };
 
 extern const struct ef_topology ef_topologies[];
@@ -52,8 +52,8 @@ struct ef_init_peer {
 };
 
 struct ef_init_opts {
-	const char *name;    /* the policy's name; NULL: the topology's */
-	bool monitor;        /* settings.mode "monitor" */
+	const char *name; /* the policy's name; NULL: the topology's */
+	bool monitor;	  /* settings.mode "monitor" */
 	struct ef_init_node *nodes;
 	size_t nnodes;
 	struct ef_init_peer *peers;
@@ -77,15 +77,13 @@ void ef_init_opts_free(struct ef_init_opts *o);
  * Returns the JSON text (malloc'd, ends in a newline), or NULL with every
  * reason in d.
  */
-char *ef_init_build(const struct ef_topology *t, const struct ef_init_opts *o,
-		    struct ef_diag *d);
+char *ef_init_build(const struct ef_topology *t, const struct ef_init_opts *o, struct ef_diag *d);
 
 /*
  * Ask for the nodes on out, read the answers from in: name, NICs, the
  * addresses the topology needs; an empty answer takes the [default].  A bad
  * answer is asked again.  0, or -1 at end of input.
  */
-int ef_init_prompt(const struct ef_topology *t, FILE *in, FILE *out,
-		   struct ef_init_opts *o);
+int ef_init_prompt(const struct ef_topology *t, FILE *in, FILE *out, struct ef_init_opts *o);
 
 #endif

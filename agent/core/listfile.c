@@ -127,8 +127,8 @@ int ef_list_has(const struct ef_list *l, const struct ef_prefix *p)
 	return l->n && bsearch(p, l->v, l->n, sizeof(*l->v), pfx_cmp) != NULL;
 }
 
-int ef_list_diff(const struct ef_list *have, const struct ef_list *want,
-		 struct ef_list *add, struct ef_list *del)
+int ef_list_diff(const struct ef_list *have, const struct ef_list *want, struct ef_list *add,
+		 struct ef_list *del)
 {
 	size_t i = 0, j = 0;
 

@@ -39,8 +39,8 @@ int ef_list_parse(const char *text, size_t len, struct ef_list *l, struct ef_dia
 void ef_list_normalize(struct ef_list *l);
 /* Entries of want not in have (add), of have not in want (del); both
  * normalized.  Pointers into the inputs. */
-int ef_list_diff(const struct ef_list *have, const struct ef_list *want,
-		 struct ef_list *add, struct ef_list *del);
+int ef_list_diff(const struct ef_list *have, const struct ef_list *want, struct ef_list *add,
+		 struct ef_list *del);
 /* Is p (exactly) in normalized l? */
 int ef_list_has(const struct ef_list *l, const struct ef_prefix *p);
 

@@ -9,8 +9,8 @@ extern int ef_log_level;
 
 void ef_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define pr_warn(...)  ef_log(EF_LOG_WARN, __VA_ARGS__)
-#define pr_info(...)  ef_log(EF_LOG_INFO, __VA_ARGS__)
+#define pr_warn(...) ef_log(EF_LOG_WARN, __VA_ARGS__)
+#define pr_info(...) ef_log(EF_LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) ef_log(EF_LOG_DEBUG, __VA_ARGS__)
 
 #endif

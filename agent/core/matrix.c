@@ -14,8 +14,8 @@ enum { C_DIR, C_PORT, C_SRC, C_DST, C_RULE, C_NOTE, C_MAX };
 
 #define EF_PEERS_SHOWN 16 /* prefixes of a peer set written in a cell */
 
-static const char *const headers[C_MAX] = { "DIR", "PROTOCOL/PORT", "SOURCE", "DESTINATION",
-					    "RULE", "NOTE" };
+static const char *const headers[C_MAX] = { "DIR",	   "PROTOCOL/PORT", "SOURCE",
+					    "DESTINATION", "RULE",	    "NOTE" };
 
 struct table {
 	char *(*rows)[C_MAX];
@@ -82,8 +82,7 @@ static void put_cell(FILE *out, const char *s, int format)
 	}
 }
 
-static void table_print(const struct table *t, const char *title, bool refs, int format,
-			FILE *out)
+static void table_print(const struct table *t, const char *title, bool refs, int format, FILE *out)
 {
 	size_t w[C_MAX];
 	const char *hdr[C_MAX];
@@ -200,8 +199,9 @@ static int node_matrix(const struct ef_policy *p, const struct ef_node *n,
 				continue;
 			a = ef_addrs_str(al);
 			fprintf(f, " %s %s%s;", ef_service_names[s], a ? a : "",
-				s == EF_SVC_XMPP && !n->addrs[EF_SVC_XMPP].present ? " (the access addresses)" :
-										     "");
+				s == EF_SVC_XMPP && !n->addrs[EF_SVC_XMPP].present ?
+					" (the access addresses)" :
+					"");
 			free(a);
 		}
 		fclose(f);
@@ -232,7 +232,8 @@ static int node_matrix(const struct ef_policy *p, const struct ef_node *n,
 		if (k == 2)
 			snprintf(title, sizeof(title), "Management (no Microsoft table lists it)");
 		else
-			snprintf(title, sizeof(title), "%s interface (%s)", k == 0 ? "External" : "Internal",
+			snprintf(title, sizeof(title), "%s interface (%s)",
+				 k == 0 ? "External" : "Internal",
 				 n->nifnames[k] ? n->ifnames[k][0] : "?");
 		table_print(&t[k], title, o->refs, o->format, out);
 		table_free(&t[k]);
@@ -270,12 +271,15 @@ int ef_policy_matrix(const struct ef_policy *p, const struct ef_matrix_opts *o, 
 	else
 		fprintf(out, "Port matrix: policy %s (%s)\n", p->name, p->file);
 	fprintf(out, "%smode %s: %s\n", bullet, ef_mode_name(s->mode),
-		s->mode == EF_MODE_MONITOR ? "nothing is dropped (what the rows below do not allow is reported as would-drop)" :
-					     "what the rows below do not allow is dropped");
+		s->mode == EF_MODE_MONITOR ?
+			"nothing is dropped (what the rows below do not allow is reported as would-drop)" :
+			"what the rows below do not allow is dropped");
 	fprintf(out, "%segress %s: %s\n", bullet, ef_mode_name(s->egress),
-		s->egress == EF_MODE_ENFORCE ? "out rows are enforced too" :
-		s->egress == EF_MODE_MONITOR ? "outbound packets no row allows pass and are reported" :
-					       "outbound packets are not checked");
+		s->egress == EF_MODE_ENFORCE ?
+			"out rows are enforced too" :
+		s->egress == EF_MODE_MONITOR ?
+			"outbound packets no row allows pass and are reported" :
+			"outbound packets are not checked");
 	fprintf(out, "%sICMP echo to and from the service addresses: %s (settings.ping)\n", bullet,
 		s->ping ? "allowed" : "dropped");
 	for (size_t i = 0; i < p->nnodes; i++) {

@@ -19,8 +19,8 @@
 enum ef_matrix_format { EF_MATRIX_TEXT, EF_MATRIX_MARKDOWN };
 
 struct ef_matrix_opts {
-	int format;     /* enum ef_matrix_format */
-	bool refs;      /* the REF column (the source row) instead of NOTE */
+	int format;	  /* enum ef_matrix_format */
+	bool refs;	  /* the REF column (the source row) instead of NOTE */
 	const char *node; /* only this node; NULL: every node */
 };
 

@@ -26,7 +26,7 @@ static int index_of(const char *const *names, size_t n, const char *name)
 }
 
 /* name(number) and from_name(token) over one list's table */
-#define LOOKUPS(fn, type, table, unknown)                                                     \
+#define LOOKUPS(fn, type, table, unknown)                                                      \
 	const char *ef_##fn##_name(type v)                                                     \
 	{                                                                                      \
 		return name_at(table, sizeof(table) / sizeof(table[0]), (unsigned)v, unknown); \

@@ -18,14 +18,31 @@
 /* ef_common_opts[i] is taken when bit i of ef_cmd.common is set; --help always. */
 #define COMMON(f) offsetof(struct ef_common, f)
 const struct ef_opt ef_common_opts[] = {
-	{ .name = "json", .type = EF_OPT_SET, .val = EF_FMT_JSON, .offset = COMMON(format),
+	{ .name = "json",
+	  .type = EF_OPT_SET,
+	  .val = EF_FMT_JSON,
+	  .offset = COMMON(format),
 	  .help = "JSON output" },
-	{ .name = "bpffs-dir", .type = EF_OPT_STRING, .offset = COMMON(dirs.bpffs), .metavar = "DIR",
-	  .help = "the pinned maps and links", .def = EF_PIN_DIR, .env = "EDGEFW_BPFFS_DIR" },
-	{ .name = "run-dir", .type = EF_OPT_STRING, .offset = COMMON(dirs.run), .metavar = "DIR",
-	  .help = "the status file and the sockets", .def = EF_RUN_DIR, .env = "EDGEFW_RUN_DIR" },
-	{ .name = "state-dir", .type = EF_OPT_STRING, .offset = COMMON(dirs.state), .metavar = "DIR",
-	  .help = "the block and allow list files", .def = EF_STATE_DIR,
+	{ .name = "bpffs-dir",
+	  .type = EF_OPT_STRING,
+	  .offset = COMMON(dirs.bpffs),
+	  .metavar = "DIR",
+	  .help = "the pinned maps and links",
+	  .def = EF_PIN_DIR,
+	  .env = "EDGEFW_BPFFS_DIR" },
+	{ .name = "run-dir",
+	  .type = EF_OPT_STRING,
+	  .offset = COMMON(dirs.run),
+	  .metavar = "DIR",
+	  .help = "the status file and the sockets",
+	  .def = EF_RUN_DIR,
+	  .env = "EDGEFW_RUN_DIR" },
+	{ .name = "state-dir",
+	  .type = EF_OPT_STRING,
+	  .offset = COMMON(dirs.state),
+	  .metavar = "DIR",
+	  .help = "the block and allow list files",
+	  .def = EF_STATE_DIR,
 	  .env = "EDGEFW_STATE_DIR" },
 	{ .name = "help", .short_name = 'h', .type = EF_OPT_HELP, .help = "this help" },
 	{ 0 }
@@ -74,7 +91,10 @@ static const char *names_str(const char *const *names, const char *sep, char *bu
 	buf[0] = '\0';
 	for (size_t i = 0; names[i] && l < len; i++)
 		l += (size_t)snprintf(buf + l, len - l, "%s%s",
-				      !i ? "" : names[i + 1] || *sep == '|' ? sep : " or ", names[i]);
+				      !i			  ? "" :
+				      names[i + 1] || *sep == '|' ? sep :
+								    " or ",
+				      names[i]);
 	return buf;
 }
 
@@ -93,9 +113,11 @@ static int bad_value(const char *cmd, const struct ef_opt *o, const char *arg)
 			snprintf(what, sizeof(what), "a number from %lld to %lld", o->lo, o->hi);
 		break;
 	case EF_OPT_SIZE:
-		snprintf(what, sizeof(what), "%sa size from %s to %s (a number of bytes, optionally "
-			 "with K, M or G)", o->flags & EF_OPT_ZERO ? "0 or " : "",
-			 size_str(o->lo, a, sizeof(a)), size_str(o->hi, b, sizeof(b)));
+		snprintf(what, sizeof(what),
+			 "%sa size from %s to %s (a number of bytes, optionally "
+			 "with K, M or G)",
+			 o->flags & EF_OPT_ZERO ? "0 or " : "", size_str(o->lo, a, sizeof(a)),
+			 size_str(o->hi, b, sizeof(b)));
 		break;
 	case EF_OPT_ENUM:
 		if (o->names)
@@ -103,8 +125,7 @@ static int bad_value(const char *cmd, const struct ef_opt *o, const char *arg)
 		else
 			snprintf(what, sizeof(what), "%s", o->what);
 		break;
-	default:
-		snprintf(what, sizeof(what), "valid");
+	default: snprintf(what, sizeof(what), "valid");
 	}
 	fprintf(stderr, "edgefw %s: --%s: %s is not %s\n", cmd, o->name, EF_Q(arg), what);
 	return -1;
@@ -125,7 +146,10 @@ static int parse_int(const char *arg, long long lo, long long hi, long *out)
 
 static int parse_size(const char *arg, const struct ef_opt *o, long long *out)
 {
-	static const struct { char c; int shift; } units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 } };
+	static const struct {
+		char c;
+		int shift;
+	} units[] = { { 'K', 10 }, { 'M', 20 }, { 'G', 30 } };
 	char *end;
 	long long v;
 
@@ -134,7 +158,8 @@ static int parse_size(const char *arg, const struct ef_opt *o, long long *out)
 	if (errno || end == arg || v < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if ((*end == units[i].c || *end == units[i].c + 32) && v <= (o->hi >> units[i].shift)) {
+		if ((*end == units[i].c || *end == units[i].c + 32) &&
+		    v <= (o->hi >> units[i].shift)) {
 			v <<= units[i].shift;
 			end++;
 			break;
@@ -165,25 +190,14 @@ static int set(const char *cmd, const struct ef_opt *o, void *opts, const char *
 	void *dst = (char *)opts + o->offset;
 
 	switch (o->type) {
-	case EF_OPT_FLAG:
-		*(bool *)dst = true;
-		return 0;
-	case EF_OPT_SET:
-		*(int *)dst = (int)o->val;
-		return 0;
-	case EF_OPT_STRING:
-		*(const char **)dst = arg;
-		return 0;
-	case EF_OPT_INT:
-		return parse_int(arg, o->lo, o->hi, dst) ? bad_value(cmd, o, arg) : 0;
-	case EF_OPT_SIZE:
-		return parse_size(arg, o, dst) ? bad_value(cmd, o, arg) : 0;
-	case EF_OPT_ENUM:
-		return parse_enum(arg, o, dst) ? bad_value(cmd, o, arg) : 0;
-	case EF_OPT_CALL:
-		return o->call(opts, o, arg, cmd);
-	case EF_OPT_HELP:
-		break;
+	case EF_OPT_FLAG: *(bool *)dst = true; return 0;
+	case EF_OPT_SET: *(int *)dst = (int)o->val; return 0;
+	case EF_OPT_STRING: *(const char **)dst = arg; return 0;
+	case EF_OPT_INT: return parse_int(arg, o->lo, o->hi, dst) ? bad_value(cmd, o, arg) : 0;
+	case EF_OPT_SIZE: return parse_size(arg, o, dst) ? bad_value(cmd, o, arg) : 0;
+	case EF_OPT_ENUM: return parse_enum(arg, o, dst) ? bad_value(cmd, o, arg) : 0;
+	case EF_OPT_CALL: return o->call(opts, o, arg, cmd);
+	case EF_OPT_HELP: break;
 	}
 	return 0;
 }
@@ -206,7 +220,10 @@ static int missing_required(const struct ef_cmd *c, const struct ef_opt **v, siz
 	for (size_t i = 0; i < n && l < sizeof(buf) / 2; i++)
 		if (v[i]->flags & EF_OPT_REQUIRED)
 			l += (size_t)snprintf(buf + l, sizeof(buf) - l, "%s--%s",
-					      !k++ ? "" : k < nreq ? ", " : " and ", v[i]->name);
+					      !k++     ? "" :
+					      k < nreq ? ", " :
+							 " and ",
+					      v[i]->name);
 	snprintf(buf + l, sizeof(buf) - l, nreq > 1 ? " are required" : " is required");
 	return ef_cmd_usage_error(c, buf);
 }
@@ -227,8 +244,9 @@ int ef_cmd_parse(const struct ef_cmd *c, void *opts, int argc, char **argv, stru
 
 		if (def && set(c->name, v[i], opts, def))
 			return EXIT_USAGE;
-		lo[i] = (struct option){ v[i]->name, takes_arg(v[i]) ? required_argument : no_argument,
-					 NULL, v[i]->short_name ? v[i]->short_name : 256 + (int)i };
+		lo[i] = (struct option){ v[i]->name,
+					 takes_arg(v[i]) ? required_argument : no_argument, NULL,
+					 v[i]->short_name ? v[i]->short_name : 256 + (int)i };
 		if (v[i]->short_name) {
 			*s++ = (char)v[i]->short_name;
 			if (takes_arg(v[i]))
@@ -268,8 +286,8 @@ int ef_cmd_parse(const struct ef_cmd *c, void *opts, int argc, char **argv, stru
 	return 0;
 }
 
-int ef_cmd_main(const struct ef_cmd *c, int (*body)(void *opts, const struct ef_args *a),
-		int argc, char **argv)
+int ef_cmd_main(const struct ef_cmd *c, int (*body)(void *opts, const struct ef_args *a), int argc,
+		char **argv)
 {
 	void *opts = calloc(1, c->size);
 	struct ef_args a;

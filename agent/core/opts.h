@@ -42,13 +42,13 @@
 #include <stdio.h>
 
 #define EXIT_INVALID 1
-#define EXIT_USAGE   2
-#define EXIT_SYSTEM  3
+#define EXIT_USAGE 2
+#define EXIT_SYSTEM 3
 
 #define EF_DEFAULT_POLICY "/etc/edgefw/policy.json"
-#define EF_PIN_DIR        "/sys/fs/bpf/edgefw"
-#define EF_RUN_DIR        "/run/edgefw"
-#define EF_STATE_DIR      "/var/lib/edgefw"
+#define EF_PIN_DIR "/sys/fs/bpf/edgefw"
+#define EF_RUN_DIR "/run/edgefw"
+#define EF_STATE_DIR "/var/lib/edgefw"
 
 /* --bpffs-dir / --run-dir / --state-dir: option, else $EDGEFW_BPFFS_DIR /
  * $EDGEFW_RUN_DIR / $EDGEFW_STATE_DIR, else the defaults. */
@@ -63,16 +63,16 @@ enum ef_format { EF_FMT_DEFAULT, EF_FMT_JSON, EF_FMT_TEXT };
 /* The head of every command's options struct. */
 struct ef_common {
 	struct ef_dirs dirs;
-	int format;               /* enum ef_format: --json (events: --text too) */
+	int format;		  /* enum ef_format: --json (events: --text too) */
 	unsigned long long given; /* bit i: the command's own option i was given */
 };
 
 /* The common options a command takes (struct ef_cmd.common). */
-#define EF_C_JSON  (1u << 0)
+#define EF_C_JSON (1u << 0)
 #define EF_C_BPFFS (1u << 1)
-#define EF_C_RUN   (1u << 2)
+#define EF_C_RUN (1u << 2)
 #define EF_C_STATE (1u << 3)
-#define EF_C_DIRS  (EF_C_BPFFS | EF_C_RUN)
+#define EF_C_DIRS (EF_C_BPFFS | EF_C_RUN)
 
 enum ef_opt_type {
 	EF_OPT_FLAG,   /* bool = true */
@@ -86,40 +86,40 @@ enum ef_opt_type {
 };
 
 #define EF_OPT_REQUIRED (1u << 0) /* must be given */
-#define EF_OPT_ZERO     (1u << 1) /* SIZE: 0 as well, though below .lo */
-#define EF_OPT_SUB      (1u << 2) /* usage: belongs to the option above (indented) */
+#define EF_OPT_ZERO (1u << 1)	  /* SIZE: 0 as well, though below .lo */
+#define EF_OPT_SUB (1u << 2)	  /* usage: belongs to the option above (indented) */
 
 struct ef_opt {
-	const char *name;        /* the long name, without "--" */
-	int short_name;          /* 'x', or 0 */
+	const char *name; /* the long name, without "--" */
+	int short_name;	  /* 'x', or 0 */
 	enum ef_opt_type type;
-	size_t offset;           /* of the value in the command's options struct */
-	const char *metavar;     /* the argument in the usage (ENUM: a|b|c if NULL) */
+	size_t offset;	     /* of the value in the command's options struct */
+	const char *metavar; /* the argument in the usage (ENUM: a|b|c if NULL) */
 	const char *help;
-	long long lo, hi;        /* INT, SIZE: the range (INT: hi LONG_MAX, no upper bound) */
-	const char *unit;        /* INT: "seconds": 'is not 1-86400 seconds' */
+	long long lo, hi;	  /* INT, SIZE: the range (INT: hi LONG_MAX, no upper bound) */
+	const char *unit;	  /* INT: "seconds": 'is not 1-86400 seconds' */
 	const char *const *names; /* ENUM: its values, NULL-terminated */
 	int (*lookup)(const char *arg); /* ENUM without names: index, or < 0 */
-	const char *what;        /* ENUM with lookup: what a value is ("a reason") */
-	const char *def;         /* the default, as an argument (shown in the usage) */
-	const char *env;         /* a variable that overrides .def */
-	long val;                /* SET: the value; CALL: the callee's argument */
-	unsigned flags;          /* EF_OPT_* */
+	const char *what;		/* ENUM with lookup: what a value is ("a reason") */
+	const char *def;		/* the default, as an argument (shown in the usage) */
+	const char *env;		/* a variable that overrides .def */
+	long val;			/* SET: the value; CALL: the callee's argument */
+	unsigned flags;			/* EF_OPT_* */
 	/* CALL: 0, or -1 after a message on stderr */
 	int (*call)(void *opts, const struct ef_opt *o, const char *arg, const char *cmd);
 };
 
 struct ef_cmd {
 	const char *name;
-	const char *summary;     /* its line in `edgefw --help` */
-	const char *synopsis;    /* the usage's synopsis lines (NULL: from the table) */
-	const char *operands;    /* in the synopsis: "POLICY", "OLD NEW", "[POLICY]" */
+	const char *summary;  /* its line in `edgefw --help` */
+	const char *synopsis; /* the usage's synopsis lines (NULL: from the table) */
+	const char *operands; /* in the synopsis: "POLICY", "OLD NEW", "[POLICY]" */
 	int min_operands;
-	int max_operands;        /* -1: any number */
-	unsigned common;         /* EF_C_*: the common options it takes */
+	int max_operands;	   /* -1: any number */
+	unsigned common;	   /* EF_C_*: the common options it takes */
 	const struct ef_opt *opts; /* its own, ending in { 0 } */
-	size_t size;             /* of its options struct (begins with struct ef_common) */
-	void (*free)(void *opts); /* what its CALL options allocated */
+	size_t size;		   /* of its options struct (begins with struct ef_common) */
+	void (*free)(void *opts);  /* what its CALL options allocated */
 };
 
 /* The operands, after parsing. */
@@ -140,8 +140,8 @@ extern const struct ef_opt ef_common_opts[];
 int ef_cmd_parse(const struct ef_cmd *c, void *opts, int argc, char **argv, struct ef_args *a);
 
 /* parse -> body (do, render) -> free; the exit status. */
-int ef_cmd_main(const struct ef_cmd *c, int (*body)(void *opts, const struct ef_args *a),
-		int argc, char **argv);
+int ef_cmd_main(const struct ef_cmd *c, int (*body)(void *opts, const struct ef_args *a), int argc,
+		char **argv);
 
 /* The usage: the synopsis, what the command does, its options, the rest
  * (exit status, examples). */

@@ -29,10 +29,10 @@ const char *pol_jtype(json_object *o)
 
 /* Complain about keys not in allowed[] (NULL-terminated), and about null
  * values: "key": null is not "key absent". */
-void pol_check_keys(struct pctx *c, json_object *obj, const char *path,
-		       const char *const *allowed)
+void pol_check_keys(struct pctx *c, json_object *obj, const char *path, const char *const *allowed)
 {
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		int ok = 0;
 
 		for (const char *const *a = allowed; *a; a++)
@@ -44,7 +44,8 @@ void pol_check_keys(struct pctx *c, json_object *obj, const char *path,
 			char p[256];
 
 			snprintf(p, sizeof(p), "%s%s%s", path, *path ? "." : "", key);
-			ef_diag_error(c->d, p, "null is not allowed (leave the key out for the default)");
+			ef_diag_error(c->d, p,
+				      "null is not allowed (leave the key out for the default)");
 		}
 	}
 }
@@ -64,8 +65,8 @@ json_object *pol_get(json_object *obj, const char *key)
 }
 
 /* A string member; NULL (and an error if required) when missing/wrong. */
-const char *pol_get_str(struct pctx *c, json_object *obj, const char *path,
-			   const char *key, bool required)
+const char *pol_get_str(struct pctx *c, json_object *obj, const char *path, const char *key,
+			bool required)
 {
 	json_object *v = pol_get(obj, key);
 	char p[256];
@@ -88,8 +89,7 @@ char *pol_dupstr(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int pol_get_bool(struct pctx *c, json_object *obj, const char *path,
-		    const char *key, bool *out)
+int pol_get_bool(struct pctx *c, json_object *obj, const char *path, const char *key, bool *out)
 {
 	json_object *v = pol_get(obj, key);
 	char p[256];
@@ -106,8 +106,7 @@ int pol_get_bool(struct pctx *c, json_object *obj, const char *path,
 }
 
 /* An array of strings (a lone string is accepted as a one-element list). */
-char **pol_get_strlist(struct pctx *c, json_object *v, const char *path,
-			  size_t *n)
+char **pol_get_strlist(struct pctx *c, json_object *v, const char *path, size_t *n)
 {
 	char **out;
 	size_t len;
@@ -152,8 +151,8 @@ void pol_free_strlist(char **v, size_t n)
 	free(v);
 }
 
-int pol_get_u32(struct pctx *c, json_object *obj, const char *path,
-		   const char *key, uint32_t min, uint32_t max, uint32_t *out)
+int pol_get_u32(struct pctx *c, json_object *obj, const char *path, const char *key, uint32_t min,
+		uint32_t max, uint32_t *out)
 {
 	json_object *v = pol_get(obj, key);
 	char p[256];
@@ -168,8 +167,8 @@ int pol_get_u32(struct pctx *c, json_object *obj, const char *path,
 	}
 	x = json_object_get_int64(v);
 	if (x < min || x > max) {
-		ef_diag_error(c->d, p, "%s out of range %u-%u",
-			      json_object_get_string(v), min, max);
+		ef_diag_error(c->d, p, "%s out of range %u-%u", json_object_get_string(v), min,
+			      max);
 		return -1;
 	}
 	*out = (uint32_t)x;
@@ -187,8 +186,7 @@ bool pol_valid_name(const char *s)
 }
 
 /* "5061", "50000-59999" or a number. */
-int pol_parse_range(struct pctx *c, json_object *v, const char *path,
-		       struct ef_range *r)
+int pol_parse_range(struct pctx *c, json_object *v, const char *path, struct ef_range *r)
 {
 	long lo, hi;
 	char *end;
@@ -212,8 +210,7 @@ int pol_parse_range(struct pctx *c, json_object *v, const char *path,
 		if (*end || errno)
 			goto bad;
 	} else {
-		ef_diag_error(c->d, path,
-			      "must be a port number or a \"low-high\" string, not %s",
+		ef_diag_error(c->d, path, "must be a port number or a \"low-high\" string, not %s",
 			      pol_jtype(v));
 		return -1;
 	}
@@ -221,8 +218,7 @@ int pol_parse_range(struct pctx *c, json_object *v, const char *path,
 		if (lo == hi)
 			ef_diag_error(c->d, path, "port %ld out of range 1-65535", lo);
 		else
-			ef_diag_error(c->d, path, "range %ld-%ld out of range 1-65535",
-				      lo, hi);
+			ef_diag_error(c->d, path, "range %ld-%ld out of range 1-65535", lo, hi);
 		return -1;
 	}
 	if (hi < lo) {
@@ -239,8 +235,8 @@ bad:
 }
 
 /* ports: "any", a range, or a list of ranges. */
-int pol_parse_ports(struct pctx *c, json_object *v, const char *path,
-		       struct ef_range **out, size_t *n, bool *any)
+int pol_parse_ports(struct pctx *c, json_object *v, const char *path, struct ef_range **out,
+		    size_t *n, bool *any)
 {
 	size_t len;
 
@@ -270,8 +266,7 @@ int pol_parse_ports(struct pctx *c, json_object *v, const char *path,
 		char p[256];
 
 		snprintf(p, sizeof(p), "%s[%zu]", path, i);
-		if (pol_parse_range(c, json_object_array_get_idx(v, i), p,
-				&(*out)[*n]) == 0)
+		if (pol_parse_range(c, json_object_array_get_idx(v, i), p, &(*out)[*n]) == 0)
 			(*n)++;
 	}
 	return 0;

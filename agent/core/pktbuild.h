@@ -17,20 +17,20 @@
 #define PKT_MAX 4096
 
 struct pkt {
-	int family;           /* 4 or 6 */
+	int family; /* 4 or 6 */
 	const char *src, *dst;
-	int proto;            /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, or other */
+	int proto; /* IPPROTO_TCP, _UDP, _ICMP, _ICMPV6, or other */
 	uint16_t sport, dport;
-	uint8_t flags;        /* TCP flags */
+	uint8_t flags; /* TCP flags */
 	uint32_t seq, ack;
 	uint8_t icmp_type, icmp_code;
 	uint16_t icmp_id;
-	int vlans;            /* 0..3 tags */
-	uint16_t ethertype;   /* override (non-IP frames) */
-	int v4_opt_words;     /* IPv4 options, 32-bit words */
-	int frag;             /* 0 none, 1 first (MF), 2 later */
+	int vlans;	    /* 0..3 tags */
+	uint16_t ethertype; /* override (non-IP frames) */
+	int v4_opt_words;   /* IPv4 options, 32-bit words */
+	int frag;	    /* 0 none, 1 first (MF), 2 later */
 	uint32_t frag_id;
-	int v6_ext;           /* number of destination-options headers before L4 */
+	int v6_ext;	      /* number of destination-options headers before L4 */
 	const uint8_t *quote; /* ICMP error: quoted IP packet */
 	size_t quote_len;
 	size_t payload;
@@ -103,8 +103,7 @@ static inline size_t pkt_l4(const struct pkt *s, uint8_t *p)
 			n += s->quote_len;
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 	memset(p + n, 0x5a, s->payload);
 	return n + s->payload;
@@ -184,8 +183,7 @@ static inline size_t pkt_build(const struct pkt *s, uint8_t *buf)
 	static const uint8_t mac_d[6] = { 0x02, 0, 0, 0, 0, 1 };
 	static const uint8_t mac_s[6] = { 0x02, 0, 0, 0, 0, 2 };
 	size_t off = 12;
-	uint16_t et = s->ethertype ? s->ethertype :
-				     (s->family == 6 ? 0x86dd : 0x0800);
+	uint16_t et = s->ethertype ? s->ethertype : (s->family == 6 ? 0x86dd : 0x0800);
 
 	memcpy(buf, mac_d, 6);
 	memcpy(buf + 6, mac_s, 6);

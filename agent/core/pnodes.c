@@ -18,8 +18,7 @@
 
 int pol_add_peerset(struct ef_policy *p, const char *name, bool inl)
 {
-	struct ef_peerset *n = realloc(p->peersets,
-				       sizeof(*n) * (p->npeersets + 1));
+	struct ef_peerset *n = realloc(p->peersets, sizeof(*n) * (p->npeersets + 1));
 
 	if (!n)
 		return -1;
@@ -31,8 +30,7 @@ int pol_add_peerset(struct ef_policy *p, const char *name, bool inl)
 }
 
 /* Fill a set from a list of "any" / CIDR strings. */
-void pol_parse_peer_list(struct pctx *c, json_object *v, const char *path,
-			    struct ef_peerset *ps)
+void pol_parse_peer_list(struct pctx *c, json_object *v, const char *path, struct ef_peerset *ps)
 {
 	size_t len;
 
@@ -93,7 +91,8 @@ void pol_parse_peers(struct pctx *c, json_object *v)
 			      pol_jtype(v));
 		return;
 	}
-	json_object_object_foreach(v, key, val) {
+	json_object_object_foreach(v, key, val)
+	{
 		char p[256];
 		int idx;
 
@@ -103,8 +102,9 @@ void pol_parse_peers(struct pctx *c, json_object *v)
 			continue;
 		}
 		if (!pol_valid_name(key))
-			ef_diag_error(c->d, p,
-				      "set name: use letters, digits, '.', '_' or '-' (at most 63)");
+			ef_diag_error(
+				c->d, p,
+				"set name: use letters, digits, '.', '_' or '-' (at most 63)");
 		idx = pol_add_peerset(c->p, key, false);
 		if (idx < 0)
 			return;
@@ -124,11 +124,10 @@ int pol_any_peerset(struct ef_policy *p)
 	return idx;
 }
 
-void pol_parse_node(struct pctx *c, json_object *v, size_t i,
-		       struct ef_node *n)
+void pol_parse_node(struct pctx *c, json_object *v, size_t i, struct ef_node *n)
 {
-	static const char *const keys[] = { "name", "interfaces", "addresses",
-					    "description", NULL };
+	static const char *const keys[] = { "name", "interfaces", "addresses", "description",
+					    NULL };
 	static const char *const ikeys[] = { "external", "internal", NULL };
 	static const char *akeys[EF_SVC_MAX + 1];
 	char path[64], p[128];
@@ -146,8 +145,7 @@ void pol_parse_node(struct pctx *c, json_object *v, size_t i,
 	name = pol_get_str(c, v, path, "name", true);
 	snprintf(p, sizeof(p), "%s.name", path);
 	if (name && !pol_valid_name(name))
-		ef_diag_error(c->d, p,
-			      "%s: use letters, digits, '.', '_' or '-' (at most 63)",
+		ef_diag_error(c->d, p, "%s: use letters, digits, '.', '_' or '-' (at most 63)",
 			      EF_Q(name));
 	n->name = pol_dupstr(name);
 
@@ -177,19 +175,21 @@ void pol_parse_node(struct pctx *c, json_object *v, size_t i,
 
 				if (!*s || strlen(s) >= IFNAMSIZ || strchr(s, '/') ||
 				    strchr(s, ' '))
-					ef_diag_error(c->d, q,
-						      "%s is not a valid interface name", EF_Q(s));
+					ef_diag_error(c->d, q, "%s is not a valid interface name",
+						      EF_Q(s));
 				for (size_t j = 0; j < k; j++)
 					if (strcmp(n->ifnames[r][j], s) == 0)
-						ef_diag_error(c->d, q, "%s is listed twice", EF_BARE(s));
+						ef_diag_error(c->d, q, "%s is listed twice",
+							      EF_BARE(s));
 			}
 		}
 		for (size_t a = 0; a < n->nifnames[0]; a++)
 			for (size_t b = 0; b < n->nifnames[1]; b++)
 				if (strcmp(n->ifnames[0][a], n->ifnames[1][b]) == 0)
-					ef_diag_error(c->d, p,
-						      "%s is both the external and the internal interface",
-						      EF_BARE(n->ifnames[0][a]));
+					ef_diag_error(
+						c->d, p,
+						"%s is both the external and the internal interface",
+						EF_BARE(n->ifnames[0][a]));
 	}
 
 	addrs = pol_get(v, "addresses");
@@ -217,8 +217,7 @@ void pol_parse_node(struct pctx *c, json_object *v, size_t i,
 			continue;
 		}
 		if (!json_object_is_type(x, json_type_array)) {
-			ef_diag_error(c->d, q, "must be a list of addresses, not %s",
-				      pol_jtype(x));
+			ef_diag_error(c->d, q, "must be a list of addresses, not %s", pol_jtype(x));
 			continue;
 		}
 		len = json_object_array_length(x);
@@ -238,9 +237,10 @@ void pol_parse_node(struct pctx *c, json_object *v, size_t i,
 				continue;
 			}
 			if (ef_addr_bad_source(&al->a[al->n])) {
-				ef_diag_error(c->d, r,
-					      "%s cannot be a service address (unspecified, loopback, multicast or broadcast)",
-					      str);
+				ef_diag_error(
+					c->d, r,
+					"%s cannot be a service address (unspecified, loopback, multicast or broadcast)",
+					str);
 				continue;
 			}
 			al->n++;
@@ -260,7 +260,8 @@ static void check_addresses(struct pctx *c)
 			for (size_t i1 = 0; i1 < l1->n; i1++) {
 				for (size_t n2 = n1; n2 < p->nnodes; n2++) {
 					for (int s2 = (n2 == n1 ? s1 : 0); s2 < EF_SVC_MAX; s2++) {
-						const struct ef_addrlist *l2 = &p->nodes[n2].addrs[s2];
+						const struct ef_addrlist *l2 =
+							&p->nodes[n2].addrs[s2];
 						size_t start = (n2 == n1 && s2 == s1) ? i1 + 1 : 0;
 
 						for (size_t i2 = start; i2 < l2->n; i2++) {
@@ -268,22 +269,34 @@ static void check_addresses(struct pctx *c)
 
 							if (!ef_addr_eq(&l1->a[i1], &l2->a[i2]))
 								continue;
-							if (n1 == n2 && ((s1 == EF_SVC_ACCESS && s2 == EF_SVC_XMPP) ||
-									 (s1 == EF_SVC_XMPP && s2 == EF_SVC_ACCESS)))
+							if (n1 == n2 && ((s1 == EF_SVC_ACCESS &&
+									  s2 == EF_SVC_XMPP) ||
+									 (s1 == EF_SVC_XMPP &&
+									  s2 == EF_SVC_ACCESS)))
 								continue;
 							ef_addr_fmt(&l1->a[i1], a, sizeof(a));
-							snprintf(path, sizeof(path), "nodes[%zu].addresses.%s[%zu]",
-								 n2, ef_service_names[s2], i2);
+							snprintf(path, sizeof(path),
+								 "nodes[%zu].addresses.%s[%zu]", n2,
+								 ef_service_names[s2], i2);
 							if (n1 != n2)
-								ef_diag_error(c->d, path,
-									      "%s is also an address of node %s",
-									      a, p->nodes[n1].name ? EF_BARE(p->nodes[n1].name) : "?");
+								ef_diag_error(
+									c->d, path,
+									"%s is also an address of node %s",
+									a,
+									p->nodes[n1].name ?
+										EF_BARE(p->nodes[n1]
+												.name) :
+										"?");
 							else if (s1 == s2)
-								ef_diag_error(c->d, path, "%s is listed twice", a);
-							else
 								ef_diag_error(c->d, path,
-									      "%s is used by two services (%s and %s)",
-									      a, ef_service_names[s1], ef_service_names[s2]);
+									      "%s is listed twice",
+									      a);
+							else
+								ef_diag_error(
+									c->d, path,
+									"%s is used by two services (%s and %s)",
+									a, ef_service_names[s1],
+									ef_service_names[s2]);
 						}
 					}
 				}

@@ -23,17 +23,16 @@
 #define EF_POLICY_MAX_BYTES (256u << 20)
 
 const char *const ef_role_names[EF_ROLE_MAX] = { "external", "internal" };
-const char *const ef_service_names[EF_SVC_MAX] = { "access", "webconf", "av",
-						   "xmpp", "internal", "management" };
-const char *const ef_timeout_names[EF_TO_MAX] = {
-	"tcp_syn", "tcp_established", "tcp_closing", "udp", "icmp", "fragment"
-};
+const char *const ef_service_names[EF_SVC_MAX] = { "access", "webconf",	 "av",
+						   "xmpp",   "internal", "management" };
+const char *const ef_timeout_names[EF_TO_MAX] = { "tcp_syn",	 "tcp_established",
+						  "tcp_closing", "udp",
+						  "icmp",	 "fragment" };
 
 int ef_service_role(int service)
 {
-	return service == EF_SVC_INTERNAL || service == EF_SVC_MANAGEMENT ?
-		       EF_ROLE_INTERNAL :
-		       EF_ROLE_EXTERNAL;
+	return service == EF_SVC_INTERNAL || service == EF_SVC_MANAGEMENT ? EF_ROLE_INTERNAL :
+									    EF_ROLE_EXTERNAL;
 }
 
 static size_t line_of(const char *text, size_t off)
@@ -46,12 +45,11 @@ static size_t line_of(const char *text, size_t off)
 	return line;
 }
 
-struct ef_policy *ef_policy_parse(const char *file, const char *text,
-				  size_t len, struct ef_diag *d)
+struct ef_policy *ef_policy_parse(const char *file, const char *text, size_t len, struct ef_diag *d)
 {
-	static const char *const keys[] = { "format", "name", "description",
-					    "settings", "peers", "nodes",
-					    "rules", "management", "template", "$schema", NULL };
+	static const char *const keys[] = { "format",	"name",	   "description", "settings",
+					    "peers",	"nodes",   "rules",	  "management",
+					    "template", "$schema", NULL };
 	struct json_tokener *tok;
 	struct ef_policy *p;
 	json_object *root, *v;
@@ -66,8 +64,7 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 	tok = json_tokener_new_ex(EF_JSON_MAX_DEPTH);
 	if (!tok)
 		return NULL;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-					    JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	if (!root || json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) < len) {
@@ -77,8 +74,8 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 		if (err == json_tokener_continue)
 			ef_diag_error(d, NULL, "not valid JSON: unexpected end of file");
 		else if (err == json_tokener_success)
-			ef_diag_error(d, NULL,
-				      "not valid JSON: trailing data at line %zu", line_of(text, off));
+			ef_diag_error(d, NULL, "not valid JSON: trailing data at line %zu",
+				      line_of(text, off));
 		else
 			ef_diag_error(d, NULL, "not valid JSON: %s at line %zu",
 				      json_tokener_error_desc(err), line_of(text, off));
@@ -99,8 +96,7 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 		return NULL;
 	}
 	p->file = strdup(file);
-	p->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text,
-				 (uInt)len);
+	p->crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)text, (uInt)len);
 	pol_set_defaults(&p->settings);
 	c.d = d;
 	c.p = p;
@@ -116,20 +112,20 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 
 		pol_get_bool(&c, root, "", "template", &tmpl);
 		if (tmpl)
-			ef_diag_error(d, "template",
-				      "this is the policy template edgefw ships: fill in the \"nodes\" "
-				      "section with this pool's edge nodes (name = short hostname, NICs, "
-				      "service addresses), set \"admin_hosts\" to your jump hosts, then "
-				      "remove \"template\": true (see edgefw-policy(5))");
+			ef_diag_error(
+				d, "template",
+				"this is the policy template edgefw ships: fill in the \"nodes\" "
+				"section with this pool's edge nodes (name = short hostname, NICs, "
+				"service addresses), set \"admin_hosts\" to your jump hosts, then "
+				"remove \"template\": true (see edgefw-policy(5))");
 	}
 	pol_parse_settings(&c, pol_get(root, "settings"));
 	pol_parse_peers(&c, pol_get(root, "peers"));
 
 	v = pol_get(root, "nodes");
-	if (!v || !json_object_is_type(v, json_type_array) ||
-	    json_object_array_length(v) == 0) {
-		ef_diag_error(d, "nodes", v ? "must be a non-empty list" :
-					"missing (a list of edge nodes)");
+	if (!v || !json_object_is_type(v, json_type_array) || json_object_array_length(v) == 0) {
+		ef_diag_error(d, "nodes",
+			      v ? "must be a non-empty list" : "missing (a list of edge nodes)");
 	} else {
 		p->nnodes = json_object_array_length(v);
 		p->nodes = calloc(p->nnodes, sizeof(*p->nodes));
@@ -155,7 +151,8 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text,
 		p->nrules = nr + p->nmanagement;
 		p->rules = calloc(p->nrules ? p->nrules : 1, sizeof(*p->rules));
 		for (size_t i = 0; p->rules && i < nr; i++)
-			pol_parse_rule(&c, json_object_array_get_idx(v, i), "rules", i, &p->rules[i]);
+			pol_parse_rule(&c, json_object_array_get_idx(v, i), "rules", i,
+				       &p->rules[i]);
 		for (size_t i = 0; p->rules && i < p->nmanagement; i++) {
 			struct ef_prule *r = &p->rules[nr + i];
 
@@ -271,8 +268,7 @@ void ef_policy_free(struct ef_policy *p)
 	free(p);
 }
 
-const struct ef_node *ef_policy_node(const struct ef_policy *p,
-				     const char *name)
+const struct ef_node *ef_policy_node(const struct ef_policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->nnodes; i++)
 		if (p->nodes[i].name && strcmp(p->nodes[i].name, name) == 0)
@@ -289,8 +285,7 @@ bool ef_rule_excluded(const struct ef_policy *p, const struct ef_prule *r)
 	return false;
 }
 
-const struct ef_addrlist *ef_node_service_addrs(const struct ef_node *n,
-						int service)
+const struct ef_addrlist *ef_node_service_addrs(const struct ef_node *n, int service)
 {
 	if (service == EF_SVC_XMPP && !n->addrs[EF_SVC_XMPP].present)
 		return &n->addrs[EF_SVC_ACCESS];

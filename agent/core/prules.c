@@ -14,8 +14,7 @@
 #include "edgefw/parse.h"
 #include "pparse.h"
 
-static int get_mode(struct pctx *c, json_object *obj, const char *key,
-		    bool allow_off, int *out)
+static int get_mode(struct pctx *c, json_object *obj, const char *key, bool allow_off, int *out)
 {
 	const char *s = pol_get_str(c, obj, "settings", key, false);
 	char p[64];
@@ -35,8 +34,7 @@ static int get_mode(struct pctx *c, json_object *obj, const char *key,
 }
 
 /* limits: { "new_flows_per_sec": N, "burst": M, "block_seconds": S } */
-static void parse_limits(struct pctx *c, json_object *v, const char *path,
-			 struct ef_limits *l)
+static void parse_limits(struct pctx *c, json_object *v, const char *path, struct ef_limits *l)
 {
 	static const char *const keys[] = { "new_flows_per_sec", "burst", "block_seconds", NULL };
 
@@ -56,12 +54,21 @@ static void parse_limits(struct pctx *c, json_object *v, const char *path,
 
 void pol_parse_settings(struct pctx *c, json_object *v)
 {
-	static const char *const keys[] = {
-		"mode", "egress", "ping", "log_allowed", "exclude_tags",
-		"timeouts", "flow_table_size", "new_flow_table_size",
-		"fragment_table_size", "event_limit", "limits", "limit_v6_prefix",
-		"syn_flood", "description", NULL
-	};
+	static const char *const keys[] = { "mode",
+					    "egress",
+					    "ping",
+					    "log_allowed",
+					    "exclude_tags",
+					    "timeouts",
+					    "flow_table_size",
+					    "new_flow_table_size",
+					    "fragment_table_size",
+					    "event_limit",
+					    "limits",
+					    "limit_v6_prefix",
+					    "syn_flood",
+					    "description",
+					    NULL };
 	static const char *const ekeys[] = { "rate", "burst", "per_cpu", NULL };
 	struct ef_settings *s = &c->p->settings;
 	json_object *t;
@@ -78,12 +85,10 @@ void pol_parse_settings(struct pctx *c, json_object *v)
 	pol_get_bool(c, v, "settings", "ping", &s->ping);
 	pol_get_bool(c, v, "settings", "log_allowed", &s->log_allowed);
 	if ((t = pol_get(v, "exclude_tags")))
-		s->exclude_tags = pol_get_strlist(c, t, "settings.exclude_tags",
-					      &s->nexclude_tags);
+		s->exclude_tags = pol_get_strlist(c, t, "settings.exclude_tags", &s->nexclude_tags);
 	t = pol_get(v, "timeouts");
 	if (t && !json_object_is_type(t, json_type_object)) {
-		ef_diag_error(c->d, "settings.timeouts", "must be an object, not %s",
-			      pol_jtype(t));
+		ef_diag_error(c->d, "settings.timeouts", "must be an object, not %s", pol_jtype(t));
 	} else if (t) {
 		static const char *tkeys[EF_TO_MAX + 1];
 
@@ -91,21 +96,22 @@ void pol_parse_settings(struct pctx *c, json_object *v)
 			tkeys[i] = ef_timeout_names[i];
 		pol_check_keys(c, t, "settings.timeouts", tkeys);
 		for (int i = 0; i < EF_TO_MAX; i++)
-			pol_get_u32(c, t, "settings.timeouts", ef_timeout_names[i], 1,
-				30u * 86400, &s->timeout_s[i]);
+			pol_get_u32(c, t, "settings.timeouts", ef_timeout_names[i], 1, 30u * 86400,
+				    &s->timeout_s[i]);
 	}
-	pol_get_u32(c, v, "settings", "flow_table_size", 1024, 1u << 24,
-		&s->flow_table_size);
+	pol_get_u32(c, v, "settings", "flow_table_size", 1024, 1u << 24, &s->flow_table_size);
 	pol_get_u32(c, v, "settings", "new_flow_table_size", 1024, 1u << 24,
-		&s->new_flow_table_size);
+		    &s->new_flow_table_size);
 	pol_get_u32(c, v, "settings", "fragment_table_size", 256, 1u << 20,
-		&s->fragment_table_size);
+		    &s->fragment_table_size);
 	pol_get_u32(c, v, "settings", "limit_v6_prefix", 32, 128, &s->limit_v6_prefix);
 	t = pol_get(v, "limits");
 	if (t && !json_object_is_type(t, json_type_object)) {
-		ef_diag_error(c->d, "settings.limits", "must be an object of services, not %s", pol_jtype(t));
+		ef_diag_error(c->d, "settings.limits", "must be an object of services, not %s",
+			      pol_jtype(t));
 	} else if (t) {
-		json_object_object_foreach(t, svc, lv) {
+		json_object_object_foreach(t, svc, lv)
+		{
 			char p[128];
 			int si = pol_name_index(ef_service_names, EF_SVC_MAX, svc);
 
@@ -118,9 +124,11 @@ void pol_parse_settings(struct pctx *c, json_object *v)
 	}
 	t = pol_get(v, "syn_flood");
 	if (t && !json_object_is_type(t, json_type_object)) {
-		ef_diag_error(c->d, "settings.syn_flood", "must be an object, not %s", pol_jtype(t));
+		ef_diag_error(c->d, "settings.syn_flood", "must be an object, not %s",
+			      pol_jtype(t));
 	} else if (t) {
-		static const char *const skeys[] = { "mode", "threshold", "verified_seconds", NULL };
+		static const char *const skeys[] = { "mode", "threshold", "verified_seconds",
+						     NULL };
 		const char *m = pol_get_str(c, t, "settings.syn_flood", "mode", false);
 
 		pol_check_keys(c, t, "settings.syn_flood", skeys);
@@ -129,9 +137,10 @@ void pol_parse_settings(struct pctx *c, json_object *v)
 				      "%s is not off, auto or always", EF_Q(m));
 			s->syn_mode = EF_SYN_AUTO;
 		}
-		pol_get_u32(c, t, "settings.syn_flood", "threshold", 1, 100000000, &s->syn_threshold);
+		pol_get_u32(c, t, "settings.syn_flood", "threshold", 1, 100000000,
+			    &s->syn_threshold);
 		pol_get_u32(c, t, "settings.syn_flood", "verified_seconds", 10, 604800,
-			&s->syn_verified_s);
+			    &s->syn_verified_s);
 	}
 	t = pol_get(v, "event_limit");
 	if (t && !json_object_is_type(t, json_type_object)) {
@@ -141,7 +150,8 @@ void pol_parse_settings(struct pctx *c, json_object *v)
 		pol_check_keys(c, t, "settings.event_limit", ekeys);
 		pol_get_u32(c, t, "settings.event_limit", "rate", 0, 1000000, &s->event_rate);
 		pol_get_u32(c, t, "settings.event_limit", "burst", 1, 1000000, &s->event_burst);
-		pol_get_u32(c, t, "settings.event_limit", "per_cpu", 1, 10000000, &s->event_cpu_rate);
+		pol_get_u32(c, t, "settings.event_limit", "per_cpu", 1, 10000000,
+			    &s->event_cpu_rate);
 		if (s->event_rate && s->event_burst < 1)
 			s->event_burst = 1;
 	}
@@ -170,14 +180,13 @@ void pol_set_defaults(struct ef_settings *s)
 	s->syn_verified_s = EF_DEF_SYN_VERIFIED;
 }
 
-void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
-		       size_t i, struct ef_prule *r)
+void pol_parse_rule(struct pctx *c, json_object *v, const char *section, size_t i,
+		    struct ef_prule *r)
 {
-	static const char *const keys[] = {
-		"name", "interface", "direction", "service", "protocol", "ports",
-		"local_ports", "peer", "note", "ref", "tags", "log",
-		"restates", "limits", "description", NULL
-	};
+	static const char *const keys[] = { "name",	"interface", "direction",   "service",
+					    "protocol", "ports",     "local_ports", "peer",
+					    "note",	"ref",	     "tags",	    "log",
+					    "restates", "limits",    "description", NULL };
 	char path[64], p[128];
 	const char *s;
 	json_object *x;
@@ -192,8 +201,7 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
 	s = pol_get_str(c, v, path, "name", true);
 	snprintf(p, sizeof(p), "%s.name", path);
 	if (s && !pol_valid_name(s))
-		ef_diag_error(c->d, p,
-			      "%s: use letters, digits, '.', '_' or '-' (at most 63)",
+		ef_diag_error(c->d, p, "%s: use letters, digits, '.', '_' or '-' (at most 63)",
 			      EF_Q(s));
 	r->name = pol_dupstr(s);
 
@@ -215,8 +223,10 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
 	snprintf(p, sizeof(p), "%s.service", path);
 	if ((s = pol_get_str(c, v, path, "service", true)) &&
 	    (r->service = pol_name_index(ef_service_names, EF_SVC_MAX, s)) < 0)
-		ef_diag_error(c->d, p,
-			      "unknown service %s (access, webconf, av, xmpp, internal or management)", EF_Q(s));
+		ef_diag_error(
+			c->d, p,
+			"unknown service %s (access, webconf, av, xmpp, internal or management)",
+			EF_Q(s));
 
 	snprintf(p, sizeof(p), "%s.protocol", path);
 	if ((s = pol_get_str(c, v, path, "protocol", true))) {
@@ -228,13 +238,10 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
 			ef_diag_error(c->d, p, "unknown protocol %s (tcp or udp)", EF_Q(s));
 	}
 
-	if (r->role >= 0 && r->service >= 0 &&
-	    ef_service_role(r->service) != r->role)
-		ef_diag_error(c->d, path,
-			      "service %s lives on the %s interface, not the %s one",
+	if (r->role >= 0 && r->service >= 0 && ef_service_role(r->service) != r->role)
+		ef_diag_error(c->d, path, "service %s lives on the %s interface, not the %s one",
 			      ef_service_names[r->service],
-			      ef_role_names[ef_service_role(r->service)],
-			      ef_role_names[r->role]);
+			      ef_role_names[ef_service_role(r->service)], ef_role_names[r->role]);
 
 	snprintf(p, sizeof(p), "%s.ports", path);
 	x = pol_get(v, "ports");
@@ -250,15 +257,16 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
 		else if (pol_parse_range(c, x, p, &r->lports) == 0)
 			r->has_lports = true;
 		if (r->dir == EF_DIR_IN)
-			ef_diag_error(c->d, p,
-				      "applies to out rules; an in rule's ports are already the node's own");
+			ef_diag_error(
+				c->d, p,
+				"applies to out rules; an in rule's ports are already the node's own");
 	}
 	if (r->dir == EF_DIR_IN && !pol_get(v, "ports"))
-		ef_diag_error(c->d, path,
-			      "ports missing (an in rule must name the service ports)");
+		ef_diag_error(c->d, path, "ports missing (an in rule must name the service ports)");
 	if (r->dir == EF_DIR_OUT && !r->has_lports && !pol_get(v, "ports"))
-		ef_diag_error(c->d, path,
-			      "ports missing (an out rule needs ports, local_ports or \"ports\": \"any\")");
+		ef_diag_error(
+			c->d, path,
+			"ports missing (an out rule needs ports, local_ports or \"ports\": \"any\")");
 
 	snprintf(p, sizeof(p), "%s.peer", path);
 	x = pol_get(v, "peer");
@@ -275,9 +283,10 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
 					r->peerset = (int)k;
 			if (r->peerset < 0 && (strchr(s, '/') || strchr(s, ':') ||
 					       strspn(s, "0123456789.") == strlen(s)))
-				ef_diag_error(c->d, p,
-					      "unknown peer set %s (an inline list of CIDRs is written [%s])",
-					      EF_Q(s), EF_Q(s));
+				ef_diag_error(
+					c->d, p,
+					"unknown peer set %s (an inline list of CIDRs is written [%s])",
+					EF_Q(s), EF_Q(s));
 			else if (r->peerset < 0)
 				ef_diag_error(c->d, p, "unknown peer set %s", EF_Q(s));
 		}
@@ -299,7 +308,9 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section,
 		snprintf(p, sizeof(p), "%s.limits", path);
 		parse_limits(c, x, p, &r->limits);
 		if (r->dir == EF_DIR_OUT)
-			ef_diag_error(c->d, p, "limits apply to in rules (sources opening flows to the node)");
+			ef_diag_error(
+				c->d, p,
+				"limits apply to in rules (sources opening flows to the node)");
 	}
 	r->ref = pol_dupstr(pol_get_str(c, v, path, "ref", false));
 	if ((x = pol_get(v, "tags"))) {
@@ -363,7 +374,7 @@ void pol_check_rules(struct pctx *c)
 				if (strcmp(p->rules[i].tags[k], p->settings.exclude_tags[t]) == 0)
 					used = true;
 		if (!used)
-			ef_diag_warn(c->d, "settings.exclude_tags",
-				     "tag %s is on no rule", EF_Q(p->settings.exclude_tags[t]));
+			ef_diag_warn(c->d, "settings.exclude_tags", "tag %s is on no rule",
+				     EF_Q(p->settings.exclude_tags[t]));
 	}
 }

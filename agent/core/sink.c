@@ -149,7 +149,10 @@ static int drain(struct ef_sink *s, bool events)
 
 		if (s->is_file && s->o.max_bytes && s->size + (off_t)chunk > s->o.max_bytes) {
 			off_t room = s->o.max_bytes - s->size;
-			const char *nl = room > 0 ? memrchr(s->buf + off, '\n', (size_t)room < chunk ? (size_t)room : chunk) : NULL;
+			const char *nl =
+				room > 0 ? memrchr(s->buf + off, '\n',
+						   (size_t)room < chunk ? (size_t)room : chunk) :
+					   NULL;
 
 			if (nl) {
 				chunk = (size_t)(nl - (s->buf + off)) + 1;
@@ -162,7 +165,8 @@ static int drain(struct ef_sink *s, bool events)
 				if (err) {
 					/* keep writing where we are; say so once per flush */
 					s->last_errno = -err;
-					pr_warn("cannot rotate %s: %s\n", s->o.path, strerror(-err));
+					pr_warn("cannot rotate %s: %s\n", s->o.path,
+						strerror(-err));
 				} else {
 					continue;
 				}

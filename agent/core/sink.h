@@ -18,30 +18,30 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define EF_SINK_BUF_BYTES  (256u << 10) /* written when this full (and every loop) */
-#define EF_LINE_MAX        2048         /* the longest line ef_sink_reserve() gives */
+#define EF_SINK_BUF_BYTES (256u << 10) /* written when this full (and every loop) */
+#define EF_LINE_MAX 2048	       /* the longest line ef_sink_reserve() gives */
 
 struct ef_sink_opts {
-	const char *path;      /* NULL or "-": stdout */
-	off_t max_bytes;       /* rotate before a file would pass this (0: never) */
-	int keep;              /* rotated files kept (path.1 .. path.keep); 0: none */
-	mode_t mode;           /* of a created file */
+	const char *path; /* NULL or "-": stdout */
+	off_t max_bytes;  /* rotate before a file would pass this (0: never) */
+	int keep;	  /* rotated files kept (path.1 .. path.keep); 0: none */
+	mode_t mode;	  /* of a created file */
 };
 
 struct ef_sink {
 	struct ef_sink_opts o;
 	int fd;
 	bool is_file;
-	off_t size;            /* bytes in the current file */
-	bool broken;           /* a failed write left part of a line */
+	off_t size;  /* bytes in the current file */
+	bool broken; /* a failed write left part of a line */
 	char *buf;
 	size_t len;
-	unsigned long long pending;       /* event lines buffered */
+	unsigned long long pending; /* event lines buffered */
 	/* totals since open */
-	unsigned long long written;       /* event lines written */
-	unsigned long long failed;        /* event lines lost to a failed write */
+	unsigned long long written; /* event lines written */
+	unsigned long long failed;  /* event lines lost to a failed write */
 	unsigned long long rotations;
-	int last_errno;                   /* of the last failed write or rotation */
+	int last_errno; /* of the last failed write or rotation */
 };
 
 /* Open (a file is created 0640 unless o->mode); -errno if it cannot be. */

@@ -54,25 +54,40 @@ static const struct {
 	const char *name, *help;
 } housekeeping[] = {
 	{ EF_C_FLOWS_CREATED, "flows_created_trusted", "flows opened in the trusted table" },
-	{ EF_C_FLOWS_NEW_CREATED, "flows_created_untrusted", "flows opened in the untrusted table" },
-	{ EF_C_FLOWS_PROMOTED, "flows_promoted", "inbound TCP flows moved to the trusted table after a verified handshake" },
+	{ EF_C_FLOWS_NEW_CREATED, "flows_created_untrusted",
+	  "flows opened in the untrusted table" },
+	{ EF_C_FLOWS_PROMOTED, "flows_promoted",
+	  "inbound TCP flows moved to the trusted table after a verified handshake" },
 	{ EF_C_FLOWS_EXPIRED, "flows_expired", "flows removed on lookup after their idle timeout" },
-	{ EF_C_FLOWS_REVOKED, "flows_revoked", "flows removed on their next packet because a new policy no longer allows them" },
-	{ EF_C_FLOWS_PRUNED, "flows_pruned", "inbound flows removed at a reload because no inbound rule of the new policy covers their port" },
-	{ EF_C_FLOWS_SWEPT, "flows_swept", "expired flows the agent removed in the background (every 10 s)" },
+	{ EF_C_FLOWS_REVOKED, "flows_revoked",
+	  "flows removed on their next packet because a new policy no longer allows them" },
+	{ EF_C_FLOWS_PRUNED, "flows_pruned",
+	  "inbound flows removed at a reload because no inbound rule of the new policy covers their port" },
+	{ EF_C_FLOWS_SWEPT, "flows_swept",
+	  "expired flows the agent removed in the background (every 10 s)" },
 	{ EF_C_FLOW_CREATE_FAIL, "flow_create_failures", "flow table insertions that failed" },
-	{ EF_C_FRAGS_TRACKED, "fragments_tracked", "first fragments remembered for their later fragments" },
-	{ EF_C_FRAG_CREATE_FAIL, "fragment_track_failures", "fragment table insertions that failed" },
+	{ EF_C_FRAGS_TRACKED, "fragments_tracked",
+	  "first fragments remembered for their later fragments" },
+	{ EF_C_FRAG_CREATE_FAIL, "fragment_track_failures",
+	  "fragment table insertions that failed" },
 	{ EF_C_EVENTS_SENT, "events_sent", "events written to the ring buffer" },
 	{ EF_C_EVENTS_LOST, "events_lost", "events lost because the ring buffer was full" },
-	{ EF_C_EVENTS_SUPPRESSED, "events_suppressed", "events suppressed by the per-source event rate limit" },
-	{ EF_C_EVENTS_WRITTEN, "events_written", "event lines the agent wrote to its events file (or stdout)" },
-	{ EF_C_EVENTS_UNWRITTEN, "events_unwritten", "event lines the agent could not write (a failed write: disk full, I/O error)" },
-	{ EF_C_EVENTS_SUB_DROPPED, "subscriber_events_dropped", "event lines `edgefw events` subscribers missed because they did not read fast enough (each subscriber counted)" },
-	{ EF_C_SOURCES_BLOCKED, "sources_blocked", "sources put on the temporary block list by a per-source limit" },
-	{ EF_C_SYNCOOKIES_SENT, "syncookies_sent", "SYNs of unverified sources answered with a SYN-cookie challenge" },
-	{ EF_C_SYNCOOKIES_VALID, "syncookies_valid", "RSTs that returned a valid challenge cookie (source verified)" },
-	{ EF_C_SYNCOOKIES_BAD, "syncookies_bad", "RSTs without a flow that did not return a valid challenge cookie" },
+	{ EF_C_EVENTS_SUPPRESSED, "events_suppressed",
+	  "events suppressed by the per-source event rate limit" },
+	{ EF_C_EVENTS_WRITTEN, "events_written",
+	  "event lines the agent wrote to its events file (or stdout)" },
+	{ EF_C_EVENTS_UNWRITTEN, "events_unwritten",
+	  "event lines the agent could not write (a failed write: disk full, I/O error)" },
+	{ EF_C_EVENTS_SUB_DROPPED, "subscriber_events_dropped",
+	  "event lines `edgefw events` subscribers missed because they did not read fast enough (each subscriber counted)" },
+	{ EF_C_SOURCES_BLOCKED, "sources_blocked",
+	  "sources put on the temporary block list by a per-source limit" },
+	{ EF_C_SYNCOOKIES_SENT, "syncookies_sent",
+	  "SYNs of unverified sources answered with a SYN-cookie challenge" },
+	{ EF_C_SYNCOOKIES_VALID, "syncookies_valid",
+	  "RSTs that returned a valid challenge cookie (source verified)" },
+	{ EF_C_SYNCOOKIES_BAD, "syncookies_bad",
+	  "RSTs without a flow that did not return a valid challenge cookie" },
 };
 
 #define NHK (sizeof(housekeeping) / sizeof(housekeeping[0]))
@@ -87,7 +102,8 @@ char *ef_stats_table(const struct ef_stats *s)
 	fprintf(f, "policy generation %u\n\n", s->epoch);
 	fprintf(f, "%-40s %14s %16s %10s\n", "RULE", "PACKETS", "BYTES", "LIMITED");
 	for (size_t i = 0; i < s->nrules; i++)
-		fprintf(f, "%-40s %14llu %16llu %10llu\n", s->rules[i].name ? s->rules[i].name : "?",
+		fprintf(f, "%-40s %14llu %16llu %10llu\n",
+			s->rules[i].name ? s->rules[i].name : "?",
 			(unsigned long long)s->rules[i].st.packets,
 			(unsigned long long)s->rules[i].st.bytes,
 			(unsigned long long)s->rules[i].st.limited);
@@ -123,35 +139,43 @@ json_object *ef_stats_json(const struct ef_stats *s)
 	for (size_t i = 0; i < s->nrules; i++) {
 		json_object *r = json_object_new_object();
 
-		json_object_object_add(r, "name", json_object_new_string(s->rules[i].name ? s->rules[i].name : ""));
-		json_object_object_add(r, "packets", json_object_new_uint64(s->rules[i].st.packets));
+		json_object_object_add(
+			r, "name",
+			json_object_new_string(s->rules[i].name ? s->rules[i].name : ""));
+		json_object_object_add(r, "packets",
+				       json_object_new_uint64(s->rules[i].st.packets));
 		json_object_object_add(r, "bytes", json_object_new_uint64(s->rules[i].st.bytes));
-		json_object_object_add(r, "limited", json_object_new_uint64(s->rules[i].st.limited));
+		json_object_object_add(r, "limited",
+				       json_object_new_uint64(s->rules[i].st.limited));
 		json_object_array_add(rules, r);
 	}
 	json_object_object_add(o, "rules", rules);
 	for (int w = 0; w < 2; w++)
 		for (int h = 0; h < 2; h++)
-		for (int r = 1; r < EF_REASON_MAX; r++) {
-			__u64 v = s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r];
-			json_object *e;
+			for (int r = 1; r < EF_REASON_MAX; r++) {
+				__u64 v = s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r];
+				json_object *e;
 
-			if (!v)
-				continue;
-			e = json_object_new_object();
-			json_object_object_add(e, "hook", json_object_new_string(hook_name(h)));
-			json_object_object_add(e, "verdict", json_object_new_string(verdict_name(w, r)));
-			json_object_object_add(e, "reason", json_object_new_string(ef_reason_name((unsigned)r)));
-			json_object_object_add(e, "packets", json_object_new_uint64(v));
-			json_object_array_add(verdicts, e);
-		}
+				if (!v)
+					continue;
+				e = json_object_new_object();
+				json_object_object_add(e, "hook",
+						       json_object_new_string(hook_name(h)));
+				json_object_object_add(e, "verdict",
+						       json_object_new_string(verdict_name(w, r)));
+				json_object_object_add(
+					e, "reason",
+					json_object_new_string(ef_reason_name((unsigned)r)));
+				json_object_object_add(e, "packets", json_object_new_uint64(v));
+				json_object_array_add(verdicts, e);
+			}
 	json_object_object_add(o, "verdicts", verdicts);
-#define TABLE(k, n, m)                                                                 \
-	do {                                                                           \
-		json_object *t = json_object_new_object();                             \
-		json_object_object_add(t, "entries", json_object_new_int64(n));       \
-		json_object_object_add(t, "size", json_object_new_int64(m));          \
-		json_object_object_add(tables, k, t);                                  \
+#define TABLE(k, n, m)                                                          \
+	do {                                                                    \
+		json_object *t = json_object_new_object();                      \
+		json_object_object_add(t, "entries", json_object_new_int64(n)); \
+		json_object_object_add(t, "size", json_object_new_int64(m));    \
+		json_object_object_add(tables, k, t);                           \
 	} while (0)
 	TABLE("flows_trusted", s->flows, s->flows_max);
 	TABLE("flows_untrusted", s->flows_new, s->flows_new_max);
@@ -210,9 +234,12 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 				if (!strcmp(ef_reason_name((unsigned)r), "unknown") ||
 				    (w && r < EF_REASON_FIRST_DROP))
 					continue;
-				fprintf(f, "edgefw_packets_total{hook=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
-					hook_name(h), verdict_name(w, r), ef_reason_name((unsigned)r),
-					(unsigned long long)s->c[w * EF_C_WOULD_DROP_BASE + h * EF_REASON_MAX + r]);
+				fprintf(f,
+					"edgefw_packets_total{hook=\"%s\",verdict=\"%s\",reason=\"%s\"} %llu\n",
+					hook_name(h), verdict_name(w, r),
+					ef_reason_name((unsigned)r),
+					(unsigned long long)s->c[w * EF_C_WOULD_DROP_BASE +
+								 h * EF_REASON_MAX + r]);
 			}
 	rule_counter(f, s, "edgefw_rule_packets_total",
 		     "Packets credited to each rule of the live policy.",
@@ -223,34 +250,42 @@ char *ef_stats_prometheus(const struct ef_stats *s)
 	rule_counter(f, s, "edgefw_rule_limited_total",
 		     "Sources a rule's per-source limit put on the temporary block list.",
 		     offsetof(struct ef_rule_stats, limited));
-	fprintf(f, "# HELP edgefw_table_entries Entries in a flow or fragment table.\n"
-		   "# TYPE edgefw_table_entries gauge\n"
-		   "edgefw_table_entries{table=\"flows_trusted\"} %ld\n"
-		   "edgefw_table_entries{table=\"flows_untrusted\"} %ld\n"
-		   "edgefw_table_entries{table=\"fragments\"} %ld\n",
+	fprintf(f,
+		"# HELP edgefw_table_entries Entries in a flow or fragment table.\n"
+		"# TYPE edgefw_table_entries gauge\n"
+		"edgefw_table_entries{table=\"flows_trusted\"} %ld\n"
+		"edgefw_table_entries{table=\"flows_untrusted\"} %ld\n"
+		"edgefw_table_entries{table=\"fragments\"} %ld\n",
 		s->flows, s->flows_new, s->frags);
-	fprintf(f, "# HELP edgefw_table_size Capacity of a flow or fragment table.\n"
-		   "# TYPE edgefw_table_size gauge\n"
-		   "edgefw_table_size{table=\"flows_trusted\"} %u\n"
-		   "edgefw_table_size{table=\"flows_untrusted\"} %u\n"
-		   "edgefw_table_size{table=\"fragments\"} %u\n",
+	fprintf(f,
+		"# HELP edgefw_table_size Capacity of a flow or fragment table.\n"
+		"# TYPE edgefw_table_size gauge\n"
+		"edgefw_table_size{table=\"flows_trusted\"} %u\n"
+		"edgefw_table_size{table=\"flows_untrusted\"} %u\n"
+		"edgefw_table_size{table=\"fragments\"} %u\n",
 		s->flows_max, s->flows_new_max, s->frags_max);
 	for (size_t i = 0; i < NHK; i++)
-		fprintf(f, "# HELP edgefw_%s_total %s.\n# TYPE edgefw_%s_total counter\nedgefw_%s_total %llu\n",
+		fprintf(f,
+			"# HELP edgefw_%s_total %s.\n# TYPE edgefw_%s_total counter\nedgefw_%s_total %llu\n",
 			housekeeping[i].name, housekeeping[i].help, housekeeping[i].name,
 			housekeeping[i].name, (unsigned long long)s->c[housekeeping[i].idx]);
-	fprintf(f, "# HELP edgefw_policy_generation Generation number of the live policy.\n"
-		   "# TYPE edgefw_policy_generation gauge\nedgefw_policy_generation %u\n", s->epoch);
+	fprintf(f,
+		"# HELP edgefw_policy_generation Generation number of the live policy.\n"
+		"# TYPE edgefw_policy_generation gauge\nedgefw_policy_generation %u\n",
+		s->epoch);
 	if (s->policy) {
-		fprintf(f, "# HELP edgefw_policy_info The live policy.\n# TYPE edgefw_policy_info gauge\n"
-			   "edgefw_policy_info{policy=\"");
+		fprintf(f,
+			"# HELP edgefw_policy_info The live policy.\n# TYPE edgefw_policy_info gauge\n"
+			"edgefw_policy_info{policy=\"");
 		label(f, s->policy);
 		fprintf(f, "\",node=\"");
 		label(f, s->node);
 		fprintf(f, "\"} 1\n");
-		fprintf(f, "# HELP edgefw_policy_load_timestamp_seconds When the live policy was applied.\n"
-			   "# TYPE edgefw_policy_load_timestamp_seconds gauge\n"
-			   "edgefw_policy_load_timestamp_seconds %lld\n", s->loaded);
+		fprintf(f,
+			"# HELP edgefw_policy_load_timestamp_seconds When the live policy was applied.\n"
+			"# TYPE edgefw_policy_load_timestamp_seconds gauge\n"
+			"edgefw_policy_load_timestamp_seconds %lld\n",
+			s->loaded);
 	}
 	return out_close(&o);
 }

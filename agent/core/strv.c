@@ -6,7 +6,6 @@
 
 #include "strv.h"
 
-
 void ef_strv_add(struct ef_strv *s, char *str) /* takes str */
 {
 	char **nv;
@@ -22,8 +21,7 @@ void ef_strv_add(struct ef_strv *s, char *str) /* takes str */
 	s->v[s->n++] = str;
 }
 
-__attribute__((format(printf, 2, 3)))
-void ef_strv_addf(struct ef_strv *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) void ef_strv_addf(struct ef_strv *s, const char *fmt, ...)
 {
 	char *str = NULL;
 	va_list ap;

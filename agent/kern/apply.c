@@ -164,9 +164,9 @@ out:
 
 /* Per-CPU statistics of rule i in the new slot: the old rule's of the same
  * name, else zero. */
-static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c,
-			   unsigned slot, size_t i, char *const *prev, size_t nprev,
-			   struct ef_rule_stats *buf, int ncpu)
+static int seed_rule_stats(const struct ef_maps *m, const struct ef_compiled *c, unsigned slot,
+			   size_t i, char *const *prev, size_t nprev, struct ef_rule_stats *buf,
+			   int ncpu)
 {
 	const char *name = ef_compiled_rule_name(c, (unsigned)i);
 	__u32 k = ef_rule_index(slot, (__u32)i);
@@ -222,7 +222,8 @@ int ef_flows_prune(const struct ef_maps *m, const struct ef_compiled *c)
 		if ((cur.proto == IPPROTO_TCP || cur.proto == IPPROTO_UDP) && in_covered(c, &cur))
 			continue;
 		if (n == cap) {
-			struct ef_flow_key *ng = realloc(gone, (cap ? cap * 2 : 256) * sizeof(*gone));
+			struct ef_flow_key *ng =
+				realloc(gone, (cap ? cap * 2 : 256) * sizeof(*gone));
 
 			if (!ng)
 				break;
@@ -316,16 +317,14 @@ out:
 	return err;
 }
 
-int ef_set_ifaces(const struct ef_maps *m, const int *ifindex, const int *role,
-		  size_t n)
+int ef_set_ifaces(const struct ef_maps *m, const int *ifindex, const int *role, size_t n)
 {
 	__u32 keys[EF_MAX_IFACES], key, *prev = NULL;
 	size_t nk = 0;
 	int err;
 
 	/* forget interfaces no longer managed (collect, then delete) */
-	while (nk < EF_MAX_IFACES &&
-	       bpf_map_get_next_key(m->ifaces, prev, &keys[nk]) == 0) {
+	while (nk < EF_MAX_IFACES && bpf_map_get_next_key(m->ifaces, prev, &keys[nk]) == 0) {
 		prev = &keys[nk];
 		nk++;
 	}
@@ -354,7 +353,8 @@ int ef_set_ifaces(const struct ef_maps *m, const int *ifindex, const int *role,
 		struct ef_iface v = { .role = (__u8)role[i], .managed = 1 };
 
 		key = (__u32)ifindex[i];
-		if ((err = put(key < EF_IFACE_ARRAY ? m->ifroles : m->ifaces, &key, &v, "interface")))
+		if ((err = put(key < EF_IFACE_ARRAY ? m->ifroles : m->ifaces, &key, &v,
+			       "interface")))
 			return err;
 	}
 	return 0;
@@ -428,16 +428,15 @@ int ef_rule_stats_read(const struct ef_maps *m, unsigned slot, unsigned rule,
 
 long ef_map_count(int fd, size_t key_size)
 {
-	unsigned char a[256], b[256];
-	void *prev = NULL, *cur = a;
+	unsigned char key[2][256]; /* the previous key and the next, in turn */
+	void *prev = NULL;
 	long n = 0;
 
-	if (key_size > sizeof(a))
+	if (key_size > sizeof(key[0]))
 		return -EINVAL;
-	while (bpf_map_get_next_key(fd, prev, cur) == 0) {
+	while (bpf_map_get_next_key(fd, prev, key[n & 1]) == 0) {
+		prev = key[n & 1];
 		n++;
-		prev = cur;
-		cur = cur == a ? b : a;
 	}
 	return n;
 }

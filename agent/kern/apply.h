@@ -34,15 +34,14 @@ int ef_epoch_get(const struct ef_maps *m, __u32 *epoch);
  * NULL) names the rules of the generation it replaces: a rule of the same
  * name keeps its packet and byte counters across the reload.
  */
-int ef_apply(const struct ef_maps *m, const struct ef_compiled *c,
-	     __u32 epoch, char *const *prev_names, size_t nprev);
+int ef_apply(const struct ef_maps *m, const struct ef_compiled *c, __u32 epoch,
+	     char *const *prev_names, size_t nprev);
 /* Remove untrusted flows generation c would never look up (so never
  * revoke): outside monitor mode, those on ports no inbound rule covers.
  * ef_apply does it after the flip.  Returns how many. */
 int ef_flows_prune(const struct ef_maps *m, const struct ef_compiled *c);
 /* Replace the managed interface table. */
-int ef_set_ifaces(const struct ef_maps *m, const int *ifindex,
-		  const int *role, size_t n);
+int ef_set_ifaces(const struct ef_maps *m, const int *ifindex, const int *role, size_t n);
 /* Sum a per-CPU u64 counter array. */
 int ef_counters_read(const struct ef_maps *m, __u64 out[EF_C_MAX]);
 /* Add to a counter the programs never write (the agent's own: flows

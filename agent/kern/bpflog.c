@@ -8,8 +8,7 @@
 #include "bpflog.h"
 #include "log.h"
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* bpf_tc_hook_create on an existing clsact qdisc: expected, and
 	 * reported by us as EEXIST; not worth a line in the journal */

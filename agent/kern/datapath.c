@@ -117,7 +117,8 @@ static int adopt_maps(struct ef_dp *dp, const struct ef_dp_opts *o)
 {
 	struct bpf_map *map;
 
-	bpf_object__for_each_map(map, dp->skel->obj) {
+	bpf_object__for_each_map(map, dp->skel->obj)
+	{
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
 		char path[PATH_MAX];
@@ -157,7 +158,8 @@ static int adopt_maps(struct ef_dp *dp, const struct ef_dp_opts *o)
 			return -EINVAL;
 		} else {
 			pr_warn("pinned map %s has another layout (an older build?); "
-				"starting it empty\n", path);
+				"starting it empty\n",
+				path);
 			unlink(path);
 			bpf_map__set_pin_path(map, path);
 		}
@@ -166,8 +168,7 @@ static int adopt_maps(struct ef_dp *dp, const struct ef_dp_opts *o)
 	return 0;
 }
 
-int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
-	       const struct ef_dp_opts *o)
+int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s, const struct ef_dp_opts *o)
 {
 	static const struct ef_dp_opts none = { 0 };
 	struct edgefw_bpf *skel;
@@ -196,7 +197,8 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
 		/* small tables: a walk over an empty hash table visits every bucket */
 		struct bpf_map *map;
 
-		bpf_object__for_each_map(map, skel->obj) {
+		bpf_object__for_each_map(map, skel->obj)
+		{
 			enum bpf_map_type t = bpf_map__type(map);
 
 			if ((t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_LRU_HASH) &&
@@ -285,8 +287,7 @@ int ef_dp_set_ifaces(struct ef_dp *dp, const struct ef_compiled *c)
 	return ef_set_ifaces(&dp->maps, ifindex, role, c->nifaces);
 }
 
-static void link_path(const struct ef_dp *dp, const struct ef_att *a, char *buf,
-		      size_t len)
+static void link_path(const struct ef_dp *dp, const struct ef_att *a, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/" XDP_LINK_PREFIX "%d", dp->pin_dir, a->ifindex);
 }
@@ -380,11 +381,10 @@ static int attach_xdp(struct ef_dp *dp, struct ef_att *a, int mode)
 
 static int attach_tc(struct ef_dp *dp, struct ef_att *a)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
-		    .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex, .attach_point = BPF_TC_EGRESS);
 	/* replacing: an earlier agent's filter is swapped in one operation */
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE,
-		    .priority = EF_TC_PRIORITY, .flags = BPF_TC_F_REPLACE,
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE, .priority = EF_TC_PRIORITY,
+		    .flags = BPF_TC_F_REPLACE,
 		    .prog_fd = bpf_program__fd(dp->skel->progs.edgefw_tc_egress));
 	int err;
 
@@ -395,8 +395,7 @@ static int attach_tc(struct ef_dp *dp, struct ef_att *a)
 	}
 	err = bpf_tc_attach(&hook, &opts);
 	if (err) {
-		pr_warn("cannot attach the egress filter to %s: %s\n", a->ifname,
-			strerror(-err));
+		pr_warn("cannot attach the egress filter to %s: %s\n", a->ifname, strerror(-err));
 		return err;
 	}
 	a->tc = true;
@@ -419,8 +418,7 @@ static void detach_one(struct ef_dp *dp, struct ef_att *a)
 	if (a->tc) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
 			    .attach_point = BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE,
-			    .priority = EF_TC_PRIORITY);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE, .priority = EF_TC_PRIORITY);
 
 		/* the clsact qdisc stays: other filters may live there */
 		bpf_tc_detach(&hook, &opts);
@@ -443,9 +441,8 @@ int ef_dp_attach(struct ef_dp *dp, int xdp_mode)
 					detach_one(dp, &dp->att[j]);
 			return err;
 		}
-		pr_info("%s %s (%s): XDP %s, TC egress\n",
-			a->adopted ? "took over" : "attached to", a->ifname,
-			ef_role_names[a->role], ef_xdp_mode_name(a->xdp_mode));
+		pr_info("%s %s (%s): XDP %s, TC egress\n", a->adopted ? "took over" : "attached to",
+			a->ifname, ef_role_names[a->role], ef_xdp_mode_name(a->xdp_mode));
 	}
 	return 0;
 }
@@ -479,9 +476,8 @@ static void unpin_maps(struct ef_dp *dp)
 
 	if (!dp->pin_dir[0])
 		return;
-	bpf_object__for_each_map(map, dp->skel->obj)
-		if (bpf_map__pin_path(map))
-			bpf_map__unpin(map, NULL);
+	bpf_object__for_each_map(map, dp->skel->obj) if (bpf_map__pin_path(map))
+		bpf_map__unpin(map, NULL);
 	rmdir(dp->pin_dir);
 }
 
@@ -562,8 +558,7 @@ int ef_detach_all(const char *dir)
 	for (struct if_nameindex *i = ifs; i && i->if_index; i++) {
 		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)i->if_index,
 			    .attach_point = BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE,
-			    .priority = EF_TC_PRIORITY);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE, .priority = EF_TC_PRIORITY);
 
 		if (bpf_tc_query(&hook, &opts) == 0 &&
 		    prog_is_edgefw(opts.prog_id, "edgefw_tc_egres")) {

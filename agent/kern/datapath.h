@@ -20,13 +20,13 @@
 #include "apply.h"
 
 #include "opts.h" /* EF_PIN_DIR */
-#define EF_TC_HANDLE   0xef1
+#define EF_TC_HANDLE 0xef1
 #define EF_TC_PRIORITY 1
 
 struct edgefw_bpf;
 
 enum ef_xdp_mode {
-	EF_XDP_AUTO = 0,    /* native, falling back to generic with a warning */
+	EF_XDP_AUTO = 0, /* native, falling back to generic with a warning */
 	EF_XDP_NATIVE = 1,
 	EF_XDP_GENERIC = 2,
 };
@@ -35,39 +35,38 @@ struct ef_att {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	int role;
-	int xdp_link;   /* bpf_link fd, -1 when not attached */
-	int xdp_mode;   /* EF_XDP_NATIVE or EF_XDP_GENERIC as attached */
-	bool adopted;   /* the link was pinned by an earlier agent */
-	bool tc;        /* egress filter attached */
+	int xdp_link; /* bpf_link fd, -1 when not attached */
+	int xdp_mode; /* EF_XDP_NATIVE or EF_XDP_GENERIC as attached */
+	bool adopted; /* the link was pinned by an earlier agent */
+	bool tc;      /* egress filter attached */
 };
 
 struct ef_dp_opts {
-	const char *pin_dir; /* NULL: private maps, nothing pinned (tests) */
-	bool dry_run;        /* explain: classify only (see edgefw.bpf.c) */
-	bool require_pins;   /* fail unless every map is already pinned */
-	int only_hook;       /* 1 + enum ef_hook: load just that program (0: both) */
-	bool test_clock;     /* tests: "now" is the object's ef_clock_ns (see edgefw.bpf.c) */
+	const char *pin_dir;	/* NULL: private maps, nothing pinned (tests) */
+	bool dry_run;		/* explain: classify only (see edgefw.bpf.c) */
+	bool require_pins;	/* fail unless every map is already pinned */
+	int only_hook;		/* 1 + enum ef_hook: load just that program (0: both) */
+	bool test_clock;	/* tests: "now" is the object's ef_clock_ns (see edgefw.bpf.c) */
 	unsigned test_max_hash; /* tests: cap every hash table at this size (0: as built) */
-	int bench_stop;      /* bench: drop at the end of this stage (enum ef_stage; 0: off) */
+	int bench_stop;		/* bench: drop at the end of this stage (enum ef_stage; 0: off) */
 };
 
 struct ef_dp {
 	struct edgefw_bpf *skel;
 	struct ef_maps maps;
-	int trace_fd;        /* ef_trace (dry run) */
+	int trace_fd; /* ef_trace (dry run) */
 	struct ef_att att[EF_MAX_IFACES];
 	size_t natt;
-	char pin_dir[256];      /* empty when not pinned */
-	int adopted_maps;       /* maps taken over from pins */
-	int lock_fd;            /* flock on the pin directory */
+	char pin_dir[256]; /* empty when not pinned */
+	int adopted_maps;  /* maps taken over from pins */
+	int lock_fd;	   /* flock on the pin directory */
 };
 
 /* Make sure bpffs is mounted at /sys/fs/bpf and dir exists. */
 int ef_bpffs_prepare(const char *dir);
 /* Open and load the programs, sizing the tables from settings (s may be
  * NULL for the defaults); adopts compatible pinned maps. */
-int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s,
-	       const struct ef_dp_opts *o);
+int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s, const struct ef_dp_opts *o);
 /* Resolve the node's NICs (all must exist) and fill ef_ifaces. */
 int ef_dp_set_ifaces(struct ef_dp *dp, const struct ef_compiled *c);
 /* Attach (or adopt and update) XDP and TC egress on every NIC; on failure

@@ -42,11 +42,13 @@ int ef_drift_check(struct ef_dp *dp, struct ef_gen *g, struct ef_drift *dr)
 	for (size_t i = 0; i < dp->natt; i++) {
 		struct ef_att *at = &dp->att[i];
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex, .attach_point = BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = at->ifindex,
+			    .attach_point = BPF_TC_EGRESS);
 		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = EF_TC_HANDLE, .priority = EF_TC_PRIORITY);
 
 		if ((int)if_nametoindex(at->ifname) != at->ifindex) {
-			drift(dr, "%s is gone or was re-created (ifindex %d); restart edgefw to re-attach",
+			drift(dr,
+			      "%s is gone or was re-created (ifindex %d); restart edgefw to re-attach",
 			      at->ifname, at->ifindex);
 			continue;
 		}
@@ -72,8 +74,8 @@ int ef_drift_check(struct ef_dp *dp, struct ef_gen *g, struct ef_drift *dr)
 	if (ef_epoch_get(&dp->maps, &epoch) || epoch != g->epoch[0] ||
 	    bpf_map_lookup_elem(dp->maps.cfg, &k, &cfg) ||
 	    memcmp(&cfg, &g->comp[0].cfg, sizeof(cfg))) {
-		drift(dr, "the maps do not hold generation %u of policy %s; rewriting it", g->epoch[0],
-		      g->pol[0]->name);
+		drift(dr, "the maps do not hold generation %u of policy %s; rewriting it",
+		      g->epoch[0], g->pol[0]->name);
 		ef_gen_rewrite(g);
 	}
 	return (int)(dr->total - before);

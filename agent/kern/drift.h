@@ -14,7 +14,7 @@
 
 struct ef_drift {
 	unsigned long long total; /* drifts found since the start */
-	char last[256];           /* the last one, in a sentence */
+	char last[256];		  /* the last one, in a sentence */
 };
 
 /* Check (and repair); returns how many drifts this check found. */

@@ -91,8 +91,7 @@ static bool same_ifaces(const struct ef_compiled *x, const struct ef_compiled *y
 	return true;
 }
 
-int ef_gen_go_live(struct ef_gen *g, const char *label, char *text, size_t len,
-		   struct ef_diag *d)
+int ef_gen_go_live(struct ef_gen *g, const char *label, char *text, size_t len, struct ef_diag *d)
 {
 	struct ef_policy *p;
 	struct ef_compiled c;
@@ -102,7 +101,8 @@ int ef_gen_go_live(struct ef_gen *g, const char *label, char *text, size_t len,
 	if (err)
 		goto out;
 	if (!same_ifaces(&c, &g->comp[0])) {
-		ef_diag_error(d, NULL, "the node's interfaces changed; restart edgefw to re-attach");
+		ef_diag_error(d, NULL,
+			      "the node's interfaces changed; restart edgefw to re-attach");
 		err = -EBUSY;
 		goto drop;
 	}

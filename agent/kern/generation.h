@@ -40,8 +40,8 @@ struct ef_gen {
 	struct ef_policy *pol[2];
 	struct ef_compiled comp[2];
 	__u32 epoch[2];
-	char **names;      /* the rule names of comp[0] (NULL-terminated) */
-	time_t loaded;     /* when [0] went live */
+	char **names;  /* the rule names of comp[0] (NULL-terminated) */
+	time_t loaded; /* when [0] went live */
 	/* the text live now, and the confirmed one a rollback returns to */
 	char *live;
 	size_t live_len;
@@ -60,8 +60,7 @@ int ef_gen_load(struct ef_gen *g, struct ef_diag *d);
  * prev names the previous agent's rules, whose counters carry over). */
 int ef_gen_start(struct ef_gen *g, __u32 epoch, char *const *prev, size_t nprev);
 /* Make a policy text live as the next generation (takes text). */
-int ef_gen_go_live(struct ef_gen *g, const char *label, char *text, size_t len,
-		   struct ef_diag *d);
+int ef_gen_go_live(struct ef_gen *g, const char *label, char *text, size_t len, struct ef_diag *d);
 /* Reload the policy file: a confirmed change unless a confirm is pending. */
 int ef_gen_reload(struct ef_gen *g, struct ef_diag *d);
 /* Make the policy file path live; within > 0: rolled back unless

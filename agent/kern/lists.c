@@ -188,8 +188,8 @@ int ef_blocklist_sync(int fd, int bl4_fd, const struct ef_list *want, size_t *ad
 /* Make the maps (fds, -1 to skip one) hold the files; the shield flags
  * follow.  Called with the state lock held. */
 int ef_lists_sync(const char *state, const int fds[EF_LIST_KINDS], int shield_fd, int bl4_fd,
-		      size_t count[EF_LIST_KINDS], size_t added[EF_LIST_KINDS],
-		      size_t removed[EF_LIST_KINDS], bool log_bad)
+		  size_t count[EF_LIST_KINDS], size_t added[EF_LIST_KINDS],
+		  size_t removed[EF_LIST_KINDS], bool log_bad)
 {
 	bool bl4 = false;
 	int rc = 0;
@@ -230,7 +230,8 @@ int ef_lists_sync(const char *state, const int fds[EF_LIST_KINDS], int shield_fd
 			if (fds[k] < 0)
 				err = 0;
 			else if (k == EF_LIST_BLOCK)
-				err = ef_blocklist_sync(fds[k], bl4_fd, &l, &added[k], &removed[k], &bl4);
+				err = ef_blocklist_sync(fds[k], bl4_fd, &l, &added[k], &removed[k],
+							&bl4);
 			else
 				err = ef_list_map_sync(fds[k], &l, &added[k], &removed[k]);
 			if (err) {

@@ -24,13 +24,12 @@
 #include "edgefw/parse.h"
 #include "edgefw.skel.h"
 
-int ef_run_dry(struct ef_dp *dp, int hook, int ifindex, const struct pkt *p,
-		   struct ef_trace *t, int *pass)
+int ef_run_dry(struct ef_dp *dp, int hook, int ifindex, const struct pkt *p, struct ef_trace *t,
+	       int *pass)
 {
 	uint8_t buf[PKT_MAX];
 	size_t len = pkt_build(p, buf);
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
-		    .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len, .repeat = 1);
 	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex };
 	struct __sk_buff sk = { .ifindex = (__u32)ifindex };
 	__u32 k = 0;
@@ -57,9 +56,9 @@ int ef_run_dry(struct ef_dp *dp, int hook, int ifindex, const struct pkt *p,
 	return bpf_map_lookup_elem(dp->trace_fd, &k, t) ? -errno : 0;
 }
 
-int ef_classify_offline(const struct ef_policy *p, const char *node, int role,
-			int hook, const struct pkt *pk, struct ef_trace *t, int *pass,
-			char *rule, size_t rlen)
+int ef_classify_offline(const struct ef_policy *p, const char *node, int role, int hook,
+			const struct pkt *pk, struct ef_trace *t, int *pass, char *rule,
+			size_t rlen)
 {
 	const struct ef_node *n = ef_policy_node(p, node);
 	struct ef_dp_opts o = { .dry_run = true, .only_hook = 1 + hook };
@@ -88,9 +87,10 @@ int ef_classify_offline(const struct ef_policy *p, const char *node, int role,
 	if (!err)
 		err = ef_run_dry(&dp, hook, ifindex, pk, t, pass);
 	if (!err && rule && rlen)
-		snprintf(rule, rlen, "%s", t->rule != EF_RULE_NONE &&
-						   ef_compiled_rule_name(&c, t->rule) ?
-						   ef_compiled_rule_name(&c, t->rule) : "");
+		snprintf(rule, rlen, "%s",
+			 t->rule != EF_RULE_NONE && ef_compiled_rule_name(&c, t->rule) ?
+				 ef_compiled_rule_name(&c, t->rule) :
+				 "");
 	ef_dp_close(&dp, true);
 	ef_compiled_free(&c);
 	return err;
@@ -113,8 +113,7 @@ static bool local_ifname(const char *s, char *ifname, size_t len)
 	return found;
 }
 
-int ef_lockout_check(const struct ef_policy *p, const char *node, char *why,
-		     size_t len)
+int ef_lockout_check(const struct ef_policy *p, const char *node, char *why, size_t len)
 {
 	const char *conn = getenv("SSH_CONNECTION");
 	const struct ef_node *n = ef_policy_node(p, node);
@@ -146,9 +145,10 @@ int ef_lockout_check(const struct ef_policy *p, const char *node, char *why,
 		return err;
 	if (pass)
 		return 0;
-	snprintf(why, len,
-		 "this policy would cut the connection you are running edgefw from: TCP %s:%u -> %s:%u "
-		 "arrives on %s (%s) and would be dropped (%s). Add a management rule for it, or use --force",
-		 cip, cport, sip, sport, ifname, ef_role_names[role], ef_reason_name(t.reason));
+	snprintf(
+		why, len,
+		"this policy would cut the connection you are running edgefw from: TCP %s:%u -> %s:%u "
+		"arrives on %s (%s) and would be dropped (%s). Add a management rule for it, or use --force",
+		cip, cport, sip, sport, ifname, ef_role_names[role], ef_reason_name(t.reason));
 	return 1;
 }

@@ -17,8 +17,8 @@
 #include "edgefw.skel.h"
 
 #define TCP_ESTABLISHED 0x01
-#define TCP_LISTEN      0x0a
-#define MAX_CONNS       4096
+#define TCP_LISTEN 0x0a
+#define MAX_CONNS 4096
 
 struct conn {
 	union ef_addr local, remote;
@@ -62,7 +62,8 @@ static size_t read_conns(const char *path, bool v6, struct conn *c, size_t n, si
 		unsigned lp, rp, st;
 
 		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x %x", la, &lp, ra, &rp,
-			   &st) != 5 || strlen(la) != (v6 ? 32u : 8u))
+			   &st) != 5 ||
+		    strlen(la) != (v6 ? 32u : 8u))
 			continue;
 		parse_hexaddr(la, &c[n].local, v6);
 		parse_hexaddr(ra, &c[n].remote, v6);
@@ -142,8 +143,8 @@ int ef_seed_established(struct ef_dp *live)
 		p.dport = (uint16_t)(in ? c[i].lport : c[i].rport);
 		len = pkt_build(&p, buf);
 		{
-			LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = buf, .data_size_in = (__u32)len,
-				    .repeat = 1);
+			LIBBPF_OPTS(bpf_test_run_opts, r, .data_in = buf,
+				    .data_size_in = (__u32)len, .repeat = 1);
 			struct xdp_md x = { .data_end = (__u32)len,
 					    .ingress_ifindex = (__u32)live->att[k].ifindex };
 			struct __sk_buff sk = { .ifindex = (__u32)live->att[k].ifindex };
@@ -161,7 +162,8 @@ int ef_seed_established(struct ef_dp *live)
 		if (t.action != EF_ACT_PASS || t.reason != EF_R_RULE)
 			continue;
 		{
-			struct ef_flow_key key = { .local = c[i].local, .remote = c[i].remote,
+			struct ef_flow_key key = { .local = c[i].local,
+						   .remote = c[i].remote,
 						   .lport = (__u16)c[i].lport,
 						   .rport = (__u16)c[i].rport,
 						   .proto = IPPROTO_TCP,

@@ -91,7 +91,8 @@ json_object *ef_status_json(const struct ef_status *s)
 	}
 	json_object_object_add(o, "interfaces", ifs);
 	for (size_t i = 0; i < s->nrules; i++)
-		json_object_array_add(rules, json_object_new_string(s->rules[i] ? s->rules[i] : ""));
+		json_object_array_add(rules,
+				      json_object_new_string(s->rules[i] ? s->rules[i] : ""));
 	json_object_object_add(o, "rules", rules);
 	if (s->confirm_by)
 		add_i(o, "confirm_by_epoch_seconds", s->confirm_by);
@@ -176,14 +177,15 @@ int ef_status_read(const char *dir, struct ef_status *s)
 			t->ifindex = (int)jint(e, "ifindex");
 			t->role = strcmp(jstr(e, "role"), "internal") == 0;
 			t->xdp_mode = strcmp(jstr(e, "xdp_mode"), "generic") ? EF_XDP_NATIVE :
-									      EF_XDP_GENERIC;
+									       EF_XDP_GENERIC;
 			t->xdp_link = -1;
 		}
 	if (json_object_object_get_ex(o, "rules", &a)) {
 		s->nrules = json_object_array_length(a);
 		s->rules = calloc(s->nrules + 1, sizeof(char *));
 		for (size_t i = 0; s->rules && i < s->nrules; i++)
-			s->rules[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
+			s->rules[i] =
+				strdup(json_object_get_string(json_object_array_get_idx(a, i)));
 		if (!s->rules)
 			s->nrules = 0;
 	}

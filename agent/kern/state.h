@@ -31,7 +31,7 @@ struct ef_status {
 	char events_file[PATH_MAX]; /* empty: events go to the agent's stdout */
 	size_t natt;
 	struct ef_att att[EF_MAX_IFACES];
-	char **rules;      /* compiled id -> name, live generation */
+	char **rules; /* compiled id -> name, live generation */
 	size_t nrules;
 	time_t confirm_by; /* apply --confirm-within pending: rolls back then */
 	unsigned long long drift_total;

@@ -15,8 +15,7 @@ static __u32 max_entries(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
-int ef_stats_collect(const struct ef_maps *m, char *const *names, size_t n,
-		     struct ef_stats *s)
+int ef_stats_collect(const struct ef_maps *m, char *const *names, size_t n, struct ef_stats *s)
 {
 	int err;
 

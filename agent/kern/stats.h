@@ -7,7 +7,6 @@
 #include "statsfmt.h"
 
 /* Read everything; names[i] names compiled rule i of the live generation. */
-int ef_stats_collect(const struct ef_maps *m, char *const *names, size_t n,
-		     struct ef_stats *s);
+int ef_stats_collect(const struct ef_maps *m, char *const *names, size_t n, struct ef_stats *s);
 
 #endif

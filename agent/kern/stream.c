@@ -62,7 +62,8 @@ static void sync_counters(struct ef_stream *s, bool now)
 	if (!now && t < s->next_sync_ms)
 		return;
 	s->next_sync_ms = t + EF_COUNTERS_SYNC_MS;
-	if (w != s->synced_written && !ef_counter_add(s->maps, EF_C_EVENTS_WRITTEN, w - s->synced_written))
+	if (w != s->synced_written &&
+	    !ef_counter_add(s->maps, EF_C_EVENTS_WRITTEN, w - s->synced_written))
 		s->synced_written = w;
 	if (u != s->synced_unwritten &&
 	    !ef_counter_add(s->maps, EF_C_EVENTS_UNWRITTEN, u - s->synced_unwritten)) {
@@ -70,7 +71,8 @@ static void sync_counters(struct ef_stream *s, bool now)
 			s->sink.o.path ? s->sink.o.path : "stdout", strerror(s->sink.last_errno));
 		s->synced_unwritten = u;
 	}
-	if (d != s->synced_subdrop && !ef_counter_add(s->maps, EF_C_EVENTS_SUB_DROPPED, d - s->synced_subdrop))
+	if (d != s->synced_subdrop &&
+	    !ef_counter_add(s->maps, EF_C_EVENTS_SUB_DROPPED, d - s->synced_subdrop))
 		s->synced_subdrop = d;
 }
 

@@ -18,8 +18,8 @@
 #include "sink.h"
 #include "subs.h"
 
-#define EF_EV_BATCH         16384 /* events a pass takes from the ring */
-#define EF_COUNTERS_SYNC_MS 200   /* how often the accounting reaches the maps */
+#define EF_EV_BATCH 16384	/* events a pass takes from the ring */
+#define EF_COUNTERS_SYNC_MS 200 /* how often the accounting reaches the maps */
 
 struct ring_buffer;
 
@@ -30,8 +30,8 @@ struct ef_stream {
 	struct ef_sink sink;
 	struct ring_buffer *rb;
 	struct ef_subs *subs;
-	unsigned budget;         /* events this pass may still take */
-	bool more;               /* the last pass stopped at its batch */
+	unsigned budget; /* events this pass may still take */
+	bool more;	 /* the last pass stopped at its batch */
 	unsigned since_flush;
 	unsigned long long unformatted; /* events too long for a line */
 	/* the accounting already added to the counters map */

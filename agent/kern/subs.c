@@ -16,12 +16,12 @@
 
 struct sub {
 	int fd;
-	bool ready;   /* its request has been read */
+	bool ready; /* its request has been read */
 	bool follow;
 	char req[512];
 	size_t reqlen;
 	char *buf;
-	size_t head, len, cap; /* len bytes queued from buf + head */
+	size_t head, len, cap;	 /* len bytes queued from buf + head */
 	unsigned long long lost; /* not yet reported to it */
 };
 
@@ -237,7 +237,8 @@ static void start(struct ef_subs *s, struct sub *u)
 		size_t k = (s->bl_next + EF_BACKLOG_LINES - (size_t)i) % EF_BACKLOG_LINES;
 
 		if (s->bl_len[k])
-			s->lost_total += queue(u, s->backlog + k * EF_BACKLOG_LINE_MAX, s->bl_len[k]);
+			s->lost_total +=
+				queue(u, s->backlog + k * EF_BACKLOG_LINE_MAX, s->bl_len[k]);
 	}
 	u->ready = true;
 	flush(s, u);

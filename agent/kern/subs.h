@@ -14,9 +14,9 @@
 
 #define EF_SUB_BUF_BYTES (4u << 20) /* per subscriber, grown on demand */
 #define EF_BACKLOG_LINES 1024
-#define EF_BACKLOG_LINE_MAX 2048 /* longer lines are not kept for the backlog */
+#define EF_BACKLOG_LINE_MAX 2048      /* longer lines are not kept for the backlog */
 #define EF_SUB_SNDBUF_BYTES (1 << 20) /* socket send buffer of a subscriber */
-#define EF_MAX_SUBS      64
+#define EF_MAX_SUBS 64
 
 struct ef_subs;
 

@@ -96,7 +96,8 @@ static int sweep_table(int fd, const struct ef_cfg *cfg, __u64 *half, struct ef_
 			continue;
 		}
 		if (n == cap) {
-			struct ef_flow_key *g = realloc(gone, (cap ? cap * 2 : 1024) * sizeof(*gone));
+			struct ef_flow_key *g =
+				realloc(gone, (cap ? cap * 2 : 1024) * sizeof(*gone));
 
 			if (!g) {
 				err = -ENOMEM;
@@ -193,7 +194,8 @@ int ef_flows_sweep(const struct ef_maps *m, struct ef_sweep *out)
 	}
 	if (w) {
 		for (int i = 0; i < EF_HINT_WORDS; i++)
-			out->hinted_ports += (size_t)__builtin_popcountll(w[hf * EF_HINT_WORDS + i]);
+			out->hinted_ports +=
+				(size_t)__builtin_popcountll(w[hf * EF_HINT_WORDS + i]);
 		munmap(w, HINT_BYTES);
 	}
 	if (bw)

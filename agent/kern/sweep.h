@@ -9,10 +9,10 @@
 #define EF_SWEEP_INTERVAL_S 10
 
 struct ef_sweep {
-	size_t live;         /* flows left in the tables */
-	size_t expired;      /* expired flows removed */
+	size_t live;	     /* flows left in the tables */
+	size_t expired;	     /* expired flows removed */
 	size_t hinted_ports; /* local ports whose flow lookups stay on */
-	size_t blocks;       /* sources blocked (their block lookups stay on) */
+	size_t blocks;	     /* sources blocked (their block lookups stay on) */
 };
 
 /* Remove expired flows from both tables and rebuild the port hint from the

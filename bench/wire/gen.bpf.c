@@ -20,8 +20,8 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-const volatile __u32 src_base = 0;  /* host byte order */
-const volatile __u32 src_count = 1; /* distinct sources, >= 1 */
+const volatile __u32 src_base = 0;    /* host byte order */
+const volatile __u32 src_count = 1;   /* distinct sources, >= 1 */
 const volatile __u32 l4_csum_off = 0; /* offset of the L4 checksum in the frame, 0: none */
 /* per-frame ports and flags (GEN_*): random destination ports, source ports
  * from a set of up to 4 or random, TCP ACK and RST in turn */
@@ -29,9 +29,9 @@ const volatile __u32 port_mode = 0;
 const volatile __u16 sport_set[4] = {};
 const volatile __u32 sport_set_n = 0;
 #define GEN_DPORT_RANDOM 1
-#define GEN_SPORT_SET    2
+#define GEN_SPORT_SET 2
 #define GEN_SPORT_RANDOM 4
-#define GEN_ACK_RST      8
+#define GEN_ACK_RST 8
 #define L4 (14 + 20)
 
 __u64 seq = 0; /* frames generated (one CPU runs the generator) */
@@ -56,7 +56,7 @@ static __always_inline __u16 csum_replace4(__u16 check, __u32 from, __u32 to)
 {
 	__u32 s = (__u16)~check;
 
-	s += (__u16)~(from & 0xffff) + (__u16)~(from >> 16);
+	s += (__u16) ~(from & 0xffff) + (__u16) ~(from >> 16);
 	s += (to & 0xffff) + (to >> 16);
 	return ~csum_fold(s);
 }

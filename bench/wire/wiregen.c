@@ -63,7 +63,7 @@ struct opts {
 	double time_cap;
 	unsigned batch, chunk, size;
 	int cpu;
-	unsigned port_mode;     /* gen.bpf.c's GEN_* */
+	unsigned port_mode; /* gen.bpf.c's GEN_* */
 	unsigned short sport_set[4];
 	unsigned sport_set_n;
 	unsigned char tcp_flags; /* the template's */
@@ -71,17 +71,20 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: wiregen --ifname IF --dst-mac MAC --dst IP --src-base IP [--src-count N]\n"
-		   "               [--proto tcp|udp] [--dport P] [--sport P] [--frames N]\n"
-		   "               [--time-cap S] [--batch N] [--chunk N] [--cpu C] [--size BYTES]\n"
-		   "               [--dport-random] [--sport-set P,P,...] [--sport-random]\n"
-		   "               [--tcp-flags syn|ack|rst|ack-rst]\n");
+	fprintf(f,
+		"usage: wiregen --ifname IF --dst-mac MAC --dst IP --src-base IP [--src-count N]\n"
+		"               [--proto tcp|udp] [--dport P] [--sport P] [--frames N]\n"
+		"               [--time-cap S] [--batch N] [--chunk N] [--cpu C] [--size BYTES]\n"
+		"               [--dport-random] [--sport-set P,P,...] [--sport-random]\n"
+		"               [--tcp-flags syn|ack|rst|ack-rst]\n");
 }
 
 static int parse_mac(const char *s, unsigned char *m)
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4],
-		      &m[5]) == 6 ? 0 : -1;
+		      &m[5]) == 6 ?
+		       0 :
+		       -1;
 }
 
 static __u16 csum16(const void *p, size_t len, __u32 sum)
@@ -182,34 +185,40 @@ static double now_s(void)
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	static const struct option lo[] = {
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "dst-mac", required_argument, NULL, 'm' },
-		{ "src-mac", required_argument, NULL, 'M' },
-		{ "dst", required_argument, NULL, 'd' },
-		{ "src-base", required_argument, NULL, 's' },
-		{ "src-count", required_argument, NULL, 'n' },
-		{ "proto", required_argument, NULL, 'p' },
-		{ "dport", required_argument, NULL, 'D' },
-		{ "sport", required_argument, NULL, 'S' },
-		{ "frames", required_argument, NULL, 'f' },
-		{ "time-cap", required_argument, NULL, 't' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "chunk", required_argument, NULL, 'c' },
-		{ "cpu", required_argument, NULL, 'C' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "dport-random", no_argument, NULL, 'R' },
-		{ "sport-set", required_argument, NULL, 'E' },
-		{ "sport-random", no_argument, NULL, 'r' },
-		{ "tcp-flags", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct option lo[] = { { "ifname", required_argument, NULL, 'i' },
+					    { "dst-mac", required_argument, NULL, 'm' },
+					    { "src-mac", required_argument, NULL, 'M' },
+					    { "dst", required_argument, NULL, 'd' },
+					    { "src-base", required_argument, NULL, 's' },
+					    { "src-count", required_argument, NULL, 'n' },
+					    { "proto", required_argument, NULL, 'p' },
+					    { "dport", required_argument, NULL, 'D' },
+					    { "sport", required_argument, NULL, 'S' },
+					    { "frames", required_argument, NULL, 'f' },
+					    { "time-cap", required_argument, NULL, 't' },
+					    { "batch", required_argument, NULL, 'b' },
+					    { "chunk", required_argument, NULL, 'c' },
+					    { "cpu", required_argument, NULL, 'C' },
+					    { "size", required_argument, NULL, 'z' },
+					    { "dport-random", no_argument, NULL, 'R' },
+					    { "sport-set", required_argument, NULL, 'E' },
+					    { "sport-random", no_argument, NULL, 'r' },
+					    { "tcp-flags", required_argument, NULL, 'F' },
+					    { "help", no_argument, NULL, 'h' },
+					    { 0 } };
 	int c;
 
-	*o = (struct opts){ .src_count = 1, .proto = IPPROTO_TCP, .dport = 8080, .sport = 40000,
-			    .frames = 5000000, .time_cap = 5, .batch = 64, .chunk = 262144,
-			    .size = 60, .cpu = -1, .tcp_flags = 0x02 };
+	*o = (struct opts){ .src_count = 1,
+			    .proto = IPPROTO_TCP,
+			    .dport = 8080,
+			    .sport = 40000,
+			    .frames = 5000000,
+			    .time_cap = 5,
+			    .batch = 64,
+			    .chunk = 262144,
+			    .size = 60,
+			    .cpu = -1,
+			    .tcp_flags = 0x02 };
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ifname = optarg; break;
@@ -256,7 +265,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			for (tok = strtok_r(buf, ",", &save); tok && o->sport_set_n < 4;
 			     tok = strtok_r(NULL, ",", &save))
-				o->sport_set[o->sport_set_n++] = (unsigned short)strtoul(tok, NULL, 0);
+				o->sport_set[o->sport_set_n++] =
+					(unsigned short)strtoul(tok, NULL, 0);
 			o->port_mode |= 2;
 			break;
 		}
@@ -372,14 +382,10 @@ int main(int argc, char **argv)
 	t0 = now_s();
 	while (done < o.frames) {
 		unsigned long long left = o.frames - done;
-		LIBBPF_OPTS(bpf_test_run_opts, ro,
-			    .data_in = frame,
-			    .data_size_in = (__u32)flen,
-			    .ctx_in = &ctx,
-			    .ctx_size_in = sizeof(ctx),
+		LIBBPF_OPTS(bpf_test_run_opts, ro, .data_in = frame, .data_size_in = (__u32)flen,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 			    .repeat = (int)(left < o.chunk ? left : o.chunk),
-			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES,
-			    .batch_size = o.batch);
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = o.batch);
 
 		err = bpf_prog_test_run_opts(fd, &ro);
 		if (err) {

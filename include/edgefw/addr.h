@@ -54,8 +54,7 @@ EF_INLINE int ef_addr_family(const union ef_addr *a)
 
 EF_INLINE int ef_addr_eq(const union ef_addr *a, const union ef_addr *b)
 {
-	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] &&
-	       a->w[3] == b->w[3];
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] && a->w[3] == b->w[3];
 }
 
 #endif /* EDGEFW_ADDR_H */

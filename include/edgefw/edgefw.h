@@ -19,42 +19,42 @@
 
 /* ---- limits ------------------------------------------------------------ */
 
-#define EF_MAX_RULES      16384 /* rules per policy generation */
-#define EF_MAX_LISTS      32768 /* distinct candidate-rule lists per generation */
-#define EF_LIST_MAX       8     /* rules that may overlap on one port */
-#define EF_MAX_PEERSETS   4096  /* peer sets (named or inline) per generation */
-#define EF_MAX_IFACES     64    /* managed interfaces per node */
-#define EF_IFACE_ARRAY    4096  /* ifindexes below this: array lookup; above: hash */
-#define EF_MAX_GROUPS     32    /* port groups (dir, role, protocol, service set) per slot */
-#define EF_GROUP_NONE     0xff
-#define EF_PORTMAP_WORDS  16384 /* 65536 ports, 4 list numbers of 16 bits a word */
-#define EF_VLAN_MAX       2     /* 802.1Q/802.1ad tags parsed */
-#define EF_IPV6_EXT_MAX   6     /* IPv6 extension headers walked */
-#define EF_SLOTS          2     /* policy generations held at once (A/B) */
-#define EF_RULE_NONE      0xffff
+#define EF_MAX_RULES 16384   /* rules per policy generation */
+#define EF_MAX_LISTS 32768   /* distinct candidate-rule lists per generation */
+#define EF_LIST_MAX 8	     /* rules that may overlap on one port */
+#define EF_MAX_PEERSETS 4096 /* peer sets (named or inline) per generation */
+#define EF_MAX_IFACES 64     /* managed interfaces per node */
+#define EF_IFACE_ARRAY 4096  /* ifindexes below this: array lookup; above: hash */
+#define EF_MAX_GROUPS 32     /* port groups (dir, role, protocol, service set) per slot */
+#define EF_GROUP_NONE 0xff
+#define EF_PORTMAP_WORDS 16384 /* 65536 ports, 4 list numbers of 16 bits a word */
+#define EF_VLAN_MAX 2	       /* 802.1Q/802.1ad tags parsed */
+#define EF_IPV6_EXT_MAX 6      /* IPv6 extension headers walked */
+#define EF_SLOTS 2	       /* policy generations held at once (A/B) */
+#define EF_RULE_NONE 0xffff
 
 /* Default map sizes; the agent may override them from settings before load. */
-#define EF_DEF_FLOWS        262144 /* trusted flow table (outbound + established inbound) */
-#define EF_DEF_FLOWS_NEW    65536  /* untrusted table (embryonic TCP, inbound UDP) */
-#define EF_DEF_FRAGS        8192
+#define EF_DEF_FLOWS 262144    /* trusted flow table (outbound + established inbound) */
+#define EF_DEF_FLOWS_NEW 65536 /* untrusted table (embryonic TCP, inbound UDP) */
+#define EF_DEF_FRAGS 8192
 #define EF_DEF_PORT_ENTRIES 524288
 #define EF_DEF_PEER_ENTRIES 2097152
-#define EF_DEF_ADDRS        4096
-#define EF_DEF_EVLIMIT      65536  /* sources tracked by the event rate limit */
-#define EF_DEF_SRCLIMIT     262144 /* (source, rule) buckets of the new-flow limits */
-#define EF_DEF_BLOCKED      65536  /* sources blocked at once */
+#define EF_DEF_ADDRS 4096
+#define EF_DEF_EVLIMIT 65536	    /* sources tracked by the event rate limit */
+#define EF_DEF_SRCLIMIT 262144	    /* (source, rule) buckets of the new-flow limits */
+#define EF_DEF_BLOCKED 65536	    /* sources blocked at once */
 #define EF_DEF_LIST_ENTRIES 2097152 /* block list and allow list prefixes (each) */
-#define EF_DEF_VERIFIED     262144 /* sources that answered a SYN cookie challenge */
-#define EF_RINGBUF_BYTES    (4u << 20)
+#define EF_DEF_VERIFIED 262144	    /* sources that answered a SYN cookie challenge */
+#define EF_RINGBUF_BYTES (4u << 20)
 /*
  * Event wake-ups: the programs submit events without waking the agent,
  * except the one that brings the ring's unread bytes across a multiple of
  * EF_EV_WAKE_BYTES (about 800 events); the agent also looks at the ring
  * every EF_EV_POLL_MS on its own, so a lone event waits at most that long.
  */
-#define EF_EV_WAKE_BYTES    (64u << 10) /* a power of two */
-#define EF_EV_RECORD_BYTES  ((sizeof(struct ef_event) + 8 + 7) & ~7ul) /* with the ring's header */
-#define EF_EV_POLL_MS       50
+#define EF_EV_WAKE_BYTES (64u << 10)				      /* a power of two */
+#define EF_EV_RECORD_BYTES ((sizeof(struct ef_event) + 8 + 7) & ~7ul) /* with the ring's header */
+#define EF_EV_POLL_MS 50
 
 /* ---- enums --------------------------------------------------------------- */
 
@@ -78,7 +78,7 @@ enum ef_service {
 
 /* Rule direction: who opens the flow. */
 enum ef_dir {
-	EF_DIR_IN = 0,  /* remote peer -> node service address */
+	EF_DIR_IN = 0,	/* remote peer -> node service address */
 	EF_DIR_OUT = 1, /* node service address -> remote peer */
 };
 
@@ -96,15 +96,14 @@ enum ef_hook {
 #define EF_ENUM_SYN_(num, name, token) EF_SYN_##name = num,
 #define EF_ENUM_TABLE_(num, name, token) EF_TABLE_##name = num,
 
-enum ef_mode { EF_MODES(EF_ENUM_MODE_) };       /* vocab.h */
+enum ef_mode { EF_MODES(EF_ENUM_MODE_) }; /* vocab.h */
 
-enum ef_action { EF_ACTIONS(EF_ENUM_ACT_) };    /* vocab.h */
+enum ef_action { EF_ACTIONS(EF_ENUM_ACT_) }; /* vocab.h */
 
 /* Verdict reasons (reasons.h): below EF_REASON_FIRST_DROP a pass, from it
  * a drop; stable numbers. */
 enum ef_reason {
-	EF_REASONS(EF_ENUM_R_)
-	EF_REASON_FIRST_DROP = 16,
+	EF_REASONS(EF_ENUM_R_) EF_REASON_FIRST_DROP = 16,
 	EF_REASON_MAX = 40,
 };
 
@@ -116,30 +115,30 @@ enum ef_counter {
 	 * lenient mode let through (would-drop), ingress then egress */
 	EF_C_WOULD_DROP_BASE = 2 * EF_REASON_MAX,
 	EF_C_EVENTS_LOST = 4 * EF_REASON_MAX, /* ring buffer full */
-	EF_C_FLOW_CREATE_FAIL,                /* map update failed */
-	EF_C_FLOWS_CREATED,                   /* trusted table */
-	EF_C_FLOWS_NEW_CREATED,               /* untrusted table */
-	EF_C_FLOWS_PROMOTED,                  /* inbound TCP moved to trusted */
-	EF_C_FLOWS_EXPIRED,                   /* deleted on lookup after timeout */
-	EF_C_FLOWS_REVOKED,                   /* deleted: new policy no longer allows */
+	EF_C_FLOW_CREATE_FAIL,		      /* map update failed */
+	EF_C_FLOWS_CREATED,		      /* trusted table */
+	EF_C_FLOWS_NEW_CREATED,		      /* untrusted table */
+	EF_C_FLOWS_PROMOTED,		      /* inbound TCP moved to trusted */
+	EF_C_FLOWS_EXPIRED,		      /* deleted on lookup after timeout */
+	EF_C_FLOWS_REVOKED,		      /* deleted: new policy no longer allows */
 	EF_C_FRAG_CREATE_FAIL,
 	EF_C_FRAGS_TRACKED,
 	EF_C_EVENTS_SENT,
-	EF_C_EVENTS_SUPPRESSED,               /* over the per-source event rate */
-	EF_C_SOURCES_BLOCKED,                 /* temporary blocks started */
-	EF_C_SYNCOOKIES_SENT,                 /* SYN-ACKs with a cookie sent */
-	EF_C_SYNCOOKIES_VALID,                /* ACKs with a valid cookie: flow admitted */
-	EF_C_SYNCOOKIES_BAD,                  /* ACKs with no flow and no valid cookie */
-	EF_C_FLOWS_PRUNED,                    /* removed by the agent at a reload: no
+	EF_C_EVENTS_SUPPRESSED, /* over the per-source event rate */
+	EF_C_SOURCES_BLOCKED,	/* temporary blocks started */
+	EF_C_SYNCOOKIES_SENT,	/* SYN-ACKs with a cookie sent */
+	EF_C_SYNCOOKIES_VALID,	/* ACKs with a valid cookie: flow admitted */
+	EF_C_SYNCOOKIES_BAD,	/* ACKs with no flow and no valid cookie */
+	EF_C_FLOWS_PRUNED,	/* removed by the agent at a reload: no
 					       * inbound rule covers them any more
 					       * (written by the agent only) */
-	EF_C_FLOWS_SWEPT,                     /* expired flows the agent removed
+	EF_C_FLOWS_SWEPT,	/* expired flows the agent removed
 					       * (written by the agent only) */
 	/* the agent's event accounting (written by the agent only): every
 	 * event sent is written, or unwritten; a subscriber may miss lines */
-	EF_C_EVENTS_WRITTEN,                  /* event lines in the events file/stdout */
-	EF_C_EVENTS_UNWRITTEN,                /* event lines a failed write lost */
-	EF_C_EVENTS_SUB_DROPPED,              /* lines slow subscribers did not take */
+	EF_C_EVENTS_WRITTEN,	 /* event lines in the events file/stdout */
+	EF_C_EVENTS_UNWRITTEN,	 /* event lines a failed write lost */
+	EF_C_EVENTS_SUB_DROPPED, /* lines slow subscribers did not take */
 	EF_C_MAX,
 };
 
@@ -158,19 +157,19 @@ enum ef_timeout {
 };
 
 /* ef_flow.flags */
-#define EF_FLOW_ORIG_OUT   0x01 /* opened by the node (egress) */
-#define EF_FLOW_UNLISTED   0x02 /* let through by a monitor/off mode, not a rule */
+#define EF_FLOW_ORIG_OUT 0x01	/* opened by the node (egress) */
+#define EF_FLOW_UNLISTED 0x02	/* let through by a monitor/off mode, not a rule */
 #define EF_FLOW_UNVERIFIED 0x04 /* inbound TCP whose SYN-ACK was never seen */
 
 /* ef_rule.flags */
 #define EF_RULEF_PEER_ANY 0x01
-#define EF_RULEF_LOG      0x02 /* emit an event when it opens a flow */
-#define EF_RULEF_LPORTS   0x04 /* lport_lo..lport_hi restrict the local port */
+#define EF_RULEF_LOG 0x02    /* emit an event when it opens a flow */
+#define EF_RULEF_LPORTS 0x04 /* lport_lo..lport_hi restrict the local port */
 
 /* ef_cfg.flags */
-#define EF_CFGF_PING       0x01 /* ICMP echo to/from service addresses */
-#define EF_CFGF_LOG_ALLOW  0x02 /* every new flow emits an event */
-#define EF_CFGF_LIMITS     0x04 /* some rule has a per-source limit */
+#define EF_CFGF_PING 0x01      /* ICMP echo to/from service addresses */
+#define EF_CFGF_LOG_ALLOW 0x02 /* every new flow emits an event */
+#define EF_CFGF_LIMITS 0x04    /* some rule has a per-source limit */
 
 /* ---- addresses ------------------------------------------------------------ */
 
@@ -187,7 +186,7 @@ struct ef_ctl {
 	__u32 epoch; /* slot = epoch % EF_SLOTS; 0 = no policy loaded */
 	__u32 hint;  /* EF_HINT_*: which half of each hint map is read */
 };
-#define EF_HINT_FLOWS  0x1 /* the half of ef_flowports */
+#define EF_HINT_FLOWS 0x1  /* the half of ef_flowports */
 #define EF_HINT_BLOCKS 0x2 /* the half of ef_blockhint */
 
 /*
@@ -221,11 +220,11 @@ struct ef_cfg {
 	__u8 egress; /* enum ef_mode: enforce | monitor | off */
 	__u8 flags;  /* EF_CFGF_* */
 	__u8 pad[5];
-	__u32 ev_rate;  /* events per second per source (0: no limit at all) */
-	__u32 ev_burst; /* bucket depth */
-	__u32 ev_cpu_rate; /* events per second per CPU, all sources */
+	__u32 ev_rate;	      /* events per second per source (0: no limit at all) */
+	__u32 ev_burst;	      /* bucket depth */
+	__u32 ev_cpu_rate;    /* events per second per CPU, all sources */
 	__u8 limit_v6_prefix; /* per-source limits count IPv6 sources per /N */
-	__u8 syn_mode;        /* enum ef_syn_mode: SYN cookie challenges */
+	__u8 syn_mode;	      /* enum ef_syn_mode: SYN cookie challenges */
 	__u8 pad2[2];
 	__u32 syn_threshold;  /* auto: new inbound SYNs per second per CPU that
 			       * turn challenges on */
@@ -238,9 +237,9 @@ enum ef_syn_mode { EF_SYN_MODES(EF_ENUM_SYN_) };
 
 /* ef_synrate (per-CPU): SYNs of unverified sources in this window. */
 struct ef_synrate {
-	__u64 window;  /* ~1 s windows of bpf_ktime_get_coarse_ns (ns >> 30) */
-	__u32 count;   /* this window */
-	__u32 prev;    /* the window before */
+	__u64 window; /* ~1 s windows of bpf_ktime_get_coarse_ns (ns >> 30) */
+	__u32 count;  /* this window */
+	__u32 prev;   /* the window before */
 };
 
 /* A token bucket (ef_evlimit: per remote source, IPv6 per /64, so that a
@@ -292,9 +291,9 @@ enum ef_addr_hint_state {
 };
 
 struct ef_addr_hint {
-	union ef_addr addr;    /* EF_AH_ONE: the address */
-	struct ef_addr_val v;  /* EF_AH_ONE: its services */
-	__u8 state;            /* enum ef_addr_hint_state */
+	union ef_addr addr;   /* EF_AH_ONE: the address */
+	struct ef_addr_val v; /* EF_AH_ONE: its services */
+	__u8 state;	      /* enum ef_addr_hint_state */
 	__u8 pad[7];
 };
 
@@ -364,7 +363,7 @@ struct ef_rule {
 	__u16 lport_lo;
 	__u16 lport_hi;
 	/* per-source new-flow limit (inbound rules): 0 = none */
-	__u32 lim_rate;    /* new flows per second per source */
+	__u32 lim_rate;	   /* new flows per second per source */
 	__u32 lim_burst;   /* bucket depth */
 	__u32 lim_block_s; /* seconds a source over the limit stays blocked */
 };
@@ -381,9 +380,9 @@ struct ef_srclimit_key {
 
 /* ef_blocked: source prefix -> until when it is dropped. */
 struct ef_blocked {
-	__u64 until_ns;  /* bpf_ktime_get_coarse_ns clock */
+	__u64 until_ns; /* bpf_ktime_get_coarse_ns clock */
 	__u64 since_ns;
-	__u16 rule;      /* the rule whose limit it exceeded */
+	__u16 rule; /* the rule whose limit it exceeded */
 	__u8 slot;
 	__u8 pad[5];
 };
@@ -392,7 +391,7 @@ struct ef_blocked {
  * of CIDRs from files, changed at run time by `edgefw blocklist`. */
 struct ef_list_key {
 	__u32 prefixlen; /* EF_LIST_KEY_FIXED_BITS + address prefix bits */
-	__u8 family;     /* 4 or 6: an IPv6 prefix never matches IPv4 */
+	__u8 family;	 /* 4 or 6: an IPv6 prefix never matches IPv4 */
 	__u8 pad[3];
 	union ef_addr addr;
 };
@@ -406,7 +405,8 @@ struct ef_shield {
 };
 #define EF_SHIELD_BLOCKLIST 0x01
 #define EF_SHIELD_ALLOWLIST 0x02
-#define EF_SHIELD_BL4       0x04 /* ef_bl4 is kept: an IPv4 remote whose /24
+#define EF_SHIELD_BL4 \
+	0x04 /* ef_bl4 is kept: an IPv4 remote whose /24
 				    * has no bit is on no block-list prefix */
 
 /* ef_bl4: a bit per IPv4 /24, set when some IPv4 prefix of the block list
@@ -422,7 +422,7 @@ struct ef_shield {
 struct ef_peer_key {
 	__u32 prefixlen; /* EF_PEER_KEY_FIXED_BITS + address prefix bits */
 	__u8 slot;
-	__u8 family;     /* 4 or 6 */
+	__u8 family; /* 4 or 6 */
 	__u16 set;
 	union ef_addr addr;
 };
@@ -443,7 +443,7 @@ struct ef_flow_key {
 	__u16 lport;
 	__u16 rport;
 	__u8 proto;
-	__u8 role;  /* enum ef_role */
+	__u8 role; /* enum ef_role */
 	__u8 pad[2];
 };
 
@@ -492,32 +492,32 @@ enum ef_table { EF_TABLES(EF_ENUM_TABLE_) };
 
 struct ef_trace {
 	__u32 epoch;
-	__u16 rule;      /* EF_RULE_NONE when no rule decided */
+	__u16 rule; /* EF_RULE_NONE when no rule decided */
 	__u8 reason;
-	__u8 action;     /* enum ef_action */
+	__u8 action; /* enum ef_action */
 	__u8 role;
-	__u8 flow;       /* the tracked flow it matched: enum ef_table */
+	__u8 flow;	 /* the tracked flow it matched: enum ef_table */
 	__u8 flow_state; /* its enum ef_flow_state */
-	__u8 new_flow;   /* the table it would open a flow in: enum ef_table */
-	__u8 promote;    /* would move an inbound TCP flow to the trusted table */
+	__u8 new_flow;	 /* the table it would open a flow in: enum ef_table */
+	__u8 promote;	 /* would move an inbound TCP flow to the trusted table */
 	__u8 pad[3];
 };
 
 /* ---- events --------------------------------------------------------------- */
 
 struct ef_event {
-	__u64 ts_ns;   /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u64 ts_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
 	__u32 ifindex;
 	__u32 epoch;
 	__u32 pkt_len;
-	__u16 rule;    /* EF_RULE_NONE when no rule decided */
+	__u16 rule; /* EF_RULE_NONE when no rule decided */
 	__u16 sport;
 	__u16 dport;
-	__u8 hook;     /* enum ef_hook */
-	__u8 action;   /* enum ef_action */
-	__u8 reason;   /* enum ef_reason */
-	__u8 proto;    /* IPPROTO_* (0 when not IP) */
-	__u8 family;   /* 4 or 6 (0 when not IP) */
+	__u8 hook;   /* enum ef_hook */
+	__u8 action; /* enum ef_action */
+	__u8 reason; /* enum ef_reason */
+	__u8 proto;  /* IPPROTO_* (0 when not IP) */
+	__u8 family; /* 4 or 6 (0 when not IP) */
 	__u8 tcp_flags;
 	__u8 icmp_type;
 	__u8 icmp_code;

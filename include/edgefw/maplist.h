@@ -26,6 +26,8 @@
 #ifndef EDGEFW_MAPLIST_H
 #define EDGEFW_MAPLIST_H
 
+/* one map a line, as written: */
+/* clang-format off */
 #define EF_MAP_LIST(F, X)                                                                          \
 	/* Which policy generation is live (key 0). */                                             \
 	F(X, ctl, HELD, ARRAY, 1, __u32, struct ef_ctl)                                            \
@@ -98,6 +100,7 @@
 	/* Off the stack (the programs are near the 512-byte limit): per CPU, and a                \
 	 * program does not migrate while it runs. */                                              \
 	F(X, scratch, PRIVATE, PERCPU_ARRAY, 1, __u32, struct ef_scratch_area)
+/* clang-format on */
 
 /* X(name, use, type, max_entries, key, value[, map_flags]) for every map */
 #define EF_MAPS(X) EF_MAP_LIST(EF_MAP_ALL_, X)

@@ -53,7 +53,7 @@ struct ef_iph {
 } EF_HDR_PACKED;
 
 struct ef_ip6h {
-	__u8 ver_tc;     /* version in the high nibble */
+	__u8 ver_tc; /* version in the high nibble */
 	__u8 tc_flow[3];
 	__be16 payload_len;
 	__u8 nexthdr;
@@ -67,7 +67,7 @@ struct ef_tcph {
 	__be16 dest;
 	__be32 seq;
 	__be32 ack_seq;
-	__u8 doff_res;   /* data offset in the high nibble */
+	__u8 doff_res; /* data offset in the high nibble */
 	__u8 flags;
 	__be16 window;
 	__be16 check;
@@ -82,17 +82,17 @@ struct ef_udph {
 } EF_HDR_PACKED;
 
 #define ef_ip_version(ip) ((ip)->ver_ihl >> 4)
-#define ef_ip_ihl(ip)     ((ip)->ver_ihl & 0x0f)
+#define ef_ip_ihl(ip) ((ip)->ver_ihl & 0x0f)
 
-#define EF_ETH_P_8021Q  0x8100
+#define EF_ETH_P_8021Q 0x8100
 #define EF_ETH_P_8021AD 0x88a8
-#define EF_ETH_P_IP     0x0800
-#define EF_ETH_P_IPV6   0x86dd
-#define EF_ETH_P_ARP    0x0806
-#define EF_ETH_P_RARP   0x8035
-#define EF_ETH_P_LLDP   0x88cc
-#define EF_ETH_P_EAPOL  0x888e
-#define EF_ETH_P_SLOW   0x8809 /* LACP, marker */
+#define EF_ETH_P_IP 0x0800
+#define EF_ETH_P_IPV6 0x86dd
+#define EF_ETH_P_ARP 0x0806
+#define EF_ETH_P_RARP 0x8035
+#define EF_ETH_P_LLDP 0x88cc
+#define EF_ETH_P_EAPOL 0x888e
+#define EF_ETH_P_SLOW 0x8809 /* LACP, marker */
 #define EF_ETH_P_802_3_MIN 0x0600
 
 #define EF_TCP_FIN 0x01
@@ -102,19 +102,19 @@ struct ef_udph {
 #define EF_TCP_ACK 0x10
 
 /* ICMP/ICMPv6 types (linux/icmp.h drags libc socket headers into BPF) */
-#define EF_ICMP_ECHOREPLY      0
-#define EF_ICMP_DEST_UNREACH   3
-#define EF_ICMP_FRAG_NEEDED    4 /* code */
-#define EF_ICMP_ECHO           8
-#define EF_ICMP_TIME_EXCEEDED  11
-#define EF_ICMP_PARAMETERPROB  12
-#define EF_ICMP6_DEST_UNREACH  1
-#define EF_ICMP6_PKT_TOOBIG    2
-#define EF_ICMP6_PARAMPROB     4
-#define EF_ICMP6_ECHO_REQUEST  128
-#define EF_ICMP6_ECHO_REPLY    129
+#define EF_ICMP_ECHOREPLY 0
+#define EF_ICMP_DEST_UNREACH 3
+#define EF_ICMP_FRAG_NEEDED 4 /* code */
+#define EF_ICMP_ECHO 8
+#define EF_ICMP_TIME_EXCEEDED 11
+#define EF_ICMP_PARAMETERPROB 12
+#define EF_ICMP6_DEST_UNREACH 1
+#define EF_ICMP6_PKT_TOOBIG 2
+#define EF_ICMP6_PARAMPROB 4
+#define EF_ICMP6_ECHO_REQUEST 128
+#define EF_ICMP6_ECHO_REPLY 129
 
-#define EF_IP_MF     0x2000
+#define EF_IP_MF 0x2000
 #define EF_IP_OFFSET 0x1fff
 
 enum ef_frag_kind {
@@ -137,15 +137,15 @@ struct ef_tuple {
 struct ef_pkt {
 	union ef_addr src;
 	union ef_addr dst;
-	__u16 sport;     /* host order; ICMP echo: identifier */
-	__u16 dport;     /* host order; ICMP echo: identifier */
-	__u8 family;     /* 4 or 6 */
-	__u8 proto;      /* final L4 protocol (IPPROTO_*) */
-	__u8 tcp_flags;  /* EF_TCP_* */
-	__u8 frag;       /* enum ef_frag_kind */
+	__u16 sport;	/* host order; ICMP echo: identifier */
+	__u16 dport;	/* host order; ICMP echo: identifier */
+	__u8 family;	/* 4 or 6 */
+	__u8 proto;	/* final L4 protocol (IPPROTO_*) */
+	__u8 tcp_flags; /* EF_TCP_* */
+	__u8 frag;	/* enum ef_frag_kind */
 	__u32 frag_id;
-	__u32 seq;       /* TCP, host order */
-	__u32 ack_seq;   /* TCP, host order */
+	__u32 seq;     /* TCP, host order */
+	__u32 ack_seq; /* TCP, host order */
 	__u8 icmp_type;
 	__u8 icmp_code;
 	__u8 vlans;
@@ -201,23 +201,20 @@ EF_INLINE int ef_addr_bad_source(const union ef_addr *a)
 	if (ef_addr_is_v4(a)) {
 		__u32 h = ef_ntohl(a->w[3]);
 
-		return h == 0 || (h >> 24) == 127 || (h >> 28) == 0xe ||
-		       h == 0xffffffff;
+		return h == 0 || (h >> 24) == 127 || (h >> 28) == 0xe || h == 0xffffffff;
 	}
-	if ((a->w[0] | a->w[1] | a->w[2]) == 0 &&
-	    (a->w[3] == 0 || a->w[3] == ef_htonl(1)))
-		return 1; /* :: and ::1 */
+	if ((a->w[0] | a->w[1] | a->w[2]) == 0 && (a->w[3] == 0 || a->w[3] == ef_htonl(1)))
+		return 1;	/* :: and ::1 */
 	return a->b[0] == 0xff; /* ff00::/8 */
 }
 
 /* The first 8 bytes after an IP header: ports, or an ICMP echo identifier. */
-EF_INLINE int ef_parse_ports(struct ef_cursor *c, __u8 proto, __u16 *sport,
-			     __u16 *dport)
+EF_INLINE int ef_parse_ports(struct ef_cursor *c, __u8 proto, __u16 *sport, __u16 *dport)
 {
 	__u8 *l4;
 
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP &&
-	    proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_ICMP &&
+	    proto != IPPROTO_ICMPV6)
 		return 0;
 	l4 = ef_pull(c, 8);
 	if (!l4)
@@ -318,8 +315,7 @@ EF_INLINE int ef_parse_l4(struct ef_cursor *c, struct ef_pkt *p)
 		p->icmp_code = ih[1];
 		p->sport = (__u16)(ih[4] << 8 | ih[5]);
 		p->dport = p->sport;
-		if (ef_icmp_is_error(p->family, p->icmp_type) &&
-		    p->frag == EF_FRAG_NONE)
+		if (ef_icmp_is_error(p->family, p->icmp_type) && p->frag == EF_FRAG_NONE)
 			ef_parse_inner(c, p);
 		return EF_R_NONE;
 	}
@@ -365,9 +361,8 @@ EF_INLINE int ef_parse_ipv4(struct ef_cursor *c, struct ef_pkt *p)
 
 EF_INLINE int ef_ipv6_is_ext(__u8 nh)
 {
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING ||
-	       nh == IPPROTO_FRAGMENT || nh == IPPROTO_DSTOPTS ||
-	       nh == IPPROTO_AH;
+	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_FRAGMENT ||
+	       nh == IPPROTO_DSTOPTS || nh == IPPROTO_AH;
 }
 
 EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
@@ -401,8 +396,8 @@ EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
 		if (nh == IPPROTO_FRAGMENT) {
 			__u16 fo = (__u16)(eh[2] << 8 | eh[3]);
 
-			p->frag_id = (__u32)eh[4] << 24 | (__u32)eh[5] << 16 |
-				     (__u32)eh[6] << 8 | eh[7];
+			p->frag_id =
+				(__u32)eh[4] << 24 | (__u32)eh[5] << 16 | (__u32)eh[6] << 8 | eh[7];
 			if (fo & 0xfff8)
 				p->frag = EF_FRAG_LATER;
 			else if (fo & 1)
@@ -440,11 +435,11 @@ EF_INLINE int ef_parse_ipv6(struct ef_cursor *c, struct ef_pkt *p)
  * is not IPv4/IPv6 - MPLS, PPPoE, a third VLAN tag - could carry IP past the
  * classifier and is dropped.
  */
-EF_INLINE int ef_parse_general(void *data, void *data_end, __u32 wire_len,
-			       struct ef_pkt *p)
+EF_INLINE int ef_parse_general(void *data, void *data_end, __u32 wire_len, struct ef_pkt *p)
 {
-	struct ef_cursor c = { .pos = data, .end = data_end, .start = data,
-			       .wire = wire_len, .left = 0xffff };
+	struct ef_cursor c = {
+		.pos = data, .end = data_end, .start = data, .wire = wire_len, .left = 0xffff
+	};
 	struct ef_ethh *eth = ef_pull(&c, sizeof(*eth));
 	__u16 proto;
 	int i;
@@ -469,9 +464,8 @@ EF_INLINE int ef_parse_general(void *data, void *data_end, __u32 wire_len,
 		return ef_parse_ipv6(&c, p);
 	if (proto == EF_ETH_P_8021Q || proto == EF_ETH_P_8021AD)
 		return EF_R_VLAN_DEPTH;
-	if (proto == EF_ETH_P_ARP || proto == EF_ETH_P_RARP ||
-	    proto == EF_ETH_P_LLDP || proto == EF_ETH_P_EAPOL ||
-	    proto == EF_ETH_P_SLOW || proto < EF_ETH_P_802_3_MIN)
+	if (proto == EF_ETH_P_ARP || proto == EF_ETH_P_RARP || proto == EF_ETH_P_LLDP ||
+	    proto == EF_ETH_P_EAPOL || proto == EF_ETH_P_SLOW || proto < EF_ETH_P_802_3_MIN)
 		return EF_R_NON_IP;
 	return EF_R_ETHERTYPE;
 }

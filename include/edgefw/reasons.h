@@ -19,7 +19,8 @@
 #ifndef EDGEFW_REASONS_H
 #define EDGEFW_REASONS_H
 
-/* clang-format off: one entry a line */
+/* one entry a line, as written: */
+/* clang-format off */
 #define EF_REASONS(EF_REASON) \
 	EF_REASON(0, NONE, "none", "no reason was recorded") \
 	/* passes */ \

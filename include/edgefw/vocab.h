@@ -13,7 +13,8 @@
 #ifndef EDGEFW_VOCAB_H
 #define EDGEFW_VOCAB_H
 
-/* clang-format off: one list a line */
+/* one list a line, as written: */
+/* clang-format off */
 
 /* What the program did with a packet (enum ef_action).  would-drop: a drop
  * a lenient mode did not carry out; challenge: a SYN answered with a cookie

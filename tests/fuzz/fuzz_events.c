@@ -42,7 +42,8 @@ static const char *fz_rule(void *ctx, __u32 epoch, __u16 rule)
 
 static void fail(const char *why, const char *ref, const char *got)
 {
-	fprintf(stderr, "fuzz_events: %s\njson-c: %s\ndirect: %s\n", why, ref, got ? got : "(none)");
+	fprintf(stderr, "fuzz_events: %s\njson-c: %s\ndirect: %s\n", why, ref,
+		got ? got : "(none)");
 	abort();
 }
 

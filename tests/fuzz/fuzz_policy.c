@@ -15,8 +15,8 @@
 #include "policy.h"
 
 /* The compiled candidates for (dir, role, proto, svcmask, port). */
-static int compiled(const struct ef_compiled *c, int dir, int role, int proto,
-		    uint16_t mask, unsigned port, uint16_t *out)
+static int compiled(const struct ef_compiled *c, int dir, int role, int proto, uint16_t mask,
+		    unsigned port, uint16_t *out)
 {
 	for (size_t a = 0; a < c->naddrs; a++) {
 		const struct ef_addr_entry *e = &c->addrs[a];
@@ -75,9 +75,12 @@ static void check_node(const struct ef_compiled *c)
 					const struct ef_prule *r = &c->pol->rules[i];
 
 					for (size_t k = 0; k < r->nports; k++) {
-						unsigned probes[6] = { r->ports[k].lo, r->ports[k].hi,
-								       r->ports[k].lo - 1u, r->ports[k].hi + 1u,
-								       0, 65535 };
+						unsigned probes[6] = { r->ports[k].lo,
+								       r->ports[k].hi,
+								       r->ports[k].lo - 1u,
+								       r->ports[k].hi + 1u,
+								       0,
+								       65535 };
 
 						for (int q = 0; q < 6; q++) {
 							uint16_t x[64], y[64];
@@ -85,11 +88,14 @@ static void check_node(const struct ef_compiled *c)
 
 							if (probes[q] > 65535)
 								continue;
-							nx = compiled(c, dir, role, protos[pi], mask, probes[q], x);
-							ny = naive(c, dir, role, protos[pi], mask, probes[q], y);
+							nx = compiled(c, dir, role, protos[pi],
+								      mask, probes[q], x);
+							ny = naive(c, dir, role, protos[pi], mask,
+								   probes[q], y);
 							if (nx < 0)
 								continue;
-							if (nx != ny || memcmp(x, y, sizeof(x[0]) * (size_t)nx))
+							if (nx != ny ||
+							    memcmp(x, y, sizeof(x[0]) * (size_t)nx))
 								abort(); /* mis-compiled */
 						}
 					}

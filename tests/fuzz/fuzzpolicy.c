@@ -36,8 +36,10 @@ int fuzz_policy_apply(const struct ef_maps *m, int ext, int internal)
 	json_object_object_add(a, "management", ef_json_strs("198.18.0.5", NULL));
 	json_object_object_add(n, "addresses", a);
 	json_object_object_get_ex(root, "peers", &peers);
-	json_object_object_add(peers, "sip_next_hop", ef_json_strs("198.18.2.0/24", "2001:db8:18:2::/64"));
-	json_object_object_add(peers, "public_im_partners", ef_json_strs("198.51.100.0/25", "2001:db8:51::/48"));
+	json_object_object_add(peers, "sip_next_hop",
+			       ef_json_strs("198.18.2.0/24", "2001:db8:18:2::/64"));
+	json_object_object_add(peers, "public_im_partners",
+			       ef_json_strs("198.51.100.0/25", "2001:db8:51::/48"));
 	text = json_object_to_json_string(root);
 	ef_diag_init(&d, "fuzz-policy");
 	p = ef_policy_parse("fuzz-policy", text, strlen(text), &d);

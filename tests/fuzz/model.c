@@ -13,8 +13,7 @@
 
 /* ---- small helpers --------------------------------------------------------- */
 
-static union ef_addr A(const char *s)
-{
+static union ef_addr A(const char *s) {
 	union ef_addr a;
 
 	memset(&a, 0, sizeof(a));
@@ -22,7 +21,8 @@ static union ef_addr A(const char *s)
 	return a;
 }
 
-static bool same(const union ef_addr *a, const union ef_addr *b)
+static bool
+same(const union ef_addr *a, const union ef_addr *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
@@ -104,8 +104,8 @@ static int match(const struct model *m, int role, int dir, int proto, const unio
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct ef_prule *r = &p->rules[i];
 
-		if (ef_rule_excluded(p, r) || r->role != role || r->dir != dir || r->proto != proto ||
-		    !has_addr(m, r->service, local))
+		if (ef_rule_excluded(p, r) || r->role != role || r->dir != dir ||
+		    r->proto != proto || !has_addr(m, r->service, local))
 			continue;
 		if (dir == EF_DIR_IN) {
 			if (!r->ports_any && !in_ranges(r->ports, r->nports, lport))
@@ -180,7 +180,7 @@ void model_source_key(const struct model *m, const union ef_addr *src, union ef_
 		return;
 	for (unsigned i = 0; i < 128; i++)
 		if (i >= bits)
-			k->b[i / 8] &= (uint8_t)~(0x80u >> (i % 8));
+			k->b[i / 8] &= (uint8_t) ~(0x80u >> (i % 8));
 }
 
 /* ---- flows ("Flows") --------------------------------------------------------------- */
@@ -188,15 +188,17 @@ void model_source_key(const struct model *m, const union ef_addr *src, union ef_
 static int timeout_class(uint8_t proto, int state)
 {
 	if (proto == IPPROTO_TCP)
-		return state == EF_FS_EST ? EF_TO_TCP_EST :
-		       state == EF_FS_CLOSING ? EF_TO_TCP_CLOSING : EF_TO_TCP_SYN;
+		return state == EF_FS_EST     ? EF_TO_TCP_EST :
+		       state == EF_FS_CLOSING ? EF_TO_TCP_CLOSING :
+						EF_TO_TCP_SYN;
 	return proto == IPPROTO_UDP ? EF_TO_UDP : EF_TO_ICMP;
 }
 
 bool model_flow_expired(const struct model *m, uint64_t now, uint8_t proto, int state,
 			uint64_t seen)
 {
-	return now > seen && now - seen > (uint64_t)S(m)->timeout_s[timeout_class(proto, state)] * NS;
+	return now > seen &&
+	       now - seen > (uint64_t)S(m)->timeout_s[timeout_class(proto, state)] * NS;
 }
 
 /* "Flows are keyed by (local address, remote address, local port, remote
@@ -214,9 +216,9 @@ static struct model_flow *flow_get(struct model *m, const struct fkey *k, bool t
 	for (int i = 0; i < MODEL_MAX; i++) {
 		struct model_flow *f = &m->flows[i];
 
-		if (f->used && f->trusted == trusted && f->role == k->role && f->proto == k->proto &&
-		    f->lport == k->lport && f->rport == k->rport && same(&f->local, &k->local) &&
-		    same(&f->remote, &k->remote))
+		if (f->used && f->trusted == trusted && f->role == k->role &&
+		    f->proto == k->proto && f->lport == k->lport && f->rport == k->rport &&
+		    same(&f->local, &k->local) && same(&f->remote, &k->remote))
 			return f;
 	}
 	return NULL;
@@ -294,9 +296,8 @@ static bool revalidate(struct model *m, struct model_flow *f)
 	if (ok) {
 		f->rule = rule;
 		f->unlisted = false;
-	} else if (!f->unlisted ||
-		   !(S(m)->mode == EF_MODE_MONITOR ||
-		     (dir == EF_DIR_OUT && S(m)->egress != EF_MODE_ENFORCE))) {
+	} else if (!f->unlisted || !(S(m)->mode == EF_MODE_MONITOR ||
+				     (dir == EF_DIR_OUT && S(m)->egress != EF_MODE_ENFORCE))) {
 		return false;
 	}
 	f->epoch = m->epoch;
@@ -377,7 +378,8 @@ static struct model_block *block_get(struct model *m, const union ef_addr *k)
 	return NULL;
 }
 
-static void block_put(struct model *m, const union ef_addr *k, uint64_t now, uint32_t secs, int rule)
+static void block_put(struct model *m, const union ef_addr *k, uint64_t now, uint32_t secs,
+		      int rule)
 {
 	struct model_block *b = block_get(m, k);
 
@@ -425,8 +427,8 @@ static bool limit_take(struct model *m, const struct mp *p, int rule, uint64_t n
 		return true;
 	}
 	{
-		unsigned __int128 c = (unsigned __int128)b->credit +
-				      (unsigned __int128)(now - b->last) * l.rate;
+		unsigned __int128 c =
+			(unsigned __int128)b->credit + (unsigned __int128)(now - b->last) * l.rate;
 		uint64_t credit = c > cap ? cap : (uint64_t)c;
 
 		b->last = now;
@@ -576,7 +578,8 @@ static int new_out(struct ctx *c)
 			return EF_R_RULE;
 		}
 		if (tcp_syn(p->flags)) {
-			flow_create(m, &c->k, true, EF_FS_SYN_SENT, true, false, c->rule, 0, c->now);
+			flow_create(m, &c->k, true, EF_FS_SYN_SENT, true, false, c->rule, 0,
+				    c->now);
 			return EF_R_RULE;
 		}
 	}
@@ -695,8 +698,9 @@ static int classify(struct ctx *c)
 		for (int i = 0; i < MODEL_MAX; i++) {
 			struct model_frag *fr = &m->frags[i];
 
-			if (fr->used && fr->role == p->role && fr->id == p->frag_id && fr->proto == p->proto &&
-			    same(&fr->src, &p->src) && same(&fr->dst, &p->dst) &&
+			if (fr->used && fr->role == p->role && fr->id == p->frag_id &&
+			    fr->proto == p->proto && same(&fr->src, &p->src) &&
+			    same(&fr->dst, &p->dst) &&
 			    c->now - fr->seen <= (uint64_t)S(m)->timeout_s[EF_TO_FRAGMENT] * NS) {
 				c->rule = fr->rule;
 				return EF_R_FRAGMENT;
@@ -725,11 +729,13 @@ static int classify(struct ctx *c)
 			k.proto = (uint8_t)q->proto;
 			for (int t = 0; t < 2; t++) {
 				qf = flow_get(m, &k, t);
-				if (qf && !model_flow_expired(m, c->now, qf->proto, qf->state, qf->seen))
+				if (qf &&
+				    !model_flow_expired(m, c->now, qf->proto, qf->state, qf->seen))
 					return EF_R_ICMP_RELATED;
 			}
-			if (in && ((p->family == 4 && p->icmp_type == 3 && p->icmp_code == 4) ||
-				   (p->family == 6 && p->icmp_type == 2)) &&
+			if (in &&
+			    ((p->family == 4 && p->icmp_type == 3 && p->icmp_code == 4) ||
+			     (p->family == 6 && p->icmp_type == 2)) &&
 			    service_address(m, p->role, &k.local))
 				return EF_R_ICMP_RELATED;
 			return EF_R_ICMP_UNRELATED;
@@ -834,8 +840,8 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 			p->dport = st->p.dport;
 		} else if (is_icmp(p->family, p->proto)) {
 			/* echo: the identifier is both ports */
-			p->sport = p->dport = icmp_error_type(p->family, p->icmp_type) ? 0 :
-										st->p.icmp_id;
+			p->sport = p->dport =
+				icmp_error_type(p->family, p->icmp_type) ? 0 : st->p.icmp_id;
 		}
 		if (p->frag == SEQ_FRAG_LATER)
 			p->sport = p->dport = 0; /* no L4 header */
@@ -872,9 +878,9 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 		struct model_frag *fr = NULL;
 
 		for (int i = 0; i < MODEL_MAX; i++)
-			if (m->frags[i].used && m->frags[i].role == p->role && m->frags[i].id == p->frag_id &&
-			    m->frags[i].proto == p->proto && same(&m->frags[i].src, &p->src) &&
-			    same(&m->frags[i].dst, &p->dst))
+			if (m->frags[i].used && m->frags[i].role == p->role &&
+			    m->frags[i].id == p->frag_id && m->frags[i].proto == p->proto &&
+			    same(&m->frags[i].src, &p->src) && same(&m->frags[i].dst, &p->dst))
 				fr = &m->frags[i];
 		for (int i = 0; !fr && i < MODEL_MAX; i++)
 			if (!m->frags[i].used)
@@ -912,8 +918,7 @@ static bool in_covered(const struct model *m, const struct model_flow *f)
 		const struct ef_prule *r = &p->rules[i];
 
 		if (!ef_rule_excluded(p, r) && r->dir == EF_DIR_IN && r->role == f->role &&
-		    r->proto == f->proto &&
-		    has_addr(m, r->service, &f->local) &&
+		    r->proto == f->proto && has_addr(m, r->service, &f->local) &&
 		    (r->ports_any || in_ranges(r->ports, r->nports, f->lport)))
 			return true;
 	}

@@ -33,12 +33,12 @@ struct model_flow {
 	uint16_t lport, rport;
 	uint8_t proto;
 	bool trusted;
-	int state;     /* enum ef_flow_state */
+	int state; /* enum ef_flow_state */
 	uint64_t seen;
 	uint32_t epoch; /* the generation that last vouched for it */
-	int rule;       /* in that generation's policy, -1 none */
+	int rule;	/* in that generation's policy, -1 none */
 	bool out, unlisted, unverified;
-	uint32_t isn;   /* the node's SYN-ACK sequence number */
+	uint32_t isn; /* the node's SYN-ACK sequence number */
 };
 
 struct model_frag {

@@ -142,7 +142,7 @@ static void challenge_helpers(void)
 
 /* Every map of the object (include/edgefw/maplist.h), sized as defined;
  * the agent's are kept in M. */
-#define REG_AT(m, key_size, value_size)                                                \
+#define REG_AT(m, key_size, value_size)                                                   \
 	shim_register(&m, #m, (int)(sizeof(*m.type) / sizeof(int)), key_size, value_size, \
 		      sizeof(*m.max_entries) / sizeof(int))
 #define REG_KV(m) REG_AT(m, sizeof(*m.key), sizeof(*m.value))
@@ -246,7 +246,7 @@ void ref_set_clock(uint64_t ns)
 
 int ref_map_fd(const char *name)
 {
-#define FD_NAMED(n, ...)                     \
+#define FD_NAMED(n, ...)                 \
 	if (strcmp(name, "ef_" #n) == 0) \
 		return shim_fd(&ef_##n);
 	EF_MAPS(FD_NAMED)

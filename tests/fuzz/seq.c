@@ -41,17 +41,17 @@ static const char *const router_pool[2][2] = {
 };
 
 /* the node's ports: every rule's, near misses, and a few others */
-static const uint16_t lport_pool[] = { 443,   5061,  5269, 3478, 50000, 59999, 60000, 49999,
-				       80,    8057,  5062, 4443, 23456, 3389,  22,    50001,
-				       53,    8080,  50500, 40000 };
+static const uint16_t lport_pool[] = { 443,   5061,  5269, 3478, 50000, 59999, 60000,
+				       49999, 80,    8057, 5062, 4443,	23456, 3389,
+				       22,    50001, 53,   8080, 50500, 40000 };
 /* the remote's: ephemeral ones and the service ports of out rules */
-static const uint16_t rport_pool[] = { 40000, 40001, 40002, 50500, 53,   443,  5061, 5269,
+static const uint16_t rport_pool[] = { 40000, 40001, 40002, 50500, 53,	 443,	5061,  5269,
 				       80,    3478,  8443,  123,   1024, 65535, 50000, 59999 };
 
 /* time steps: around every default and short timeout, the refresh
  * granularity and the synrate window */
-static const uint64_t dt_pool_ms[] = { 0,     1,     300,   1001,  1100,   2000,   4500,
-				       5100,  9000,  11000, 29000, 31000,  59000,  61000,
+static const uint64_t dt_pool_ms[] = { 0,      1,      300,    1001,	1100,	 2000,	 4500,
+				       5100,   9000,   11000,  29000,	31000,	 59000,	 61000,
 				       119000, 121000, 300000, 1000000, 3601000, 7441000 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -138,14 +138,9 @@ static struct seq_step *conv_pkt(struct dec *d, struct conv *c, int out)
 }
 
 static const uint8_t tcp_moves[] = {
-	TCP_SYN,
-	TCP_SYN | TCP_ACK,
-	TCP_ACK,           /* the right handshake ACK */
-	TCP_ACK,           /* a wrong one */
-	TCP_PSH | TCP_ACK,
-	TCP_FIN | TCP_ACK,
-	TCP_RST,
-	TCP_RST | TCP_ACK,
+	TCP_SYN,	   TCP_SYN | TCP_ACK, TCP_ACK, /* the right handshake ACK */
+	TCP_ACK,				       /* a wrong one */
+	TCP_PSH | TCP_ACK, TCP_FIN | TCP_ACK, TCP_RST, TCP_RST | TCP_ACK,
 };
 
 static void conv_move(struct dec *d, struct conv *c, unsigned m);
@@ -158,10 +153,10 @@ static void handshake(struct dec *d, struct conv *c, unsigned m)
 
 	if (c->proto != IPPROTO_TCP)
 		return;
-	conv_move(d, c, (unsigned)out);               /* SYN */
-	conv_move(d, c, (unsigned)!out | 2);          /* SYN-ACK back */
+	conv_move(d, c, (unsigned)out);			  /* SYN */
+	conv_move(d, c, (unsigned)!out | 2);		  /* SYN-ACK back */
 	conv_move(d, c, (unsigned)out | (wrong ? 6 : 4)); /* ACK, right or wrong */
-	conv_move(d, c, (unsigned)(m >> 2 & 1) | 8);   /* data, either way */
+	conv_move(d, c, (unsigned)(m >> 2 & 1) | 8);	  /* data, either way */
 }
 
 static void conv_move(struct dec *d, struct conv *c, unsigned m)
@@ -197,7 +192,7 @@ static void conv_move(struct dec *d, struct conv *c, unsigned m)
 static struct conv *conv_new(struct dec *d, unsigned b)
 {
 	static const int protos[] = { IPPROTO_TCP, IPPROTO_TCP, IPPROTO_TCP, IPPROTO_UDP,
-				      IPPROTO_UDP, IPPROTO_UDP, -1, 47 };
+				      IPPROTO_UDP, IPPROTO_UDP, -1,	     47 };
 	struct conv *c;
 	int f;
 
@@ -228,7 +223,7 @@ static void conv_icmp_error(struct dec *d, struct conv *c, unsigned b)
 {
 	static const uint8_t t4[][2] = { { 3, 3 }, { 3, 4 }, { 11, 0 }, { 12, 0 } };
 	static const uint8_t t6[][2] = { { 1, 4 }, { 2, 0 }, { 3, 0 }, { 4, 0 } };
-	int out = b & 1;      /* 0: an error arriving about a packet the node sent */
+	int out = b & 1; /* 0: an error arriving about a packet the node sent */
 	int router = (b >> 1) & 1;
 	unsigned t = (b >> 2) & 3;
 	struct seq_step *st = conv_pkt(d, c, out);
@@ -266,7 +261,7 @@ static void conv_icmp_error(struct dec *d, struct conv *c, unsigned b)
 	if (c->proto == IPPROTO_ICMP || c->proto == IPPROTO_ICMPV6)
 		st->q.sport = st->q.dport = c->lport; /* the echo identifier */
 	else if (c->proto != IPPROTO_TCP && c->proto != IPPROTO_UDP)
-		st->q.sport = st->q.dport = 0;        /* no ports */
+		st->q.sport = st->q.dport = 0; /* no ports */
 }
 
 static void conv_fragment(struct dec *d, struct conv *c, unsigned b)
@@ -325,8 +320,9 @@ static void special(struct dec *d, unsigned b)
 		st->p.dport = 443;
 		st->p.flags = TCP_SYN;
 		if (b % 8 == 1) {
-			static const char *const bad[2][3] = { { "127.0.0.1", "224.0.0.1", "0.0.0.0" },
-							      { "::1", "ff02::1", "::" } };
+			static const char *const bad[2][3] = {
+				{ "127.0.0.1", "224.0.0.1", "0.0.0.0" }, { "::1", "ff02::1", "::" }
+			};
 
 			st->p.src = bad[f][(b >> 4) % 3];
 		} else if (b % 8 == 2) {
@@ -398,7 +394,8 @@ static void flood_pools(void)
 	if (flood_v4[0][0])
 		return;
 	for (int i = 0; i < 256; i++) {
-		snprintf(flood_v4[i], sizeof(flood_v4[i]), "198.18.%d.%d", 128 + i / 64, 1 + i % 250);
+		snprintf(flood_v4[i], sizeof(flood_v4[i]), "198.18.%d.%d", 128 + i / 64,
+			 1 + i % 250);
 		snprintf(flood_v6[i], sizeof(flood_v6[i]), "2001:db8:66:%x::%x", i % 7, i + 1);
 	}
 }
@@ -423,7 +420,7 @@ static void flood(struct dec *d, unsigned b)
 		st->p.sport = (uint16_t)(1024 + x * 211 + y);
 		st->p.dport = (uint16_t)(y * 257 + x);
 		st->p.seq = x * 16777619u + y;
-		if (kind == 0) {        /* SYN flood: an open port and a closed one */
+		if (kind == 0) { /* SYN flood: an open port and a closed one */
 			st->p.proto = IPPROTO_TCP;
 			st->p.flags = TCP_SYN;
 			st->p.dst = local_pool[0][f][0];
@@ -433,7 +430,7 @@ static void flood(struct dec *d, unsigned b)
 			st->p.dst = local_pool[0][f][2];
 			st->p.sport = refl[y & 3];
 			st->p.payload = 16;
-		} else {                /* ACK / RST with random ports, no flow */
+		} else { /* ACK / RST with random ports, no flow */
 			st->p.proto = IPPROTO_TCP;
 			st->p.flags = y & 1 ? TCP_RST : TCP_ACK;
 			st->p.ack = y * 2654435761u;
@@ -456,7 +453,11 @@ void seq_decode(const uint8_t *data, size_t len, struct seq *q)
 		struct seq_step *st;
 
 		switch (op % 16) {
-		case 0: case 1: case 2: case 3: case 4:
+		case 0:
+		case 1:
+		case 2:
+		case 3:
+		case 4:
 			/* (one call per statement: argument order is unspecified,
 			 * and both read bytes) */
 			if (d.nc && (op & 0xe0) == 0xe0) {
@@ -469,13 +470,16 @@ void seq_decode(const uint8_t *data, size_t len, struct seq *q)
 				conv_move(&d, c, next(&d.r));
 			}
 			break;
-		case 5: case 6: case 7: {
+		case 5:
+		case 6:
+		case 7: {
 			struct conv *c = conv_new(&d, b);
 
 			conv_move(&d, c, next(&d.r));
 			break;
 		}
-		case 8: case 9:
+		case 8:
+		case 9:
 			if ((st = step(&d))) {
 				st->kind = SEQ_TIME;
 				st->dt_ns = dt_pool_ms[b % N(dt_pool_ms)] * 1000000ull;
@@ -501,9 +505,7 @@ void seq_decode(const uint8_t *data, size_t len, struct seq *q)
 				st->variant = (int)(b % SEQ_VARIANTS);
 			}
 			break;
-		case 14:
-			special(&d, b);
-			break;
+		case 14: special(&d, b); break;
 		default:
 			if (b & 1)
 				flood(&d, b);
@@ -610,19 +612,16 @@ void seq_describe(const struct seq_step *st, char *buf, size_t len)
 	case SEQ_TIME:
 		snprintf(buf, len, "time +%llu ms", (unsigned long long)(st->dt_ns / 1000000));
 		return;
-	case SEQ_RELOAD:
-		snprintf(buf, len, "reload variant %d", st->variant);
-		return;
-	case SEQ_ANSWER:
-		snprintf(buf, len, "answer the last challenge");
-		return;
+	case SEQ_RELOAD: snprintf(buf, len, "reload variant %d", st->variant); return;
+	case SEQ_ANSWER: snprintf(buf, len, "answer the last challenge"); return;
 	}
 	if (st->p.ethertype) {
 		snprintf(buf, len, "%s %s %s ethertype 0x%04x", kinds[st->kind],
 			 st->hook ? "out" : "in", st->role ? "int" : "ext", st->p.ethertype);
 		return;
 	}
-	snprintf(buf, len, "%s %s %s p%d %s:%u > %s:%u f%02x seq %u ack %u icmp %u/%u frag %d/%u%s%s",
+	snprintf(buf, len,
+		 "%s %s %s p%d %s:%u > %s:%u f%02x seq %u ack %u icmp %u/%u frag %d/%u%s%s",
 		 kinds[st->kind], st->hook ? "out" : "in", st->role ? "int" : "ext", st->p.proto,
 		 st->p.src, st->p.sport, st->p.dst, st->p.dport, st->p.flags, st->p.seq, st->p.ack,
 		 st->p.icmp_type, st->p.icmp_code, st->p.frag, st->p.frag_id,

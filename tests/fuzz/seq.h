@@ -24,20 +24,20 @@
 #define TCP_PSH 0x08
 #define TCP_ACK 0x10
 #define ICMP4_ECHOREPLY 0
-#define ICMP4_ECHO      8
-#define ICMP6_ECHO      128
+#define ICMP4_ECHO 8
+#define ICMP6_ECHO 128
 #define ICMP6_ECHOREPLY 129
 /* struct pkt's frag (pktbuild.h) */
 #define SEQ_FRAG_FIRST 1
 #define SEQ_FRAG_LATER 2
 
 #define SEQ_MAX_STEPS 256
-#define SEQ_VARIANTS  5 /* policy variants (seqpolicy.c) */
-#define SEQ_T0        1000000000000ull /* the clock at the start: 1000 s */
+#define SEQ_VARIANTS 5		/* policy variants (seqpolicy.c) */
+#define SEQ_T0 1000000000000ull /* the clock at the start: 1000 s */
 
 enum seq_kind {
-	SEQ_PKT = 0,    /* a packet */
-	SEQ_TIME = 1,   /* the clock moves on */
+	SEQ_PKT = 0,	/* a packet */
+	SEQ_TIME = 1,	/* the clock moves on */
 	SEQ_RELOAD = 2, /* a new policy generation */
 	SEQ_ANSWER = 3, /* a RST answering the last SYN challenge (the client's
 			 * stack does this): built from each implementation's
@@ -54,19 +54,19 @@ struct seq_quote {
 
 struct seq_step {
 	int kind;
-	uint64_t dt_ns;  /* SEQ_TIME */
-	int variant;     /* SEQ_RELOAD */
-	int hook;        /* enum ef_hook */
-	int role;        /* enum ef_role: the NIC */
-	struct pkt p;    /* SEQ_PKT; addresses point at static pools */
+	uint64_t dt_ns; /* SEQ_TIME */
+	int variant;	/* SEQ_RELOAD */
+	int hook;	/* enum ef_hook */
+	int role;	/* enum ef_role: the NIC */
+	struct pkt p;	/* SEQ_PKT; addresses point at static pools */
 	struct seq_quote q;
 	uint8_t quote[96];
-	int malformed;   /* the frame is cut inside its L4 header */
+	int malformed; /* the frame is cut inside its L4 header */
 };
 
 struct seq {
-	int variant;     /* initial policy variant */
-	int lists;       /* block and allow lists loaded */
+	int variant; /* initial policy variant */
+	int lists;   /* block and allow lists loaded */
 	int n;
 	struct seq_step s[SEQ_MAX_STEPS];
 };
@@ -80,8 +80,7 @@ void seq_random_bytes(uint64_t seed, uint8_t *buf, size_t len);
  * challenge is the last SYN-ACK challenge this implementation sent (NULL
  * when none).  Returns its length (0: nothing to send).
  */
-size_t seq_frame(const struct seq_step *st, const uint8_t *challenge, size_t clen,
-		 uint8_t *out);
+size_t seq_frame(const struct seq_step *st, const uint8_t *challenge, size_t clen, uint8_t *out);
 /* One line describing a step (for traces). */
 void seq_describe(const struct seq_step *st, char *buf, size_t len);
 

@@ -174,10 +174,13 @@ static int state_digest(FILE *out, int verbose, unsigned long *crc)
 		for (size_t j = 0; j < e.n; j++) {
 			const unsigned char *r = e.v + j * e.rec;
 
-			if (tables[i].kind != T_HASH && !memcmp(r + tables[i].ksz, "\0\0\0\0\0\0\0\0", 8) &&
-			    (tables[i].vsz <= 8 || !memcmp(r + tables[i].ksz + 8, "\0\0\0\0\0\0\0\0", 8)))
+			if (tables[i].kind != T_HASH &&
+			    !memcmp(r + tables[i].ksz, "\0\0\0\0\0\0\0\0", 8) &&
+			    (tables[i].vsz <= 8 ||
+			     !memcmp(r + tables[i].ksz + 8, "\0\0\0\0\0\0\0\0", 8)))
 				continue; /* zero array entries */
-			*crc = crc32(*crc, (const Bytef *)tables[i].name, (uInt)strlen(tables[i].name));
+			*crc = crc32(*crc, (const Bytef *)tables[i].name,
+				     (uInt)strlen(tables[i].name));
 			*crc = crc32(*crc, r, (uInt)e.rec);
 			if (verbose && out) {
 				fprintf(out, "    %s ", tables[i].name);
@@ -220,7 +223,8 @@ static unsigned long tx_digest(const unsigned char *f, size_t len)
 	if (len > sizeof(c))
 		return 0;
 	memcpy(c, f, len);
-	while (off + 2 <= len && ((c[off] == 0x81 && c[off + 1] == 0) || (c[off] == 0x88 && c[off + 1] == 0xa8)))
+	while (off + 2 <= len &&
+	       ((c[off] == 0x81 && c[off + 1] == 0) || (c[off] == 0x88 && c[off + 1] == 0xa8)))
 		off += 4;
 	off += 2;
 	if (off < len)
@@ -251,7 +255,8 @@ static int observe(int hook, int role, const unsigned char *frame, size_t len, s
 
 	memset(ob, 0, sizeof(*ob));
 	ob->rule = "-";
-	if (!prev_valid && (ef_counters_read(impl_maps(), c0) || rules_read(live_epoch, before, nr)))
+	if (!prev_valid &&
+	    (ef_counters_read(impl_maps(), c0) || rules_read(live_epoch, before, nr)))
 		goto out;
 	prev_valid = 0;
 	if (impl_run(hook, role, frame, len, so))
@@ -330,8 +335,8 @@ static void fmt_key(const struct ef_flow_key *k, char *buf, size_t len)
 	char a[EF_ADDRSTRLEN], b[EF_ADDRSTRLEN];
 
 	snprintf(buf, len, "%s p%u %s:%u ~ %s:%u", k->role ? "int" : "ext", k->proto,
-		 ef_addr_fmt(&k->local, a, sizeof(a)),
-		 k->lport, ef_addr_fmt(&k->remote, b, sizeof(b)), k->rport);
+		 ef_addr_fmt(&k->local, a, sizeof(a)), k->lport,
+		 ef_addr_fmt(&k->remote, b, sizeof(b)), k->rport);
 }
 
 static struct model_flow *mflow(struct model *m, const struct ef_flow_key *k, bool trusted)
@@ -339,7 +344,8 @@ static struct model_flow *mflow(struct model *m, const struct ef_flow_key *k, bo
 	for (int i = 0; i < MODEL_MAX; i++) {
 		struct model_flow *f = &m->flows[i];
 
-		if (f->used && f->trusted == trusted && f->role == k->role && f->proto == k->proto && f->lport == k->lport && f->rport == k->rport &&
+		if (f->used && f->trusted == trusted && f->role == k->role &&
+		    f->proto == k->proto && f->lport == k->lport && f->rport == k->rport &&
 		    !memcmp(&f->local, &k->local, 16) && !memcmp(&f->remote, &k->remote, 16))
 			return f;
 	}
@@ -388,18 +394,23 @@ static void check_flows(struct mcheck *mc, struct model *m, uint64_t now)
 			    mf->out != !!(f.flags & EF_FLOW_ORIG_OUT) ||
 			    mf->unlisted != !!(f.flags & EF_FLOW_UNLISTED) ||
 			    mf->unverified != !!(f.flags & EF_FLOW_UNVERIFIED) ||
-			    strcmp(rule_name_at(f.epoch, f.rule), mf->epoch == m->epoch ?
-						model_rule_name(g, mf->rule) :
-						model_rule_name(&gens[epoch_variant[mf->epoch % EPOCH_RING]], mf->rule)))
+			    strcmp(rule_name_at(f.epoch, f.rule),
+				   mf->epoch == m->epoch ?
+					   model_rule_name(g, mf->rule) :
+					   model_rule_name(
+						   &gens[epoch_variant[mf->epoch % EPOCH_RING]],
+						   mf->rule)))
 				mfail(mc,
 				      "flow %s: program %s state %u seen %llu epoch %u isn %u flags %x rule %s; "
 				      "model %s state %d seen %llu epoch %u isn %u out %d unlisted %d unverified %d rule %s",
 				      ks, t ? "untrusted" : "trusted", f.state,
-				      (unsigned long long)(f.seen_ns - SEQ_T0), f.epoch, f.isn, f.flags,
-				      rule_name_at(f.epoch, f.rule), mf->trusted ? "trusted" : "untrusted",
-				      mf->state, (unsigned long long)(mf->seen - SEQ_T0), mf->epoch,
-				      mf->isn, mf->out, mf->unlisted, mf->unverified,
-				      model_rule_name(&gens[epoch_variant[mf->epoch % EPOCH_RING]], mf->rule));
+				      (unsigned long long)(f.seen_ns - SEQ_T0), f.epoch, f.isn,
+				      f.flags, rule_name_at(f.epoch, f.rule),
+				      mf->trusted ? "trusted" : "untrusted", mf->state,
+				      (unsigned long long)(mf->seen - SEQ_T0), mf->epoch, mf->isn,
+				      mf->out, mf->unlisted, mf->unverified,
+				      model_rule_name(&gens[epoch_variant[mf->epoch % EPOCH_RING]],
+						      mf->rule));
 		}
 		free(e.v);
 	}
@@ -408,7 +419,8 @@ static void check_flows(struct mcheck *mc, struct model *m, uint64_t now)
 		struct ef_flow_key k;
 		char ks[160];
 
-		if (!mf->used || seen[i] || model_flow_expired(m, now, mf->proto, mf->state, mf->seen))
+		if (!mf->used || seen[i] ||
+		    model_flow_expired(m, now, mf->proto, mf->state, mf->seen))
 			continue;
 		memset(&k, 0, sizeof(k));
 		k.role = (__u8)mf->role;
@@ -448,8 +460,10 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 				if (m->blocks[i].used && !memcmp(&m->blocks[i].src, &k, 16))
 					mb = &m->blocks[i];
 			if (!mb || mb->until != b.until_ns || mb->since != b.since_ns)
-				mfail(mc, "block of %s until +%llu: model %s", ef_addr_fmt(&k, a, sizeof(a)),
-				      (unsigned long long)(b.until_ns - SEQ_T0), mb ? "differs" : "has none");
+				mfail(mc, "block of %s until +%llu: model %s",
+				      ef_addr_fmt(&k, a, sizeof(a)),
+				      (unsigned long long)(b.until_ns - SEQ_T0),
+				      mb ? "differs" : "has none");
 		}
 		nm = 0;
 		for (int i = 0; i < MODEL_MAX; i++)
@@ -508,7 +522,8 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 				    !strcmp(model_rule_name(g, m->buckets[i].rule), rn))
 					mb = &m->buckets[i];
 			if (!mb || mb->credit != b.credit || mb->last != b.last_ns)
-				mfail(mc, "bucket %s %s: program %llu credit at +%llu, model %s %llu at +%llu",
+				mfail(mc,
+				      "bucket %s %s: program %llu credit at +%llu, model %s %llu at +%llu",
 				      ef_addr_fmt(&k.src, a, sizeof(a)), rn,
 				      (unsigned long long)b.credit,
 				      (unsigned long long)(b.last_ns - SEQ_T0), mb ? "" : "none",
@@ -519,7 +534,8 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 		for (int i = 0; i < MODEL_MAX; i++)
 			nm += m->buckets[i].used && m->buckets[i].epoch == m->epoch;
 		if (nm != np)
-			mfail(mc, "%d buckets of this generation in the program, %d in the model", np, nm);
+			mfail(mc, "%d buckets of this generation in the program, %d in the model",
+			      np, nm);
 		free(e.v);
 	}
 	/* fragments that may still be followed */
@@ -538,8 +554,9 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 				continue;
 			np++;
 			for (int i = 0; i < MODEL_MAX; i++)
-				found |= m->frags[i].used && m->frags[i].role == k.role && m->frags[i].id == k.id &&
-					 m->frags[i].proto == k.proto && m->frags[i].seen == fr.seen_ns &&
+				found |= m->frags[i].used && m->frags[i].role == k.role &&
+					 m->frags[i].id == k.id && m->frags[i].proto == k.proto &&
+					 m->frags[i].seen == fr.seen_ns &&
 					 !memcmp(&m->frags[i].src, &k.src, 16) &&
 					 !memcmp(&m->frags[i].dst, &k.dst, 16);
 			if (!found)
@@ -630,7 +647,8 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 	impl_clock(now);
 	model_start(&m, &gens[q->variant], q->lists, live_epoch);
 	if (out)
-		fprintf(out, "%s: variant %d lists %d steps %d\n", name, q->variant, q->lists, q->n);
+		fprintf(out, "%s: variant %d lists %d steps %d\n", name, q->variant, q->lists,
+			q->n);
 	for (int i = 0; i < q->n && (!mc.bad || !o->model); i++) {
 		const struct seq_step *st = &q->s[i];
 		struct model_result mr;
@@ -644,7 +662,8 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 			now += st->dt_ns;
 			impl_clock(now);
 			if (out)
-				fprintf(out, "  %d time +%llu ms\n", i, (unsigned long long)(st->dt_ns / 1000000));
+				fprintf(out, "  %d time +%llu ms\n", i,
+					(unsigned long long)(st->dt_ns / 1000000));
 			continue;
 		}
 		if (st->kind == SEQ_RELOAD) {
@@ -652,14 +671,15 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 				return -1;
 			model_reload(&m, &gens[st->variant]);
 			if (out)
-				fprintf(out, "  %d reload variant %d epoch %u\n", i, st->variant, live_epoch);
+				fprintf(out, "  %d reload variant %d epoch %u\n", i, st->variant,
+					live_epoch);
 			continue;
 		}
 		len = seq_frame(st, clen ? challenge : NULL, clen, frame);
 		if (!len)
 			continue; /* an answer to no challenge */
-		if (observe(st->kind == SEQ_ANSWER ? EF_HOOK_INGRESS : st->hook, st->role, frame, len, &so,
-			    &ob))
+		if (observe(st->kind == SEQ_ANSWER ? EF_HOOK_INGRESS : st->hook, st->role, frame,
+			    len, &so, &ob))
 			return -1;
 		if (ob.action == EF_ACT_CHALLENGE) {
 			memcpy(challenge, so.frame, so.len);
@@ -670,8 +690,9 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 		if (out) {
 			seq_describe(st, desc, sizeof(desc));
 			fprintf(out, "  %d %s => %s %s %s ev %d/%08lx tx %08lx st %08lx\n", i, desc,
-				ef_action_name((unsigned)ob.action), ef_reason_name((unsigned)ob.reason),
-				ob.rule, ob.nev, ob.ev_crc, ob.tx_crc, crc);
+				ef_action_name((unsigned)ob.action),
+				ef_reason_name((unsigned)ob.reason), ob.rule, ob.nev, ob.ev_crc,
+				ob.tx_crc, crc);
 		}
 		if (!o->model)
 			continue;
@@ -681,8 +702,9 @@ int seq_run(const char *name, const struct seq *q, const struct seq_opts *o)
 		     strcmp(model_rule_name(m.gen, mr.rule), ob.rule))) {
 			seq_describe(st, desc, sizeof(desc));
 			mfail(&mc, "%s: program %s %s %s, model %s %s %s", desc,
-			      ef_action_name((unsigned)ob.action), ef_reason_name((unsigned)ob.reason),
-			      ob.rule, ef_action_name((unsigned)mr.action),
+			      ef_action_name((unsigned)ob.action),
+			      ef_reason_name((unsigned)ob.reason), ob.rule,
+			      ef_action_name((unsigned)mr.action),
 			      ef_reason_name((unsigned)mr.reason), model_rule_name(m.gen, mr.rule));
 		}
 		check_flows(&mc, &m, now);

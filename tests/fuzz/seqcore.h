@@ -20,26 +20,26 @@ struct ef_event;
 
 /* ---- what each implementation provides ---- */
 struct seq_out {
-	int ret;                      /* XDP_* (ingress) or TC_ACT_* (egress) */
+	int ret; /* XDP_* (ingress) or TC_ACT_* (egress) */
 	unsigned char frame[PKT_MAX + 64];
-	size_t len;                   /* the frame as it leaves (XDP_TX) */
+	size_t len; /* the frame as it leaves (XDP_TX) */
 };
 
 int impl_setup(void);
 const struct ef_maps *impl_maps(void);
-int impl_fd(const char *name);       /* maps apply.h does not name */
+int impl_fd(const char *name); /* maps apply.h does not name */
 void impl_clock(unsigned long long ns);
 int impl_run(int hook, int role, const unsigned char *f, size_t len, struct seq_out *o);
 int impl_events(struct ef_event *ev, int max);
 int impl_ifindex(int role);
-int impl_cpu(void);                  /* the CPU whose per-CPU values are ours */
+int impl_cpu(void); /* the CPU whose per-CPU values are ours */
 int impl_ncpu(void);
 
 /* ---- the runner ---- */
 struct seq_opts {
-	FILE *out;    /* the trace (NULL: none) */
-	int verbose;  /* full table dumps instead of digests */
-	int model;    /* compare with the model */
+	FILE *out;   /* the trace (NULL: none) */
+	int verbose; /* full table dumps instead of digests */
+	int model;   /* compare with the model */
 };
 
 int seq_core_init(void);

@@ -43,9 +43,12 @@ static int num(const char *s, unsigned long long *v)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },	 { "no-model", no_argument, NULL, 'M' },
-		{ "seeds", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'c' },
-		{ "len", required_argument, NULL, 'l' },   { "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-model", no_argument, NULL, 'M' },
+		{ "seeds", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "len", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct seq_opts o = { .out = stdout, .model = 1 };
@@ -57,9 +60,19 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'v': o.verbose = 1; break;
 		case 'M': o.model = 0; break;
-		case 's': seeds = 1; if (num(optarg, &first)) goto bad_usage; break;
-		case 'c': if (num(optarg, &count)) goto bad_usage; break;
-		case 'l': if (num(optarg, &len) || len == 0 || len > 65536) goto bad_usage; break;
+		case 's':
+			seeds = 1;
+			if (num(optarg, &first))
+				goto bad_usage;
+			break;
+		case 'c':
+			if (num(optarg, &count))
+				goto bad_usage;
+			break;
+		case 'l':
+			if (num(optarg, &len) || len == 0 || len > 65536)
+				goto bad_usage;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: goto bad_usage;
 		}

@@ -15,7 +15,7 @@
 #include "shim.h"
 
 #define MAX_MAPS 32
-#define FD_BASE  1000
+#define FD_BASE 1000
 
 struct smap {
 	void *bpfmap;
@@ -200,7 +200,7 @@ static long update(struct smap *m, const void *key, const void *value, uint64_t 
 	return 0;
 }
 
-static long delete(struct smap *m, const void *key)
+static long delete (struct smap *m, const void *key)
 {
 	void **found;
 	void *e;
@@ -230,7 +230,7 @@ long shim_update(void *bpfmap, const void *key, const void *value, uint64_t flag
 
 long shim_delete(void *bpfmap, const void *key)
 {
-	return delete(by_map(bpfmap), key);
+	return delete (by_map(bpfmap), key);
 }
 
 int shim_fd_lookup(int fd, const void *key, void *value)
@@ -276,7 +276,7 @@ int shim_fd_delete(int fd, const void *key)
 {
 	struct smap *m = by_fd(fd);
 
-	return m ? (int)delete(m, key) : -EBADF;
+	return m ? (int)delete (m, key) : -EBADF;
 }
 
 /* next key after key (NULL: the first) in key order */

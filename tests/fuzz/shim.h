@@ -15,8 +15,7 @@
 #include "apply.h"
 
 /* map emulation (shim.c) */
-int shim_register(void *bpfmap, const char *name, int type, size_t ksz, size_t vsz,
-		  size_t max);
+int shim_register(void *bpfmap, const char *name, int type, size_t ksz, size_t vsz, size_t max);
 int shim_fd(const void *bpfmap);
 void *shim_lookup(void *bpfmap, const void *key);
 long shim_update(void *bpfmap, const void *key, const void *value, uint64_t flags);
@@ -36,8 +35,8 @@ size_t shim_count(void *bpfmap);
 struct ref_verdict {
 	int pass;
 	int reason;
-	int rule;      /* credited rule (passes), -1 none */
-	int new_flow;  /* 0 none, 1 trusted, 2 untrusted */
+	int rule;     /* credited rule (passes), -1 none */
+	int new_flow; /* 0 none, 1 trusted, 2 untrusted */
 };
 
 int ref_init(void);
@@ -49,10 +48,10 @@ int ref_run(int hook, uint32_t ifindex, const void *frame, size_t len, struct re
 
 /* the stateful tests: the enforcing entry points on a controlled clock */
 struct ef_event;
-void ref_set_clock(uint64_t ns);                 /* 0: the real clock */
-int ref_map_fd(const char *name);                /* a map the agent does not open */
-int ref_events(struct ef_event *ev, int max);    /* events since the last call */
+void ref_set_clock(uint64_t ns);	      /* 0: the real clock */
+int ref_map_fd(const char *name);	      /* a map the agent does not open */
+int ref_events(struct ef_event *ev, int max); /* events since the last call */
 int ref_step(int hook, uint32_t ifindex, const void *frame, size_t len, unsigned char *out,
-	     size_t *out_len);                   /* XDP_* or TC_ACT_* */
+	     size_t *out_len); /* XDP_* or TC_ACT_* */
 
 #endif

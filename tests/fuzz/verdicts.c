@@ -163,7 +163,8 @@ int main(int argc, char **argv)
 			goto next; /* what the kernel cannot run either */
 		rc = classify(buf[0], buf + 1, len - 1, &v);
 		if (rc < 0) {
-			fprintf(stderr, "%s: cannot classify: %s\n", ents[i]->d_name, strerror(errno));
+			fprintf(stderr, "%s: cannot classify: %s\n", ents[i]->d_name,
+				strerror(errno));
 			bad++;
 			goto next;
 		}

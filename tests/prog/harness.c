@@ -18,16 +18,61 @@ struct harness T;
  * known member and non-member per family.
  */
 const struct peer_set sets[] = {
-	{ "xmpp_gateway", { "198.18.1.0/24", "2001:db8:18:1::/64" }, "198.18.1.5", "2001:db8:18:1::5", "198.18.9.5", "2001:db8:18:9::5" },
-	{ "sip_next_hop", { "198.18.2.0/24", "2001:db8:18:2::/64" }, "198.18.2.5", "2001:db8:18:2::5", "198.18.9.5", "2001:db8:18:9::5" },
-	{ "front_end", { "198.18.3.0/24", "2001:db8:18:3::/64" }, "198.18.3.5", "2001:db8:18:3::5", "198.18.9.5", "2001:db8:18:9::5" },
-	{ "av_authentication", { "198.18.3.0/24", "2001:db8:18:3::/64" }, "198.18.3.6", "2001:db8:18:3::6", "198.18.9.5", "2001:db8:18:9::5" },
-	{ "cms", { "198.18.3.10/32", "2001:db8:18:3::10/128" }, "198.18.3.10", "2001:db8:18:3::10", "198.18.3.11", "2001:db8:18:3::11" },
-	{ "public_im_partners", { "198.51.100.0/25", "2001:db8:51::/48" }, "198.51.100.20", "2001:db8:51::20", "198.51.100.200", "2001:db8:53::20" },
-	{ "live_messenger_clients", { "198.51.100.128/25", "2001:db8:52::/48" }, "198.51.100.130", "2001:db8:52::30", "198.51.100.30", "2001:db8:53::30" },
-	{ "admin_hosts", { "198.18.255.0/28", "2001:db8:18:ff::/64" }, "198.18.255.5", "2001:db8:18:ff::5", "198.18.255.16", "2001:db8:18:fe::5" },
+	{ "xmpp_gateway",
+	  { "198.18.1.0/24", "2001:db8:18:1::/64" },
+	  "198.18.1.5",
+	  "2001:db8:18:1::5",
+	  "198.18.9.5",
+	  "2001:db8:18:9::5" },
+	{ "sip_next_hop",
+	  { "198.18.2.0/24", "2001:db8:18:2::/64" },
+	  "198.18.2.5",
+	  "2001:db8:18:2::5",
+	  "198.18.9.5",
+	  "2001:db8:18:9::5" },
+	{ "front_end",
+	  { "198.18.3.0/24", "2001:db8:18:3::/64" },
+	  "198.18.3.5",
+	  "2001:db8:18:3::5",
+	  "198.18.9.5",
+	  "2001:db8:18:9::5" },
+	{ "av_authentication",
+	  { "198.18.3.0/24", "2001:db8:18:3::/64" },
+	  "198.18.3.6",
+	  "2001:db8:18:3::6",
+	  "198.18.9.5",
+	  "2001:db8:18:9::5" },
+	{ "cms",
+	  { "198.18.3.10/32", "2001:db8:18:3::10/128" },
+	  "198.18.3.10",
+	  "2001:db8:18:3::10",
+	  "198.18.3.11",
+	  "2001:db8:18:3::11" },
+	{ "public_im_partners",
+	  { "198.51.100.0/25", "2001:db8:51::/48" },
+	  "198.51.100.20",
+	  "2001:db8:51::20",
+	  "198.51.100.200",
+	  "2001:db8:53::20" },
+	{ "live_messenger_clients",
+	  { "198.51.100.128/25", "2001:db8:52::/48" },
+	  "198.51.100.130",
+	  "2001:db8:52::30",
+	  "198.51.100.30",
+	  "2001:db8:53::30" },
+	{ "admin_hosts",
+	  { "198.18.255.0/28", "2001:db8:18:ff::/64" },
+	  "198.18.255.5",
+	  "2001:db8:18:ff::5",
+	  "198.18.255.16",
+	  "2001:db8:18:fe::5" },
 	/* the library's HLB topologies: the load balancers' source NAT */
-	{ "hlb_snat", { "203.0.113.128/26", "2001:db8:113::/64" }, "203.0.113.130", "2001:db8:113::130", "203.0.113.200", "2001:db8:114::130" },
+	{ "hlb_snat",
+	  { "203.0.113.128/26", "2001:db8:113::/64" },
+	  "203.0.113.130",
+	  "2001:db8:113::130",
+	  "203.0.113.200",
+	  "2001:db8:114::130" },
 };
 const size_t nsets = sizeof(sets) / sizeof(sets[0]);
 
@@ -36,9 +81,8 @@ const char *const any4 = "198.51.100.77", *const any6 = "2001:db8:77::77";
 /* The node's addresses, per service, per family (from the test policy). */
 const char *svc_addr(int svc, int family)
 {
-	static const char *const v4[EF_SVC_MAX] = { "203.0.113.10", "203.0.113.11",
-						    "203.0.113.12", "203.0.113.10",
-						    "198.18.0.10", "198.18.0.5" };
+	static const char *const v4[EF_SVC_MAX] = { "203.0.113.10", "203.0.113.11", "203.0.113.12",
+						    "203.0.113.10", "198.18.0.10",  "198.18.0.5" };
 	static const char *const v6[EF_SVC_MAX] = { "2001:db8:10::10", "2001:db8:10::11",
 						    "2001:db8:10::12", "2001:db8:10::10",
 						    "2001:db8:18::10", "2001:db8:18::5" };
@@ -63,15 +107,13 @@ static void sh(const char *fmt, ...)
 /* A policy (the shipped one unless said) with node edge1 on our NICs, IPv6
  * twins of its addresses (the services it has, and management) and narrowed
  * peer sets.  Rules are not touched. */
-char *policy_text(const char *file, const char *mode, const char *egress,
-		  const char *drop_rule)
+char *policy_text(const char *file, const char *mode, const char *egress, const char *drop_rule)
 {
 	json_object *root = json_object_from_file(file);
 	json_object *nodes, *n, *ifs, *addrs, *peers, *settings, *rules, *old;
-	static const char *const svc[] = { "access", "webconf", "av", "internal",
-					   "management" };
-	static const int svcid[] = { EF_SVC_ACCESS, EF_SVC_WEBCONF, EF_SVC_AV,
-				     EF_SVC_INTERNAL, EF_SVC_MANAGEMENT };
+	static const char *const svc[] = { "access", "webconf", "av", "internal", "management" };
+	static const int svcid[] = { EF_SVC_ACCESS, EF_SVC_WEBCONF, EF_SVC_AV, EF_SVC_INTERNAL,
+				     EF_SVC_MANAGEMENT };
 	char *out;
 
 	if (!root) {
@@ -196,9 +238,14 @@ void load_test_policy(const char *mode, const char *egress, const char *drop_rul
  * event limiter (see probe()). */
 void tables_clear(bool light)
 {
-	int fds[] = { T.dp.maps.flows, T.dp.maps.flows_new, T.dp.maps.frags,
-		      bpf_map__fd(T.dp.skel->maps.ef_evlimit), T.dp.maps.srclimit,
-		      T.dp.maps.blocked, T.dp.maps.blocklist, T.dp.maps.allowlist,
+	int fds[] = { T.dp.maps.flows,
+		      T.dp.maps.flows_new,
+		      T.dp.maps.frags,
+		      bpf_map__fd(T.dp.skel->maps.ef_evlimit),
+		      T.dp.maps.srclimit,
+		      T.dp.maps.blocked,
+		      T.dp.maps.blocklist,
+		      T.dp.maps.allowlist,
 		      bpf_map__fd(T.dp.skel->maps.ef_verified) };
 	unsigned char key[128];
 
@@ -266,7 +313,8 @@ static int env_setup(void)
 	snprintf(T.pin_dir, sizeof(T.pin_dir), "/sys/fs/bpf/edgefw-test-%d", (int)getpid());
 	{
 		struct ef_dp_opts o = { .pin_dir = T.pin_dir };
-		struct ef_dp_opts d = { .pin_dir = T.pin_dir, .dry_run = true,
+		struct ef_dp_opts d = { .pin_dir = T.pin_dir,
+					.dry_run = true,
 					.require_pins = true };
 
 		if (ef_dp_open(&T.dp, &s, &o) || ef_dp_open(&T.dry, NULL, &d))
@@ -365,7 +413,8 @@ void counters(__u64 *out)
 
 	if (!vals)
 		vals = calloc((size_t)EF_C_MAX * (size_t)T.ncpu, sizeof(*vals));
-	err = vals ? bpf_map_lookup_batch(T.dp.maps.counters, NULL, &batch, keys, vals, &n, &o) : -1;
+	err = vals ? bpf_map_lookup_batch(T.dp.maps.counters, NULL, &batch, keys, vals, &n, &o) :
+		     -1;
 	if ((err == 0 || errno == ENOENT) && n == EF_C_MAX) {
 		for (__u32 i = 0; i < EF_C_MAX; i++) {
 			out[keys[i]] = 0;
@@ -422,8 +471,9 @@ static void rules_packets(__u64 *out, size_t n)
 		vals = calloc((size_t)EF_MAX_RULES * (size_t)T.ncpu, sizeof(*vals));
 		keys = calloc(EF_MAX_RULES, sizeof(*keys));
 	}
-	err = vals && keys ? bpf_map_lookup_batch(T.dp.maps.rule_stats, start ? &prev : NULL, &batch,
-						  keys, vals, &cnt, &o) : -1;
+	err = vals && keys ? bpf_map_lookup_batch(T.dp.maps.rule_stats, start ? &prev : NULL,
+						  &batch, keys, vals, &cnt, &o) :
+			     -1;
 	if ((err == 0 || errno == ENOENT) && cnt == n && keys[0] == start) {
 		for (size_t i = 0; i < n; i++) {
 			out[i] = 0;
@@ -438,13 +488,10 @@ static void rules_packets(__u64 *out, size_t n)
 
 /* The frame through explain's dry-run instance: its verdict, and proof
  * that it changed nothing. */
-static struct ef_trace dry_frame(int hook, int role, const uint8_t *buf, size_t len,
-				 int *pass)
+static struct ef_trace dry_frame(int hook, int role, const uint8_t *buf, size_t len, int *pass)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
-		    .repeat = 1);
-	struct xdp_md xctx = { .data_end = (__u32)len,
-			       .ingress_ifindex = (__u32)T.ifindex[role] };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len, .repeat = 1);
+	struct xdp_md xctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)T.ifindex[role] };
 	struct __sk_buff sctx = { .ifindex = (__u32)T.ifindex[role] };
 	__u64 before[EF_C_MAX], after[EF_C_MAX];
 	long flows = ef_map_count(T.dp.maps.flows, sizeof(struct ef_flow_key));
@@ -456,12 +503,16 @@ static struct ef_trace dry_frame(int hook, int role, const uint8_t *buf, size_t 
 	if (hook == EF_HOOK_INGRESS) {
 		o.ctx_in = &xctx;
 		o.ctx_size_in = sizeof(xctx);
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dry.skel->progs.edgefw_xdp), &o), 0);
+		assert_int_equal(
+			bpf_prog_test_run_opts(bpf_program__fd(T.dry.skel->progs.edgefw_xdp), &o),
+			0);
 		*pass = o.retval == XDP_PASS;
 	} else {
 		o.ctx_in = &sctx;
 		o.ctx_size_in = sizeof(sctx);
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dry.skel->progs.edgefw_tc_egress), &o), 0);
+		assert_int_equal(bpf_prog_test_run_opts(
+					 bpf_program__fd(T.dry.skel->progs.edgefw_tc_egress), &o),
+				 0);
 		*pass = o.retval == TC_ACT_OK;
 	}
 	assert_int_equal(bpf_map_lookup_elem(T.dry.trace_fd, &k, &t), 0);
@@ -506,8 +557,7 @@ struct verdict run_frame(int hook, int role, const uint8_t *buf, size_t len)
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = (__u32)len,
 		    .data_out = T.out, .data_size_out = sizeof(T.out), .repeat = 1);
 	/* the kernel wants the context to describe the frame it is given */
-	struct xdp_md xctx = { .data_end = (__u32)len,
-			       .ingress_ifindex = (__u32)T.ifindex[role] };
+	struct xdp_md xctx = { .data_end = (__u32)len, .ingress_ifindex = (__u32)T.ifindex[role] };
 	struct __sk_buff sctx = { .ifindex = (__u32)T.ifindex[role] };
 	int prog, err;
 
@@ -558,8 +608,7 @@ struct verdict run_frame(int hook, int role, const uint8_t *buf, size_t len)
 		}
 	ring_buffer__consume(T.rb);
 	/* explain must agree with what the packet met */
-	if (dry_pass != v.pass || dry.reason != v.reason ||
-	    (v.rule >= 0 && dry.rule != v.rule))
+	if (dry_pass != v.pass || dry.reason != v.reason || (v.rule >= 0 && dry.rule != v.rule))
 		fail_msg("explain says %s/%s rule %d, the live program %s/%s rule %d",
 			 dry_pass ? "pass" : "drop", ef_reason_name(dry.reason),
 			 dry.rule == EF_RULE_NONE ? -1 : dry.rule, v.pass ? "pass" : "drop",
@@ -567,8 +616,8 @@ struct verdict run_frame(int hook, int role, const uint8_t *buf, size_t len)
 	created = after[EF_C_FLOWS_CREATED] + after[EF_C_FLOWS_NEW_CREATED] -
 		  before[EF_C_FLOWS_CREATED] - before[EF_C_FLOWS_NEW_CREATED];
 	if ((dry.new_flow != 0) != (created != 0))
-		fail_msg("explain says the packet %s a flow; it %s", dry.new_flow ? "opens" : "opens no",
-			 dry.new_flow ? "did not" : "did");
+		fail_msg("explain says the packet %s a flow; it %s",
+			 dry.new_flow ? "opens" : "opens no", dry.new_flow ? "did not" : "did");
 	/* a RST that returned a challenge cookie depends on the kernel's secret:
 	 * no seed for the differential against the reference */
 	if (v.reason != EF_R_SYN_VERIFIED)
@@ -584,26 +633,35 @@ struct verdict run(int hook, int role, const struct pkt *s)
 	return run_frame(hook, role, buf, len);
 }
 
-struct pkt tcp(int family, const char *src, uint16_t sport,
-	       const char *dst, uint16_t dport, uint8_t flags)
+struct pkt tcp(int family, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+	       uint8_t flags)
 {
-	return (struct pkt){ .family = family, .src = src, .dst = dst,
-			     .proto = IPPROTO_TCP, .sport = sport, .dport = dport,
-			     .flags = flags, .seq = 1000, .ack = flags & EF_TCP_ACK ? 1 : 0 };
+	return (struct pkt){ .family = family,
+			     .src = src,
+			     .dst = dst,
+			     .proto = IPPROTO_TCP,
+			     .sport = sport,
+			     .dport = dport,
+			     .flags = flags,
+			     .seq = 1000,
+			     .ack = flags & EF_TCP_ACK ? 1 : 0 };
 }
 
-struct pkt udp(int family, const char *src, uint16_t sport,
-	       const char *dst, uint16_t dport)
+struct pkt udp(int family, const char *src, uint16_t sport, const char *dst, uint16_t dport)
 {
-	return (struct pkt){ .family = family, .src = src, .dst = dst,
-			     .proto = IPPROTO_UDP, .sport = sport, .dport = dport,
+	return (struct pkt){ .family = family,
+			     .src = src,
+			     .dst = dst,
+			     .proto = IPPROTO_UDP,
+			     .sport = sport,
+			     .dport = dport,
 			     .payload = 16 };
 }
 
 struct pkt allowed_syn(int family)
 {
-	return tcp(family, family == 4 ? any4 : any6, 40000,
-		   svc_addr(EF_SVC_ACCESS, family), 443, EF_TCP_SYN);
+	return tcp(family, family == 4 ? any4 : any6, 40000, svc_addr(EF_SVC_ACCESS, family), 443,
+		   EF_TCP_SYN);
 }
 
 /* ---- the oracle: a naive scan of the policy's rules --------------------------- */
@@ -647,9 +705,8 @@ static bool peer_ok(const struct ef_prule *r, const char *remote)
 }
 
 /* Scan for dir rules; returns EF_R_RULE (and the policy index) or why not. */
-static int oracle_scan(int dir, int role, int proto, const char *local,
-		       unsigned lport, const char *remote, unsigned rport,
-		       int *rule_idx)
+static int oracle_scan(int dir, int role, int proto, const char *local, unsigned lport,
+		       const char *remote, unsigned rport, int *rule_idx)
 {
 	int reason = EF_R_NO_RULE;
 	bool service = false;
@@ -679,20 +736,18 @@ static int oracle_scan(int dir, int role, int proto, const char *local,
 }
 
 /* Verdict for a flow opener (TCP SYN / UDP) with no state. */
-int oracle(int hook, int role, int proto, const char *local,
-	   unsigned lport, const char *remote, unsigned rport, int *rule_idx)
+int oracle(int hook, int role, int proto, const char *local, unsigned lport, const char *remote,
+	   unsigned rport, int *rule_idx)
 {
 	int r;
 
 	*rule_idx = -1;
 	if (hook == EF_HOOK_INGRESS)
-		return oracle_scan(EF_DIR_IN, role, proto, local, lport, remote, rport,
-				   rule_idx);
+		return oracle_scan(EF_DIR_IN, role, proto, local, lport, remote, rport, rule_idx);
 	r = oracle_scan(EF_DIR_OUT, role, proto, local, lport, remote, rport, rule_idx);
 	if (r == EF_R_RULE || r == EF_R_NOT_SERVICE)
 		return r;
-	if (oracle_scan(EF_DIR_IN, role, proto, local, lport, remote, rport,
-			rule_idx) == EF_R_RULE)
+	if (oracle_scan(EF_DIR_IN, role, proto, local, lport, remote, rport, rule_idx) == EF_R_RULE)
 		return EF_R_REPLY_BY_RULE;
 	*rule_idx = -1;
 	return r;
@@ -707,9 +762,8 @@ static int compiled_id(int policy_idx)
 }
 
 /* Send one flow opener and compare with the oracle. */
-void probe(int hook, int role, int family, int proto, const char *local,
-	   unsigned lport, const char *remote, unsigned rport,
-	   const char *what)
+void probe(int hook, int role, int family, int proto, const char *local, unsigned lport,
+	   const char *remote, unsigned rport, const char *what)
 {
 	struct pkt s;
 	struct verdict v;
@@ -732,12 +786,12 @@ void probe(int hook, int role, int family, int proto, const char *local,
 		fail_msg("%s: %s %s %s %s:%u <- %s:%u: got %s/%s, oracle says %s", what,
 			 in ? "ingress" : "egress", ef_role_names[role],
 			 proto == IPPROTO_TCP ? "tcp" : "udp", local, lport, remote, rport,
-			 v.pass ? "pass" : "drop", ef_reason_name(v.reason),
-			 ef_reason_name(want));
+			 v.pass ? "pass" : "drop", ef_reason_name(v.reason), ef_reason_name(want));
 	if (want == EF_R_RULE || want == EF_R_REPLY_BY_RULE) {
 		if (v.rule != compiled_id(idx))
 			fail_msg("%s: credited rule %s, oracle says %s", what,
-				 v.rule >= 0 ? ef_compiled_rule_name(&T.comp, (unsigned)v.rule) : "none",
+				 v.rule >= 0 ? ef_compiled_rule_name(&T.comp, (unsigned)v.rule) :
+					       "none",
 				 T.pol->rules[idx].name);
 	} else {
 		assert_int_equal(v.rule, -1);
@@ -765,7 +819,8 @@ void list_set(int kind, const char *const *cidrs, size_t n)
 
 		/* the agent's way: the trie and its IPv4 /24 bitmap */
 		assert_int_equal(ef_blocklist_sync(T.dp.maps.blocklist, T.dp.maps.bl4, &l, &added,
-						   &removed, &bl4), 0);
+						   &removed, &bl4),
+				 0);
 		assert_true(bl4);
 	} else {
 		assert_int_equal(ef_list_map_sync(T.dp.maps.allowlist, &l, &added, &removed), 0);
@@ -799,7 +854,7 @@ void load_settings_policy(const char *mode, const char *settings_json)
 
 /* In the order they run: the rules first, the verifier's margin last. */
 static const struct prog_group *const groups[] = {
-	&rules_group, &frames_group, &flows_group, &fragicmp_group,
+	&rules_group,  &frames_group, &flows_group,	 &fragicmp_group,
 	&shield_group, &events_group, &generation_group, &verifier_group,
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

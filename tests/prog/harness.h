@@ -105,7 +105,7 @@ struct harness {
 	int ncpu;
 	uint8_t out[PKT_MAX + 64]; /* the frame the last run left (XDP_TX: the reply) */
 	size_t out_len;
-	bool tx;                   /* the last run answered with XDP_TX */
+	bool tx; /* the last run answered with XDP_TX */
 };
 
 extern struct harness T;
@@ -130,8 +130,7 @@ const char *svc_addr(int svc, int family);
 /* A policy (the shipped one unless said) with node edge1 on our NICs, IPv6
  * twins of its addresses and the narrowed peer sets; drop_rule: a rule left
  * out.  The caller frees it. */
-char *policy_text(const char *file, const char *mode, const char *egress,
-		  const char *drop_rule);
+char *policy_text(const char *file, const char *mode, const char *egress, const char *drop_rule);
 char *test_policy_text(const char *mode, const char *egress, const char *drop_rule);
 /* Compile and apply a policy text as the next generation. */
 void load_policy(const char *text);
@@ -170,14 +169,13 @@ struct verdict {
 struct verdict run_frame(int hook, int role, const uint8_t *buf, size_t len);
 struct verdict run(int hook, int role, const struct pkt *s);
 
-#define expect(v, want_pass, want_reason)                                         \
-	do {                                                                      \
-		struct verdict _v = (v);                                           \
-		if (_v.pass != (want_pass) || _v.reason != (want_reason))          \
-			fail_msg("%s:%d: got %s/%s, want %s/%s", __FILE__, __LINE__, \
-				 _v.pass ? "pass" : "drop", ef_reason_name(_v.reason), \
-				 (want_pass) ? "pass" : "drop",                    \
-				 ef_reason_name(want_reason));                     \
+#define expect(v, want_pass, want_reason)                                                     \
+	do {                                                                                  \
+		struct verdict _v = (v);                                                      \
+		if (_v.pass != (want_pass) || _v.reason != (want_reason))                     \
+			fail_msg("%s:%d: got %s/%s, want %s/%s", __FILE__, __LINE__,          \
+				 _v.pass ? "pass" : "drop", ef_reason_name(_v.reason),        \
+				 (want_pass) ? "pass" : "drop", ef_reason_name(want_reason)); \
 	} while (0)
 
 struct pkt tcp(int family, const char *src, uint16_t sport, const char *dst, uint16_t dport,
@@ -190,8 +188,8 @@ struct pkt allowed_syn(int family);
 
 /* Verdict for a flow opener (TCP SYN / UDP) with no state; *rule_idx the
  * policy's rule, -1 none. */
-int oracle(int hook, int role, int proto, const char *local, unsigned lport,
-	   const char *remote, unsigned rport, int *rule_idx);
+int oracle(int hook, int role, int proto, const char *local, unsigned lport, const char *remote,
+	   unsigned rport, int *rule_idx);
 /* Send one flow opener and compare with the oracle. */
 void probe(int hook, int role, int family, int proto, const char *local, unsigned lport,
 	   const char *remote, unsigned rport, const char *what);
@@ -205,14 +203,16 @@ struct prog_group {
 	size_t n;
 };
 
-extern const struct prog_group rules_group, frames_group, flows_group, fragicmp_group,
-	shield_group, events_group, generation_group, verifier_group;
+extern const struct prog_group rules_group, frames_group, flows_group, fragicmp_group, shield_group,
+	events_group, generation_group, verifier_group;
 
 /* A test of a group, run on fresh maps (test_setup). */
 #define PROG_TEST(f) cmocka_unit_test_setup(f, test_setup)
 /* The group var of a file's tests[]. */
-#define PROG_GROUP(var, group_name, group_what)                                             \
-	const struct prog_group var = { .name = group_name, .what = group_what, .tests = tests, \
+#define PROG_GROUP(var, group_name, group_what)             \
+	const struct prog_group var = { .name = group_name, \
+					.what = group_what, \
+					.tests = tests,     \
 					.n = sizeof(tests) / sizeof(tests[0]) }
 
 #endif

@@ -9,8 +9,8 @@
 
 /* ---- flows --------------------------------------------------------------------- */
 
-static bool flow_in(int map_fd, const char *local, uint16_t lport,
-		    const char *remote, uint16_t rport, int proto, struct ef_flow *out)
+static bool flow_in(int map_fd, const char *local, uint16_t lport, const char *remote,
+		    uint16_t rport, int proto, struct ef_flow *out)
 {
 	struct ef_flow_key k;
 	struct ef_flow f;
@@ -62,7 +62,8 @@ static void test_outbound_flow_and_replies(void **state)
 		{
 			struct ef_flow f;
 
-			assert_true(flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
+			assert_true(
+				flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
 			assert_int_equal(f.state, EF_FS_EST);
 			assert_true(f.flags & EF_FLOW_ORIG_OUT);
 		}
@@ -80,7 +81,8 @@ static void test_outbound_flow_and_replies(void **state)
 		{
 			struct ef_flow f;
 
-			assert_true(flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
+			assert_true(
+				flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
 			assert_int_equal(f.state, EF_FS_CLOSING);
 		}
 		s = tcp(family, acc, 42000, other, 5061, EF_TCP_SYN);
@@ -249,7 +251,9 @@ static void test_flood_cannot_evict_trusted_flows(void **state)
 		x.data_end = o.data_size_in;
 		o.ctx_in = &x;
 		o.ctx_size_in = sizeof(x);
-		assert_int_equal(bpf_prog_test_run_opts(bpf_program__fd(T.dp.skel->progs.edgefw_xdp), &o), 0);
+		assert_int_equal(
+			bpf_prog_test_run_opts(bpf_program__fd(T.dp.skel->progs.edgefw_xdp), &o),
+			0);
 		assert_int_equal(o.retval, XDP_PASS);
 	}
 	n_new = ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key));
@@ -347,7 +351,8 @@ static void test_reload_revalidates_flows(void **state)
 	s = udp(4, any4, 3478, av, 3478);
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
 	s = udp(4, any4, 40000, av, 50020);
-	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE); /* E12 inbound still allows it */
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS,
+	       EF_R_RULE); /* E12 inbound still allows it */
 	counters(after);
 	assert_int_equal(after[EF_C_FLOWS_REVOKED] - before[EF_C_FLOWS_REVOKED], 1);
 	/* the flow is now an inbound one, so the node's reply passes as a flow */
@@ -367,5 +372,6 @@ static const struct CMUnitTest tests[] = {
 	PROG_TEST(test_reload_revalidates_flows),
 };
 
-PROG_GROUP(flows_group, "flows",
-	   "flows, replies, handshakes, expiry, reply by rule, floods, egress and monitor modes, reloads");
+PROG_GROUP(
+	flows_group, "flows",
+	"flows, replies, handshakes, expiry, reply by rule, floods, egress and monitor modes, reloads");

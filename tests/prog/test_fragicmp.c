@@ -17,9 +17,12 @@ static void test_icmp_basics(void **state)
 		int proto = family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 		const char *remote = family == 4 ? any4 : any6;
 
-		s = (struct pkt){ .family = family, .src = remote,
-				  .dst = svc_addr(EF_SVC_AV, family), .proto = proto,
-				  .icmp_type = family == 4 ? 8 : 128, .icmp_id = 7 };
+		s = (struct pkt){ .family = family,
+				  .src = remote,
+				  .dst = svc_addr(EF_SVC_AV, family),
+				  .proto = proto,
+				  .icmp_type = family == 4 ? 8 : 128,
+				  .icmp_id = 7 };
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_PING);
 		s.dst = family == 4 ? "203.0.113.99" : "2001:db8:10::99";
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NOT_SERVICE);
@@ -29,19 +32,28 @@ static void test_icmp_basics(void **state)
 		s.icmp_type = family == 4 ? 13 : 200; /* timestamp / private */
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_TYPE);
 		/* the node pings out; the reply belongs to that flow */
-		s = (struct pkt){ .family = family, .src = svc_addr(EF_SVC_ACCESS, family),
-				  .dst = remote, .proto = proto,
-				  .icmp_type = family == 4 ? 8 : 128, .icmp_id = 99 };
+		s = (struct pkt){ .family = family,
+				  .src = svc_addr(EF_SVC_ACCESS, family),
+				  .dst = remote,
+				  .proto = proto,
+				  .icmp_type = family == 4 ? 8 : 128,
+				  .icmp_id = 99 };
 		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_PING);
-		s = (struct pkt){ .family = family, .src = remote,
-				  .dst = svc_addr(EF_SVC_ACCESS, family), .proto = proto,
-				  .icmp_type = family == 4 ? 0 : 129, .icmp_id = 99 };
+		s = (struct pkt){ .family = family,
+				  .src = remote,
+				  .dst = svc_addr(EF_SVC_ACCESS, family),
+				  .proto = proto,
+				  .icmp_type = family == 4 ? 0 : 129,
+				  .icmp_id = 99 };
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
 	}
 	/* neighbour discovery and MLD pass whatever the addresses */
 	for (int t = 130; t <= 137; t++) {
-		s = (struct pkt){ .family = 6, .src = "fe80::1", .dst = "ff02::1:ff00:1",
-				  .proto = IPPROTO_ICMPV6, .icmp_type = (uint8_t)t };
+		s = (struct pkt){ .family = 6,
+				  .src = "fe80::1",
+				  .dst = "ff02::1:ff00:1",
+				  .proto = IPPROTO_ICMPV6,
+				  .icmp_type = (uint8_t)t };
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_ICMP_ESSENTIAL);
 		expect(run(EF_HOOK_EGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_ICMP_ESSENTIAL);
 	}
@@ -54,8 +66,12 @@ static void test_ping_setting(void **state)
 {
 	char *text = test_policy_text("enforce", "enforce", NULL);
 	json_object *root = json_tokener_parse(text), *st;
-	struct pkt s = { .family = 4, .src = any4, .dst = svc_addr(EF_SVC_ACCESS, 4),
-			 .proto = IPPROTO_ICMP, .icmp_type = 8, .icmp_id = 3 };
+	struct pkt s = { .family = 4,
+			 .src = any4,
+			 .dst = svc_addr(EF_SVC_ACCESS, 4),
+			 .proto = IPPROTO_ICMP,
+			 .icmp_type = 8,
+			 .icmp_id = 3 };
 
 	(void)state;
 	free(text);
@@ -122,9 +138,14 @@ static void test_icmp_errors(void **state)
 
 		inner.payload = 0;
 		ql = pkt_ip(&inner, q);
-		s = (struct pkt){ .family = family, .src = router, .dst = acc, .proto = proto,
-				  .icmp_type = family == 4 ? 3 : 1, .icmp_code = 3,
-				  .quote = q, .quote_len = ql };
+		s = (struct pkt){ .family = family,
+				  .src = router,
+				  .dst = acc,
+				  .proto = proto,
+				  .icmp_type = family == 4 ? 3 : 1,
+				  .icmp_code = 3,
+				  .quote = q,
+				  .quote_len = ql };
 		/* no flow yet: unrelated */
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_ICMP_UNRELATED);
 		/* after the query went out it is about our flow */

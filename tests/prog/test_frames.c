@@ -49,13 +49,15 @@ static void test_truncated_every_offset(void **state)
 				expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), PASS,
 				       EF_R_RULE);
 				for (size_t cut = 14; cut < len; cut++) {
-					struct verdict v = run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
-								     buf, cut);
+					struct verdict v = run_frame(EF_HOOK_INGRESS,
+								     EF_ROLE_EXTERNAL, buf, cut);
 
 					if (v.pass || (v.reason != EF_R_MALFORMED))
-						fail_msg("IPv%d vlans %d %s cut at %zu of %zu: %s/%s",
-							 family, vlans, proto ? "udp" : "tcp", cut, len,
-							 v.pass ? "pass" : "drop", ef_reason_name(v.reason));
+						fail_msg(
+							"IPv%d vlans %d %s cut at %zu of %zu: %s/%s",
+							family, vlans, proto ? "udp" : "tcp", cut,
+							len, v.pass ? "pass" : "drop",
+							ef_reason_name(v.reason));
 				}
 			}
 		}
@@ -80,7 +82,8 @@ static void test_ipv4_header_lies(void **state)
 	len = pkt_build(&s, buf);
 	for (int ihl = 0; ihl < 5; ihl++) { /* IHL < 5 */
 		buf[14] = (uint8_t)(0x40 | ihl);
-		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP,
+		       EF_R_MALFORMED);
 	}
 	buf[14] = 0x4f; /* IHL 15: header beyond the packet's TCP */
 	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, 14 + 40), DROP, EF_R_MALFORMED);
@@ -129,9 +132,9 @@ static void test_ipv6_ext_header_kinds(void **state)
 	(void)state;
 	s.v6_ext = 3; /* three 8-byte destination-options headers ... */
 	len = pkt_build(&s, buf);
-	buf[off + 6] = 0;       /* ... the first becomes hop-by-hop */
-	buf[off + 40] = 43;     /* it is followed by a routing header */
-	buf[off + 48] = 60;     /* then destination options */
+	buf[off + 6] = 0;   /* ... the first becomes hop-by-hop */
+	buf[off + 40] = 43; /* it is followed by a routing header */
+	buf[off + 48] = 60; /* then destination options */
 	buf[off + 56] = IPPROTO_TCP;
 	expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), PASS, EF_R_RULE);
 	/* the same chain ending in a first fragment */
@@ -167,7 +170,8 @@ static void test_oversized_frames(void **state)
 	for (int family = 4; family <= 6; family += 2) {
 		/* a 3400-byte frame (jumbo) is parsed like any other */
 		flows_clear();
-		s = udp(family, family == 4 ? any4 : any6, 40000, svc_addr(EF_SVC_AV, family), 3478);
+		s = udp(family, family == 4 ? any4 : any6, 40000, svc_addr(EF_SVC_AV, family),
+			3478);
 		s.payload = 3400 - 14 - (family == 4 ? 20 : 40) - 8;
 		len = pkt_build(&s, buf);
 		assert_int_equal(len, 3400);
@@ -177,17 +181,22 @@ static void test_oversized_frames(void **state)
 			put16(buf + 16, 65535);
 		else
 			put16(buf + 18, 65535 - 40);
-		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP, EF_R_MALFORMED);
+		expect(run_frame(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, buf, len), DROP,
+		       EF_R_MALFORMED);
 	}
 }
 
 static void test_ethertypes(void **state)
 {
-	static const struct { uint16_t et; int pass; int reason; } cases[] = {
-		{ 0x0806, PASS, EF_R_NON_IP },    /* ARP */
-		{ 0x88cc, PASS, EF_R_NON_IP },    /* LLDP */
-		{ 0x888e, PASS, EF_R_NON_IP },    /* EAPOL */
-		{ 0x0026, PASS, EF_R_NON_IP },    /* 802.3 length (LLC/STP) */
+	static const struct {
+		uint16_t et;
+		int pass;
+		int reason;
+	} cases[] = {
+		{ 0x0806, PASS, EF_R_NON_IP },	  /* ARP */
+		{ 0x88cc, PASS, EF_R_NON_IP },	  /* LLDP */
+		{ 0x888e, PASS, EF_R_NON_IP },	  /* EAPOL */
+		{ 0x0026, PASS, EF_R_NON_IP },	  /* 802.3 length (LLC/STP) */
 		{ 0x8847, DROP, EF_R_ETHERTYPE }, /* MPLS */
 		{ 0x8864, DROP, EF_R_ETHERTYPE }, /* PPPoE session */
 		{ 0x9000, DROP, EF_R_ETHERTYPE },
@@ -204,8 +213,8 @@ static void test_ethertypes(void **state)
 
 static void test_addresses_and_flags(void **state)
 {
-	static const char *const bad[] = { "0.0.0.0", "127.0.0.1", "224.0.0.5",
-					   "255.255.255.255", "::", "::1", "ff02::1" };
+	static const char *const bad[] = { "0.0.0.0", "127.0.0.1", "224.0.0.5", "255.255.255.255",
+					   "::",      "::1",	   "ff02::1" };
 	struct pkt s;
 
 	(void)state;
@@ -230,8 +239,11 @@ static void test_addresses_and_flags(void **state)
 	s = tcp(4, any4, 40000, "203.0.113.99", 443, EF_TCP_SYN);
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NOT_SERVICE);
 	/* other IP protocols to a service address */
-	s = (struct pkt){ .family = 4, .src = any4, .dst = svc_addr(EF_SVC_ACCESS, 4),
-			  .proto = 47 /* GRE */, .payload = 8 };
+	s = (struct pkt){ .family = 4,
+			  .src = any4,
+			  .dst = svc_addr(EF_SVC_ACCESS, 4),
+			  .proto = 47 /* GRE */,
+			  .payload = 8 };
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_PROTOCOL);
 }
 

@@ -61,14 +61,15 @@ static void test_event_rate_limit(void **state)
 	counters(before);
 	t0 = mono_s();
 	for (int i = 0; i < n; i++) {
-		s = tcp(4, "198.51.100.66", (uint16_t)(20000 + i), svc_addr(EF_SVC_ACCESS, 4),
-			8443, EF_TCP_SYN);
+		s = tcp(4, "198.51.100.66", (uint16_t)(20000 + i), svc_addr(EF_SVC_ACCESS, 4), 8443,
+			EF_TCP_SYN);
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_NO_RULE);
 	}
 	t1 = mono_s();
 	counters(after);
 	got = T.nevents;
-	assert_int_equal(got + (int)(after[EF_C_EVENTS_SUPPRESSED] - before[EF_C_EVENTS_SUPPRESSED]), n);
+	assert_int_equal(
+		got + (int)(after[EF_C_EVENTS_SUPPRESSED] - before[EF_C_EVENTS_SUPPRESSED]), n);
 	assert_true(got >= EF_DEF_EVENT_BURST);
 	assert_true(got <= EF_DEF_EVENT_BURST + 1 + (int)((t1 - t0) * EF_DEF_EVENT_RATE));
 	assert_true(got < n); /* some were suppressed */
@@ -87,7 +88,8 @@ static void test_event_rate_limit(void **state)
 		run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s);
 	}
 	t1 = mono_s();
-	assert_true(T.nevents - got <= EF_DEF_EVENT_BURST + 1 + (int)((t1 - t0) * EF_DEF_EVENT_RATE));
+	assert_true(T.nevents - got <=
+		    EF_DEF_EVENT_BURST + 1 + (int)((t1 - t0) * EF_DEF_EVENT_RATE));
 	assert_true(T.nevents - got < EF_DEF_EVENT_BURST + 5);
 	/* an exhausted bucket gives about rate * elapsed events */
 	s = tcp(4, "198.51.100.66", 30000, svc_addr(EF_SVC_ACCESS, 4), 8443, EF_TCP_SYN);

@@ -43,14 +43,18 @@ static void row_probes(const struct ef_prule *r, int family)
 			rport = 40000 + pi;
 		} else {
 			rport = port;
-			lport = r->has_lports ? (pi == 0 ? r->lports.lo : pi == 1 ? r->lports.hi : 55555) : 40000 + pi;
+			lport = r->has_lports ? (pi == 0 ? r->lports.lo :
+						 pi == 1 ? r->lports.hi :
+							   55555) :
+						40000 + pi;
 		}
 		/* the row itself: must be allowed */
 		{
 			int idx;
 
-			assert_int_equal(oracle(hook, r->role, r->proto, local, lport, peer, rport, &idx),
-					 EF_R_RULE);
+			assert_int_equal(
+				oracle(hook, r->role, r->proto, local, lport, peer, rport, &idx),
+				EF_R_RULE);
 		}
 		probe(hook, r->role, family, r->proto, local, lport, peer, rport, what);
 		/* wrong interface: the same address arriving on the other NIC */
@@ -79,9 +83,11 @@ static void row_probes(const struct ef_prule *r, int family)
 		if (!r->ports_any && hi < 65535)
 			probe(hook, r->role, family, r->proto, local, lport, peer, hi + 1, what);
 		if (r->has_lports) {
-			probe(hook, r->role, family, r->proto, local, r->lports.lo - 1, peer, lo, what);
+			probe(hook, r->role, family, r->proto, local, r->lports.lo - 1, peer, lo,
+			      what);
 			if (r->lports.hi < 65535)
-				probe(hook, r->role, family, r->proto, local, r->lports.hi + 1, peer, lo, what);
+				probe(hook, r->role, family, r->proto, local, r->lports.hi + 1,
+				      peer, lo, what);
 		}
 	}
 }
@@ -161,42 +167,69 @@ static void test_library_every_row(void **state)
 static const struct library_case {
 	const char *file;
 	int hook, role, svc, proto;
-	unsigned port;  /* service port (in) or remote port (out) */
-	unsigned lport; /* out only: local port, 0 = ephemeral */
+	unsigned port;	     /* service port (in) or remote port (out) */
+	unsigned lport;	     /* out only: local port, 0 = ephemeral */
 	const char *remote4; /* NULL: a peer inside every set it might need */
 	int pass;
 } library_cases[] = {
 	/* Skype for Business: no inbound media range; outbound media from it */
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 50000, 0, NULL, DROP },
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 59999, 0, NULL, DROP },
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 40000, 50000, NULL, PASS },
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 59999, NULL, PASS },
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 3478, 0, NULL, PASS },
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_XMPP, IPPROTO_TCP, 5269, 0, NULL, PASS },
-	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, NULL, PASS },
-	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 55555, 0, NULL, DROP },
-	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, NULL, DROP },
-	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5061, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_UDP, 50000, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_TCP, 59999, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_UDP, 40000, 50000, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_TCP, 443, 59999, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_UDP, 3478, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_XMPP,
+	  IPPROTO_TCP, 5269, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-edge.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL,
+	  IPPROTO_TCP, 5062, 0, NULL, PASS },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_AV, IPPROTO_UDP, 55555, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_EGRESS, EF_ROLE_INTERNAL,
+	  EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, NULL, DROP },
+	{ "policies/sfb2015-2019-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL,
+	  EF_SVC_INTERNAL, IPPROTO_TCP, 5061, 0, NULL, PASS },
 	/* HLB: the VIP rows land on the node's own addresses; internal 443 out */
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_EGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, NULL, PASS },
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, "203.0.113.130", PASS },
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, "198.51.100.130", DROP },
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, "203.0.113.130", PASS },
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 443, 0, "198.51.100.130", PASS },
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_UDP, 50000, 0, NULL, PASS },
-	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL, EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, NULL, PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_EGRESS, EF_ROLE_INTERNAL,
+	  EF_SVC_INTERNAL, IPPROTO_TCP, 443, 0, NULL, PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, "203.0.113.130", PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, "198.51.100.130", DROP },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, "203.0.113.130", PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_TCP, 443, 0, "198.51.100.130", PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_UDP, 50000, 0, NULL, PASS },
+	{ "policies/lync2013-scaled-edge-hlb.json", EF_HOOK_INGRESS, EF_ROLE_INTERNAL,
+	  EF_SVC_INTERNAL, IPPROTO_TCP, 5062, 0, NULL, PASS },
 	/* one address: Access SIP on 5061, Web Conferencing on 444, A/V on 443 */
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 5061, 0, NULL, PASS },
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 444, 0, NULL, PASS },
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, NULL, PASS },
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 3478, 0, NULL, PASS },
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 445, 0, NULL, DROP },
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_UDP, 40000, 50000, NULL, PASS },
-	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, NULL, DROP },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 5061, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 444, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 443, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_UDP, 3478, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 445, 0, NULL, DROP },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_UDP, 40000, 50000, NULL, PASS },
+	{ "policies/lync2013-single-edge-single-ip.json", EF_HOOK_INGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_WEBCONF, IPPROTO_TCP, 443, 0, NULL, DROP },
 	/* Gg412756 lists 5269 outbound in its external table */
-	{ "policies/lync2013-scaled-edge-dnslb-nat.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_XMPP, IPPROTO_TCP, 5269, 0, NULL, PASS },
-	{ "policies/lync2013-single-edge-public.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV, IPPROTO_TCP, 8080, 50000, NULL, PASS },
-	{ "policies/lync2013-single-edge-public.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_ACCESS, IPPROTO_TCP, 8080, 50000, NULL, DROP },
+	{ "policies/lync2013-scaled-edge-dnslb-nat.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_XMPP, IPPROTO_TCP, 5269, 0, NULL, PASS },
+	{ "policies/lync2013-single-edge-public.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, EF_SVC_AV,
+	  IPPROTO_TCP, 8080, 50000, NULL, PASS },
+	{ "policies/lync2013-single-edge-public.json", EF_HOOK_EGRESS, EF_ROLE_EXTERNAL,
+	  EF_SVC_ACCESS, IPPROTO_TCP, 8080, 50000, NULL, DROP },
 };
 
 static void test_library_by_hand(void **state)
@@ -217,8 +250,9 @@ static void test_library_by_hand(void **state)
 			load_library_policy(loaded = c->file);
 		if (!remote)
 			remote = c->role == EF_ROLE_EXTERNAL ? "198.51.100.130" :
-				 c->port == 5061 ? "198.18.2.5" : c->port == 23456 ? "198.18.1.5" :
-				 "198.18.3.10";
+				 c->port == 5061	     ? "198.18.2.5" :
+				 c->port == 23456	     ? "198.18.1.5" :
+							       "198.18.3.10";
 		flows_clear();
 		s = c->proto == IPPROTO_TCP ?
 			    tcp(4, in ? remote : local, (uint16_t)(in ? rport : lport),
@@ -227,10 +261,11 @@ static void test_library_by_hand(void **state)
 				in ? local : remote, (uint16_t)(in ? lport : rport));
 		v = run(c->hook, c->role, &s);
 		if (v.pass != c->pass)
-			fail_msg("library case %zu (%s): %s %s %s port %u local %u from %s: got %s (%s)",
-				 i, c->file, in ? "in" : "out", ef_service_names[c->svc],
-				 c->proto == IPPROTO_TCP ? "tcp" : "udp", c->port, lport, remote,
-				 v.pass ? "pass" : "drop", ef_reason_name(v.reason));
+			fail_msg(
+				"library case %zu (%s): %s %s %s port %u local %u from %s: got %s (%s)",
+				i, c->file, in ? "in" : "out", ef_service_names[c->svc],
+				c->proto == IPPROTO_TCP ? "tcp" : "udp", c->port, lport, remote,
+				v.pass ? "pass" : "drop", ef_reason_name(v.reason));
 	}
 }
 
@@ -239,7 +274,7 @@ static void test_library_by_hand(void **state)
 /* Independent of the policy file: what JJ205394 says, probe by probe. */
 static const struct seed_case {
 	int hook, role, svc, proto;
-	unsigned port; /* service port (in) or remote port (out) */
+	unsigned port;	/* service port (in) or remote port (out) */
 	unsigned lport; /* out only: local port, 0 = ephemeral */
 	int pass;
 } seed_cases[] = {
@@ -313,9 +348,10 @@ static void test_seed_table(void **state)
 			const struct seed_case *c = &seed_cases[i];
 			bool in = c->hook == EF_HOOK_INGRESS;
 			/* peers inside every narrowed set they might need */
-			const char *remote = c->role == EF_ROLE_INTERNAL ?
-						     (family == 4 ? "198.18.3.10" : "2001:db8:18:3::10") :
-						     (family == 4 ? "198.51.100.130" : "2001:db8:52::30");
+			const char *remote =
+				c->role == EF_ROLE_INTERNAL ?
+					(family == 4 ? "198.18.3.10" : "2001:db8:18:3::10") :
+					(family == 4 ? "198.51.100.130" : "2001:db8:52::30");
 			const char *local = svc_addr(c->svc, family);
 			unsigned lport = in ? c->port : (c->lport ? c->lport : 40000);
 			unsigned rport = in ? 40000 : c->port;
@@ -329,15 +365,17 @@ static void test_seed_table(void **state)
 			flows_clear();
 			s = c->proto == IPPROTO_TCP ?
 				    tcp(family, in ? remote : local, (uint16_t)(in ? rport : lport),
-					in ? local : remote, (uint16_t)(in ? lport : rport), EF_TCP_SYN) :
+					in ? local : remote, (uint16_t)(in ? lport : rport),
+					EF_TCP_SYN) :
 				    udp(family, in ? remote : local, (uint16_t)(in ? rport : lport),
 					in ? local : remote, (uint16_t)(in ? lport : rport));
 			v = run(c->hook, c->role, &s);
 			if (v.pass != c->pass)
-				fail_msg("seed case %zu (IPv%d): %s %s %s port %u local %u: got %s (%s)",
-					 i, family, in ? "in" : "out", ef_service_names[c->svc],
-					 c->proto == IPPROTO_TCP ? "tcp" : "udp", c->port, lport,
-					 v.pass ? "pass" : "drop", ef_reason_name(v.reason));
+				fail_msg(
+					"seed case %zu (IPv%d): %s %s %s port %u local %u: got %s (%s)",
+					i, family, in ? "in" : "out", ef_service_names[c->svc],
+					c->proto == IPPROTO_TCP ? "tcp" : "udp", c->port, lport,
+					v.pass ? "pass" : "drop", ef_reason_name(v.reason));
 		}
 	}
 }
@@ -401,12 +439,9 @@ static void test_address_hint_collisions(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	PROG_TEST(test_seed_table),
-	PROG_TEST(test_every_row_v4),
-	PROG_TEST(test_every_row_v6),
-	PROG_TEST(test_library_every_row),
-	PROG_TEST(test_library_by_hand),
-	PROG_TEST(test_address_hint_collisions),
+	PROG_TEST(test_seed_table),	 PROG_TEST(test_every_row_v4),
+	PROG_TEST(test_every_row_v6),	 PROG_TEST(test_library_every_row),
+	PROG_TEST(test_library_by_hand), PROG_TEST(test_address_hint_collisions),
 };
 
 PROG_GROUP(rules_group, "rules",

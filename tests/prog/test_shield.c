@@ -9,8 +9,7 @@
 /* ---- the shield: per-source limits, temporary blocks, static lists ---------- */
 
 /* The test policy with a per-source limit on the Access service's rules. */
-static void load_limits_policy(unsigned rate, unsigned burst, unsigned block_s,
-			       int v6_prefix)
+static void load_limits_policy(unsigned rate, unsigned burst, unsigned block_s, int v6_prefix)
 {
 	char *text = test_policy_text("enforce", "enforce", NULL);
 	json_object *root = json_tokener_parse(text), *settings, *limits, *l;
@@ -182,7 +181,8 @@ static void test_source_limit_rate(void **state)
 
 static void test_static_lists(void **state)
 {
-	static const char *const block[] = { "198.51.100.80/29", "2001:db8:80::/48", "198.51.100.90" };
+	static const char *const block[] = { "198.51.100.80/29", "2001:db8:80::/48",
+					     "198.51.100.90" };
 	static const char *const allow[] = { "198.51.100.81/32", "2001:db8:80:1::/64" };
 	const char *acc = svc_addr(EF_SVC_ACCESS, 4), *av = svc_addr(EF_SVC_AV, 4);
 	struct pkt s;
@@ -333,7 +333,8 @@ static void test_syn_challenge(void **state)
 	/* no state: no flow, not verified, no event */
 	assert_int_equal(ef_map_count(T.dp.maps.flows_new, sizeof(struct ef_flow_key)), 0);
 	ef_addr_parse("198.51.100.60", &a);
-	assert_int_not_equal(bpf_map_lookup_elem(bpf_map__fd(T.dp.skel->maps.ef_verified), &a, &until), 0);
+	assert_int_not_equal(
+		bpf_map_lookup_elem(bpf_map__fd(T.dp.skel->maps.ef_verified), &a, &until), 0);
 	assert_int_equal(T.nevents, 0);
 	/* the same SYN again (a retransmission): challenged again */
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_SYN_CHALLENGE);
@@ -356,7 +357,8 @@ static void test_syn_challenge(void **state)
 	T.nevents = 0;
 	r = rst_for(&s, cookie);
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &r), DROP, EF_R_SYN_VERIFIED);
-	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(T.dp.skel->maps.ef_verified), &a, &until), 0);
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(T.dp.skel->maps.ef_verified), &a, &until),
+			 0);
 	assert_int_equal(T.nevents, 0);
 	/* its retransmitted SYN, and later ones on other ports, pass */
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
@@ -452,10 +454,8 @@ static void test_syn_auto(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-	PROG_TEST(test_source_limits),
-	PROG_TEST(test_source_limit_rate),
-	PROG_TEST(test_static_lists),
-	PROG_TEST(test_syn_challenge),
+	PROG_TEST(test_source_limits), PROG_TEST(test_source_limit_rate),
+	PROG_TEST(test_static_lists),  PROG_TEST(test_syn_challenge),
 	PROG_TEST(test_syn_auto),
 };
 

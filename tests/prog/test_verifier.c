@@ -47,7 +47,8 @@ static void test_verifier_margin(void **state)
 		       bpf_program__name(progs[i]), insns, info.jited_prog_len, processed,
 		       processed / 10000.0, states, peak);
 		if (out)
-			fprintf(out, "%s instructions=%u jited_bytes=%u processed=%u verified_insns=%u total_states=%u peak_states=%u\n",
+			fprintf(out,
+				"%s instructions=%u jited_bytes=%u processed=%u verified_insns=%u total_states=%u peak_states=%u\n",
 				bpf_program__name(progs[i]), insns, info.jited_prog_len, processed,
 				info.verified_insns, states, peak);
 		assert_true(processed > 0);

@@ -99,11 +99,11 @@ static void *parse(const struct ef_cmd *c, const char *line)
 	return opts;
 }
 
-#define want_usage_error(msg)                                                                 \
-	do {                                                                                  \
-		assert_int_equal(P.rc, EXIT_USAGE);                                           \
-		if (!strstr(P.err, msg))                                                      \
-			fail_msg("no \"%s\" in: %s", msg, P.err);                             \
+#define want_usage_error(msg)                                     \
+	do {                                                      \
+		assert_int_equal(P.rc, EXIT_USAGE);               \
+		if (!strstr(P.err, msg))                          \
+			fail_msg("no \"%s\" in: %s", msg, P.err); \
 	} while (0)
 
 /* ---- the tables --------------------------------------------------------------- */
@@ -213,7 +213,8 @@ static void usage_says_what_the_table_says(void **state)
 					 v[k]->flags & EF_OPT_SUB ? "  " : "", v[k]->name,
 					 v[k]->metavar ? " " : "");
 			if (!strstr(u, line))
-				fail_msg("%s: the usage has no line \"%s\":\n%s", c->name, line + 1, u);
+				fail_msg("%s: the usage has no line \"%s\":\n%s", c->name, line + 1,
+					 u);
 			/* in a generated synopsis too */
 			snprintf(line, sizeof(line), "--%s", v[k]->name);
 			if (!c->synopsis && v[k]->type != EF_OPT_HELP && !strstr(syn, line))
@@ -224,8 +225,8 @@ static void usage_says_what_the_table_says(void **state)
 			size_t len = strspn(p + 2, "abcdefghijklmnopqrstuvwxyz-");
 
 			if (len && !is_option(p + 2, len))
-				fail_msg("%s: the usage names --%.*s, which no command has", c->name,
-					 (int)len, p + 2);
+				fail_msg("%s: the usage names --%.*s, which no command has",
+					 c->name, (int)len, p + 2);
 		}
 		for (const char *p = u; *p;) {
 			size_t len = strcspn(p, "\n");
@@ -233,10 +234,12 @@ static void usage_says_what_the_table_says(void **state)
 			char *l = strndup(p, len);
 			int tl[2];
 			const char *t0 = ef_cmd_text(c, 0, &tl[0]), *t1 = ef_cmd_text(c, 1, &tl[1]);
-			bool free_text = (memmem(t0, (size_t)tl[0], l, len) || memmem(t1, (size_t)tl[1], l, len));
+			bool free_text = (memmem(t0, (size_t)tl[0], l, len) ||
+					  memmem(t1, (size_t)tl[1], l, len));
 
 			free(l);
-			if (len > 80 && !free_text) /* the generated lines; examples may be longer */
+			if (len > 80 &&
+			    !free_text) /* the generated lines; examples may be longer */
 				fail_msg("%s: a usage line of %zu characters: %.*s", c->name, len,
 					 (int)len, p);
 			p += len + (p[len] == '\n');
@@ -250,7 +253,8 @@ static void usage_of_status(void **state)
 	char *u = usage_of(&ef_cli_status);
 
 	(void)state;
-	assert_string_equal(u,
+	assert_string_equal(
+		u,
 		"Usage: edgefw status [--json] [--bpffs-dir DIR] [--run-dir DIR]\n"
 		"\n"
 		"Which interfaces are attached in which mode, which policy (name, file,\n"
@@ -307,7 +311,8 @@ static bool names_cmd(const char *line, const char *cmd, bool synopsis)
 
 	if (synopsis) {
 		snprintf(b, sizeof(b), ".B edgefw %s", cmd);
-		if (!strncmp(line, b, strlen(b)) && (line[strlen(b)] == '\n' || line[strlen(b)] == ' '))
+		if (!strncmp(line, b, strlen(b)) &&
+		    (line[strlen(b)] == '\n' || line[strlen(b)] == ' '))
 			return true;
 		return !strncmp(line, ".BR edgefw \" \" blocklist | allowlist", 36) &&
 		       (!strcmp(cmd, "blocklist") || !strcmp(cmd, "allowlist"));
@@ -361,7 +366,8 @@ static bool man_has_option(const char *text, const char *name)
 	char want[128] = "\\-\\-";
 
 	for (const char *c = name; *c; c++)
-		snprintf(want + strlen(want), sizeof(want) - strlen(want), *c == '-' ? "\\-" : "%c", *c);
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), *c == '-' ? "\\-" : "%c",
+			 *c);
 	/* the whole name: not --events-file for --events */
 	for (const char *p = text; (p = strstr(p, want)); p++) {
 		const char *e = p + strlen(want);
@@ -400,8 +406,8 @@ static void man_page_lists_every_option(void **state)
 			if (man_has_option(text, v[k]->name) ||
 			    (shared && man_has_option(common, v[k]->name)))
 				continue;
-			print_error("%s: %s --%s is not in its synopsis or entry%s\n", path, c->name,
-				    v[k]->name, shared ? " nor in COMMON OPTIONS" : "");
+			print_error("%s: %s --%s is not in its synopsis or entry%s\n", path,
+				    c->name, v[k]->name, shared ? " nor in COMMON OPTIONS" : "");
 			missing++;
 		}
 		free(text);
@@ -442,7 +448,8 @@ static void numbers_are_typed_and_ranged(void **state)
 	want_usage_error("edgefw explain: --icmp-type: \"300\" is not a number from 0 to 255\n");
 	x = parse(&ef_cli_explain, "-i eth1 -d in -P icmp -s 1.2.3.4 -D 5.6.7.8 --icmp-code x");
 	want_usage_error("--icmp-code: \"x\" is not a number from 0 to 255");
-	x = parse(&ef_cli_explain, "-i eth1 -d out -P icmp -s 1.2.3.4 -D 5.6.7.8 -t 3 --icmp-code 4");
+	x = parse(&ef_cli_explain,
+		  "-i eth1 -d out -P icmp -s 1.2.3.4 -D 5.6.7.8 -t 3 --icmp-code 4");
 	assert_int_equal(P.rc, 0);
 	assert_int_equal(x->icmp_type, 3);
 	assert_int_equal(x->icmp_code, 4);

@@ -62,8 +62,7 @@ static void dump(void)
 }
 
 /* Parse (' -> ") a policy that must be valid. */
-__attribute__((format(printf, 1, 2)))
-static void policy(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void policy(const char *fmt, ...)
 {
 	char *s = NULL, *c;
 	va_list ap;
@@ -144,22 +143,21 @@ static void compile(const char *name)
 	}
 }
 
-#define NODE_EDGE1                                                           \
-	"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"  \
-	"'addresses':{'access':['203.0.113.10'],'webconf':['203.0.113.11'],"   \
+#define NODE_EDGE1                                                            \
+	"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'}," \
+	"'addresses':{'access':['203.0.113.10'],'webconf':['203.0.113.11'],"  \
 	"'av':['203.0.113.12'],'internal':['198.18.0.10']}}"
 
 /* in/out rule on a service, with extra members */
-#define RULE(name, iface, dir, svc, proto, extra)                            \
-	"{'name':'" name "','interface':'" iface "','direction':'" dir "',"    \
+#define RULE(name, iface, dir, svc, proto, extra)                           \
+	"{'name':'" name "','interface':'" iface "','direction':'" dir "'," \
 	"'service':'" svc "','protocol':'" proto "'," extra "}"
-#define EXT_IN(name, svc, proto, ports)                                      \
+#define EXT_IN(name, svc, proto, ports) \
 	RULE(name, "external", "in", svc, proto, "'ports':" ports ",'peer':'any'")
 
 static void one_node(const char *rules)
 {
-	policy("{'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1 "],'rules':[%s]}",
-	       rules);
+	policy("{'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1 "],'rules':[%s]}", rules);
 }
 
 static uint16_t svc(int s)
@@ -185,8 +183,7 @@ static const struct ef_addr_entry *addr_entry(const char *a, int role)
 
 	assert_int_equal(ef_addr_parse(a, &x), 0);
 	for (size_t i = 0; i < F.c.naddrs; i++)
-		if (F.c.addrs[i].k.role == role &&
-		    memcmp(&F.c.addrs[i].k.addr, &x, 16) == 0)
+		if (F.c.addrs[i].k.role == role && memcmp(&F.c.addrs[i].k.addr, &x, 16) == 0)
 			return &F.c.addrs[i];
 	return NULL;
 }
@@ -289,8 +286,8 @@ static bool naive_covers(const struct ef_prule *r, unsigned port)
 }
 
 /* Policy indices of the rules that apply, in policy order. */
-static int naive_list(const struct ef_node *n, int dir, int role, int proto,
-		      uint16_t mask, unsigned port, int *out)
+static int naive_list(const struct ef_node *n, int dir, int role, int proto, uint16_t mask,
+		      unsigned port, int *out)
 {
 	int k = 0;
 
@@ -385,8 +382,7 @@ static void oracle_check(const char *node_name)
 		cr = &F.c.rules[nrules];
 		assert_int_equal(!!(cr->flags & EF_RULEF_LOG), r->log);
 		assert_int_equal(!!(cr->flags & EF_RULEF_LPORTS), r->has_lports);
-		assert_int_equal(!!(cr->flags & EF_RULEF_PEER_ANY),
-				 F.p->peersets[r->peerset].any);
+		assert_int_equal(!!(cr->flags & EF_RULEF_PEER_ANY), F.p->peersets[r->peerset].any);
 		if (r->has_lports) {
 			assert_int_equal(cr->lport_lo, r->lports.lo);
 			assert_int_equal(cr->lport_hi, r->lports.hi);
@@ -408,14 +404,16 @@ static void oracle_check(const char *node_name)
 						const struct ef_rule_list *l;
 						char got[512];
 
-						nw = naive_list(n, dir, role, protos[pi], mask, port, want);
+						nw = naive_list(n, dir, role, protos[pi], mask,
+								port, want);
 						assert_true(nw <= EF_LIST_MAX);
 						l = m[port] >= 0 ? &F.c.lists[m[port]] : NULL;
 						if ((l ? l->n : 0) == nw) {
 							int k;
 
 							for (k = 0; k < nw; k++)
-								if (F.c.rule_src[l->rule[k]] != want[k])
+								if (F.c.rule_src[l->rule[k]] !=
+								    want[k])
 									break;
 							if (k == nw)
 								continue;
@@ -423,12 +421,15 @@ static void oracle_check(const char *node_name)
 						list_names(m, port, got, sizeof(got));
 						print_error("naive:");
 						for (int k = 0; k < nw; k++)
-							print_error(" %s", F.p->rules[want[k]].name);
+							print_error(" %s",
+								    F.p->rules[want[k]].name);
 						print_error("\n");
-						fail_msg("node %s %s %s %s mask 0x%x port %u: compiled [%s]",
-							 node_name, ef_role_names[role], dir ? "out" : "in",
-							 protos[pi] == IPPROTO_TCP ? "tcp" : "udp",
-							 mask, port, got);
+						fail_msg(
+							"node %s %s %s %s mask 0x%x port %u: compiled [%s]",
+							node_name, ef_role_names[role],
+							dir ? "out" : "in",
+							protos[pi] == IPPROTO_TCP ? "tcp" : "udp",
+							mask, port, got);
 					}
 				}
 	/* and nothing the data path could never look up */
@@ -684,8 +685,8 @@ static void rule_without_lports_has_zero_bounds(void **state)
 static void rule_ids_follow_policy_order(void **state)
 {
 	(void)state;
-	one_node(EXT_IN("a", "access", "tcp", "'443'") "," EXT_IN("b", "av", "udp", "'3478'")
-		 "," EXT_IN("c", "webconf", "tcp", "'443'"));
+	one_node(EXT_IN("a", "access", "tcp", "'443'") "," EXT_IN(
+		"b", "av", "udp", "'3478'") "," EXT_IN("c", "webconf", "tcp", "'443'"));
 	compile("edge1");
 	assert_int_equal(F.c.nrules, 3);
 	assert_string_equal(ef_compiled_rule_name(&F.c, 0), "a");
@@ -700,10 +701,11 @@ static void exclude_tags_remove_rules(void **state)
 {
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','settings':{'exclude_tags':['old']},"
-	       "'nodes':[" NODE_EDGE1 "],'rules':["
-	       EXT_IN("a", "access", "tcp", "'443'") ","
-	       RULE("b", "external", "in", "av", "udp", "'ports':'3478','peer':'any','tags':['x','old']") ","
-	       EXT_IN("c", "webconf", "tcp", "'443'") "]}");
+	       "'nodes':[" NODE_EDGE1 "],'rules':[" EXT_IN("a", "access", "tcp", "'443'") "," RULE(
+		       "b", "external", "in", "av", "udp",
+		       "'ports':'3478','peer':'any','tags':['x','old']") "," EXT_IN("c", "webconf",
+										    "tcp",
+										    "'443'") "]}");
 	compile("edge1");
 	assert_int_equal(F.c.nrules, 2);
 	assert_int_equal(rule_id("b"), -1);
@@ -720,9 +722,9 @@ static void rule_for_missing_service_left_out(void **state)
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1 ","
 	       "{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"
-	       "'addresses':{'access':['203.0.113.20'],'internal':['198.18.0.20']}}],'rules':["
-	       EXT_IN("web", "webconf", "tcp", "'443'") ","
-	       EXT_IN("sip", "access", "tcp", "'5061'") "]}");
+	       "'addresses':{'access':['203.0.113.20'],'internal':['198.18.0.20']}}],'rules':[" EXT_IN(
+		       "web", "webconf", "tcp", "'443'") "," EXT_IN("sip", "access", "tcp",
+								    "'5061'") "]}");
 	compile("edge2");
 	assert_int_equal(F.c.nrules, 1);
 	assert_string_equal(ef_compiled_rule_name(&F.c, 0), "sip");
@@ -766,8 +768,9 @@ static void peer_set_becomes_keys(void **state)
 
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','peers':{'fe':['198.18.10.0/24','2001:db8::/32',"
-	       "'198.51.100.7','0.0.0.0/0']},'nodes':[" NODE_EDGE1 "],'rules':["
-	       RULE("r0", "internal", "in", "internal", "tcp", "'ports':'8057','peer':'fe'") "]}");
+	       "'198.51.100.7','0.0.0.0/0']},'nodes':[" NODE_EDGE1
+	       "],'rules':[" RULE("r0", "internal", "in", "internal", "tcp",
+				  "'ports':'8057','peer':'fe'") "]}");
 	compile("edge1");
 	assert_int_equal(F.c.nsets, 1);
 	assert_int_equal(F.c.npeers, 4);
@@ -788,10 +791,12 @@ static void peer_set_shared_by_rules_compiled_once(void **state)
 {
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','peers':{'a':['198.18.1.0/24'],"
-	       "'b':['198.18.2.0/24','198.18.3.0/24']},'nodes':[" NODE_EDGE1 "],'rules':["
-	       RULE("r0", "internal", "in", "internal", "tcp", "'ports':'5061','peer':'b'") ","
-	       RULE("r1", "internal", "out", "internal", "tcp", "'ports':'5061','peer':'b'") ","
-	       RULE("r2", "internal", "in", "internal", "tcp", "'ports':'8057','peer':'a'") "]}");
+	       "'b':['198.18.2.0/24','198.18.3.0/24']},'nodes':[" NODE_EDGE1
+	       "],'rules':[" RULE("r0", "internal", "in", "internal", "tcp", "'ports':'5061','peer':'b'") "," RULE(
+		       "r1", "internal", "out", "internal", "tcp",
+		       "'ports':'5061','peer':'b'") "," RULE("r2", "internal", "in", "internal",
+							     "tcp",
+							     "'ports':'8057','peer':'a'") "]}");
 	compile("edge1");
 	assert_int_equal(F.c.nsets, 2);
 	assert_int_equal(F.c.npeers, 3);
@@ -808,9 +813,11 @@ static void peer_set_unused_on_node_not_compiled(void **state)
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','settings':{'exclude_tags':['old']},"
 	       "'peers':{'unused':['198.18.1.0/24'],'excl':['198.18.2.0/24'],'used':['198.18.3.0/24']},"
-	       "'nodes':[" NODE_EDGE1 "],'rules':["
-	       RULE("r0", "internal", "in", "internal", "tcp", "'ports':'1','peer':'excl','tags':'old'") ","
-	       RULE("r1", "internal", "in", "internal", "tcp", "'ports':'2','peer':'used'") "]}");
+	       "'nodes':[" NODE_EDGE1 "],'rules':[" RULE(
+		       "r0", "internal", "in", "internal", "tcp",
+		       "'ports':'1','peer':'excl','tags':'old'") "," RULE("r1", "internal", "in",
+									  "internal", "tcp",
+									  "'ports':'2','peer':'used'") "]}");
 	compile("edge1");
 	assert_int_equal(F.c.nsets, 1);
 	assert_int_equal(F.c.npeers, 1);
@@ -835,8 +842,8 @@ static void peer_named_any_set_is_peer_any(void **state)
 {
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','peers':{'everyone':['any']},"
-	       "'nodes':[" NODE_EDGE1 "],'rules':["
-	       RULE("r0", "external", "in", "access", "tcp", "'ports':'5061','peer':'everyone'") "]}");
+	       "'nodes':[" NODE_EDGE1 "],'rules':[" RULE("r0", "external", "in", "access", "tcp",
+							 "'ports':'5061','peer':'everyone'") "]}");
 	compile("edge1");
 	assert_int_equal(crule("r0")->flags, EF_RULEF_PEER_ANY);
 	assert_int_equal(F.c.nsets, 0);
@@ -878,10 +885,12 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 		char *s = NULL, *c;
 
 		reset();
-		assert_true(asprintf(&s, "{'format':'edgefw/v1','name':'t','peers':{'v6':['%s']},"
-				     "'nodes':[" NODE_EDGE1 "],'rules':["
-				     RULE("r0", "internal", "in", "internal", "tcp",
-					  "'ports':'8057','peer':'v6'") "]}", v6[i]) > 0);
+		assert_true(asprintf(&s,
+				     "{'format':'edgefw/v1','name':'t','peers':{'v6':['%s']},"
+				     "'nodes':[" NODE_EDGE1
+				     "],'rules':[" RULE("r0", "internal", "in", "internal", "tcp",
+							"'ports':'8057','peer':'v6'") "]}",
+				     v6[i]) > 0);
 		for (c = s; *c; c++)
 			if (*c == '\'')
 				*c = '"';
@@ -966,8 +975,8 @@ static void port_overlapping_rules_lists_in_policy_order(void **state)
 
 	(void)state;
 	/* the later range comes first in the file */
-	one_node(EXT_IN("hi", "access", "tcp", "'1500-2500'") ","
-		 EXT_IN("lo", "access", "tcp", "'1000-2000'"));
+	one_node(EXT_IN("hi", "access", "tcp", "'1500-2500'") "," EXT_IN("lo", "access", "tcp",
+									 "'1000-2000'"));
 	compile("edge1");
 	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, mask, m);
 	assert_int_equal(m[999], -1);
@@ -995,8 +1004,8 @@ static void port_identical_lists_shared(void **state)
 	uint16_t mask = svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP);
 
 	(void)state;
-	one_node(EXT_IN("r0", "access", "tcp", "['80','443','5061-5062']") ","
-		 RULE("r1", "external", "out", "access", "tcp", "'ports':'80','peer':'any'"));
+	one_node(EXT_IN("r0", "access", "tcp", "['80','443','5061-5062']") "," RULE(
+		"r1", "external", "out", "access", "tcp", "'ports':'80','peer':'any'"));
 	compile("edge1");
 	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, mask, m);
 	assert_true(m[80] >= 0);
@@ -1048,10 +1057,11 @@ static void overlapping_rules(char *buf, size_t len, int n, const char *ports_fm
 		char ports[32];
 
 		snprintf(ports, sizeof(ports), ports_fmt, 100 + 10 * i);
-		o += (size_t)snprintf(buf + o, len - o,
-				      "%s{'name':'r%d','interface':'external','direction':'in',"
-				      "'service':'access','protocol':'tcp','ports':'%s','peer':'any'}",
-				      i ? "," : "", i, ports);
+		o += (size_t)snprintf(
+			buf + o, len - o,
+			"%s{'name':'r%d','interface':'external','direction':'in',"
+			"'service':'access','protocol':'tcp','ports':'%s','peer':'any'}",
+			i ? "," : "", i, ports);
 	}
 }
 
@@ -1065,8 +1075,7 @@ static void port_eight_overlapping_rules_fit(void **state)
 	overlapping_rules(rules, sizeof(rules), 8, "%d-500");
 	one_node(rules);
 	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP,
-	       svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
+	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
 	l = &F.c.lists[m[500]];
 	assert_int_equal(l->n, EF_LIST_MAX);
 	for (unsigned k = 0; k < l->n; k++)
@@ -1099,10 +1108,11 @@ static void port_nine_rules_on_shared_access_xmpp_address_rejected(void **state)
 
 	(void)state;
 	for (int i = 0; i < 9; i++)
-		o += (size_t)snprintf(rules + o, sizeof(rules) - o,
-				      "%s{'name':'x%d','interface':'external','direction':'out',"
-				      "'service':'%s','protocol':'udp','ports':'5269','peer':'any'}",
-				      i ? "," : "", i, i % 2 ? "xmpp" : "access");
+		o += (size_t)snprintf(
+			rules + o, sizeof(rules) - o,
+			"%s{'name':'x%d','interface':'external','direction':'out',"
+			"'service':'%s','protocol':'udp','ports':'5269','peer':'any'}",
+			i ? "," : "", i, i % 2 ? "xmpp" : "access");
 	one_node(rules);
 	assert_int_equal(compile_mode("edge1", -1), -1);
 	assert_string_equal(F.d.msgs[0],
@@ -1122,7 +1132,9 @@ static void port_nine_rules_on_separate_addresses_fit(void **state)
 				      "%s{'name':'s%d','interface':'external','direction':'in',"
 				      "'service':'%s','protocol':'tcp','ports':'443','peer':'any'}",
 				      i ? "," : "", i,
-				      i % 3 == 0 ? "access" : i % 3 == 1 ? "webconf" : "av");
+				      i % 3 == 0 ? "access" :
+				      i % 3 == 1 ? "webconf" :
+						   "av");
 	one_node(rules);
 	compile("edge1");
 	oracle_check("edge1");
@@ -1269,23 +1281,38 @@ static void oracle_mixed_policy(void **state)
 	       "'nodes':[{'name':'n1','interfaces':{'external':'eth1','internal':'eth0'},"
 	       "'addresses':{'access':['203.0.113.10','2001:db8::10'],'xmpp':['203.0.113.14'],"
 	       "'av':['203.0.113.12'],'internal':['198.18.0.10','2001:db8:1::10']}}],"
-	       "'rules':["
-	       EXT_IN("a1", "access", "tcp", "['443','5061','1000-1999']") ","
-	       EXT_IN("a2", "access", "tcp", "['1500-2500','443']") ","
-	       EXT_IN("x1", "xmpp", "tcp", "'5269'") ","
-	       EXT_IN("a3", "access", "tcp", "'any'") ","
-	       RULE("a4", "external", "out", "access", "tcp", "'ports':['53','80','443'],'peer':'any'") ","
-	       RULE("a5", "external", "out", "access", "udp", "'ports':'53','peer':'any'") ","
-	       RULE("v1", "external", "out", "av", "udp", "'ports':'any','local_ports':'50000-59999','peer':'any'") ","
-	       RULE("v2", "external", "in", "av", "udp", "'ports':['3478','50000-59999'],'peer':'any'") ","
-	       RULE("v3", "external", "in", "av", "udp", "'ports':'50000-50001','peer':'any','tags':['off']") ","
-	       RULE("v4", "external", "in", "av", "udp", "'ports':'59999-65535','peer':['198.51.100.0/24']") ","
-	       RULE("w1", "external", "in", "webconf", "tcp", "'ports':'443','peer':'any'") ","
-	       RULE("i1", "internal", "in", "internal", "tcp", "'ports':['5061','5062','8057','4443'],'peer':'fe'") ","
-	       RULE("i2", "internal", "in", "internal", "tcp", "'ports':'5000-6000','peer':'any','log':true") ","
-	       RULE("i3", "internal", "out", "internal", "tcp", "'ports':'5061','local_ports':1024,'peer':'fe'") ","
-	       RULE("i4", "internal", "in", "internal", "udp", "'ports':['1','65535'],'peer':'any'")
-	       "]}");
+	       "'rules':[" EXT_IN("a1", "access", "tcp", "['443','5061','1000-1999']") "," EXT_IN(
+		       "a2", "access", "tcp",
+		       "['1500-2500','443']") "," EXT_IN("x1", "xmpp", "tcp",
+							 "'5269'") "," EXT_IN("a3", "access", "tcp",
+									      "'any'") "," RULE("a4",
+												"external",
+												"out", "access", "tcp", "'ports':['53','80','443'],'peer':'any'") "," RULE("a5", "external", "out", "access", "udp", "'ports':'53','peer':'any'") "," RULE("v1", "external", "out", "av", "udp", "'ports':'any','local_ports':'50000-59999','peer':'any'") "," RULE("v2",
+																																												    "external",
+																																												    "in",
+																																												    "av",
+																																												    "udp", "'ports':['3478','50000-59999'],'peer':'any'") "," RULE("v3",
+																																																				   "external",
+																																																				   "in", "av", "udp",
+																																																				   "'ports':'50000-50001','peer':'any','tags':['off']") "," RULE("v4", "external", "in", "av",
+																																																												 "udp", "'ports':'59999-65535','peer':['198.51.100.0/24']") "," RULE("w1", "external", "in", "webconf", "tcp", "'ports':'443','peer':'any'") "," RULE("i1",
+																																																																														      "internal",
+																																																																														      "in",
+																																																																														      "internal",
+																																																																														      "tcp", "'ports':['5061','5062','8057','4443'],'peer':'fe'") "," RULE("i2",
+																																																																																							   "internal",
+																																																																																							   "in",
+																																																																																							   "internal",
+																																																																																							   "tcp",
+																																																																																							   "'ports':'5000-6000','peer':'any','log':true") "," RULE("i3",
+																																																																																														   "internal",
+																																																																																														   "out",
+																																																																																														   "internal", "tcp", "'ports':'5061','local_ports':1024,'peer':'fe'") "," RULE("i4",
+																																																																																																								"internal",
+																																																																																																								"in",
+																																																																																																								"internal",
+																																																																																																								"udp",
+																																																																																																								"'ports':['1','65535'],'peer':'any'") "]}");
 	compile("n1");
 	oracle_check("n1");
 }
@@ -1326,8 +1353,7 @@ static void shipped_edge1_sip_443_candidates(void **state)
 	(void)state;
 	shipped("[]");
 	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP,
-	       svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
+	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
 	assert_true(m[443] >= 0);
 	l = &F.c.lists[m[443]];
 	assert_int_equal(l->n, 2);
@@ -1381,7 +1407,6 @@ static void limits_none_no_flag(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
-
 /* ==== rules that can never match ============================================ */
 
 static void shadow_exact_duplicate(void **state)
@@ -1396,8 +1421,9 @@ static void shadow_exact_duplicate(void **state)
 static void shadow_narrower_peer_and_subrange(void **state)
 {
 	(void)state;
-	one_node(EXT_IN("wide", "av", "udp", "'50000-59999'") ","
-		 RULE("narrow", "external", "in", "av", "udp", "'ports':'50010-50020','peer':['198.51.100.0/24']"));
+	one_node(EXT_IN("wide", "av", "udp", "'50000-59999'") "," RULE(
+		"narrow", "external", "in", "av", "udp",
+		"'ports':'50010-50020','peer':['198.51.100.0/24']"));
 	compile("edge1");
 	assert_int_equal(F.c.covered_by[rule_id("narrow")], rule_id("wide"));
 }
@@ -1407,17 +1433,26 @@ static void shadow_narrower_peer_and_subrange(void **state)
 static void shadow_not_when_something_is_left(void **state)
 {
 	(void)state;
-	one_node(EXT_IN("a", "av", "udp", "'50000-50010'") ","
-		 EXT_IN("partly", "av", "udp", "'50005-50020'") ","
-		 EXT_IN("tcp", "av", "tcp", "'50000-50010'") ","
-		 RULE("narrow", "external", "in", "access", "tcp", "'ports':'5061','peer':['198.51.100.0/24']") ","
-		 RULE("wide-after", "external", "in", "access", "tcp", "'ports':'5061','peer':'any'") ","
-		 RULE("lp1", "external", "out", "av", "udp", "'local_ports':'50000-50100','peer':'any'") ","
-		 RULE("lp2", "external", "out", "av", "udp", "'local_ports':'40000-60000','peer':'any'"));
+	one_node(EXT_IN("a", "av", "udp", "'50000-50010'") "," EXT_IN("partly", "av", "udp", "'50005-50020'") "," EXT_IN("tcp", "av", "tcp", "'50000-50010'") "," RULE(
+		"narrow", "external", "in", "access", "tcp",
+		"'ports':'5061','peer':['198.51.100.0/24']") "," RULE("wide-after", "external",
+								      "in", "access", "tcp",
+								      "'ports':'5061','peer':'any'") "," RULE("lp1",
+													      "external",
+													      "out",
+													      "av",
+													      "udp",
+													      "'local_ports':'50000-50100','peer':'any'") "," RULE("lp2",
+																				   "external",
+																				   "out",
+																				   "av",
+																				   "udp",
+																				   "'local_ports':'40000-60000','peer':'any'"));
 	compile("edge1");
 	for (size_t i = 0; i < F.c.nrules; i++)
 		if (F.c.covered_by[i] >= 0)
-			fail_msg("%s reported as never matching", ef_compiled_rule_name(&F.c, (unsigned)i));
+			fail_msg("%s reported as never matching",
+				 ef_compiled_rule_name(&F.c, (unsigned)i));
 }
 
 static void shadow_shipped_policy_restatements(void **state)
@@ -1435,7 +1470,8 @@ static void shadow_shipped_policy_restatements(void **state)
 		n++;
 		/* every one is a row that restates an earlier table's row, and says so */
 		assert_non_null(r->restates);
-		assert_string_equal(r->restates, ef_compiled_rule_name(&F.c, (unsigned)F.c.covered_by[i]));
+		assert_string_equal(r->restates,
+				    ef_compiled_rule_name(&F.c, (unsigned)F.c.covered_by[i]));
 	}
 	assert_int_equal(n, 9);
 }

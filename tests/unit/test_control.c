@@ -26,7 +26,9 @@ static void requests_encode_as_documented(void **state)
 	snprintf(r.policy, sizeof(r.policy), "/etc/edgefw/new.json");
 	r.confirm_within = 120;
 	s = ef_ctl_req_encode(&r);
-	assert_string_equal(s, "{\"cmd\":\"apply\",\"policy\":\"/etc/edgefw/new.json\",\"confirm_within\":120}");
+	assert_string_equal(
+		s,
+		"{\"cmd\":\"apply\",\"policy\":\"/etc/edgefw/new.json\",\"confirm_within\":120}");
 	free(s);
 	ef_ctl_req_init(&r, EF_CTL_CONFIRM);
 	s = ef_ctl_req_encode(&r);
@@ -79,8 +81,7 @@ static void unknown_and_broken_requests(void **state)
 
 static void answers_round_trip(void **state)
 {
-	struct ef_ctl_resp a = { .ok = true, .generation = 7, .confirm_by = 1765000000 },
-			   back;
+	struct ef_ctl_resp a = { .ok = true, .generation = 7, .confirm_by = 1765000000 }, back;
 	struct ef_diag d;
 	char *s;
 
@@ -98,8 +99,9 @@ static void answers_round_trip(void **state)
 	assert_string_equal(back.policy, "lync \"pool\"");
 	assert_string_equal(back.events_file, "/var/log/edgefw/events.json");
 	assert_int_equal(back.nmessages, 2);
-	assert_string_equal(back.messages[0],
-			    "/etc/edgefw/policy.json: rules[7].ports: range 60000-50000 is reversed");
+	assert_string_equal(
+		back.messages[0],
+		"/etc/edgefw/policy.json: rules[7].ports: range 60000-50000 is reversed");
 	assert_string_equal(back.messages[1], "/etc/edgefw/policy.json: nothing to confirm");
 	ef_ctl_resp_free(&back);
 	ef_diag_free(&d);

@@ -18,8 +18,8 @@
 #include "policy.h"
 
 /* printf, then ' -> " */
-__attribute__((format(printf, 2, 3)))
-static struct ef_policy *pol(const char *file, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static struct ef_policy *pol(const char *file,
+								   const char *fmt, ...)
 {
 	char *s = NULL;
 	struct ef_diag d;
@@ -42,22 +42,22 @@ static struct ef_policy *pol(const char *file, const char *fmt, ...)
 	return p;
 }
 
-#define NODE1                                                                       \
-	"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"       \
-	"'addresses':{'access':['203.0.113.10'],'av':['203.0.113.12','2001:db8::12'],"  \
+#define NODE1                                                                          \
+	"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"          \
+	"'addresses':{'access':['203.0.113.10'],'av':['203.0.113.12','2001:db8::12']," \
 	"'internal':['198.18.0.10']}}"
-#define NODE2                                                                       \
-	"{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"       \
+#define NODE2                                                                 \
+	"{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'}," \
 	"'addresses':{'access':['203.0.113.20'],'internal':['198.18.0.20']}}"
-#define R_SIP                                                                       \
+#define R_SIP                                                                          \
 	"{'name':'sip-in','interface':'external','direction':'in','service':'access'," \
 	"'protocol':'tcp','ports':'5061','peer':'any','note':'SIP in'}"
-#define R_INT(peer)                                                                 \
+#define R_INT(peer)                                                                      \
 	"{'name':'int-in','interface':'internal','direction':'in','service':'internal'," \
 	"'protocol':'tcp','ports':'5061','peer':" peer ",'note':'internal SIP'}"
-#define R_MEDIA(tags)                                                                 \
+#define R_MEDIA(tags)                                                                  \
 	"{'name':'media-out','interface':'external','direction':'out','service':'av'," \
-	"'protocol':'udp','local_ports':'50000-59999','peer':'any','tags':[" tags "],"    \
+	"'protocol':'udp','local_ports':'50000-59999','peer':'any','tags':[" tags "]," \
 	"'note':'media'}"
 
 static struct {
@@ -108,9 +108,10 @@ static void test_same(void **state)
 	assert_int_equal(R.cnt.opens, 0);
 	assert_int_equal(R.cnt.closes, 0);
 	assert_int_equal(R.cnt.changes, 0);
-	assert_string_equal(R.text, "--- a.json (policy t)\n+++ a.json (policy t)\n"
-				    "node edge1: no change in what is allowed\n\n"
-				    "0 opened, 0 closed: the change allows exactly what it allowed\n");
+	assert_string_equal(R.text,
+			    "--- a.json (policy t)\n+++ a.json (policy t)\n"
+			    "node edge1: no change in what is allowed\n\n"
+			    "0 opened, 0 closed: the change allows exactly what it allowed\n");
 	ef_policy_free(a);
 }
 
@@ -118,12 +119,14 @@ static void test_new_rule_and_port(void **state)
 {
 	struct ef_policy *a = pol("a.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
 					    "'rules':[" R_SIP "]}");
-	struct ef_policy *b = pol("b.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
-					    "'rules':[{'name':'sip-in','interface':'external','direction':'in',"
-					    "'service':'access','protocol':'tcp','ports':['5061-5062','5065'],"
-					    "'peer':'any','note':'SIP in'},"
-					    "{'name':'web','interface':'external','direction':'in','service':'access',"
-					    "'protocol':'tcp','ports':'443','peer':['198.51.100.0/24'],'note':'web'}]}");
+	struct ef_policy *b =
+		pol("b.json",
+		    "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
+		    "'rules':[{'name':'sip-in','interface':'external','direction':'in',"
+		    "'service':'access','protocol':'tcp','ports':['5061-5062','5065'],"
+		    "'peer':'any','note':'SIP in'},"
+		    "{'name':'web','interface':'external','direction':'in','service':'access',"
+		    "'protocol':'tcp','ports':'443','peer':['198.51.100.0/24'],'note':'web'}]}");
 
 	(void)state;
 	diff(a, b, NULL);
@@ -147,26 +150,38 @@ static void test_new_rule_and_port(void **state)
 
 static void test_peer_regions(void **state)
 {
-	struct ef_policy *a = pol("a.json", "{'format':'edgefw/v1','name':'t',"
-					    "'peers':{'fe':['any'],'admins':['198.18.255.0/28']},"
-					    "'nodes':[" NODE1 "],'rules':[" R_INT("'fe'") "],"
-					    "'management':[{'name':'m','interface':'internal','direction':'in',"
-					    "'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
-	struct ef_policy *b = pol("b.json", "{'format':'edgefw/v1','name':'t',"
-					    "'peers':{'fe':['198.18.2.0/24'],'admins':['198.18.255.0/28']},"
-					    "'nodes':[" NODE1 "],'rules':[" R_INT("'fe'") "],"
-					    "'management':[{'name':'m','interface':'internal','direction':'in',"
-					    "'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
-	struct ef_policy *c = pol("c.json", "{'format':'edgefw/v1','name':'t',"
-					    "'peers':{'fe':['198.18.2.0/25','198.18.2.128/25'],'admins':['198.18.255.0/28']},"
-					    "'nodes':[" NODE1 "],'rules':[" R_INT("'fe'") "],"
-					    "'management':[{'name':'m','interface':'internal','direction':'in',"
-					    "'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
-	struct ef_policy *d = pol("d.json", "{'format':'edgefw/v1','name':'t',"
-					    "'peers':{'fe':['198.18.2.0/25'],'admins':['198.18.255.0/28']},"
-					    "'nodes':[" NODE1 "],'rules':[" R_INT("'fe'") "],"
-					    "'management':[{'name':'m','interface':'internal','direction':'in',"
-					    "'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
+	struct ef_policy *a = pol(
+		"a.json",
+		"{'format':'edgefw/v1','name':'t',"
+		"'peers':{'fe':['any'],'admins':['198.18.255.0/28']},"
+		"'nodes':[" NODE1 "],'rules':[" R_INT(
+			"'fe'") "],"
+				"'management':[{'name':'m','interface':'internal','direction':'in',"
+				"'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
+	struct ef_policy *b = pol(
+		"b.json",
+		"{'format':'edgefw/v1','name':'t',"
+		"'peers':{'fe':['198.18.2.0/24'],'admins':['198.18.255.0/28']},"
+		"'nodes':[" NODE1 "],'rules':[" R_INT(
+			"'fe'") "],"
+				"'management':[{'name':'m','interface':'internal','direction':'in',"
+				"'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
+	struct ef_policy *c = pol(
+		"c.json",
+		"{'format':'edgefw/v1','name':'t',"
+		"'peers':{'fe':['198.18.2.0/25','198.18.2.128/25'],'admins':['198.18.255.0/28']},"
+		"'nodes':[" NODE1 "],'rules':[" R_INT(
+			"'fe'") "],"
+				"'management':[{'name':'m','interface':'internal','direction':'in',"
+				"'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
+	struct ef_policy *d = pol(
+		"d.json",
+		"{'format':'edgefw/v1','name':'t',"
+		"'peers':{'fe':['198.18.2.0/25'],'admins':['198.18.255.0/28']},"
+		"'nodes':[" NODE1 "],'rules':[" R_INT(
+			"'fe'") "],"
+				"'management':[{'name':'m','interface':'internal','direction':'in',"
+				"'service':'internal','protocol':'tcp','ports':'5061','peer':'admins'}]}");
 
 	(void)state;
 	/* the admins still reach 5061 (rule m): not closed for them */
@@ -196,9 +211,10 @@ static void test_tags_and_families(void **state)
 {
 	struct ef_policy *a = pol("a.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
 					    "'rules':[" R_MEDIA("'ocs2007'") "]}");
-	struct ef_policy *b = pol("b.json", "{'format':'edgefw/v1','name':'t',"
-					    "'settings':{'exclude_tags':['ocs2007']},"
-					    "'nodes':[" NODE1 "],'rules':[" R_MEDIA("'ocs2007'") "," R_SIP "]}");
+	struct ef_policy *b =
+		pol("b.json", "{'format':'edgefw/v1','name':'t',"
+			      "'settings':{'exclude_tags':['ocs2007']},"
+			      "'nodes':[" NODE1 "],'rules':[" R_MEDIA("'ocs2007'") "," R_SIP "]}");
 
 	(void)state;
 	diff(a, b, NULL);
@@ -219,12 +235,15 @@ static void test_nodes(void **state)
 {
 	struct ef_policy *a = pol("a.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
 					    "'rules':[" R_SIP "]}");
-	struct ef_policy *b = pol("b.json", "{'format':'edgefw/v1','name':'u','settings':{'mode':'monitor'},"
-					    "'nodes':[" NODE1 "," NODE2 "],'rules':[" R_SIP "]}");
-	struct ef_policy *c = pol("c.json", "{'format':'edgefw/v1','name':'t','nodes':["
-					    "{'name':'edge1','interfaces':{'external':['eth1','eth3'],'internal':'eth0'},"
-					    "'addresses':{'access':['203.0.113.11'],'internal':['198.18.0.10']}}],"
-					    "'rules':[" R_SIP "]}");
+	struct ef_policy *b =
+		pol("b.json", "{'format':'edgefw/v1','name':'u','settings':{'mode':'monitor'},"
+			      "'nodes':[" NODE1 "," NODE2 "],'rules':[" R_SIP "]}");
+	struct ef_policy *c =
+		pol("c.json",
+		    "{'format':'edgefw/v1','name':'t','nodes':["
+		    "{'name':'edge1','interfaces':{'external':['eth1','eth3'],'internal':'eth0'},"
+		    "'addresses':{'access':['203.0.113.11'],'internal':['198.18.0.10']}}],"
+		    "'rules':[" R_SIP "]}");
 
 	(void)state;
 	diff(a, b, NULL);
@@ -258,14 +277,18 @@ static void test_nodes(void **state)
  * partially; what stays allowed is not reported. */
 static void test_credit_and_overlap(void **state)
 {
-	struct ef_policy *a = pol("a.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
-					    "'rules':[" R_SIP ",{'name':'sip-again','interface':'external',"
-					    "'direction':'in','service':'access','protocol':'tcp','ports':'5000-5100',"
-					    "'peer':'any','note':'wide'}]}");
-	struct ef_policy *b = pol("b.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
-					    "'rules':[{'name':'sip-again','interface':'external',"
-					    "'direction':'in','service':'access','protocol':'tcp','ports':'5000-5060',"
-					    "'peer':'any','note':'wide'}]}");
+	struct ef_policy *a =
+		pol("a.json",
+		    "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
+		    "'rules':[" R_SIP ",{'name':'sip-again','interface':'external',"
+		    "'direction':'in','service':'access','protocol':'tcp','ports':'5000-5100',"
+		    "'peer':'any','note':'wide'}]}");
+	struct ef_policy *b =
+		pol("b.json",
+		    "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
+		    "'rules':[{'name':'sip-again','interface':'external',"
+		    "'direction':'in','service':'access','protocol':'tcp','ports':'5000-5060',"
+		    "'peer':'any','note':'wide'}]}");
 
 	(void)state;
 	diff(a, b, NULL);
@@ -287,10 +310,12 @@ static void test_out_ports(void **state)
 {
 	struct ef_policy *a = pol("a.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
 					    "'rules':[" R_MEDIA("") "]}");
-	struct ef_policy *b = pol("b.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
-					    "'rules':[{'name':'media-out','interface':'external','direction':'out',"
-					    "'service':'av','protocol':'udp','ports':'3478','local_ports':'50000-50999',"
-					    "'peer':'any','note':'media'}]}");
+	struct ef_policy *b =
+		pol("b.json",
+		    "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],"
+		    "'rules':[{'name':'media-out','interface':'external','direction':'out',"
+		    "'service':'av','protocol':'udp','ports':'3478','local_ports':'50000-50999',"
+		    "'peer':'any','note':'media'}]}");
 
 	(void)state;
 	diff(a, b, NULL);
@@ -321,10 +346,14 @@ static void test_big_sets(void **state)
 	fprintf(fb, ",'10.1.0.0/16'");
 	fclose(fa);
 	fclose(fb);
-	a = pol("a.json", "{'format':'edgefw/v1','name':'t','peers':{'fe':[%s]},'nodes':[" NODE1 "],"
-			  "'rules':[" R_INT("'fe'") "]}", pa);
-	b = pol("b.json", "{'format':'edgefw/v1','name':'t','peers':{'fe':[%s]},'nodes':[" NODE1 "],"
-			  "'rules':[" R_INT("'fe'") "]}", pb);
+	a = pol("a.json",
+		"{'format':'edgefw/v1','name':'t','peers':{'fe':[%s]},'nodes':[" NODE1 "],"
+		"'rules':[" R_INT("'fe'") "]}",
+		pa);
+	b = pol("b.json",
+		"{'format':'edgefw/v1','name':'t','peers':{'fe':[%s]},'nodes':[" NODE1 "],"
+		"'rules':[" R_INT("'fe'") "]}",
+		pb);
 	diff(a, b, NULL);
 	has("peers.fe: fe (10.0.0.0/24, 10.0.1.0/24, ");
 	has("10.0.15.0/24, ... 40 prefixes) -> fe (10.0.0.0/24, ");
@@ -334,7 +363,9 @@ static void test_big_sets(void **state)
 	has("  - closes internal in TCP 5061 to internal 198.18.0.10 from 10.0.39.0/24\n");
 	/* everything closed: 40 terms, 32 written */
 	{
-		struct ef_policy *c = pol("c.json", "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],'rules':[]}");
+		struct ef_policy *c =
+			pol("c.json",
+			    "{'format':'edgefw/v1','name':'t','nodes':[" NODE1 "],'rules':[]}");
 
 		diff(a, c, NULL);
 		ef_policy_free(c);

@@ -247,8 +247,8 @@ static void want_strs_(const char *file, int line, const char *path, ...)
 	}
 	va_end(ap);
 	if (json_object_array_length(o) != i) {
-		print_error("%s: %s, expected %zu elements\n", path,
-			    json_object_to_json_string(o), i);
+		print_error("%s: %s, expected %zu elements\n", path, json_object_to_json_string(o),
+			    i);
 		_fail(file, line);
 	}
 }
@@ -756,7 +756,7 @@ static void mono_to_real_matches_the_clocks(void **state)
  */
 static struct {
 	const char *ifname, *rule; /* what the callbacks return (NULL: unknown) */
-	unsigned long docs;        /* documents compared */
+	unsigned long docs;	   /* documents compared */
 	char ref[65536], got[65536];
 } EQ;
 
@@ -816,14 +816,15 @@ static void same_(const struct ef_event *e, const struct ef_fmt *f, const char *
 	memcpy(EQ.ref, text, len + 1);
 	EQ.docs++;
 	if (nr <= 0 || ng != nr || memcmp(EQ.ref, EQ.got, (size_t)nr + 1) != 0) {
-		print_error("%s: the lines differ (%d, %d bytes)\njson-c: %s\ndirect: %s\n",
-			    what, nr, ng, EQ.ref, ng > 0 ? EQ.got : "(none)");
+		print_error("%s: the lines differ (%d, %d bytes)\njson-c: %s\ndirect: %s\n", what,
+			    nr, ng, EQ.ref, ng > 0 ? EQ.got : "(none)");
 		_fail(file, line);
 	}
 	/* exactly the room it needs (ASan sees a byte too far), and one less */
 	exact = malloc((size_t)nr + 1);
 	assert_non_null(exact);
-	if (ef_event_format(e, f, exact, (size_t)nr + 1) != nr || memcmp(exact, EQ.ref, (size_t)nr + 1)) {
+	if (ef_event_format(e, f, exact, (size_t)nr + 1) != nr ||
+	    memcmp(exact, EQ.ref, (size_t)nr + 1)) {
 		print_error("%s: not the same line in a buffer of its size\n", what);
 		_fail(file, line);
 	}
@@ -850,10 +851,10 @@ static const char *const odd_names[] = {
 	"edge1.example.net",
 	"",
 	"a\"quoted\" \\back\\slash\\",
-	"a/b//c/",                       /* '/' as is (NOSLASHESCAPE) */
+	"a/b//c/", /* '/' as is (NOSLASHESCAPE) */
 	"tab\tnl\ncr\rff\fbs\bvt\vnul-less\x01\x1f\x7f",
 	"Zürich-ノード-\xf0\x9f\x94\xa5", /* UTF-8, 2, 3 and 4 bytes */
-	"\xff\xfe\x80\xc3",              /* not UTF-8: passed through as json-c does */
+	"\xff\xfe\x80\xc3",		  /* not UTF-8: passed through as json-c does */
 	"\"",
 	"\\",
 	"</script>",
@@ -938,10 +939,13 @@ static void same_every_kind_of_event(void **state)
 {
 	static const unsigned families[] = { 0, 4, 6, 5, 255 };
 	static const unsigned protos[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6,
-					   0, 47, 132, 255 };
+					   0,		47,	     132,	   255 };
 	static const unsigned hooks[] = { EF_HOOK_INGRESS, EF_HOOK_EGRESS, 2, 255 };
 	/* rule numbers, and what the callback says */
-	static const struct { unsigned rule; int named; } rules[] = {
+	static const struct {
+		unsigned rule;
+		int named;
+	} rules[] = {
 		{ EF_RULE_NONE, 1 }, { 0, 1 }, { 1, 1 }, { 9, 0 }, { 0xfffe, 1 },
 	};
 
@@ -960,7 +964,8 @@ static void same_every_kind_of_event(void **state)
 			for (size_t hi = 0; hi < sizeof(hooks) / sizeof(hooks[0]); hi++)
 				for (size_t ri = 0; ri < sizeof(rules) / sizeof(rules[0]); ri++)
 					for (int monitor = 0; monitor < 4; monitor++) {
-						struct ef_event e = families[fi] == 6 ? udp6() : tcp4();
+						struct ef_event e =
+							families[fi] == 6 ? udp6() : tcp4();
 						struct ef_fmt f = eq_fmt();
 
 						e.family = (__u8)families[fi];
@@ -972,18 +977,25 @@ static void same_every_kind_of_event(void **state)
 						e.tcp_flags = EF_TCP_SYN | EF_TCP_ACK;
 						e.icmp_type = 3;
 						e.icmp_code = 4;
-						e.action = (__u8)monitor; /* pass, drop, would-drop, challenge */
-						e.reason = (__u8)(monitor == 0 ? EF_R_RULE :
-								  monitor == 1 ? EF_R_NO_RULE :
-								  monitor == 2 ? EF_R_PEER : EF_R_SYN_CHALLENGE);
-						same(&e, &f, "family x protocol x hook x rule x action");
+						e.action = (__u8)
+							monitor; /* pass, drop, would-drop, challenge */
+						e.reason =
+							(__u8)(monitor == 0 ? EF_R_RULE :
+							       monitor == 1 ? EF_R_NO_RULE :
+							       monitor == 2 ? EF_R_PEER :
+									      EF_R_SYN_CHALLENGE);
+						same(&e, &f,
+						     "family x protocol x hook x rule x action");
 					}
 	/* the shield's events */
 	{
 		static const unsigned shield[][2] = {
-			{ EF_ACT_DROP, EF_R_RATE_LIMITED }, { EF_ACT_DROP, EF_R_BLOCKED_SOURCE },
-			{ EF_ACT_DROP, EF_R_BLOCKLIST }, { EF_ACT_CHALLENGE, EF_R_SYN_CHALLENGE },
-			{ EF_ACT_PASS, EF_R_SYN_VERIFIED }, { EF_ACT_WOULD_DROP, EF_R_RATE_LIMITED },
+			{ EF_ACT_DROP, EF_R_RATE_LIMITED },
+			{ EF_ACT_DROP, EF_R_BLOCKED_SOURCE },
+			{ EF_ACT_DROP, EF_R_BLOCKLIST },
+			{ EF_ACT_CHALLENGE, EF_R_SYN_CHALLENGE },
+			{ EF_ACT_PASS, EF_R_SYN_VERIFIED },
+			{ EF_ACT_WOULD_DROP, EF_R_RATE_LIMITED },
 			{ EF_ACT_WOULD_DROP, EF_R_BLOCKED_SOURCE },
 		};
 
@@ -996,7 +1008,8 @@ static void same_every_kind_of_event(void **state)
 				e.action = (__u8)shield[i][0];
 				e.reason = (__u8)shield[i][1];
 				e.rule = 0;
-				e.tcp_flags = shield[i][1] == EF_R_SYN_VERIFIED ? EF_TCP_RST : EF_TCP_SYN;
+				e.tcp_flags =
+					shield[i][1] == EF_R_SYN_VERIFIED ? EF_TCP_RST : EF_TCP_SYN;
 				same(&e, &f, "shield");
 			}
 	}
@@ -1034,20 +1047,40 @@ static void same_every_kind_of_event(void **state)
 /* Numbers at their ends, and the clock at its ends. */
 static void same_extremes(void **state)
 {
-	static const __u32 u32s[] = { 0, 1, 9, 10, 99, 100, 65535, 65536, 999999999, 1000000000,
+	static const __u32 u32s[] = { 0,	   1,		9,	    10,	       99,
+				      100,	   65535,	65536,	    999999999, 1000000000,
 				      2147483647u, 2147483648u, 4294967295u };
 	static const unsigned u16s[] = { 0, 1, 9, 10, 80, 443, 1023, 1024, 9999, 10000, 65535 };
 	static const unsigned long long ts[] = {
-		0, 1, 999, 1000, 999999999, 1000000000, 123456789012345678ull,
-		9223372036854775807ull, 9223372036854775808ull, 18446744073709551615ull,
-		18446744073709551000ull, 1500ull * SEC + 123456,
+		0,
+		1,
+		999,
+		1000,
+		999999999,
+		1000000000,
+		123456789012345678ull,
+		9223372036854775807ull,
+		9223372036854775808ull,
+		18446744073709551615ull,
+		18446744073709551000ull,
+		1500ull * SEC + 123456,
 	};
 	static const long long offs[] = {
-		0, 1, -1, -1000, -1001, -999999, -1000000000ll, -1500ll * SEC - 123456,
-		-1500ll * SEC - 123457000ll, 1700000000ll * SEC, 951782400ll * SEC,
+		0,
+		1,
+		-1,
+		-1000,
+		-1001,
+		-999999,
+		-1000000000ll,
+		-1500ll * SEC - 123456,
+		-1500ll * SEC - 123457000ll,
+		1700000000ll * SEC,
+		951782400ll * SEC,
 		-2208988800ll * SEC, /* 1900-01-01 */
 		4102444800ll * SEC,  /* 2100-01-01 */
-		9223372036854775807ll, -9223372036854775807ll - 1,
+		9223372036854775807ll,
+		-9223372036854775807ll - 1,
 	};
 
 	(void)state;
@@ -1082,8 +1115,12 @@ static void same_extremes(void **state)
 	for (long long y = 1678; y <= 2261; y++) {
 		struct tm tm = { .tm_year = (int)(y - 1900), .tm_mday = 1 };
 		long long jan1 = timegm(&tm), at[] = {
-			jan1, jan1 - 1, jan1 + 58 * 86400 + 86399, jan1 + 59 * 86400,
-			jan1 + 60 * 86400 - 1, jan1 + 365 * 86400 + 86399,
+			jan1,
+			jan1 - 1,
+			jan1 + 58 * 86400 + 86399,
+			jan1 + 59 * 86400,
+			jan1 + 60 * 86400 - 1,
+			jan1 + 365 * 86400 + 86399,
 		};
 
 		for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
@@ -1138,8 +1175,10 @@ static void same_addresses(void **state)
 			same(&e, &f, "IPv6 address in an IPv4 event");
 		}
 	{
-		static const char *const v4[] = { "0.0.0.0", "255.255.255.255", "1.2.3.4",
-						  "10.0.0.1", "100.64.9.99", "192.168.100.200" };
+		static const char *const v4[] = {
+			"0.0.0.0",  "255.255.255.255", "1.2.3.4",
+			"10.0.0.1", "100.64.9.99",     "192.168.100.200"
+		};
 
 		for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
 			struct ef_event e = tcp4();
@@ -1200,8 +1239,10 @@ static void same_random_events(void **state)
 		for (int k = 0; k < 6; k++) {
 			unsigned c = (unsigned)(rnd() % (NODD + 3));
 
-			pick[k] = c < NODD ? odd_names[c] : c == NODD ? every_byte :
-				  c == NODD + 1 ? long_name : NULL;
+			pick[k] = c < NODD	? odd_names[c] :
+				  c == NODD	? every_byte :
+				  c == NODD + 1 ? long_name :
+						  NULL;
 		}
 		f.hostname = pick[0];
 		f.node = pick[1];
@@ -1237,7 +1278,8 @@ static void format_never_writes_past_len(void **state)
 		assert_true(n > 0 && n + 1 < (int)sizeof(buf));
 		for (int len = 0; len <= n + 1; len++) {
 			memset(buf, 0x5a, sizeof(buf));
-			assert_int_equal(ef_event_format(&e, &f, buf, (size_t)len), len <= n ? -1 : n);
+			assert_int_equal(ef_event_format(&e, &f, buf, (size_t)len),
+					 len <= n ? -1 : n);
 			for (size_t i = (size_t)len; i < sizeof(buf); i++)
 				if (buf[i] != 0x5a)
 					fail_msg("len %d: byte %zu written", len, i);
@@ -1272,7 +1314,7 @@ static void format_speed(void **state)
 	long scale = env ? atol(env) : 1;
 	struct ef_event kinds[3] = { tcp4(), udp6(), icmp4() };
 	static const char *const what[3] = { "tcp4 SYN drop, no rule", "udp6 pass by a rule",
-					      "icmp4 drop" };
+					     "icmp4 drop" };
 
 	(void)state;
 	kinds[1].action = EF_ACT_PASS;
@@ -1285,8 +1327,8 @@ static void format_speed(void **state)
 		double old = ns_per(0, &kinds[k], &f, 5000 * scale);
 		double now = ns_per(1, &kinds[k], &f, 200000 * scale);
 
-		print_message("%-24s json-c %8.0f ns/event, direct %6.0f ns/event (%.0fx)\n", what[k],
-			      old, now, old / now);
+		print_message("%-24s json-c %8.0f ns/event, direct %6.0f ns/event (%.0fx)\n",
+			      what[k], old, now, old / now);
 	}
 }
 

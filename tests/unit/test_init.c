@@ -111,8 +111,9 @@ static void test_library_is_policies_dir(void **state)
 		snprintf(name, sizeof(name), "%.*s", (int)(l - 5), e->d_name);
 		t = ef_topology_find(name);
 		if (!t)
-			fail_msg("policies/%s is not a built-in topology (agent/init.c, topologies.S)",
-				 e->d_name);
+			fail_msg(
+				"policies/%s is not a built-in topology (agent/init.c, topologies.S)",
+				e->d_name);
 		snprintf(path, sizeof(path), "policies/%s", e->d_name);
 		text = read_file(path);
 		/* the built-in copy is the file as it is now */
@@ -145,7 +146,8 @@ static void test_services(void **state)
 	for (size_t i = 0; i < ef_ntopologies; i++) {
 		const struct ef_topology *t = &ef_topologies[i];
 		unsigned want = strstr(t->name, "single-ip") ?
-					1u << EF_SVC_ACCESS | 1u << EF_SVC_INTERNAL : all;
+					1u << EF_SVC_ACCESS | 1u << EF_SVC_INTERNAL :
+					all;
 
 		assert_int_equal(ef_topology_services(t), want);
 	}
@@ -188,7 +190,8 @@ static void test_every_topology_valid(void **state)
 			for (size_t k = 0; k < nrules; k++) {
 				json_object *nm;
 
-				json_object_object_get_ex(json_object_array_get_idx(rules, k), "name", &nm);
+				json_object_object_get_ex(json_object_array_get_idx(rules, k),
+							  "name", &nm);
 				assert_string_equal(p->rules[k].name, json_object_get_string(nm));
 			}
 			assert_int_equal(p->nodes[0].nifnames[EF_ROLE_INTERNAL], 2);
@@ -201,8 +204,9 @@ static void test_every_topology_valid(void **state)
 
 				assert_true(json_object_object_get_ex(out, "description", &desc));
 				s = json_object_get_string(desc);
-				snprintf(want, sizeof(want), ". Written by edgefw init --topology %s for %s.",
-					 t->name, t->single ? "edge1" : "edge1, edge2, edge3");
+				snprintf(want, sizeof(want),
+					 ". Written by edgefw init --topology %s for %s.", t->name,
+					 t->single ? "edge1" : "edge1, edge2, edge3");
 				assert_true(strlen(s) > strlen(want));
 				assert_string_equal(s + strlen(s) - strlen(want), want);
 				assert_null(strstr(s, "Replace the example node"));
@@ -232,11 +236,13 @@ static void test_every_topology_options(void **state)
 
 		add_node(&o, t, 0, true);
 		json_object_object_get_ex(orig, "peers", &peers);
-		json_object_object_foreach(peers, set, val) {
+		json_object_object_foreach(peers, set, val)
+		{
 			char spec[128];
 
 			(void)val;
-			snprintf(spec, sizeof(spec), "%s=198.51.%d.0/24,2001:db8:51:%d::/64", set, k, k);
+			snprintf(spec, sizeof(spec), "%s=198.51.%d.0/24,2001:db8:51:%d::/64", set,
+				 k, k);
 			k++;
 			ef_diag_init(&d, "edgefw init");
 			assert_int_equal(ef_init_add_peer(&o, spec, &d), 0);
@@ -246,10 +252,12 @@ static void test_every_topology_options(void **state)
 		for (size_t r = 0; r < json_object_array_length(rules); r++) {
 			json_object *tags;
 
-			if (!json_object_object_get_ex(json_object_array_get_idx(rules, r), "tags", &tags))
+			if (!json_object_object_get_ex(json_object_array_get_idx(rules, r), "tags",
+						       &tags))
 				continue;
 			for (size_t g = 0; g < json_object_array_length(tags); g++) {
-				const char *tag = json_object_get_string(json_object_array_get_idx(tags, g));
+				const char *tag =
+					json_object_get_string(json_object_array_get_idx(tags, g));
 				bool have = false;
 
 				for (size_t e = 0; e < o.nexclude_tags; e++)
@@ -314,8 +322,9 @@ static void test_errors(void **state)
 
 	add_node(&o, single, 0, false);
 	add_node(&o, single, 1, false);
-	expect_error(single, &o,
-		     "edgefw init: lync2013-single-edge-public is a single Edge Server: one --node, not 2");
+	expect_error(
+		single, &o,
+		"edgefw init: lync2013-single-edge-public is a single Edge Server: one --node, not 2");
 
 	add_node(&o, pub, 0, false);
 	free(o.nodes[0].addrs[EF_SVC_AV][0]);
@@ -330,25 +339,29 @@ static void test_errors(void **state)
 	expect_error(pub, &o, "edgefw init: --node edge1: no external NIC (--external NIC)");
 
 	add_node(&o, one_ip, 0, false);
-	ef_init_add_list(&o.nodes[0].addrs[EF_SVC_AV], &o.nodes[0].naddrs[EF_SVC_AV], "203.0.113.99");
-	expect_error(one_ip, &o,
-		     "edgefw init: --node edge1: --av: lync2013-single-edge-single-ip has no A/V Edge "
-		     "rules (every external service is on the --access address)");
+	ef_init_add_list(&o.nodes[0].addrs[EF_SVC_AV], &o.nodes[0].naddrs[EF_SVC_AV],
+			 "203.0.113.99");
+	expect_error(
+		one_ip, &o,
+		"edgefw init: --node edge1: --av: lync2013-single-edge-single-ip has no A/V Edge "
+		"rules (every external service is on the --access address)");
 
 	add_node(&o, pub, 0, false);
 	ef_init_add_list(&o.nodes[0].addrs[EF_SVC_ACCESS], &o.nodes[0].naddrs[EF_SVC_ACCESS],
 			 "203.0.113.300");
-	expect_error(pub, &o,
-		     "edgefw init: --node edge1: --access 203.0.113.300: not an IPv4 or IPv6 address");
+	expect_error(
+		pub, &o,
+		"edgefw init: --node edge1: --access 203.0.113.300: not an IPv4 or IPv6 address");
 
 	add_node(&o, pub, 0, false);
 	ef_diag_init(&d, "edgefw init");
 	assert_int_equal(ef_init_add_peer(&o, "partners=198.51.100.0/24", &d), 0);
 	ef_diag_free(&d);
-	expect_error(pub, &o,
-		     "edgefw init: --peer: lync2013-scaled-edge-dnslb-public has no peer set \"partners\" "
-		     "(it has: xmpp_gateway, sip_next_hop, front_end, av_authentication, cms, "
-		     "public_im_partners, live_messenger_clients, admin_hosts)");
+	expect_error(
+		pub, &o,
+		"edgefw init: --peer: lync2013-scaled-edge-dnslb-public has no peer set \"partners\" "
+		"(it has: xmpp_gateway, sip_next_hop, front_end, av_authentication, cms, "
+		"public_im_partners, live_messenger_clients, admin_hosts)");
 
 	add_node(&o, pub, 0, false);
 	ef_diag_init(&d, "edgefw init");
@@ -364,17 +377,19 @@ static void test_errors(void **state)
 
 	add_node(&o, pub, 0, false);
 	ef_init_add_list(&o.exclude_tags, &o.nexclude_tags, "ocs2007,ocs2009");
-	expect_error(pub, &o,
-		     "edgefw init: --exclude-tag: no rule of lync2013-scaled-edge-dnslb-public has the "
-		     "tag \"ocs2009\" (tags: xmpp, ocs2007, federation, public-im, live-messenger)");
+	expect_error(
+		pub, &o,
+		"edgefw init: --exclude-tag: no rule of lync2013-scaled-edge-dnslb-public has the "
+		"tag \"ocs2009\" (tags: xmpp, ocs2007, federation, public-im, live-messenger)");
 
 	/* what only the whole policy shows: the parser's words, the policy's path */
 	add_node(&o, pub, 0, false);
 	add_node(&o, pub, 1, false);
 	free(o.nodes[1].addrs[EF_SVC_ACCESS][0]);
 	o.nodes[1].addrs[EF_SVC_ACCESS][0] = strdup("203.0.113.10");
-	expect_error(pub, &o,
-		     "edgefw init: nodes[1].addresses.access[0]: 203.0.113.10 is also an address of node edge1");
+	expect_error(
+		pub, &o,
+		"edgefw init: nodes[1].addresses.access[0]: 203.0.113.10 is also an address of node edge1");
 
 	add_node(&o, pub, 0, false);
 	free(o.nodes[0].name);
@@ -462,7 +477,8 @@ static void test_prompt_single_ip(void **state)
 	assert_int_equal(rc, 0);
 	assert_null(strstr(out, "Another node"));
 	assert_null(strstr(out, "A/V Edge"));
-	assert_non_null(strstr(out, "  Access Edge address(es) (every external service uses it): "));
+	assert_non_null(
+		strstr(out, "  Access Edge address(es) (every external service uses it): "));
 	assert_int_equal(o.nnodes, 1);
 	assert_int_equal(o.npeers, 0); /* the example prefix kept */
 	free(out);

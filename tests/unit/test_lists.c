@@ -88,8 +88,10 @@ static void parse_errors_name_the_line(void **state)
 	assert_int_equal(F.d.errors, 4);
 	assert_true(has_msg("feed.txt: line 2: \"198.51.100.7/24\": host bits set"));
 	assert_true(has_msg("feed.txt: line 3: \"not-an-address\": not an IPv4 or IPv6 address"));
-	assert_true(has_msg("feed.txt: line 4: \"198.51.100.9 198.51.100.10\": one address or CIDR per line"));
-	assert_true(has_msg("feed.txt: line 5: \"2001:db8::/129\": prefix length is not a number in range"));
+	assert_true(has_msg(
+		"feed.txt: line 4: \"198.51.100.9 198.51.100.10\": one address or CIDR per line"));
+	assert_true(has_msg(
+		"feed.txt: line 5: \"2001:db8::/129\": prefix length is not a number in range"));
 }
 
 static void parse_empty_and_comment_only(void **state)
@@ -237,14 +239,10 @@ static void large_list_parses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(parse_entries_comments_blanks),
-		T(parse_errors_name_the_line),
-		T(parse_empty_and_comment_only),
-		T(normalize_sorts_and_dedups),
-		T(diff_adds_and_removes_only_changes),
-		T(key_layout_keeps_families_apart),
-		T(file_round_trip_is_canonical),
-		T(large_list_parses),
+		T(parse_entries_comments_blanks),      T(parse_errors_name_the_line),
+		T(parse_empty_and_comment_only),       T(normalize_sorts_and_dedups),
+		T(diff_adds_and_removes_only_changes), T(key_layout_keeps_families_apart),
+		T(file_round_trip_is_canonical),       T(large_list_parses),
 	};
 
 	return cmocka_run_group_tests_name("lists", tests, NULL, NULL);

@@ -77,27 +77,27 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define POLICY                                                                                   \
-	"{'format':'edgefw/v1','name':'m','settings':{'exclude_tags':['old'],'egress':'off'},"       \
-	"'peers':{'fe':['198.18.2.0/24'],'admins':['198.18.255.0/28']},"                           \
-	"'nodes':[{'name':'edge1','interfaces':{'external':'eth1','internal':['eth0','eth2']},"     \
-	"'addresses':{'access':['203.0.113.10','2001:db8::10'],'av':['203.0.113.12'],"              \
-	"'internal':['198.18.0.10']}},"                                                             \
-	"{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"                       \
-	"'addresses':{'access':['203.0.113.20'],'internal':['198.18.0.20']}}],"                     \
-	"'rules':["                                                                                 \
-	"{'name':'sip','interface':'external','direction':'in','service':'access','protocol':'tcp',"  \
+#define POLICY                                                                                         \
+	"{'format':'edgefw/v1','name':'m','settings':{'exclude_tags':['old'],'egress':'off'},"         \
+	"'peers':{'fe':['198.18.2.0/24'],'admins':['198.18.255.0/28']},"                               \
+	"'nodes':[{'name':'edge1','interfaces':{'external':'eth1','internal':['eth0','eth2']},"        \
+	"'addresses':{'access':['203.0.113.10','2001:db8::10'],'av':['203.0.113.12'],"                 \
+	"'internal':['198.18.0.10']}},"                                                                \
+	"{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"                          \
+	"'addresses':{'access':['203.0.113.20'],'internal':['198.18.0.20']}}],"                        \
+	"'rules':["                                                                                    \
+	"{'name':'sip','interface':'external','direction':'in','service':'access','protocol':'tcp',"   \
 	"'ports':['443','5061'],'peer':'any','note':'SIP | TLS','ref':'T1 row 1'},"                    \
-	"{'name':'sip-again','interface':'external','direction':'in','service':'access',"            \
+	"{'name':'sip-again','interface':'external','direction':'in','service':'access',"              \
 	"'protocol':'tcp','ports':'5061','peer':['198.51.100.0/24'],'restates':'sip','note':'again'}," \
 	"{'name':'media','interface':'external','direction':'out','service':'av','protocol':'udp',"    \
-	"'local_ports':'50000-59999','peer':'any','note':'media'},"                                  \
-	"{'name':'old','interface':'external','direction':'in','service':'av','protocol':'udp',"      \
-	"'ports':'50000-59999','peer':'any','tags':['old'],'note':'old media'},"                      \
+	"'local_ports':'50000-59999','peer':'any','note':'media'},"                                    \
+	"{'name':'old','interface':'external','direction':'in','service':'av','protocol':'udp',"       \
+	"'ports':'50000-59999','peer':'any','tags':['old'],'note':'old media'},"                       \
 	"{'name':'fe','interface':'internal','direction':'in','service':'internal','protocol':'tcp',"  \
-	"'ports':'5061','peer':'fe','note':'from FE'}],"                                             \
+	"'ports':'5061','peer':'fe','note':'from FE'}],"                                               \
 	"'management':[{'name':'ssh','interface':'internal','direction':'in','service':'management',"  \
-	"'protocol':'tcp','ports':'22','peer':'admins','note':'SSH'},"                                \
+	"'protocol':'tcp','ports':'22','peer':'admins','note':'SSH'},"                                 \
 	"{'name':'rdp','interface':'internal','direction':'in','service':'internal','protocol':'tcp'," \
 	"'ports':'3389','peer':'admins','note':'RDP'}]}"
 

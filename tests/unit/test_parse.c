@@ -22,14 +22,16 @@ static struct pkt tcp_data(int family, size_t payload)
 	return (struct pkt){ .family = family,
 			     .src = family == 4 ? "198.51.100.7" : "2001:db8::7",
 			     .dst = family == 4 ? "203.0.113.10" : "2001:db8:10::10",
-			     .proto = IPPROTO_TCP, .sport = 443, .dport = 40000,
-			     .flags = EF_TCP_ACK | EF_TCP_PSH, .payload = payload };
+			     .proto = IPPROTO_TCP,
+			     .sport = 443,
+			     .dport = 40000,
+			     .flags = EF_TCP_ACK | EF_TCP_PSH,
+			     .payload = payload };
 }
 
 /* Parse buf[0..readable) of a frame of len bytes, from a heap copy of
  * exactly the readable bytes so that ASan sees any read beyond them. */
-static int parse_part(const uint8_t *buf, size_t readable, size_t len,
-		      struct ef_pkt *p)
+static int parse_part(const uint8_t *buf, size_t readable, size_t len, struct ef_pkt *p)
 {
 	uint8_t *copy = malloc(readable ? readable : 1);
 	int r;
@@ -103,10 +105,18 @@ static void truncated_at_every_offset(void **state)
 static void icmp_error_quote(void **state)
 {
 	uint8_t q[128], buf[PKT_MAX];
-	struct pkt inner = { .family = 4, .src = "203.0.113.10", .dst = "198.51.100.53",
-			     .proto = IPPROTO_UDP, .sport = 41000, .dport = 53 };
-	struct pkt s = { .family = 4, .src = "198.51.100.1", .dst = "203.0.113.10",
-			 .proto = IPPROTO_ICMP, .icmp_type = 3, .icmp_code = 4 };
+	struct pkt inner = { .family = 4,
+			     .src = "203.0.113.10",
+			     .dst = "198.51.100.53",
+			     .proto = IPPROTO_UDP,
+			     .sport = 41000,
+			     .dport = 53 };
+	struct pkt s = { .family = 4,
+			 .src = "198.51.100.1",
+			 .dst = "203.0.113.10",
+			 .proto = IPPROTO_ICMP,
+			 .icmp_type = 3,
+			 .icmp_code = 4 };
 	struct ef_pkt p;
 	size_t len;
 
@@ -185,9 +195,11 @@ static void fast_path_is_the_general_parser(void **state)
 					rnd ^= rnd << 13;
 					rnd ^= rnd >> 7;
 					rnd ^= rnd << 17;
-					mut[12 + rnd % (len > 12 ? len - 12 : 1)] = (uint8_t)(rnd >> 32);
+					mut[12 + rnd % (len > 12 ? len - 12 : 1)] =
+						(uint8_t)(rnd >> 32);
 				}
-				check_same(mut, len, len + (m % 5 == 0 ? 0 : (size_t)(m % 7)), &fast);
+				check_same(mut, len, len + (m % 5 == 0 ? 0 : (size_t)(m % 7)),
+					   &fast);
 			}
 		}
 	print_message("%u frames, %u through the fast path\n", n, fast);

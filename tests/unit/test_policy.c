@@ -64,8 +64,7 @@ static struct ef_policy *parse_raw(const char *text)
 }
 
 /* printf, then ' -> " so that JSON can be written inside C strings */
-__attribute__((format(printf, 1, 2)))
-static struct ef_policy *parse_q(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static struct ef_policy *parse_q(const char *fmt, ...)
 {
 	char *s = NULL, *c;
 	va_list ap;
@@ -83,23 +82,22 @@ static struct ef_policy *parse_q(const char *fmt, ...)
 	return F.p;
 }
 
-#define NODE_EDGE1                                                           \
-	"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"  \
-	"'addresses':{'access':['203.0.113.10'],'webconf':['203.0.113.11'],"   \
+#define NODE_EDGE1                                                            \
+	"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'}," \
+	"'addresses':{'access':['203.0.113.10'],'webconf':['203.0.113.11'],"  \
 	"'av':['203.0.113.12'],'internal':['198.18.0.10']}}"
-#define NODE_EDGE2                                                           \
-	"{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"  \
+#define NODE_EDGE2                                                            \
+	"{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'}," \
 	"'addresses':{'access':['203.0.113.20'],'internal':['198.18.0.20']}}"
-#define RULE_IN                                                              \
-	"{'name':'r0','interface':'external','direction':'in',"                \
+#define RULE_IN                                                 \
+	"{'name':'r0','interface':'external','direction':'in'," \
 	"'service':'access','protocol':'tcp','ports':'443','peer':'any'}"
 
 /* A whole policy: extra top-level members (each ending in a comma). */
-static struct ef_policy *parse_doc(const char *extra, const char *nodes,
-				   const char *rules)
+static struct ef_policy *parse_doc(const char *extra, const char *nodes, const char *rules)
 {
-	return parse_q("{'format':'edgefw/v1','name':'t',%s'nodes':[%s],'rules':[%s]}",
-		       extra, nodes, rules);
+	return parse_q("{'format':'edgefw/v1','name':'t',%s'nodes':[%s],'rules':[%s]}", extra,
+		       nodes, rules);
 }
 
 static struct ef_policy *parse_rules(const char *rules)
@@ -140,8 +138,10 @@ static struct ef_policy *parse_rule_in(const char *members)
 	char *r = NULL;
 	struct ef_policy *p;
 
-	assert_true(asprintf(&r, "{'name':'r0','interface':'external','direction':'in',"
-				 "'service':'access','protocol':'tcp',%s}", members) >= 0);
+	assert_true(asprintf(&r,
+			     "{'name':'r0','interface':'external','direction':'in',"
+			     "'service':'access','protocol':'tcp',%s}",
+			     members) >= 0);
 	p = parse_rules(r);
 	free(r);
 	return p;
@@ -152,8 +152,10 @@ static struct ef_policy *parse_rule_out(const char *members)
 	char *r = NULL;
 	struct ef_policy *p;
 
-	assert_true(asprintf(&r, "{'name':'r0','interface':'external','direction':'out',"
-				 "'service':'av','protocol':'udp',%s}", members) >= 0);
+	assert_true(asprintf(&r,
+			     "{'name':'r0','interface':'external','direction':'out',"
+			     "'service':'av','protocol':'udp',%s}",
+			     members) >= 0);
 	p = parse_rules(r);
 	free(r);
 	return p;
@@ -163,8 +165,7 @@ static struct ef_policy *parse_rule_out(const char *members)
 
 static void dump(void)
 {
-	print_error("diagnostics (%d errors, %d warnings):\n", F.d.errors,
-		    F.d.warnings);
+	print_error("diagnostics (%d errors, %d warnings):\n", F.d.errors, F.d.warnings);
 	for (int i = 0; i < F.d.n; i++)
 		print_error("  %s\n", F.d.msgs[i]);
 }
@@ -192,8 +193,8 @@ static void want_msg_(const char *msg, const char *file, int line)
 #define want_only(m) want_only_(m, __FILE__, __LINE__)
 static void want_only_(const char *msg, const char *file, int line)
 {
-	if (F.d.n != 1 || F.d.errors != 1 || F.d.warnings != 0 ||
-	    strcmp(F.d.msgs[0], msg) != 0 || !ef_diag_has(&F.d, msg)) {
+	if (F.d.n != 1 || F.d.errors != 1 || F.d.warnings != 0 || strcmp(F.d.msgs[0], msg) != 0 ||
+	    !ef_diag_has(&F.d, msg)) {
 		print_error("expected exactly one error: %s\n", msg);
 		dump();
 		_fail(file, line);
@@ -204,8 +205,7 @@ static void want_only_(const char *msg, const char *file, int line)
 #define want_only_warning(m) want_only_warning_(m, __FILE__, __LINE__)
 static void want_only_warning_(const char *msg, const char *file, int line)
 {
-	if (F.d.n != 1 || F.d.errors != 0 || F.d.warnings != 1 ||
-	    strcmp(F.d.msgs[0], msg) != 0) {
+	if (F.d.n != 1 || F.d.errors != 0 || F.d.warnings != 1 || strcmp(F.d.msgs[0], msg) != 0) {
 		print_error("expected exactly one warning: %s\n", msg);
 		dump();
 		_fail(file, line);
@@ -223,7 +223,11 @@ static void want_clean_(const char *file, int line)
 }
 
 /* Not JSON or not an object: no policy at all, one error. */
-#define want_rejected(m) do { assert_null(F.p); want_only(m); } while (0)
+#define want_rejected(m)          \
+	do {                      \
+		assert_null(F.p); \
+		want_only(m);     \
+	} while (0)
 
 /* ==== not JSON ============================================================== */
 
@@ -231,7 +235,8 @@ static void json_syntax_error_names_the_line(void **state)
 {
 	(void)state;
 	parse_raw("{\n\n  \"format\" \"edgefw/v1\"\n}\n");
-	want_rejected("t.json: not valid JSON: object property name separator ':' expected at line 3");
+	want_rejected(
+		"t.json: not valid JSON: object property name separator ':' expected at line 3");
 }
 
 static void json_truncated_is_unexpected_end(void **state)
@@ -259,8 +264,8 @@ static void json_trailing_data_rejected(void **state)
 static void json_trailing_whitespace_accepted(void **state)
 {
 	(void)state;
-	parse_q("  {'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1
-		"],'rules':[" RULE_IN "]} \n\n\t");
+	parse_q("  {'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1 "],'rules':[" RULE_IN
+		"]} \n\n\t");
 	want_clean();
 }
 
@@ -376,8 +381,7 @@ static void format_missing(void **state)
 static void format_wrong_version(void **state)
 {
 	(void)state;
-	parse_q("{'format':'edgefw/v2','name':'t','nodes':[" NODE_EDGE1
-		"],'rules':[" RULE_IN "]}");
+	parse_q("{'format':'edgefw/v2','name':'t','nodes':[" NODE_EDGE1 "],'rules':[" RULE_IN "]}");
 	want_only("t.json: format: \"edgefw/v2\" is not supported (expected \"edgefw/v1\")");
 }
 
@@ -398,8 +402,8 @@ static void name_missing(void **state)
 static void name_not_a_string(void **state)
 {
 	(void)state;
-	parse_q("{'format':'edgefw/v1','name':['t'],'nodes':[" NODE_EDGE1
-		"],'rules':[" RULE_IN "]}");
+	parse_q("{'format':'edgefw/v1','name':['t'],'nodes':[" NODE_EDGE1 "],'rules':[" RULE_IN
+		"]}");
 	want_only("t.json: name: must be a string, not array");
 }
 
@@ -434,8 +438,7 @@ static void nodes_empty(void **state)
 static void nodes_not_a_list(void **state)
 {
 	(void)state;
-	parse_q("{'format':'edgefw/v1','name':'t','nodes':" NODE_EDGE1
-		",'rules':[" RULE_IN "]}");
+	parse_q("{'format':'edgefw/v1','name':'t','nodes':" NODE_EDGE1 ",'rules':[" RULE_IN "]}");
 	want_only("t.json: nodes: must be a non-empty list");
 }
 
@@ -449,8 +452,7 @@ static void rules_missing(void **state)
 static void rules_not_a_list(void **state)
 {
 	(void)state;
-	parse_q("{'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1
-		"],'rules':" RULE_IN "}");
+	parse_q("{'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1 "],'rules':" RULE_IN "}");
 	want_only("t.json: rules: must be a list");
 }
 
@@ -503,9 +505,9 @@ static void settings_defaults_when_absent(void **state)
 
 /* ==== per-source limits ======================================================== */
 
-#define RULE_IN_LIMITS(l)                                                    \
-	"{'name':'r0','interface':'external','direction':'in',"                \
-	"'service':'access','protocol':'tcp','ports':'443','peer':'any',"      \
+#define RULE_IN_LIMITS(l)                                                 \
+	"{'name':'r0','interface':'external','direction':'in',"           \
+	"'service':'access','protocol':'tcp','ports':'443','peer':'any'," \
 	"'limits':" l "}"
 
 static void limits_absent_means_none(void **state)
@@ -549,9 +551,11 @@ static void limits_rule_errors(void **state)
 	want_only("t.json: rules[0].limits: unknown key \"rate\"");
 	parse_rules(RULE_IN_LIMITS("20"));
 	want_only("t.json: rules[0].limits: must be an object, not int");
-	parse_rules("{'name':'o','interface':'external','direction':'out','service':'access',"
-		    "'protocol':'tcp','ports':'443','peer':'any','limits':{'new_flows_per_sec':5}}");
-	want_only("t.json: rules[0].limits: limits apply to in rules (sources opening flows to the node)");
+	parse_rules(
+		"{'name':'o','interface':'external','direction':'out','service':'access',"
+		"'protocol':'tcp','ports':'443','peer':'any','limits':{'new_flows_per_sec':5}}");
+	want_only(
+		"t.json: rules[0].limits: limits apply to in rules (sources opening flows to the node)");
 }
 
 static void limits_settings_per_service(void **state)
@@ -784,7 +788,8 @@ static void settings_exclude_tags_not_a_list(void **state)
 {
 	(void)state;
 	parse_settings("'exclude_tags':{'ocs2007':true}");
-	want_only("t.json: settings.exclude_tags: must be a string or a list of strings, not object");
+	want_only(
+		"t.json: settings.exclude_tags: must be a string or a list of strings, not object");
 }
 
 static void settings_exclude_tags_element_not_a_string(void **state)
@@ -824,7 +829,7 @@ static void exclude_tag_on_a_rule_does_not_warn(void **state)
 
 /* ==== peers ====================================================================== */
 
-#define RULE_PEER(set)                                                       \
+#define RULE_PEER(set)                                                             \
 	"{'name':'r0','interface':'external','direction':'in','service':'access'," \
 	"'protocol':'tcp','ports':'443','peer':'" set "'}"
 
@@ -853,21 +858,24 @@ static void peers_prefix_length_out_of_range_v4(void **state)
 {
 	(void)state;
 	parse_peers("'fe':['10.0.0.0/33']", RULE_PEER("fe"));
-	want_only("t.json: peers.fe[0]: bad CIDR \"10.0.0.0/33\": prefix length is not a number in range");
+	want_only(
+		"t.json: peers.fe[0]: bad CIDR \"10.0.0.0/33\": prefix length is not a number in range");
 }
 
 static void peers_prefix_length_out_of_range_v6(void **state)
 {
 	(void)state;
 	parse_peers("'fe':['2001:db8::/129']", RULE_PEER("fe"));
-	want_only("t.json: peers.fe[0]: bad CIDR \"2001:db8::/129\": prefix length is not a number in range");
+	want_only(
+		"t.json: peers.fe[0]: bad CIDR \"2001:db8::/129\": prefix length is not a number in range");
 }
 
 static void peers_prefix_length_not_a_number(void **state)
 {
 	(void)state;
 	parse_peers("'fe':['10.0.0.0/x8']", RULE_PEER("fe"));
-	want_only("t.json: peers.fe[0]: bad CIDR \"10.0.0.0/x8\": prefix length is not a number in range");
+	want_only(
+		"t.json: peers.fe[0]: bad CIDR \"10.0.0.0/x8\": prefix length is not a number in range");
 }
 
 static void peers_host_bits_set_v4(void **state)
@@ -895,7 +903,8 @@ static void peers_empty_set(void **state)
 {
 	(void)state;
 	parse_peers("'fe':[]", RULE_PEER("fe"));
-	want_only("t.json: peers.fe: empty set would match nothing (use [\"any\"] or list prefixes)");
+	want_only(
+		"t.json: peers.fe: empty set would match nothing (use [\"any\"] or list prefixes)");
 }
 
 static void peers_set_not_a_list(void **state)
@@ -910,7 +919,8 @@ static void peers_any_with_prefixes_warns(void **state)
 	(void)state;
 	parse_peers("'fe':['any','10.0.0.0/8']", RULE_PEER("fe"));
 	assert_non_null(F.p);
-	want_only_warning("t.json: warning: peers.fe: \"any\" together with prefixes: the prefixes are redundant");
+	want_only_warning(
+		"t.json: warning: peers.fe: \"any\" together with prefixes: the prefixes are redundant");
 }
 
 static const struct ef_peerset *peerset(const char *name)
@@ -982,7 +992,8 @@ static void node_name_invalid(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge 1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10']}}");
-	want_only("t.json: nodes[0].name: \"edge 1\": use letters, digits, '.', '_' or '-' (at most 63)");
+	want_only(
+		"t.json: nodes[0].name: \"edge 1\": use letters, digits, '.', '_' or '-' (at most 63)");
 }
 
 static void node_name_length_limit(void **state)
@@ -996,11 +1007,13 @@ static void node_name_length_limit(void **state)
 	n64[64] = '\0';
 	parse_q("{'format':'edgefw/v1','name':'t','nodes':[{'name':'%s',"
 		"'interfaces':{'external':'eth1','internal':'eth0'},"
-		"'addresses':{'access':['203.0.113.10']}}],'rules':[]}", n63);
+		"'addresses':{'access':['203.0.113.10']}}],'rules':[]}",
+		n63);
 	want_clean();
 	parse_q("{'format':'edgefw/v1','name':'t','nodes':[{'name':'%s',"
 		"'interfaces':{'external':'eth1','internal':'eth0'},"
-		"'addresses':{'access':['203.0.113.10']}}],'rules':[]}", n64);
+		"'addresses':{'access':['203.0.113.10']}}],'rules':[]}",
+		n64);
 	assert_non_null(F.p);
 	assert_int_equal(F.d.errors, 1);
 	assert_true(ef_diag_has(&F.d, "t.json: nodes[0].name: \"bbbb"));
@@ -1010,7 +1023,8 @@ static void node_name_length_limit(void **state)
 static void node_name_duplicate(void **state)
 {
 	(void)state;
-	parse_nodes(NODE_EDGE1 ",{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
+	parse_nodes(NODE_EDGE1
+		    ",{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.20']}}");
 	want_only("t.json: nodes[1].name: duplicate node name \"edge1\" (also nodes[0])");
 }
@@ -1018,8 +1032,9 @@ static void node_name_duplicate(void **state)
 static void node_unknown_key(void **state)
 {
 	(void)state;
-	parse_nodes("{'name':'edge1','role':'edge','interfaces':{'external':'eth1','internal':'eth0'},"
-		    "'addresses':{'access':['203.0.113.10']}}");
+	parse_nodes(
+		"{'name':'edge1','role':'edge','interfaces':{'external':'eth1','internal':'eth0'},"
+		"'addresses':{'access':['203.0.113.10']}}");
 	want_only("t.json: nodes[0]: unknown key \"role\"");
 }
 
@@ -1041,8 +1056,9 @@ static void node_interfaces_not_an_object(void **state)
 static void node_interfaces_unknown_key(void **state)
 {
 	(void)state;
-	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0','dmz':'eth2'},"
-		    "'addresses':{'access':['203.0.113.10']}}");
+	parse_nodes(
+		"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0','dmz':'eth2'},"
+		"'addresses':{'access':['203.0.113.10']}}");
 	want_only("t.json: nodes[0].interfaces: unknown key \"dmz\"");
 }
 
@@ -1067,7 +1083,8 @@ static void node_interface_not_a_string(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge1','interfaces':{'external':3,'internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10']}}");
-	want_only("t.json: nodes[0].interfaces.external: must be a string or a list of strings, not int");
+	want_only(
+		"t.json: nodes[0].interfaces.external: must be a string or a list of strings, not int");
 }
 
 static void node_interface_name_invalid(void **state)
@@ -1080,10 +1097,12 @@ static void node_interface_name_invalid(void **state)
 
 		parse_q("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
 			"'interfaces':{'external':'%s','internal':'eth0'},"
-			"'addresses':{'access':['203.0.113.10']}}],'rules':[]}", bad[i]);
-		snprintf(want, sizeof(want),
-			 "t.json: nodes[0].interfaces.external: \"%s\" is not a valid interface name",
-			 bad[i]);
+			"'addresses':{'access':['203.0.113.10']}}],'rules':[]}",
+			bad[i]);
+		snprintf(
+			want, sizeof(want),
+			"t.json: nodes[0].interfaces.external: \"%s\" is not a valid interface name",
+			bad[i]);
 		want_only(want);
 	}
 }
@@ -1101,7 +1120,8 @@ static void node_same_nic_for_both_roles(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge1','interfaces':{'external':['eth1','eth0'],'internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10']}}");
-	want_only("t.json: nodes[0].interfaces: eth0 is both the external and the internal interface");
+	want_only(
+		"t.json: nodes[0].interfaces: eth0 is both the external and the internal interface");
 }
 
 static void node_interface_lists_parsed(void **state)
@@ -1166,7 +1186,8 @@ static void node_address_invalid(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10','203.0.113.256']}}");
-	want_only("t.json: nodes[0].addresses.access[1]: \"203.0.113.256\" is not an IPv4 or IPv6 address");
+	want_only(
+		"t.json: nodes[0].addresses.access[1]: \"203.0.113.256\" is not an IPv4 or IPv6 address");
 }
 
 static void node_address_cidr_is_not_an_address(void **state)
@@ -1174,7 +1195,8 @@ static void node_address_cidr_is_not_an_address(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10/32']}}");
-	want_only("t.json: nodes[0].addresses.access[0]: \"203.0.113.10/32\" is not an IPv4 or IPv6 address");
+	want_only(
+		"t.json: nodes[0].addresses.access[0]: \"203.0.113.10/32\" is not an IPv4 or IPv6 address");
 }
 
 static void node_address_not_a_string(void **state)
@@ -1182,14 +1204,16 @@ static void node_address_not_a_string(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':[3405803786]}}");
-	want_only("t.json: nodes[0].addresses.access[0]: \"3405803786\" is not an IPv4 or IPv6 address");
+	want_only(
+		"t.json: nodes[0].addresses.access[0]: \"3405803786\" is not an IPv4 or IPv6 address");
 }
 
 static void node_address_reserved_rejected(void **state)
 {
 	static const char *const bad[] = {
-		"224.0.0.1", "239.255.255.250", "127.0.0.1", "127.1.2.3", "0.0.0.0",
-		"255.255.255.255", "::", "::1", "ff02::1", "ff05::1:3",
+		"224.0.0.1", "239.255.255.250", "127.0.0.1", "127.1.2.3",
+		"0.0.0.0",   "255.255.255.255", "::",	     "::1",
+		"ff02::1",   "ff05::1:3",
 	};
 
 	(void)state;
@@ -1198,10 +1222,12 @@ static void node_address_reserved_rejected(void **state)
 
 		parse_q("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
 			"'interfaces':{'external':'eth1','internal':'eth0'},"
-			"'addresses':{'av':['%s']}}],'rules':[]}", bad[i]);
+			"'addresses':{'av':['%s']}}],'rules':[]}",
+			bad[i]);
 		snprintf(want, sizeof(want),
 			 "t.json: nodes[0].addresses.av[0]: %s cannot be a service address "
-			 "(unspecified, loopback, multicast or broadcast)", bad[i]);
+			 "(unspecified, loopback, multicast or broadcast)",
+			 bad[i]);
 		want_only(want);
 	}
 }
@@ -1244,9 +1270,11 @@ static void node_address_listed_twice_in_two_spellings(void **state)
 static void node_address_used_by_two_services(void **state)
 {
 	(void)state;
-	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
-		    "'addresses':{'access':['203.0.113.10'],'av':['203.0.113.12','203.0.113.10']}}");
-	want_only("t.json: nodes[0].addresses.av[1]: 203.0.113.10 is used by two services (access and av)");
+	parse_nodes(
+		"{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
+		"'addresses':{'access':['203.0.113.10'],'av':['203.0.113.12','203.0.113.10']}}");
+	want_only(
+		"t.json: nodes[0].addresses.av[1]: 203.0.113.10 is used by two services (access and av)");
 }
 
 static void node_address_used_by_external_and_internal(void **state)
@@ -1254,15 +1282,18 @@ static void node_address_used_by_external_and_internal(void **state)
 	(void)state;
 	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'webconf':['198.18.0.10'],'internal':['198.18.0.10']}}");
-	want_only("t.json: nodes[0].addresses.internal[0]: 198.18.0.10 is used by two services (webconf and internal)");
+	want_only(
+		"t.json: nodes[0].addresses.internal[0]: 198.18.0.10 is used by two services (webconf and internal)");
 }
 
 static void node_address_used_by_two_nodes(void **state)
 {
 	(void)state;
-	parse_nodes(NODE_EDGE1 ",{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"
+	parse_nodes(NODE_EDGE1
+		    ",{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.20'],'av':['203.0.113.12']}}");
-	want_only("t.json: nodes[1].addresses.av[0]: 203.0.113.12 is also an address of node edge1");
+	want_only(
+		"t.json: nodes[1].addresses.av[0]: 203.0.113.12 is also an address of node edge1");
 }
 
 static void node_access_and_xmpp_may_share(void **state)
@@ -1279,15 +1310,18 @@ static void node_xmpp_shares_only_with_access(void **state)
 	parse_nodes("{'name':'edge1','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10'],'webconf':['203.0.113.11'],"
 		    "'xmpp':['203.0.113.11']}}");
-	want_only("t.json: nodes[0].addresses.xmpp[0]: 203.0.113.11 is used by two services (webconf and xmpp)");
+	want_only(
+		"t.json: nodes[0].addresses.xmpp[0]: 203.0.113.11 is used by two services (webconf and xmpp)");
 }
 
 static void node_access_xmpp_share_not_across_nodes(void **state)
 {
 	(void)state;
-	parse_nodes(NODE_EDGE1 ",{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"
+	parse_nodes(NODE_EDGE1
+		    ",{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.20'],'xmpp':['203.0.113.10']}}");
-	want_only("t.json: nodes[1].addresses.xmpp[0]: 203.0.113.10 is also an address of node edge1");
+	want_only(
+		"t.json: nodes[1].addresses.xmpp[0]: 203.0.113.10 is also an address of node edge1");
 }
 
 /*
@@ -1301,7 +1335,8 @@ static void node_address_of_other_node_reported_once(void **state)
 		    "'addresses':{'access':['203.0.113.10'],'xmpp':['203.0.113.10']}},"
 		    "{'name':'edge2','interfaces':{'external':'eth1','internal':'eth0'},"
 		    "'addresses':{'access':['203.0.113.10']}}");
-	want_only("t.json: nodes[1].addresses.access[0]: 203.0.113.10 is also an address of node edge1");
+	want_only(
+		"t.json: nodes[1].addresses.access[0]: 203.0.113.10 is also an address of node edge1");
 }
 
 /* ==== rules ========================================================================= */
@@ -1394,7 +1429,8 @@ static void rule_name_invalid(void **state)
 	(void)state;
 	parse_rules("{'name':'sip tls','interface':'external','direction':'in','service':'access',"
 		    "'protocol':'tcp','ports':'443','peer':'any'}");
-	want_only("t.json: rules[0].name: \"sip tls\": use letters, digits, '.', '_' or '-' (at most 63)");
+	want_only(
+		"t.json: rules[0].name: \"sip tls\": use letters, digits, '.', '_' or '-' (at most 63)");
 }
 
 static void rule_unknown_interface(void **state)
@@ -1418,7 +1454,8 @@ static void rule_unknown_service(void **state)
 	(void)state;
 	parse_rules("{'name':'r0','interface':'external','direction':'in','service':'sip',"
 		    "'protocol':'tcp','ports':'443','peer':'any'}");
-	want_only("t.json: rules[0].service: unknown service \"sip\" (access, webconf, av, xmpp, internal or management)");
+	want_only(
+		"t.json: rules[0].service: unknown service \"sip\" (access, webconf, av, xmpp, internal or management)");
 }
 
 static void rule_unknown_protocol(void **state)
@@ -1434,7 +1471,8 @@ static void rule_internal_service_on_external(void **state)
 	(void)state;
 	parse_rules("{'name':'r0','interface':'external','direction':'in','service':'internal',"
 		    "'protocol':'tcp','ports':'5061','peer':'any'}");
-	want_only("t.json: rules[0]: service internal lives on the internal interface, not the external one");
+	want_only(
+		"t.json: rules[0]: service internal lives on the internal interface, not the external one");
 }
 
 static void rule_external_service_on_internal(void **state)
@@ -1442,7 +1480,8 @@ static void rule_external_service_on_internal(void **state)
 	(void)state;
 	parse_rules("{'name':'r0','interface':'internal','direction':'in','service':'xmpp',"
 		    "'protocol':'tcp','ports':'5269','peer':'any'}");
-	want_only("t.json: rules[0]: service xmpp lives on the external interface, not the internal one");
+	want_only(
+		"t.json: rules[0]: service xmpp lives on the external interface, not the internal one");
 }
 
 static void rule_fields_parsed(void **state)
@@ -1450,9 +1489,10 @@ static void rule_fields_parsed(void **state)
 	const struct ef_prule *r;
 
 	(void)state;
-	parse_rules("{'name':'int-sip','interface':'internal','direction':'out','service':'internal',"
-		    "'protocol':'udp','ports':'5061','peer':'any','note':'n','ref':'JJ205394',"
-		    "'description':'d'}");
+	parse_rules(
+		"{'name':'int-sip','interface':'internal','direction':'out','service':'internal',"
+		"'protocol':'udp','ports':'5061','peer':'any','note':'n','ref':'JJ205394',"
+		"'description':'d'}");
 	want_clean();
 	r = &F.p->rules[0];
 	assert_string_equal(r->name, "int-sip");
@@ -1606,21 +1646,24 @@ static void ports_wrong_type(void **state)
 {
 	(void)state;
 	parse_rule_in("'ports':true,'peer':'any'");
-	want_only("t.json: rules[0].ports: must be a port number or a \"low-high\" string, not boolean");
+	want_only(
+		"t.json: rules[0].ports: must be a port number or a \"low-high\" string, not boolean");
 }
 
 static void ports_fraction_rejected(void **state)
 {
 	(void)state;
 	parse_rule_in("'ports':443.5,'peer':'any'");
-	want_only("t.json: rules[0].ports: must be a port number or a \"low-high\" string, not double");
+	want_only(
+		"t.json: rules[0].ports: must be a port number or a \"low-high\" string, not double");
 }
 
 static void ports_list_element_path(void **state)
 {
 	(void)state;
 	parse_rule_in("'ports':['443','5061',{'lo':1}],'peer':'any'");
-	want_only("t.json: rules[0].ports[2]: must be a port number or a \"low-high\" string, not object");
+	want_only(
+		"t.json: rules[0].ports[2]: must be a port number or a \"low-high\" string, not object");
 	assert_int_equal(F.p->rules[0].nports, 2);
 }
 
@@ -1649,7 +1692,8 @@ static void out_rule_without_ports_or_local_ports(void **state)
 {
 	(void)state;
 	parse_rule_out("'peer':'any'");
-	want_only("t.json: rules[0]: ports missing (an out rule needs ports, local_ports or \"ports\": \"any\")");
+	want_only(
+		"t.json: rules[0]: ports missing (an out rule needs ports, local_ports or \"ports\": \"any\")");
 }
 
 static void out_rule_with_only_local_ports(void **state)
@@ -1694,7 +1738,8 @@ static void local_ports_on_in_rule(void **state)
 {
 	(void)state;
 	parse_rule_in("'ports':'443','local_ports':'443','peer':'any'");
-	want_only("t.json: rules[0].local_ports: applies to out rules; an in rule's ports are already the node's own");
+	want_only(
+		"t.json: rules[0].local_ports: applies to out rules; an in rule's ports are already the node's own");
 }
 
 static void local_ports_as_a_list(void **state)
@@ -1740,7 +1785,8 @@ static void rule_peer_wrong_type(void **state)
 {
 	(void)state;
 	parse_rule_in("'ports':'443','peer':{'set':'fe'}");
-	want_only("t.json: rules[0].peer: must be \"any\", a set name or a list of CIDRs, not object");
+	want_only(
+		"t.json: rules[0].peer: must be \"any\", a set name or a list of CIDRs, not object");
 }
 
 static void rule_peer_inline_list(void **state)
@@ -1771,7 +1817,8 @@ static void rule_peer_inline_empty(void **state)
 {
 	(void)state;
 	parse_rule_in("'ports':'443','peer':[]");
-	want_only("t.json: rules[0].peer: empty set would match nothing (use [\"any\"] or list prefixes)");
+	want_only(
+		"t.json: rules[0].peer: empty set would match nothing (use [\"any\"] or list prefixes)");
 }
 
 static void rule_peer_inline_does_not_name_a_set(void **state)
@@ -1997,15 +2044,18 @@ static void megabyte_rule_name_is_quoted_in_part(void **state)
 	memset(name, 'r', n);
 	name[n] = '\0';
 	/* twice: a bad name, then a duplicate one; an unknown peer set and restatement */
-	assert_true(asprintf(&rules,
-			     "{'name':'%s','interface':'external','direction':'in','service':'access',"
-			     "'protocol':'tcp','ports':'443','peer':'any'},"
-			     "{'name':'%s','interface':'external','direction':'in','service':'access',"
-			     "'protocol':'tcp','ports':'444','peer':'nosuch-%s','restates':'earlier-%s'}",
-			     name, name, name, name) >= 0);
+	assert_true(
+		asprintf(
+			&rules,
+			"{'name':'%s','interface':'external','direction':'in','service':'access',"
+			"'protocol':'tcp','ports':'443','peer':'any'},"
+			"{'name':'%s','interface':'external','direction':'in','service':'access',"
+			"'protocol':'tcp','ports':'444','peer':'nosuch-%s','restates':'earlier-%s'}",
+			name, name, name, name) >= 0);
 	parse_rules(rules);
-	want_bounded("t.json: rules[0].name: \"rrrr",
-		     "\"... (1048576 characters): use letters, digits, '.', '_' or '-' (at most 63)");
+	want_bounded(
+		"t.json: rules[0].name: \"rrrr",
+		"\"... (1048576 characters): use letters, digits, '.', '_' or '-' (at most 63)");
 	want_bounded("t.json: rules[1].name: duplicate rule name \"rrrr",
 		     "\"... (1048576 characters) (also rules[0])");
 	want_bounded("t.json: rules[1].peer: unknown peer set \"nosuch-rrrr",
@@ -2070,7 +2120,7 @@ static void shipped_policy_is_clean(void **state)
 static void shipped_policy_exclude_tags(void **state)
 {
 	static const char *const excluded[] = {
-		"ext-av-rtp-udp-out", "ext-av-rtp-tcp-in", "ext-av-rtp-udp-in",
+		"ext-av-rtp-udp-out", "ext-av-rtp-tcp-in",	  "ext-av-rtp-udp-in",
 		"pic-av-rtp-tcp-out", "pic-av-stun-udp-3478-out", "pic-av-stun-udp-3478-in",
 	};
 	static const char from[] = "\"exclude_tags\": []";
@@ -2095,8 +2145,8 @@ static void shipped_policy_exclude_tags(void **state)
 			if (strcmp(F.p->rules[i].name, excluded[k]) == 0)
 				want = true;
 		if (ef_rule_excluded(F.p, &F.p->rules[i]) != want)
-			fail_msg("rule %s: excluded %d, expected %d", F.p->rules[i].name,
-				 !want, want);
+			fail_msg("rule %s: excluded %d, expected %d", F.p->rules[i].name, !want,
+				 want);
 		nex += want;
 	}
 	assert_int_equal(nex, 6);
@@ -2213,8 +2263,8 @@ static void ifaddrs_find_by_address(void **state)
 static void addr_parse_ipv6(void **state)
 {
 	union ef_addr a;
-	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					  0, 0, 0, 0, 0, 0, 0x00, 0x01 };
+	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0,    0,
+					  0,	0,    0,    0,	  0, 0, 0x00, 0x01 };
 
 	(void)state;
 	assert_int_equal(ef_addr_parse("2001:db8::1", &a), 0);

@@ -203,8 +203,8 @@ static void reopens_after_a_move(void **state)
 	ef_sink_flush(&s);
 	snprintf(moved, sizeof(moved), "%s.moved", d->file);
 	assert_int_equal(rename(d->file, moved), 0); /* logrotate */
-	put_line(&s, 1, 50); /* still goes to the moved file ... */
-	assert_int_equal(ef_sink_reopen(&s), 0); /* ... which reopen flushes first */
+	put_line(&s, 1, 50);			     /* still goes to the moved file ... */
+	assert_int_equal(ef_sink_reopen(&s), 0);     /* ... which reopen flushes first */
 	put_line(&s, 2, 50);
 	ef_sink_close(&s);
 	assert_int_equal(check_file(moved, &next), 2);

@@ -76,7 +76,8 @@ static void json_has_exact_values(void **state)
 	assert_int_equal(json_object_array_length(v), 3);
 	e = json_object_array_get_idx(v, 0);
 	assert_string_equal(json_object_get_string(json_object_object_get(e, "reason")), "no-rule");
-	assert_string_equal(json_object_get_string(json_object_object_get(json_object_array_get_idx(v, 2), "verdict")),
+	assert_string_equal(json_object_get_string(json_object_object_get(
+				    json_object_array_get_idx(v, 2), "verdict")),
 			    "would-drop");
 	assert_int_equal(json_object_get_int64(json_object_object_get(e, "packets")), 41);
 	assert_true(json_object_object_get_ex(o, "counters", &v));
@@ -94,13 +95,20 @@ static void prometheus_is_well_formed(void **state)
 	int ntyped = 0, samples = 0;
 
 	(void)state;
-	assert_non_null(strstr(t, "edgefw_packets_total{hook=\"ingress\",verdict=\"drop\",reason=\"no-rule\"} 41\n"));
-	assert_non_null(strstr(t, "edgefw_packets_total{hook=\"egress\",verdict=\"pass\",reason=\"flow\"} 99\n"));
-	assert_non_null(strstr(t, "edgefw_rule_bytes_total{rule=\"ext-access-sip-tls-443-in\"} 3400\n"));
+	assert_non_null(strstr(
+		t,
+		"edgefw_packets_total{hook=\"ingress\",verdict=\"drop\",reason=\"no-rule\"} 41\n"));
+	assert_non_null(strstr(
+		t, "edgefw_packets_total{hook=\"egress\",verdict=\"pass\",reason=\"flow\"} 99\n"));
+	assert_non_null(
+		strstr(t, "edgefw_rule_bytes_total{rule=\"ext-access-sip-tls-443-in\"} 3400\n"));
 	assert_non_null(strstr(t, "edgefw_events_suppressed_total 5\n"));
-	assert_non_null(strstr(t, "edgefw_packets_total{hook=\"ingress\",verdict=\"would-drop\",reason=\"no-rule\"} 7\n"));
+	assert_non_null(strstr(
+		t,
+		"edgefw_packets_total{hook=\"ingress\",verdict=\"would-drop\",reason=\"no-rule\"} 7\n"));
 	assert_non_null(strstr(t, "edgefw_table_entries{table=\"flows_trusted\"} 10\n"));
-	assert_non_null(strstr(t, "edgefw_policy_info{policy=\"lync \\\"pool\\\"\\nA\",node=\"edge1\"} 1\n"));
+	assert_non_null(strstr(
+		t, "edgefw_policy_info{policy=\"lync \\\"pool\\\"\\nA\",node=\"edge1\"} 1\n"));
 	assert_non_null(strstr(t, "edgefw_subscriber_events_dropped_total 2\n"));
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[64];

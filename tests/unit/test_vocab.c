@@ -52,7 +52,8 @@ static void every_reason_has_a_token_and_a_sentence(void **state)
 		assert_string_equal(ef_reason_name(r->num), r->token);
 		assert_string_equal(ef_reason_text(r->num), r->text);
 		if (!r->token[0] || !r->text[0] || !strcmp(r->token, "unknown"))
-			fail_msg("reason %u: token \"%s\", sentence \"%s\"", r->num, r->token, r->text);
+			fail_msg("reason %u: token \"%s\", sentence \"%s\"", r->num, r->token,
+				 r->text);
 		/* tokens are what events, metrics and --reason use: lower case,
 		 * digits and dashes */
 		for (const char *c = r->token; *c; c++)
@@ -166,7 +167,6 @@ static void reason_from_unknown_name(void **state)
 	assert_int_equal(ef_reason_from_name("no-rule "), -1);
 }
 
-
 /* ---- the reasons in the documentation ------------------------------------------------------- */
 
 static char *slurp(const char *path)
@@ -208,7 +208,8 @@ static bool has_word(const char *text, const char *token)
  * lines), with roff's escaped dashes as dashes. */
 static char *man_events(void)
 {
-	char *man = slurp("docs/man/edgefw.8"), *start = strstr(man, "\n.SH EVENTS\n"), *end, *out, *w;
+	char *man = slurp("docs/man/edgefw.8"), *start = strstr(man, "\n.SH EVENTS\n"), *end, *out,
+	     *w;
 
 	if (!start)
 		fail_msg("docs/man/edgefw.8 has no EVENTS section");
@@ -241,7 +242,8 @@ static void reasons_in_the_man_page(void **state)
 	(void)state;
 	for (size_t i = 0; i < NREASONS; i++)
 		if (reasons[i].num != EF_R_NONE && !has_word(text, reasons[i].token))
-			fail_msg("docs/man/edgefw.8 EVENTS does not name reason %s", reasons[i].token);
+			fail_msg("docs/man/edgefw.8 EVENTS does not name reason %s",
+				 reasons[i].token);
 	free(text);
 }
 
@@ -271,22 +273,22 @@ struct word {
 
 /* name(number) and from_name(token) agree with the list, tokens are unique,
  * and a number or token outside it is unknown */
-#define CHECK_VOCAB(list, name_of, from_name, unknown)                                        \
-	do {                                                                                  \
-		static const struct word w[] = { list(WORD) };                                \
-		size_t n = sizeof(w) / sizeof(w[0]);                                          \
-                                                                                              \
-		for (size_t i = 0; i < n; i++) {                                              \
-			assert_int_equal(w[i].num, (int)i); /* dense, from 0 */               \
-			assert_string_equal(name_of(w[i].num), w[i].token);                   \
-			assert_int_equal(from_name(w[i].token), w[i].num);                    \
-			for (size_t j = 0; j < i; j++)                                        \
-				assert_string_not_equal(w[i].token, w[j].token);              \
-		}                                                                             \
-		assert_string_equal(name_of(n), unknown);                                     \
-		assert_string_equal(name_of(255), unknown);                                   \
-		assert_int_equal(from_name(""), -1);                                          \
-		assert_int_equal(from_name("unknown"), -1);                                   \
+#define CHECK_VOCAB(list, name_of, from_name, unknown)                           \
+	do {                                                                     \
+		static const struct word w[] = { list(WORD) };                   \
+		size_t n = sizeof(w) / sizeof(w[0]);                             \
+                                                                                 \
+		for (size_t i = 0; i < n; i++) {                                 \
+			assert_int_equal(w[i].num, (int)i); /* dense, from 0 */  \
+			assert_string_equal(name_of(w[i].num), w[i].token);      \
+			assert_int_equal(from_name(w[i].token), w[i].num);       \
+			for (size_t j = 0; j < i; j++)                           \
+				assert_string_not_equal(w[i].token, w[j].token); \
+		}                                                                \
+		assert_string_equal(name_of(n), unknown);                        \
+		assert_string_equal(name_of(255), unknown);                      \
+		assert_int_equal(from_name(""), -1);                             \
+		assert_int_equal(from_name("unknown"), -1);                      \
 	} while (0)
 
 static void vocabularies_round_trip(void **state)
