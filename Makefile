@@ -105,7 +105,7 @@ $(TOPOLOGY_OBJ): $(TOPOLOGIES)
 $(USAGE_OBJ): agent/core/usage.txt
 
 # only the code that loads the object needs its skeleton
-$(patsubst %,$(BUILD)/agent/%.o,kern/datapath kern/offline kern/seed cmd/explain cmd/run): $(BUILD)/edgefw.skel.h
+$(KERN_OBJS) $(CMD_OBJS): $(BUILD)/edgefw.skel.h
 
 $(BUILD)/edgefw: $(AGENT_OBJS)
 	$(call msg,LINK,$@)
@@ -125,7 +125,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(CORE_LIBS) -lcmocka -o $@
 
-$(BUILD)/tests/prog/%.o: tests/prog/%.c $(wildcard tests/prog/*.h) $(HDRS) $(BUILD)/edgefw.skel.h
+$(BUILD)/tests/prog/%.o: tests/prog/%.c $(wildcard tests/prog/*.h tests/unit/*.h) $(HDRS) $(BUILD)/edgefw.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) -c $< -o $@
@@ -219,8 +219,10 @@ FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -D_GNU_SOURCE $(KERN_INC) -Ibpf \
 		-Itests/fuzz -DEF_SHIPPED_POLICY='"$(CURDIR)/policies/lync2013-scaled-edge-dnslb-public.json"'
+# the pure layer, whole (its folder: sources and the built-in texts)
+CORE_ALL     := $(CORE_SRCS) $(wildcard agent/core/*.S)
 REF_SRCS     := tests/fuzz/ref.c tests/fuzz/shim.c tests/fuzz/fakebpf.c tests/fuzz/fuzzpolicy.c \
-		$(addprefix agent/core/,policy.c compile.c addr.c diag.c log.c events.c names.c) \
+		$(CORE_ALL) \
 		agent/kern/apply.c
 FUZZ_DEPS    := $(wildcard tests/fuzz/*.[ch]) $(HDRS) $(BPF_HDRS) bpf/edgefw.bpf.c $(BUILD)/edgefw.skel.h
 
@@ -229,17 +231,16 @@ $(FUZZ_DIR)/fuzz_packet: $(FUZZ_DEPS) $(REF_SRCS)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_packet.c $(REF_SRCS) -ljson-c -lz -o $@
 
-$(FUZZ_DIR)/fuzz_policy: $(FUZZ_DEPS)
+$(FUZZ_DIR)/fuzz_policy: $(FUZZ_DEPS) $(CORE_ALL)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_policy.c \
-		$(addprefix agent/core/,policy.c compile.c addr.c diag.c names.c) -ljson-c -lz -o $@
+		$(CORE_ALL) -ljson-c -lz -o $@
 
-$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c agent/core/events.c agent/core/addr.c agent/core/names.c $(HDRS)
+$(FUZZ_DIR)/fuzz_events: tests/fuzz/fuzz_events.c $(CORE_ALL) $(HDRS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_events.c agent/core/events.c \
-		agent/core/addr.c agent/core/names.c -ljson-c -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_events.c $(CORE_ALL) -ljson-c -lz -o $@
 
 $(FUZZ_DIR)/ref_verdicts: $(FUZZ_DEPS) $(REF_SRCS)
 	$(Q)mkdir -p $(dir $@)
@@ -268,7 +269,7 @@ $(FUZZ_DIR)/seq_ref: tests/fuzz/seqrun.c tests/fuzz/seqimpl_ref.c $(SEQ_DEPS) $(
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -DREF tests/fuzz/seqrun.c tests/fuzz/seqimpl_ref.c $(SEQ_SRCS) \
-		$(REF_SRCS) agent/core/listfile.c agent/kern/lists.c -ljson-c -lz -o $@
+		$(REF_SRCS) agent/kern/lists.c -ljson-c -lz -o $@
 
 $(FUZZ_DIR)/seq_bpf: tests/fuzz/seqrun.c tests/fuzz/seqimpl_bpf.c $(SEQ_DEPS) $(FUZZ_DEPS) $(CORE_OBJS) $(KERN_OBJS)
 	$(Q)mkdir -p $(dir $@)
@@ -282,7 +283,7 @@ $(FUZZ_DIR)/fuzz_seq: tests/fuzz/fuzz_seq.c tests/fuzz/seqimpl_ref.c $(SEQ_DEPS)
 	$(Q)mkdir -p $(dir $@)
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DREF tests/fuzz/fuzz_seq.c tests/fuzz/seqimpl_ref.c \
-		$(SEQ_SRCS) $(REF_SRCS) agent/core/listfile.c agent/kern/lists.c -ljson-c -lz -o $@
+		$(SEQ_SRCS) $(REF_SRCS) agent/kern/lists.c -ljson-c -lz -o $@
 
 # the stateful differential over the committed corpus and a range of
 # pseudo-random sequences (in make test; root)
