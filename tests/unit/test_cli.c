@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "events.h"
+#include "testutil.h"
 
 #define MAN_PAGE "docs/man/edgefw.8"
 
@@ -274,24 +275,6 @@ static void usage_of_status(void **state)
 }
 
 /* ---- the man page -------------------------------------------------------------- */
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s = NULL;
-	size_t len = 0;
-	FILE *m;
-	int c;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&s, &len);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
-	return s;
-}
 
 /* The text between the line starting with from and the next ".SH". */
 static char *section(const char *man, const char *from)

@@ -23,6 +23,7 @@
 #include "compile.h"
 #include "diag.h"
 #include "policy.h"
+#include "testutil.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
@@ -64,18 +65,13 @@ static void dump(void)
 /* Parse (' -> ") a policy that must be valid. */
 __attribute__((format(printf, 1, 2))) static void policy(const char *fmt, ...)
 {
-	char *s = NULL, *c;
 	va_list ap;
-	int n;
+	char *s;
 
 	reset();
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vjson(fmt, ap);
 	va_end(ap);
-	assert_true(n >= 0);
-	for (c = s; *c; c++)
-		if (*c == '\'')
-			*c = '"';
 	ef_diag_init(&F.d, "t.json");
 	F.p = ef_policy_parse("t.json", s, strlen(s), &F.d);
 	free(s);
@@ -882,7 +878,7 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 	(void)state;
 	assert_int_equal(ef_addr_parse("198.51.100.1", &a4), 0);
 	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
-		char *s = NULL, *c;
+		char *s = NULL;
 
 		reset();
 		assert_true(asprintf(&s,
@@ -891,9 +887,7 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 				     "],'rules':[" RULE("r0", "internal", "in", "internal", "tcp",
 							"'ports':'8057','peer':'v6'") "]}",
 				     v6[i]) > 0);
-		for (c = s; *c; c++)
-			if (*c == '\'')
-				*c = '"';
+		dquote(s);
 		ef_diag_init(&F.d, "t.json");
 		F.p = ef_policy_parse("t.json", s, strlen(s), &F.d);
 		free(s);

@@ -16,28 +16,20 @@
 #include "diag.h"
 #include "diff.h"
 #include "policy.h"
+#include "testutil.h"
 
-/* printf, then ' -> " */
+/* printf, then ' -> ": a valid policy */
 __attribute__((format(printf, 2, 3))) static struct ef_policy *pol(const char *file,
 								   const char *fmt, ...)
 {
-	char *s = NULL;
-	struct ef_diag d;
 	struct ef_policy *p;
 	va_list ap;
+	char *s;
 
 	va_start(ap, fmt);
-	assert_true(vasprintf(&s, fmt, ap) >= 0);
+	s = vjson(fmt, ap);
 	va_end(ap);
-	for (char *c = s; *c; c++)
-		if (*c == '\'')
-			*c = '"';
-	ef_diag_init(&d, file);
-	p = ef_policy_parse(file, s, strlen(s), &d);
-	ef_diag_print(&d, stderr);
-	assert_non_null(p);
-	assert_int_equal(d.errors, 0);
-	ef_diag_free(&d);
+	p = valid_policy(file, s);
 	free(s);
 	return p;
 }

@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "init.h"
 #include "policy.h"
+#include "testutil.h"
 
 /* A node with the addresses the topology needs: v4 (and v6 if asked). */
 static void add_node(struct ef_init_opts *o, const struct ef_topology *t, int i, bool v6)
@@ -434,13 +435,11 @@ static void test_prompt_pool(void **state)
 		     "198.18.255.0/28 2001:db8:ff::/64\n",
 		     &o, &rc);
 	assert_int_equal(rc, 0);
-	assert_non_null(strstr(out, "lync2013-scaled-edge-dnslb-nat: Lync 2013 scaled"));
-	assert_non_null(strstr(out, "Node 1: name (the short hostname) [edge1]: "));
-	assert_non_null(strstr(out, "  external NIC(s) [eth1]: "));
-	assert_non_null(strstr(out, "  10.45.16.300 is not an IPv4 or IPv6 address\n"));
-	assert_non_null(strstr(out, "  at least one address, please\n"));
-	assert_non_null(strstr(out, "Another node? (y/n) [y]: "));
-	assert_non_null(strstr(out, "Another node? (y/n) [n]: "));
+	assert_has_all(out, "lync2013-scaled-edge-dnslb-nat: Lync 2013 scaled",
+		       "Node 1: name (the short hostname) [edge1]: ", "  external NIC(s) [eth1]: ",
+		       "  10.45.16.300 is not an IPv4 or IPv6 address\n",
+		       "  at least one address, please\n",
+		       "Another node? (y/n) [y]: ", "Another node? (y/n) [n]: ");
 	assert_int_equal(o.nnodes, 2);
 	assert_string_equal(o.nodes[0].name, "edge1");
 	assert_string_equal(o.nodes[0].ifs[EF_ROLE_EXTERNAL][0], "eth1");

@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "policy.h"
+#include "testutil.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
@@ -66,17 +67,12 @@ static struct ef_policy *parse_raw(const char *text)
 /* printf, then ' -> " so that JSON can be written inside C strings */
 __attribute__((format(printf, 1, 2))) static struct ef_policy *parse_q(const char *fmt, ...)
 {
-	char *s = NULL, *c;
 	va_list ap;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vjson(fmt, ap);
 	va_end(ap);
-	assert_true(n >= 0);
-	for (c = s; *c; c++)
-		if (*c == '\'')
-			*c = '"';
 	parse_raw(s);
 	F.text = s;
 	return F.p;
