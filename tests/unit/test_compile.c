@@ -23,6 +23,7 @@
 #include "compile.h"
 #include "diag.h"
 #include "policy.h"
+#include "oracle.h"
 #include "testutil.h"
 
 #ifndef EF_SHIPPED_POLICY
@@ -271,16 +272,6 @@ static bool naive_excluded(const struct ef_policy *p, const struct ef_prule *r)
 	return false;
 }
 
-static bool naive_covers(const struct ef_prule *r, unsigned port)
-{
-	if (r->ports_any)
-		return true;
-	for (size_t k = 0; k < r->nports; k++)
-		if (port >= r->ports[k].lo && port <= r->ports[k].hi)
-			return true;
-	return false;
-}
-
 /* Policy indices of the rules that apply, in policy order. */
 static int naive_list(const struct ef_node *n, int dir, int role, int proto, uint16_t mask,
 		      unsigned port, int *out)
@@ -293,7 +284,7 @@ static int naive_list(const struct ef_node *n, int dir, int role, int proto, uin
 		if (naive_excluded(F.p, r) || naive_addrs(n, r->service)->n == 0)
 			continue;
 		if (r->dir != dir || r->role != role || r->proto != proto ||
-		    !(mask & (1u << r->service)) || !naive_covers(r, port))
+		    !(mask & (1u << r->service)) || !oracle_in_ranges(r, port))
 			continue;
 		out[k++] = (int)i;
 	}

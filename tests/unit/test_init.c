@@ -77,17 +77,9 @@ static struct ef_policy *check_text(const char *text, int *warnings)
 
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	char *s = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&s, &len);
-	int c;
+	char *s = slurp(path);
 
-	assert_non_null(f);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
+	assert_non_null(s);
 	return s;
 }
 
