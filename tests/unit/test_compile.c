@@ -439,6 +439,16 @@ static void oracle_check(const char *node_name)
 	}
 }
 
+/* The entry of address a on role: there, for exactly the services mask. */
+static const struct ef_addr_entry *want_addr(const char *a, int role, unsigned mask)
+{
+	const struct ef_addr_entry *e = addr_entry(a, role);
+
+	assert_non_null(e);
+	assert_int_equal(e->v.svcmask, mask);
+	return e;
+}
+
 /* ==== addresses ============================================================== */
 
 static void addr_access_xmpp_share_one_entry(void **state)
@@ -448,52 +458,36 @@ static void addr_access_xmpp_share_one_entry(void **state)
 	(void)state;
 	one_node("");
 	compile("edge1");
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
+	e = want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
 	assert_int_equal(e->k.slot, 0);
 	assert_int_equal(F.c.naddrs, 4);
 }
 
 static void addr_access_xmpp_listed_both_one_entry(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
 	       "'interfaces':{'external':'eth1','internal':'eth0'},"
 	       "'addresses':{'access':['203.0.113.10'],'xmpp':['203.0.113.10']}}],'rules':[]}");
 	compile("edge1");
 	assert_int_equal(F.c.naddrs, 1);
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
+	want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
 }
 
 static void addr_role_per_service(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
 	one_node("");
 	compile("edge1");
-	e = addr_entry("203.0.113.11", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_WEBCONF));
-	e = addr_entry("203.0.113.12", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_AV));
-	e = addr_entry("198.18.0.10", EF_ROLE_INTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_INTERNAL));
+	want_addr("203.0.113.11", EF_ROLE_EXTERNAL, svc(EF_SVC_WEBCONF));
+	want_addr("203.0.113.12", EF_ROLE_EXTERNAL, svc(EF_SVC_AV));
+	want_addr("198.18.0.10", EF_ROLE_INTERNAL, svc(EF_SVC_INTERNAL));
 	assert_null(addr_entry("198.18.0.10", EF_ROLE_EXTERNAL));
 	assert_null(addr_entry("203.0.113.10", EF_ROLE_INTERNAL));
 }
 
 static void addr_xmpp_own_address(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
 	       "'interfaces':{'external':'eth1','internal':'eth0'},"
@@ -501,30 +495,20 @@ static void addr_xmpp_own_address(void **state)
 	       "'rules':[]}");
 	compile("edge1");
 	assert_int_equal(F.c.naddrs, 3);
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS));
-	e = addr_entry("203.0.113.14", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_XMPP));
-	e = addr_entry("2001:db8::14", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_XMPP));
+	want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS));
+	want_addr("203.0.113.14", EF_ROLE_EXTERNAL, svc(EF_SVC_XMPP));
+	want_addr("2001:db8::14", EF_ROLE_EXTERNAL, svc(EF_SVC_XMPP));
 }
 
 static void addr_xmpp_empty_list_no_xmpp_bit(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
 	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
 	       "'interfaces':{'external':'eth1','internal':'eth0'},"
 	       "'addresses':{'access':['203.0.113.10'],'xmpp':[]}}],'rules':[]}");
 	compile("edge1");
 	assert_int_equal(F.c.naddrs, 1);
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS));
+	want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS));
 }
 
 static void addr_entries_of_this_node_only(void **state)
@@ -1173,15 +1157,21 @@ static void check_range(unsigned lo, unsigned hi)
 			 min_cover(lo, hi, 0, NPORTS));
 }
 
-static void range_full_space_is_one_zero_bit_prefix(void **state)
+/* lo-hi is the one prefix port/bits. */
+static void want_one_prefix(unsigned lo, unsigned hi, unsigned port, unsigned bits)
 {
 	static struct pfx_acc a;
 
-	(void)state;
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(0, 65535, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 0);
-	assert_int_equal(a.bits[0], 0);
+	assert_int_equal(ef_range_prefixes(lo, hi, acc_emit, &a), 1);
+	assert_int_equal(a.port[0], port);
+	assert_int_equal(a.bits[0], bits);
+}
+
+static void range_full_space_is_one_zero_bit_prefix(void **state)
+{
+	(void)state;
+	want_one_prefix(0, 65535, 0, 0);
 }
 
 static void range_1_65535_is_16_prefixes(void **state)
@@ -1193,35 +1183,20 @@ static void range_1_65535_is_16_prefixes(void **state)
 
 static void range_single_65535(void **state)
 {
-	static struct pfx_acc a;
-
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(65535, 65535, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 65535);
-	assert_int_equal(a.bits[0], 16);
+	want_one_prefix(65535, 65535, 65535, 16);
 }
 
 static void range_single_0(void **state)
 {
-	static struct pfx_acc a;
-
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(0, 0, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 0);
-	assert_int_equal(a.bits[0], 16);
+	want_one_prefix(0, 0, 0, 16);
 }
 
 static void range_aligned_block_is_one_prefix(void **state)
 {
-	static struct pfx_acc a;
-
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(49152, 65535, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 49152);
-	assert_int_equal(a.bits[0], 2);
+	want_one_prefix(49152, 65535, 49152, 2);
 }
 
 static void range_50000_59999_is_10_prefixes(void **state)
