@@ -248,22 +248,23 @@ static void flow_create(struct model *m, const struct fkey *k, bool trusted, int
 
 		if (f->used)
 			continue;
-		memset(f, 0, sizeof(*f));
-		f->used = true;
-		f->role = k->role;
-		f->local = k->local;
-		f->remote = k->remote;
-		f->lport = k->lport;
-		f->rport = k->rport;
-		f->proto = k->proto;
-		f->trusted = trusted;
-		f->state = state;
-		f->seen = now;
-		f->epoch = m->epoch;
-		f->rule = rule;
-		f->out = out;
-		f->unlisted = unlisted;
-		f->isn = isn;
+		*f = (struct model_flow){
+			.role = k->role,
+			.local = k->local,
+			.remote = k->remote,
+			.lport = k->lport,
+			.rport = k->rport,
+			.proto = k->proto,
+			.trusted = trusted,
+			.state = state,
+			.seen = now,
+			.epoch = m->epoch,
+			.rule = rule,
+			.out = out,
+			.unlisted = unlisted,
+			.isn = isn,
+			.used = true,
+		};
 		return;
 	}
 }
@@ -388,11 +389,13 @@ static void block_put(struct model *m, const union ef_addr *k, uint64_t now, uin
 			b = &m->blocks[i];
 	if (!b)
 		return;
-	b->used = true;
-	b->src = *k;
-	b->until = now + (uint64_t)secs * NS;
-	b->since = now;
-	b->rule = rule;
+	*b = (struct model_block){
+		.used = true,
+		.src = *k,
+		.until = now + (uint64_t)secs * NS,
+		.since = now,
+		.rule = rule,
+	};
 }
 
 /* a token bucket of burst tokens refilled at rate a second (exactly:
@@ -459,17 +462,19 @@ static void verify(struct model *m, const union ef_addr *src, uint64_t now)
 	union ef_addr k;
 
 	model_source_key(m, src, &k);
-	for (int i = 0; i < MODEL_MAX; i++)
-		if (m->verified[i].used && same(&m->verified[i].src, &k))
-			v = &m->verified[i];
-	for (int i = 0; !v && i < MODEL_MAX; i++)
-		if (!m->verified[i].used)
-			v = &m->verified[i];
-	if (!v)
-		return;
-	v->used = true;
-	v->src = k;
-	v->until = now + (uint64_t)S(m)->syn_verified_s * NS;
+	/* the source's entry (the last if several), else the first free one */
+	for (int i = 0; i < MODEL_MAX; i++) {
+		struct model_verified *x = &m->verified[i];
+
+		if (x->used ? same(&x->src, &k) : !v)
+			v = x;
+	}
+	if (v)
+		*v = (struct model_verified){
+			.used = true,
+			.src = k,
+			.until = now + (uint64_t)S(m)->syn_verified_s * NS,
+		};
 }
 
 /* "more than threshold SYNs from unverified sources in a window of about a
@@ -821,20 +826,22 @@ void model_packet(struct model *m, uint64_t now, const struct seq_step *st, stru
 			r->reason = EF_R_MALFORMED;
 			return;
 		}
-		p->hook = st->hook;
-		p->role = st->role;
-		p->family = st->p.family;
-		p->proto = st->p.proto;
-		p->src = A(st->p.src);
-		p->dst = A(st->p.dst);
-		p->flags = st->p.flags;
-		p->seq = st->p.seq;
-		p->ack = st->p.ack;
-		p->icmp_type = st->p.icmp_type;
-		p->icmp_code = st->p.icmp_code;
-		p->frag = st->p.frag;
-		p->frag_id = st->p.frag_id;
-		p->q = &st->q;
+		*p = (struct mp){
+			.hook = st->hook,
+			.role = st->role,
+			.family = st->p.family,
+			.proto = st->p.proto,
+			.src = A(st->p.src),
+			.dst = A(st->p.dst),
+			.flags = st->p.flags,
+			.seq = st->p.seq,
+			.ack = st->p.ack,
+			.icmp_type = st->p.icmp_type,
+			.icmp_code = st->p.icmp_code,
+			.frag = st->p.frag,
+			.frag_id = st->p.frag_id,
+			.q = &st->q,
+		};
 		if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
 			p->sport = st->p.sport;
 			p->dport = st->p.dport;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/bpf.h>
@@ -442,6 +443,74 @@ static void check_flows(struct mcheck *mc, struct model *m, uint64_t now)
 	}
 }
 
+/* A per-source table of the model (MODEL_MAX of struct model_block or
+ * model_verified): the size of an element and the offsets of its fields
+ * (since 0: none).  The program's table maps the source (union ef_addr) to
+ * a value that starts with __u64 until (then since). */
+struct src_view {
+	const char *what;
+	size_t size, used, src, until, since;
+};
+
+#define SRC_VIEW(name, type, since_off)                                                         \
+	{                                                                                       \
+		.what = name, .size = sizeof(struct type), .used = offsetof(struct type, used), \
+		.src = offsetof(struct type, src), .until = offsetof(struct type, until),       \
+		.since = since_off                                                              \
+	}
+
+static const struct src_view block_view =
+	SRC_VIEW("blocks", model_block, offsetof(struct model_block, since));
+static const struct src_view verified_view = SRC_VIEW("verified sources", model_verified, 0);
+
+static uint64_t u64_at(const unsigned char *p, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, p + off, sizeof(v));
+	return v;
+}
+
+/* The program's entries in force at now, each as the model has it, and
+ * as many in the model. */
+static void check_sources(struct mcheck *mc, const struct tdesc *t, const struct src_view *v,
+			  const void *model, uint64_t now)
+{
+	const unsigned char *ms = model;
+	char a[EF_ADDRSTRLEN];
+	struct entries e;
+	int np = 0, nm = 0;
+
+	if (read_table(t, &e))
+		return;
+	for (size_t j = 0; j < e.n; j++) {
+		const unsigned char *r = e.v + j * e.rec;
+		const unsigned char *mine = NULL;
+		uint64_t until = u64_at(r, sizeof(union ef_addr)), since = 0;
+		union ef_addr k;
+
+		memcpy(&k, r, sizeof(k));
+		if (v->since)
+			since = u64_at(r, sizeof(k) + sizeof(__u64));
+		if (now >= until)
+			continue;
+		np++;
+		for (int i = 0; i < MODEL_MAX; i++)
+			if (ms[i * v->size + v->used] && !memcmp(ms + i * v->size + v->src, &k, 16))
+				mine = ms + i * v->size;
+		if (!mine || u64_at(mine, v->until) != until ||
+		    (v->since && u64_at(mine, v->since) != since))
+			mfail(mc, "%s: %s until +%llu: model %s", v->what,
+			      ef_addr_fmt(&k, a, sizeof(a)), (unsigned long long)(until - SEQ_T0),
+			      mine ? "differs" : "has none");
+	}
+	for (int i = 0; i < MODEL_MAX; i++)
+		nm += ms[i * v->size + v->used] && now < u64_at(ms + i * v->size, v->until);
+	if (nm != np)
+		mfail(mc, "%d %s in force in the program, %d in the model", np, v->what, nm);
+	free(e.v);
+}
+
 static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 {
 	const struct seq_gen *g = &gens[epoch_variant[m->epoch % EPOCH_RING]];
@@ -449,64 +518,9 @@ static void check_shield(struct mcheck *mc, struct model *m, uint64_t now)
 	char a[EF_ADDRSTRLEN];
 	int nm;
 
-	/* temporary blocks that are in force */
-	if (read_table(&tables[4], &e) == 0) {
-		int np = 0;
-
-		for (size_t j = 0; j < e.n; j++) {
-			union ef_addr k;
-			struct ef_blocked b;
-			struct model_block *mb = NULL;
-
-			memcpy(&k, e.v + j * e.rec, sizeof(k));
-			memcpy(&b, e.v + j * e.rec + sizeof(k), sizeof(b));
-			if (now >= b.until_ns)
-				continue;
-			np++;
-			for (int i = 0; i < MODEL_MAX; i++)
-				if (m->blocks[i].used && !memcmp(&m->blocks[i].src, &k, 16))
-					mb = &m->blocks[i];
-			if (!mb || mb->until != b.until_ns || mb->since != b.since_ns)
-				mfail(mc, "block of %s until +%llu: model %s",
-				      ef_addr_fmt(&k, a, sizeof(a)),
-				      (unsigned long long)(b.until_ns - SEQ_T0),
-				      mb ? "differs" : "has none");
-		}
-		nm = 0;
-		for (int i = 0; i < MODEL_MAX; i++)
-			nm += m->blocks[i].used && now < m->blocks[i].until;
-		if (nm != np)
-			mfail(mc, "%d blocks in force in the program, %d in the model", np, nm);
-		free(e.v);
-	}
-	/* verified sources */
-	if (read_table(&tables[5], &e) == 0) {
-		int np = 0;
-
-		for (size_t j = 0; j < e.n; j++) {
-			union ef_addr k;
-			__u64 until;
-			struct model_verified *mv = NULL;
-
-			memcpy(&k, e.v + j * e.rec, sizeof(k));
-			memcpy(&until, e.v + j * e.rec + sizeof(k), sizeof(until));
-			if (now >= until)
-				continue;
-			np++;
-			for (int i = 0; i < MODEL_MAX; i++)
-				if (m->verified[i].used && !memcmp(&m->verified[i].src, &k, 16))
-					mv = &m->verified[i];
-			if (!mv || mv->until != until)
-				mfail(mc, "verified %s: model %s", ef_addr_fmt(&k, a, sizeof(a)),
-				      mv ? "differs" : "has none");
-		}
-		nm = 0;
-		for (int i = 0; i < MODEL_MAX; i++)
-			nm += m->verified[i].used && now < m->verified[i].until;
-		if (nm != np)
-			mfail(mc, "%d verified sources in the program, %d in the model", np, nm);
-		free(e.v);
-	}
+	/* temporary blocks that are in force, verified sources */
+	check_sources(mc, &tables[4], &block_view, m->blocks, now);
+	check_sources(mc, &tables[5], &verified_view, m->verified, now);
 	/* the live generation's buckets */
 	if (read_table(&tables[3], &e) == 0) {
 		int np = 0;

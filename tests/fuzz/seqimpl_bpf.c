@@ -20,7 +20,7 @@
 #include "bpflog.h"
 #include "log.h"
 #include "seqcore.h"
-#include "edgefw.skel.h"
+#include "bpfrun.h"
 
 static struct ef_dp dp;
 static struct ring_buffer *rb;
@@ -49,12 +49,8 @@ int impl_setup(void)
 	CPU_SET(0, &cpus);
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		return -1;
-	if (unshare(CLONE_NEWNET) ||
-	    system("ip link add efq0 type veth peer name efq1 && ip link add efq2 type veth peer name efq3 && "
-		   "ip link set efq0 up && ip link set efq2 up"))
+	if (netns_nics("efq", &ifx, &ifi))
 		return -1;
-	ifx = (int)if_nametoindex("efq0");
-	ifi = (int)if_nametoindex("efq2");
 	if (ef_dp_open(&dp, NULL, &o))
 		return -1;
 	rb = ring_buffer__new(dp.maps.events, on_event, NULL, NULL);
@@ -85,21 +81,8 @@ int impl_run(int hook, int role, const unsigned char *f, size_t len, struct seq_
 {
 	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = f, .data_size_in = (__u32)len,
 		    .data_out = o->frame, .data_size_out = sizeof(o->frame), .repeat = 1);
-	int ifindex = impl_ifindex(role);
-	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex };
-	struct __sk_buff sk = { .ifindex = (__u32)ifindex };
-	int prog;
 
-	if (hook == EF_HOOK_EGRESS) {
-		prog = bpf_program__fd(dp.skel->progs.edgefw_tc_egress);
-		t.ctx_in = &sk;
-		t.ctx_size_in = sizeof(sk);
-	} else {
-		prog = bpf_program__fd(dp.skel->progs.edgefw_xdp);
-		t.ctx_in = &x;
-		t.ctx_size_in = sizeof(x);
-	}
-	if (bpf_prog_test_run_opts(prog, &t)) {
+	if (run_frame(dp.skel, hook == EF_HOOK_EGRESS, impl_ifindex(role), &t)) {
 		fprintf(stderr, "test run: %s\n", strerror(errno));
 		return -1;
 	}

@@ -29,6 +29,17 @@ static json_object *limit(int rate, int burst, int block)
 	return o;
 }
 
+/* settings.limits: service a's limit la and service b's lb */
+static void limits(json_object *settings, const char *a, json_object *la, const char *b,
+		   json_object *lb)
+{
+	json_object *lim = json_object_new_object();
+
+	json_object_object_add(lim, a, la);
+	json_object_object_add(lim, b, lb);
+	json_object_object_add(settings, "limits", lim);
+}
+
 static void timeouts(json_object *settings, int syn, int est, int closing, int udp, int icmp,
 		     int frag)
 {
@@ -63,19 +74,16 @@ static void event_limit(json_object *settings, int rate, int burst, int per_cpu)
 	json_object_object_add(settings, "event_limit", o);
 }
 
+/* The rules less those named name, deleted in place. */
 static void drop_rule(json_object *root, const char *name)
 {
-	json_object *rules, *kept = json_object_new_array();
+	json_object *rules, *n;
 
 	json_object_object_get_ex(root, "rules", &rules);
-	for (size_t i = 0; i < json_object_array_length(rules); i++) {
-		json_object *r = json_object_array_get_idx(rules, i), *n;
-
-		json_object_object_get_ex(r, "name", &n);
-		if (strcmp(json_object_get_string(n), name))
-			json_object_array_add(kept, json_object_get(r));
-	}
-	json_object_object_add(root, "rules", kept);
+	for (size_t i = json_object_array_length(rules); i-- > 0;)
+		if (json_object_object_get_ex(json_object_array_get_idx(rules, i), "name", &n) &&
+		    !strcmp(json_object_get_string(n), name))
+			json_object_array_del_idx(rules, i, 1);
 }
 
 char *seq_policy_text(int variant)
@@ -91,7 +99,7 @@ char *seq_policy_text(int variant)
 		{ "admin_hosts", "198.18.255.0/28", "2001:db8:18:ff::/64" },
 	};
 	json_object *root = json_object_from_file(EF_SHIPPED_POLICY);
-	json_object *nodes, *n, *a, *ifs, *peers, *settings, *lim;
+	json_object *nodes, *n, *a, *ifs, *peers, *settings;
 	char *text;
 
 	if (!root)
@@ -117,10 +125,7 @@ char *seq_policy_text(int variant)
 	json_object_object_get_ex(root, "settings", &settings);
 	switch (variant) {
 	case 0: /* the shield, short timeouts, every new flow logged */
-		lim = json_object_new_object();
-		json_object_object_add(lim, "access", limit(1, 3, 20));
-		json_object_object_add(lim, "av", limit(2, 2, 6));
-		json_object_object_add(settings, "limits", lim);
+		limits(settings, "access", limit(1, 3, 20), "av", limit(2, 2, 6));
 		syn_flood(settings, "auto", 3, 30);
 		json_object_object_add(settings, "log_allowed", json_object_new_boolean(1));
 		event_limit(settings, 2, 3, 20);
@@ -132,10 +137,7 @@ char *seq_policy_text(int variant)
 		break;
 	case 2: /* monitor mode over the shield */
 		json_object_object_add(settings, "mode", json_object_new_string("monitor"));
-		lim = json_object_new_object();
-		json_object_object_add(lim, "access", limit(1, 2, 10));
-		json_object_object_add(lim, "internal", limit(1, 1, 5));
-		json_object_object_add(settings, "limits", lim);
+		limits(settings, "access", limit(1, 2, 10), "internal", limit(1, 1, 5));
 		syn_flood(settings, "auto", 2, 30);
 		timeouts(settings, 5, 40, 4, 8, 3, 2);
 		break;
@@ -144,19 +146,13 @@ char *seq_policy_text(int variant)
 		json_object_object_add(settings, "ping", json_object_new_boolean(0));
 		json_object_object_add(settings, "exclude_tags", ef_json_strs("ocs2007", NULL));
 		json_object_object_add(settings, "limit_v6_prefix", json_object_new_int(48));
-		lim = json_object_new_object();
-		json_object_object_add(lim, "webconf", limit(1, 1, 5));
-		json_object_object_add(lim, "access", limit(3, 4, 8));
-		json_object_object_add(settings, "limits", lim);
+		limits(settings, "webconf", limit(1, 1, 5), "access", limit(3, 4, 8));
 		syn_flood(settings, "off", 1000, 3600);
 		timeouts(settings, 6, 30, 5, 20, 4, 3);
 		break;
 	default: /* variant 0 less a rule, other limits, no event limit */
 		drop_rule(root, "ext-av-stun-tcp-443-in");
-		lim = json_object_new_object();
-		json_object_object_add(lim, "access", limit(2, 2, 12));
-		json_object_object_add(lim, "av", limit(1, 4, 9));
-		json_object_object_add(settings, "limits", lim);
+		limits(settings, "access", limit(2, 2, 12), "av", limit(1, 4, 9));
 		syn_flood(settings, "auto", 4, 20);
 		event_limit(settings, 0, 1, 1);
 		timeouts(settings, 5, 40, 4, 8, 3, 2);

@@ -40,17 +40,18 @@ static int num(const char *s, unsigned long long *v)
 	return errno || !*s || *end ? -1 : 0;
 }
 
+static const struct option opts[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "no-model", no_argument, NULL, 'M' },
+	{ "seeds", required_argument, NULL, 's' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "len", required_argument, NULL, 'l' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "no-model", no_argument, NULL, 'M' },
-		{ "seeds", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "len", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct seq_opts o = { .out = stdout, .model = 1 };
 	unsigned long long first = 0, count = 0, len = 600;
 	int seeds = 0, c, bad = 0, runs = 0;

@@ -51,13 +51,9 @@ int shim_register(void *bpfmap, const char *name, int type, size_t ksz, size_t v
 	if (nmaps == MAX_MAPS)
 		return -1;
 	m = &maps[nmaps];
-	memset(m, 0, sizeof(*m));
-	m->bpfmap = bpfmap;
-	m->name = name;
-	m->type = type;
-	m->ksz = ksz;
-	m->vsz = vsz;
-	m->max = max;
+	*m = (struct smap){
+		.bpfmap = bpfmap, .name = name, .type = type, .ksz = ksz, .vsz = vsz, .max = max
+	};
 	if (is_array(m) && !(m->array = calloc(max, vsz)))
 		return -1;
 	return FD_BASE + nmaps++;

@@ -31,7 +31,7 @@
 #include "datapath.h"
 #include "bpflog.h"
 #include "log.h"
-#include "edgefw.skel.h"
+#include "bpfrun.h"
 #endif
 
 struct verdict {
@@ -72,12 +72,8 @@ static int setup(void)
 	ef_log_level = EF_LOG_WARN;
 	ef_log_setup_libbpf();
 	/* a namespace of our own with two NICs for the ifindexes */
-	if (unshare(CLONE_NEWNET) ||
-	    system("ip link add efz0 type veth peer name efz1 && ip link add efz2 type veth peer name efz3 && "
-		   "ip link set efz0 up && ip link set efz2 up"))
+	if (netns_nics("efz", &ifx, &ifi))
 		return -1;
-	ifx = (int)if_nametoindex("efz0");
-	ifi = (int)if_nametoindex("efz2");
 	if (ef_dp_open(&dp, NULL, &o))
 		return -1;
 	return fuzz_policy_apply(&dp.maps, ifx, ifi);
@@ -86,29 +82,16 @@ static int setup(void)
 static int classify(int sel, const unsigned char *f, size_t len, struct verdict *v)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = (__u32)len, .repeat = 1);
-	int ifindex = sel & 2 ? ifi : ifx;
-	struct xdp_md x = { .data_end = (__u32)len, .ingress_ifindex = (__u32)ifindex };
-	struct __sk_buff sk = { .ifindex = (__u32)ifindex };
 	struct ef_trace t;
 	__u32 k = 0;
-	int prog;
 
 	memset(&t, 0, sizeof(t));
 	bpf_map_update_elem(dp.trace_fd, &k, &t, BPF_ANY);
-	if (sel & 1) {
-		prog = bpf_program__fd(dp.skel->progs.edgefw_tc_egress);
-		o.ctx_in = &sk;
-		o.ctx_size_in = sizeof(sk);
-	} else {
-		prog = bpf_program__fd(dp.skel->progs.edgefw_xdp);
-		o.ctx_in = &x;
-		o.ctx_size_in = sizeof(x);
-	}
 	/* the kernel refuses frames shorter than an Ethernet header, or
 	 * longer than a page; so does the wire */
 	if (len < 14 || len > 3500)
 		return 1;
-	if (bpf_prog_test_run_opts(prog, &o)) {
+	if (run_frame(dp.skel, sel & 1, sel & 2 ? ifi : ifx, &o)) {
 		/* the skb test run refuses some frames no stack would send
 		 * out (a truncated IP header on egress): not runnable */
 		if (errno == EINVAL && (sel & 1))

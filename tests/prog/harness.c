@@ -8,6 +8,7 @@
  * command line names (harness.h tells how).
  */
 #include "harness.h"
+#include "unit/oracle.h"
 
 struct harness T;
 
@@ -680,16 +681,6 @@ static bool oracle_has_service(int role, const char *local, int svc)
 	return false;
 }
 
-static bool in_ranges(const struct ef_prule *r, unsigned port)
-{
-	if (r->ports_any)
-		return true;
-	for (size_t i = 0; i < r->nports; i++)
-		if (port >= r->ports[i].lo && port <= r->ports[i].hi)
-			return true;
-	return false;
-}
-
 static bool peer_ok(const struct ef_prule *r, const char *remote)
 {
 	const struct ef_peerset *ps = &T.pol->peersets[r->peerset];
@@ -721,7 +712,7 @@ static int oracle_scan(int dir, int role, int proto, const char *local, unsigned
 		if (ef_rule_excluded(T.pol, r) || r->dir != dir || r->role != role ||
 		    r->proto != proto || !oracle_has_service(role, local, r->service))
 			continue;
-		if (!in_ranges(r, dir == EF_DIR_IN ? lport : rport))
+		if (!oracle_in_ranges(r, dir == EF_DIR_IN ? lport : rport))
 			continue;
 		if (r->has_lports && (lport < r->lports.lo || lport > r->lports.hi))
 			continue;

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "events.h"
+#include "testutil.h"
 
 #define MAN_PAGE "docs/man/edgefw.8"
 
@@ -105,6 +106,31 @@ static void *parse(const struct ef_cmd *c, const char *line)
 		if (!strstr(P.err, msg))                          \
 			fail_msg("no \"%s\" in: %s", msg, P.err); \
 	} while (0)
+
+/* The command named by the first word of line. */
+static const struct ef_cmd *cmd_named(const char *line)
+{
+	size_t n = strcspn(line, " ");
+
+	for (size_t i = 0; ef_cli_all[i]; i++)
+		if (strlen(ef_cli_all[i]->name) == n && !strncmp(ef_cli_all[i]->name, line, n))
+			return ef_cli_all[i];
+	fail_msg("no command \"%.*s\"", (int)n, line);
+	return NULL;
+}
+
+/* Each v[i][0], a command and its options, is a usage error saying v[i][1]. */
+static void want_usage_errors(const char *const (*v)[2], size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *opts = v[i][0] + strcspn(v[i][0], " ");
+
+		parse(cmd_named(v[i][0]), *opts ? opts + 1 : opts);
+		want_usage_error(v[i][1]);
+	}
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- the tables --------------------------------------------------------------- */
 
@@ -275,24 +301,6 @@ static void usage_of_status(void **state)
 
 /* ---- the man page -------------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s = NULL;
-	size_t len = 0;
-	FILE *m;
-	int c;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&s, &len);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
-	return s;
-}
-
 /* The text between the line starting with from and the next ".SH". */
 static char *section(const char *man, const char *from)
 {
@@ -421,33 +429,40 @@ static void man_page_lists_every_option(void **state)
 
 /* ---- parsing ------------------------------------------------------------------- */
 
+/* Numbers out of range or not numbers. */
+static const char *const bad_numbers[][2] = {
+	{ "run --metrics-interval 0",
+	  "edgefw run: --metrics-interval: \"0\" is not 1-86400 seconds\n" },
+	{ "run --metrics-interval soon",
+	  "edgefw run: --metrics-interval: \"soon\" is not 1-86400 seconds\n" },
+	{ "run --metrics-interval 15x", "\"15x\" is not 1-86400 seconds" },
+	{ "run --sweep-interval 3601",
+	  "edgefw run: --sweep-interval: \"3601\" is not a number from 0 to 3600\n" },
+	{ "run --sweep-interval 99999999999999999999999", "is not a number from 0 to 3600" },
+	{ "run --events-keep -1", "--events-keep: \"-1\" is not a number from 0 to 1000" },
+	{ "explain -i eth1 -d in -P icmp -s 1.2.3.4 -D 5.6.7.8 --icmp-type 300",
+	  "edgefw explain: --icmp-type: \"300\" is not a number from 0 to 255\n" },
+	{ "explain -i eth1 -d in -P icmp -s 1.2.3.4 -D 5.6.7.8 --icmp-code x",
+	  "--icmp-code: \"x\" is not a number from 0 to 255" },
+	{ "apply --confirm-within 86401 p.json",
+	  "edgefw apply: --confirm-within: \"86401\" is not 1-86400 seconds\n" },
+	{ "events --count 0", "edgefw events: --count: \"0\" is not a number of at least 1\n" },
+	{ "events --backlog lots",
+	  "edgefw events: --backlog: \"lots\" is not a number from 0 to 1024\n" },
+};
+
 static void numbers_are_typed_and_ranged(void **state)
 {
 	struct ef_run_opts *r;
 	struct ef_explain_opts *x;
 
 	(void)state;
-	r = parse(&ef_cli_run, "--metrics-interval 0");
-	want_usage_error("edgefw run: --metrics-interval: \"0\" is not 1-86400 seconds\n");
-	r = parse(&ef_cli_run, "--metrics-interval soon");
-	want_usage_error("edgefw run: --metrics-interval: \"soon\" is not 1-86400 seconds\n");
-	r = parse(&ef_cli_run, "--metrics-interval 15x");
-	want_usage_error("\"15x\" is not 1-86400 seconds");
-	r = parse(&ef_cli_run, "--sweep-interval 3601");
-	want_usage_error("edgefw run: --sweep-interval: \"3601\" is not a number from 0 to 3600\n");
-	r = parse(&ef_cli_run, "--sweep-interval 99999999999999999999999");
-	want_usage_error("is not a number from 0 to 3600");
-	r = parse(&ef_cli_run, "--events-keep -1");
-	want_usage_error("--events-keep: \"-1\" is not a number from 0 to 1000");
+	want_usage_errors(bad_numbers, ARRAY_SIZE(bad_numbers));
 	r = parse(&ef_cli_run, "--metrics-interval 60 --sweep-interval 0 --events-keep 1000");
 	assert_int_equal(P.rc, 0);
 	assert_int_equal(r->metrics_interval, 60);
 	assert_int_equal(r->sweep_interval, 0);
 	assert_int_equal(r->events_keep, 1000);
-	x = parse(&ef_cli_explain, "-i eth1 -d in -P icmp -s 1.2.3.4 -D 5.6.7.8 --icmp-type 300");
-	want_usage_error("edgefw explain: --icmp-type: \"300\" is not a number from 0 to 255\n");
-	x = parse(&ef_cli_explain, "-i eth1 -d in -P icmp -s 1.2.3.4 -D 5.6.7.8 --icmp-code x");
-	want_usage_error("--icmp-code: \"x\" is not a number from 0 to 255");
 	x = parse(&ef_cli_explain,
 		  "-i eth1 -d out -P icmp -s 1.2.3.4 -D 5.6.7.8 -t 3 --icmp-code 4");
 	assert_int_equal(P.rc, 0);
@@ -455,13 +470,17 @@ static void numbers_are_typed_and_ranged(void **state)
 	assert_int_equal(x->icmp_code, 4);
 	assert_int_equal(x->dir, EF_EXPLAIN_OUT);
 	assert_int_equal(x->proto, EF_EXPLAIN_ICMP);
-	parse(&ef_cli_apply, "--confirm-within 86401 p.json");
-	want_usage_error("edgefw apply: --confirm-within: \"86401\" is not 1-86400 seconds\n");
-	parse(&ef_cli_events, "--count 0");
-	want_usage_error("edgefw events: --count: \"0\" is not a number of at least 1\n");
-	parse(&ef_cli_events, "--backlog lots");
-	want_usage_error("edgefw events: --backlog: \"lots\" is not a number from 0 to 1024\n");
 }
+
+/* Sizes with a unit out of range. */
+static const char *const bad_sizes[][2] = {
+	{ "run --events-max-size 512K",
+	  "edgefw run: --events-max-size: \"512K\" is not 0 or a size from 1M to "
+	  "1024G (a number of bytes, optionally with K, M or G)\n" },
+	{ "run --events-max-size 2T", "\"2T\" is not 0 or a size" },
+	{ "run --events-max-size 1025G", "\"1025G\" is not 0 or a size" },
+	{ "run --events-max-size -1M", "\"-1M\" is not 0 or a size" },
+};
 
 static void sizes_take_units(void **state)
 {
@@ -479,16 +498,20 @@ static void sizes_take_units(void **state)
 	assert_int_equal(r->events_max_size, 2ll << 30);
 	r = parse(&ef_cli_run, "--events-max-size 1048576");
 	assert_int_equal(r->events_max_size, 1 << 20);
-	parse(&ef_cli_run, "--events-max-size 512K");
-	want_usage_error("edgefw run: --events-max-size: \"512K\" is not 0 or a size from 1M to "
-			 "1024G (a number of bytes, optionally with K, M or G)\n");
-	parse(&ef_cli_run, "--events-max-size 2T");
-	want_usage_error("\"2T\" is not 0 or a size");
-	parse(&ef_cli_run, "--events-max-size 1025G");
-	want_usage_error("\"1025G\" is not 0 or a size");
-	parse(&ef_cli_run, "--events-max-size -1M");
-	want_usage_error("\"-1M\" is not 0 or a size");
+	want_usage_errors(bad_sizes, ARRAY_SIZE(bad_sizes));
 }
+
+/* Names that are not one of the list. */
+static const char *const bad_names[][2] = {
+	{ "run --xdp-mode turbo",
+	  "edgefw run: --xdp-mode: \"turbo\" is not auto, native or generic\n" },
+	{ "matrix --format html", "edgefw matrix: --format: \"html\" is not text or markdown\n" },
+	{ "events --action maybe", "edgefw events: --action: \"maybe\" is not denied, allowed, "
+				   "drop, pass or would-drop\n" },
+	{ "events --reason bogus", "edgefw events: --reason: \"bogus\" is not a reason" },
+	{ "explain --iface x --dir sideways --proto tcp --src a --dst b",
+	  "edgefw explain: --dir: \"sideways\" is not in or out\n" },
+};
 
 static void names_are_one_of_a_list(void **state)
 {
@@ -501,23 +524,13 @@ static void names_are_one_of_a_list(void **state)
 	assert_int_equal(r->xdp_mode, 2);
 	r = parse(&ef_cli_run, "");
 	assert_int_equal(r->xdp_mode, 0); /* auto */
-	parse(&ef_cli_run, "--xdp-mode turbo");
-	want_usage_error("edgefw run: --xdp-mode: \"turbo\" is not auto, native or generic\n");
-	parse(&ef_cli_matrix, "--format html");
-	want_usage_error("edgefw matrix: --format: \"html\" is not text or markdown\n");
-	parse(&ef_cli_events, "--action maybe");
-	want_usage_error("edgefw events: --action: \"maybe\" is not denied, allowed, drop, pass or "
-			 "would-drop\n");
 	e = parse(&ef_cli_events, "--reason no-rule --action denied");
 	assert_int_equal(P.rc, 0);
 	assert_string_equal(ef_reason_name((unsigned)e->reason), "no-rule");
 	assert_string_equal(ef_events_actions[e->action], "denied");
 	assert_true(ef_opt_given(&ef_cli_events, e, "reason"));
 	assert_false(ef_opt_given(&ef_cli_events, e, "backlog"));
-	parse(&ef_cli_events, "--reason bogus");
-	want_usage_error("edgefw events: --reason: \"bogus\" is not a reason");
-	parse(&ef_cli_explain, "--iface x --dir sideways --proto tcp --src a --dst b");
-	want_usage_error("edgefw explain: --dir: \"sideways\" is not in or out\n");
+	want_usage_errors(bad_names, ARRAY_SIZE(bad_names));
 }
 
 /* A long value is quoted in part: the reason stays whole. */

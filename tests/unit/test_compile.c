@@ -23,6 +23,8 @@
 #include "compile.h"
 #include "diag.h"
 #include "policy.h"
+#include "oracle.h"
+#include "testutil.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
@@ -64,18 +66,13 @@ static void dump(void)
 /* Parse (' -> ") a policy that must be valid. */
 __attribute__((format(printf, 1, 2))) static void policy(const char *fmt, ...)
 {
-	char *s = NULL, *c;
 	va_list ap;
-	int n;
+	char *s;
 
 	reset();
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vjson(fmt, ap);
 	va_end(ap);
-	assert_true(n >= 0);
-	for (c = s; *c; c++)
-		if (*c == '\'')
-			*c = '"';
 	ef_diag_init(&F.d, "t.json");
 	F.p = ef_policy_parse("t.json", s, strlen(s), &F.d);
 	free(s);
@@ -158,6 +155,16 @@ static void compile(const char *name)
 static void one_node(const char *rules)
 {
 	policy("{'format':'edgefw/v1','name':'t','nodes':[" NODE_EDGE1 "],'rules':[%s]}", rules);
+}
+
+/* Node edge1 (eth1 external, eth0 internal) with these addresses alone and
+ * no rules, compiled. */
+static void compile_edge1_addresses(const char *addresses)
+{
+	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
+	       "'interfaces':{'external':'eth1','internal':'eth0'},'addresses':{%s}}],'rules':[]}",
+	       addresses);
+	compile("edge1");
 }
 
 static uint16_t svc(int s)
@@ -275,16 +282,6 @@ static bool naive_excluded(const struct ef_policy *p, const struct ef_prule *r)
 	return false;
 }
 
-static bool naive_covers(const struct ef_prule *r, unsigned port)
-{
-	if (r->ports_any)
-		return true;
-	for (size_t k = 0; k < r->nports; k++)
-		if (port >= r->ports[k].lo && port <= r->ports[k].hi)
-			return true;
-	return false;
-}
-
 /* Policy indices of the rules that apply, in policy order. */
 static int naive_list(const struct ef_node *n, int dir, int role, int proto, uint16_t mask,
 		      unsigned port, int *out)
@@ -297,7 +294,7 @@ static int naive_list(const struct ef_node *n, int dir, int role, int proto, uin
 		if (naive_excluded(F.p, r) || naive_addrs(n, r->service)->n == 0)
 			continue;
 		if (r->dir != dir || r->role != role || r->proto != proto ||
-		    !(mask & (1u << r->service)) || !naive_covers(r, port))
+		    !(mask & (1u << r->service)) || !oracle_in_ranges(r, port))
 			continue;
 		out[k++] = (int)i;
 	}
@@ -452,6 +449,25 @@ static void oracle_check(const char *node_name)
 	}
 }
 
+/* edge1 compiled; into m (NPORTS) the list of each port, external in TCP
+ * to the access address (the access and xmpp services), -1 none: expand. */
+static size_t compile_access_in(int32_t *m)
+{
+	compile("edge1");
+	return expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP,
+		      svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
+}
+
+/* The entry of address a on role: there, for exactly the services mask. */
+static const struct ef_addr_entry *want_addr(const char *a, int role, unsigned mask)
+{
+	const struct ef_addr_entry *e = addr_entry(a, role);
+
+	assert_non_null(e);
+	assert_int_equal(e->v.svcmask, mask);
+	return e;
+}
+
 /* ==== addresses ============================================================== */
 
 static void addr_access_xmpp_share_one_entry(void **state)
@@ -461,83 +477,47 @@ static void addr_access_xmpp_share_one_entry(void **state)
 	(void)state;
 	one_node("");
 	compile("edge1");
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
+	e = want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
 	assert_int_equal(e->k.slot, 0);
 	assert_int_equal(F.c.naddrs, 4);
 }
 
 static void addr_access_xmpp_listed_both_one_entry(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
-	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
-	       "'interfaces':{'external':'eth1','internal':'eth0'},"
-	       "'addresses':{'access':['203.0.113.10'],'xmpp':['203.0.113.10']}}],'rules':[]}");
-	compile("edge1");
+	compile_edge1_addresses("'access':['203.0.113.10'],'xmpp':['203.0.113.10']");
 	assert_int_equal(F.c.naddrs, 1);
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
+	want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP));
+}
+
+static void addr_xmpp_empty_list_no_xmpp_bit(void **state)
+{
+	(void)state;
+	compile_edge1_addresses("'access':['203.0.113.10'],'xmpp':[]");
+	assert_int_equal(F.c.naddrs, 1);
+	want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS));
 }
 
 static void addr_role_per_service(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
 	one_node("");
 	compile("edge1");
-	e = addr_entry("203.0.113.11", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_WEBCONF));
-	e = addr_entry("203.0.113.12", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_AV));
-	e = addr_entry("198.18.0.10", EF_ROLE_INTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_INTERNAL));
+	want_addr("203.0.113.11", EF_ROLE_EXTERNAL, svc(EF_SVC_WEBCONF));
+	want_addr("203.0.113.12", EF_ROLE_EXTERNAL, svc(EF_SVC_AV));
+	want_addr("198.18.0.10", EF_ROLE_INTERNAL, svc(EF_SVC_INTERNAL));
 	assert_null(addr_entry("198.18.0.10", EF_ROLE_EXTERNAL));
 	assert_null(addr_entry("203.0.113.10", EF_ROLE_INTERNAL));
 }
 
 static void addr_xmpp_own_address(void **state)
 {
-	const struct ef_addr_entry *e;
-
 	(void)state;
-	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
-	       "'interfaces':{'external':'eth1','internal':'eth0'},"
-	       "'addresses':{'access':['203.0.113.10'],'xmpp':['203.0.113.14','2001:db8::14']}}],"
-	       "'rules':[]}");
-	compile("edge1");
+	compile_edge1_addresses("'access':['203.0.113.10'],'xmpp':['203.0.113.14','2001:db8::14']");
 	assert_int_equal(F.c.naddrs, 3);
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS));
-	e = addr_entry("203.0.113.14", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_XMPP));
-	e = addr_entry("2001:db8::14", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_XMPP));
-}
-
-static void addr_xmpp_empty_list_no_xmpp_bit(void **state)
-{
-	const struct ef_addr_entry *e;
-
-	(void)state;
-	policy("{'format':'edgefw/v1','name':'t','nodes':[{'name':'edge1',"
-	       "'interfaces':{'external':'eth1','internal':'eth0'},"
-	       "'addresses':{'access':['203.0.113.10'],'xmpp':[]}}],'rules':[]}");
-	compile("edge1");
-	assert_int_equal(F.c.naddrs, 1);
-	e = addr_entry("203.0.113.10", EF_ROLE_EXTERNAL);
-	assert_non_null(e);
-	assert_int_equal(e->v.svcmask, svc(EF_SVC_ACCESS));
+	want_addr("203.0.113.10", EF_ROLE_EXTERNAL, svc(EF_SVC_ACCESS));
+	want_addr("203.0.113.14", EF_ROLE_EXTERNAL, svc(EF_SVC_XMPP));
+	want_addr("2001:db8::14", EF_ROLE_EXTERNAL, svc(EF_SVC_XMPP));
 }
 
 static void addr_entries_of_this_node_only(void **state)
@@ -737,13 +717,11 @@ static void rule_for_missing_service_left_out(void **state)
 static void xmpp_rule_uses_access_address(void **state)
 {
 	static int32_t m[NPORTS];
-	uint16_t mask = svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP);
 
 	(void)state;
 	one_node(EXT_IN("x", "xmpp", "tcp", "'5269'"));
-	compile("edge1");
+	assert_int_equal(compile_access_in(m), 1);
 	assert_int_equal(F.c.nrules, 1);
-	assert_int_equal(expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, mask, m), 1);
 	assert_true(m[5269] >= 0);
 	assert_int_equal(F.c.nports, 1);
 }
@@ -882,7 +860,7 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 	(void)state;
 	assert_int_equal(ef_addr_parse("198.51.100.1", &a4), 0);
 	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
-		char *s = NULL, *c;
+		char *s = NULL;
 
 		reset();
 		assert_true(asprintf(&s,
@@ -891,9 +869,7 @@ static void peer_ipv6_prefix_never_matches_ipv4(void **state)
 				     "],'rules':[" RULE("r0", "internal", "in", "internal", "tcp",
 							"'ports':'8057','peer':'v6'") "]}",
 				     v6[i]) > 0);
-		for (c = s; *c; c++)
-			if (*c == '\'')
-				*c = '"';
+		dquote(s);
 		ef_diag_init(&F.d, "t.json");
 		F.p = ef_policy_parse("t.json", s, strlen(s), &F.d);
 		free(s);
@@ -970,15 +946,13 @@ static void port_any_is_one_zero_bit_prefix(void **state)
 static void port_overlapping_rules_lists_in_policy_order(void **state)
 {
 	static int32_t m[NPORTS];
-	uint16_t mask = svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP);
 	const struct ef_rule_list *l;
 
 	(void)state;
 	/* the later range comes first in the file */
 	one_node(EXT_IN("hi", "access", "tcp", "'1500-2500'") "," EXT_IN("lo", "access", "tcp",
 									 "'1000-2000'"));
-	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, mask, m);
+	compile_access_in(m);
 	assert_int_equal(m[999], -1);
 	assert_int_equal(m[2501], -1);
 	l = &F.c.lists[m[1000]];
@@ -1001,13 +975,11 @@ static void port_overlapping_rules_lists_in_policy_order(void **state)
 static void port_identical_lists_shared(void **state)
 {
 	static int32_t m[NPORTS];
-	uint16_t mask = svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP);
 
 	(void)state;
 	one_node(EXT_IN("r0", "access", "tcp", "['80','443','5061-5062']") "," RULE(
 		"r1", "external", "out", "access", "tcp", "'ports':'80','peer':'any'"));
-	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, mask, m);
+	compile_access_in(m);
 	assert_true(m[80] >= 0);
 	assert_int_equal(m[443], m[80]);
 	assert_int_equal(m[5061], m[80]);
@@ -1029,12 +1001,10 @@ static void port_touching_ranges_of_one_rule(void **state)
 static void port_nested_ranges_of_one_rule_cover_union(void **state)
 {
 	static int32_t m[NPORTS];
-	uint16_t mask = svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP);
 
 	(void)state;
 	one_node(EXT_IN("r0", "access", "tcp", "['100-300','150-200']"));
-	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, mask, m);
+	compile_access_in(m);
 	for (unsigned p = 100; p <= 300; p++)
 		if (m[p] < 0)
 			fail_msg("port %u of 100-300 not covered", p);
@@ -1074,8 +1044,7 @@ static void port_eight_overlapping_rules_fit(void **state)
 	(void)state;
 	overlapping_rules(rules, sizeof(rules), 8, "%d-500");
 	one_node(rules);
-	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
+	compile_access_in(m);
 	l = &F.c.lists[m[500]];
 	assert_int_equal(l->n, EF_LIST_MAX);
 	for (unsigned k = 0; k < l->n; k++)
@@ -1188,62 +1157,64 @@ static void check_range(unsigned lo, unsigned hi)
 			 min_cover(lo, hi, 0, NPORTS));
 }
 
-static void range_full_space_is_one_zero_bit_prefix(void **state)
+/* lo-hi is the one prefix port/bits. */
+static void want_one_prefix(unsigned lo, unsigned hi, unsigned port, unsigned bits)
 {
 	static struct pfx_acc a;
 
-	(void)state;
 	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(0, 65535, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 0);
-	assert_int_equal(a.bits[0], 0);
+	assert_int_equal(ef_range_prefixes(lo, hi, acc_emit, &a), 1);
+	assert_int_equal(a.port[0], port);
+	assert_int_equal(a.bits[0], bits);
+}
+
+/* A single port is one prefix of 16 bits. */
+static void want_single_port(unsigned port)
+{
+	want_one_prefix(port, port, port, 16);
+}
+
+/* lo-hi takes n prefixes, its minimal exact cover. */
+static void want_prefixes(unsigned lo, unsigned hi, unsigned n)
+{
+	assert_int_equal(ef_range_prefixes(lo, hi, NULL, NULL), n);
+	check_range(lo, hi);
+}
+
+static void range_full_space_is_one_zero_bit_prefix(void **state)
+{
+	(void)state;
+	want_one_prefix(0, 65535, 0, 0);
+}
+
+static void range_single_65535(void **state)
+{
+	(void)state;
+	want_single_port(65535);
 }
 
 static void range_1_65535_is_16_prefixes(void **state)
 {
 	(void)state;
-	assert_int_equal(ef_range_prefixes(1, 65535, NULL, NULL), 16);
-	check_range(1, 65535);
-}
-
-static void range_single_65535(void **state)
-{
-	static struct pfx_acc a;
-
-	(void)state;
-	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(65535, 65535, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 65535);
-	assert_int_equal(a.bits[0], 16);
+	want_prefixes(1, 65535, 16);
 }
 
 static void range_single_0(void **state)
 {
-	static struct pfx_acc a;
-
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(0, 0, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 0);
-	assert_int_equal(a.bits[0], 16);
+	want_single_port(0);
 }
 
 static void range_aligned_block_is_one_prefix(void **state)
 {
-	static struct pfx_acc a;
-
 	(void)state;
-	memset(&a, 0, sizeof(a));
-	assert_int_equal(ef_range_prefixes(49152, 65535, acc_emit, &a), 1);
-	assert_int_equal(a.port[0], 49152);
-	assert_int_equal(a.bits[0], 2);
+	want_one_prefix(49152, 65535, 49152, 2);
 }
 
 static void range_50000_59999_is_10_prefixes(void **state)
 {
 	(void)state;
-	assert_int_equal(ef_range_prefixes(50000, 59999, NULL, NULL), 10);
-	check_range(50000, 59999);
+	want_prefixes(50000, 59999, 10);
 }
 
 static void range_many_minimal_exact_covers(void **state)
@@ -1352,8 +1323,7 @@ static void shipped_edge1_sip_443_candidates(void **state)
 
 	(void)state;
 	shipped("[]");
-	compile("edge1");
-	expand(EF_DIR_IN, EF_ROLE_EXTERNAL, IPPROTO_TCP, svc(EF_SVC_ACCESS) | svc(EF_SVC_XMPP), m);
+	compile_access_in(m);
 	assert_true(m[443] >= 0);
 	l = &F.c.lists[m[443]];
 	assert_int_equal(l->n, 2);

@@ -29,6 +29,8 @@ static struct {
 	int rule_calls;
 	__u32 rule_epoch;
 	__u16 rule_arg;
+	struct ef_event e; /* the test's event: tcp4() unless it says */
+	struct ef_fmt f;   /* and how it is written: fmt() */
 } F;
 
 static int teardown(void **state)
@@ -139,6 +141,14 @@ static struct ef_event udp6(void)
 	return e;
 }
 
+static int setup(void **state)
+{
+	(void)state;
+	F.e = tcp4();
+	F.f = fmt();
+	return 0;
+}
+
 /* Format to one line, check it is one line, and parse it back. */
 static json_object *line(const struct ef_event *e, const struct ef_fmt *f)
 {
@@ -156,11 +166,17 @@ static json_object *line(const struct ef_event *e, const struct ef_fmt *f)
 	return F.root;
 }
 
-static json_object *show(const struct ef_event *e)
+/* The test's event (F.e, F.f), formatted and parsed back. */
+static json_object *shown(void)
 {
-	struct ef_fmt f = fmt();
+	return line(&F.e, &F.f);
+}
 
-	return line(e, &f);
+/* An event as the test's event, formatted and parsed back. */
+static json_object *shown_as(struct ef_event e)
+{
+	F.e = e;
+	return shown();
 }
 
 /* Member at a dotted path ("observer.ingress.interface.name"), or NULL. */
@@ -253,40 +269,49 @@ static void want_strs_(const char *file, int line, const char *path, ...)
 	}
 }
 
+/* The test's event says event.action action, event.type connection and type. */
+static void want_action(const char *action, const char *type)
+{
+	shown();
+	want_str("event.action", action);
+	want_strs("event.type", "connection", type);
+}
+
+/* The test's event says event.reason name. */
+static void want_reason(const char *name)
+{
+	shown();
+	want_str("event.reason", name);
+}
+
 /* ==== @timestamp ============================================================ */
 
 static void timestamp_is_rfc3339_utc_from_mono_to_real(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
+	shown();
 	/* 1700000000 s + 1500.000123456 s: microseconds, truncated */
 	want_str("@timestamp", "2023-11-14T22:38:20.000123Z");
 }
 
 static void timestamp_follows_the_offset(void **state)
 {
-	struct ef_event e = tcp4();
-	struct ef_fmt f = fmt();
-
 	(void)state;
-	e.ts_ns = 5 * SEC + 999999999;
-	f.mono_to_real_ns = 951782400ll * SEC; /* 2000-02-29T00:00:00Z */
-	line(&e, &f);
+	F.e.ts_ns = 5 * SEC + 999999999;
+	F.f.mono_to_real_ns = 951782400ll * SEC; /* 2000-02-29T00:00:00Z */
+	shown();
 	want_str("@timestamp", "2000-02-29T00:00:05.999999Z");
 }
 
 static void timestamp_shape(void **state)
 {
-	struct ef_event e = tcp4();
 	const char *s;
 	struct tm tm;
 	char *end;
 
 	(void)state;
-	e.ts_ns = 86399ull * SEC + 5000;
-	show(&e);
+	F.e.ts_ns = 86399ull * SEC + 5000;
+	shown();
 	assert_non_null(at("@timestamp"));
 	s = json_object_get_string(at("@timestamp"));
 	assert_int_equal(strlen(s), strlen("YYYY-MM-DDTHH:MM:SS.ffffffZ"));
@@ -301,10 +326,8 @@ static void timestamp_shape(void **state)
 
 static void event_kind_and_category(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
+	shown();
 	want_str("event.kind", "event");
 	want_strs("event.category", "network");
 	want_str("event.module", "edgefw");
@@ -312,91 +335,65 @@ static void event_kind_and_category(void **state)
 
 static void event_drop(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
-	want_str("event.action", "drop");
-	want_strs("event.type", "connection", "denied");
+	want_action("drop", "denied");
 }
 
 static void event_would_drop_is_denied(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.action = EF_ACT_WOULD_DROP;
-	show(&e);
-	want_str("event.action", "would-drop");
-	want_strs("event.type", "connection", "denied");
+	F.e.action = EF_ACT_WOULD_DROP;
+	want_action("would-drop", "denied");
 }
 
 static void event_pass_is_allowed(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.action = EF_ACT_PASS;
-	e.reason = EF_R_RULE;
-	e.rule = 0;
-	show(&e);
-	want_str("event.action", "pass");
-	want_strs("event.type", "connection", "allowed");
+	F.e.action = EF_ACT_PASS;
+	F.e.reason = EF_R_RULE;
+	F.e.rule = 0;
+	want_action("pass", "allowed");
 	want_str("event.reason", "rule");
 }
 
 static void event_reason_no_rule(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
-	want_str("event.reason", "no-rule");
+	want_reason("no-rule");
 }
 
 static void event_reason_peer_not_allowed(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.reason = EF_R_PEER;
-	e.rule = 1;
-	show(&e);
-	want_str("event.reason", "peer-not-allowed");
+	F.e.reason = EF_R_PEER;
+	F.e.rule = 1;
+	want_reason("peer-not-allowed");
 }
 
 static void event_reason_not_a_service_address(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.reason = EF_R_NOT_SERVICE;
-	show(&e);
-	want_str("event.reason", "not-a-service-address");
+	F.e.reason = EF_R_NOT_SERVICE;
+	want_reason("not-a-service-address");
 }
 
 static void event_reason_unknown_number(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.reason = 12;
-	show(&e);
-	want_str("event.reason", "unknown");
+	F.e.reason = 12;
+	want_reason("unknown");
 }
 
 /* ==== rule.* ========================================================================= */
 
 static void rule_named_when_known(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.action = EF_ACT_PASS;
-	e.reason = EF_R_RULE;
-	e.rule = 1;
-	e.epoch = 42;
-	show(&e);
+	F.e.action = EF_ACT_PASS;
+	F.e.reason = EF_R_RULE;
+	F.e.rule = 1;
+	F.e.epoch = 42;
+	shown();
 	want_str("rule.name", "ext-av-stun-udp-3478-in");
 	want_str("rule.ruleset", "lync2013-scaled-edge-dnslb-public");
 	assert_int_equal(F.rule_calls, 1);
@@ -415,48 +412,37 @@ static const char *any_rule_cb(void *ctx, __u32 epoch, __u16 rule)
 
 static void rule_absent_without_a_rule(void **state)
 {
-	struct ef_event e = tcp4();
-	struct ef_fmt f = fmt();
-
 	(void)state;
-	e.rule = EF_RULE_NONE;
-	f.rule_name = any_rule_cb;
-	line(&e, &f);
+	F.e.rule = EF_RULE_NONE;
+	F.f.rule_name = any_rule_cb;
+	shown();
 	want_absent("rule");
 }
 
 static void rule_absent_when_callback_does_not_know_it(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.rule = 9; /* e.g. a rule of an epoch the agent no longer holds */
-	show(&e);
+	F.e.rule = 9; /* F.e.g. a rule of an epoch the agent no longer holds */
+	shown();
 	want_absent("rule");
 	assert_int_equal(F.rule_calls, 1);
 }
 
 static void rule_absent_without_callback(void **state)
 {
-	struct ef_event e = tcp4();
-	struct ef_fmt f = fmt();
-
 	(void)state;
-	e.rule = 0;
-	f.rule_name = NULL;
-	line(&e, &f);
+	F.e.rule = 0;
+	F.f.rule_name = NULL;
+	shown();
 	want_absent("rule");
 }
 
 static void rule_without_policy_name_has_no_ruleset(void **state)
 {
-	struct ef_event e = tcp4();
-	struct ef_fmt f = fmt();
-
 	(void)state;
-	e.rule = 0;
-	f.policy = NULL;
-	line(&e, &f);
+	F.e.rule = 0;
+	F.f.policy = NULL;
+	shown();
 	want_str("rule.name", "ext-access-sip-tls-443-in");
 	want_absent("rule.ruleset");
 }
@@ -465,10 +451,8 @@ static void rule_without_policy_name_has_no_ruleset(void **state)
 
 static void tcp4_network_fields(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
+	shown();
 	want_str("network.transport", "tcp");
 	want_str("network.type", "ipv4");
 	want_str("network.iana_number", "6");
@@ -477,10 +461,8 @@ static void tcp4_network_fields(void **state)
 
 static void tcp4_endpoints_dotted_with_ports(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
+	shown();
 	want_str("source.ip", "198.51.100.7");
 	want_int("source.port", 40000);
 	want_str("destination.ip", "203.0.113.10");
@@ -489,10 +471,8 @@ static void tcp4_endpoints_dotted_with_ports(void **state)
 
 static void udp6_endpoints_compressed(void **state)
 {
-	struct ef_event e = udp6();
-
 	(void)state;
-	show(&e);
+	shown_as(udp6());
 	want_str("network.transport", "udp");
 	want_str("network.type", "ipv6");
 	want_str("network.iana_number", "17");
@@ -505,10 +485,8 @@ static void udp6_endpoints_compressed(void **state)
 
 static void icmp4_has_no_ports(void **state)
 {
-	struct ef_event e = icmp4();
-
 	(void)state;
-	show(&e);
+	shown_as(icmp4());
 	want_str("network.transport", "icmp");
 	want_str("network.iana_number", "1");
 	want_str("source.ip", "198.51.100.7");
@@ -523,13 +501,12 @@ static void icmp4_has_no_ports(void **state)
 
 static void icmp6_transport_name(void **state)
 {
-	struct ef_event e = udp6();
-
 	(void)state;
-	e.proto = IPPROTO_ICMPV6;
-	e.icmp_type = EF_ICMP6_PKT_TOOBIG;
-	e.icmp_code = 0;
-	show(&e);
+	F.e = udp6();
+	F.e.proto = IPPROTO_ICMPV6;
+	F.e.icmp_type = EF_ICMP6_PKT_TOOBIG;
+	F.e.icmp_code = 0;
+	shown();
 	want_str("network.transport", "ipv6-icmp");
 	want_str("network.iana_number", "58");
 	want_absent("source.port");
@@ -539,12 +516,10 @@ static void icmp6_transport_name(void **state)
 
 static void other_protocol_has_number_only(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.proto = 47; /* GRE */
-	e.reason = EF_R_PROTOCOL;
-	show(&e);
+	F.e.proto = 47; /* GRE */
+	F.e.reason = EF_R_PROTOCOL;
+	shown();
 	want_absent("network.transport");
 	want_str("network.iana_number", "47");
 	want_str("source.ip", "198.51.100.7");
@@ -555,15 +530,13 @@ static void other_protocol_has_number_only(void **state)
 
 static void non_ip_has_no_endpoints(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.family = 0;
-	e.proto = 0;
-	e.reason = EF_R_ETHERTYPE;
-	memset(&e.src, 0, sizeof(e.src));
-	memset(&e.dst, 0, sizeof(e.dst));
-	show(&e);
+	F.e.family = 0;
+	F.e.proto = 0;
+	F.e.reason = EF_R_ETHERTYPE;
+	memset(&F.e.src, 0, sizeof(F.e.src));
+	memset(&F.e.dst, 0, sizeof(F.e.dst));
+	shown();
 	want_str("network.direction", "ingress");
 	want_absent("network.type");
 	want_absent("network.transport");
@@ -575,14 +548,12 @@ static void non_ip_has_no_endpoints(void **state)
 
 static void egress_direction_and_interface(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.hook = EF_HOOK_EGRESS;
-	e.ifindex = 2;
-	set_v4(&e.src, "198.18.0.10");
-	set_v4(&e.dst, "198.18.10.5");
-	show(&e);
+	F.e.hook = EF_HOOK_EGRESS;
+	F.e.ifindex = 2;
+	set_v4(&F.e.src, "198.18.0.10");
+	set_v4(&F.e.dst, "198.18.10.5");
+	shown();
 	want_str("network.direction", "egress");
 	want_str("observer.egress.interface.name", "eth0");
 	want_str("observer.egress.interface.id", "2");
@@ -594,10 +565,8 @@ static void egress_direction_and_interface(void **state)
 
 static void observer_fields(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	show(&e);
+	shown();
 	want_str("observer.hostname", "edge1.example.net");
 	want_str("observer.name", "edge1");
 	want_str("observer.type", "firewall");
@@ -610,25 +579,20 @@ static void observer_fields(void **state)
 
 static void observer_unknown_interface_has_id_only(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.ifindex = 99;
-	show(&e);
+	F.e.ifindex = 99;
+	shown();
 	want_absent("observer.ingress.interface.name");
 	want_str("observer.ingress.interface.id", "99");
 }
 
 static void observer_without_hostname_and_node(void **state)
 {
-	struct ef_event e = tcp4();
-	struct ef_fmt f = fmt();
-
 	(void)state;
-	f.hostname = NULL;
-	f.node = NULL;
-	f.ifname = NULL;
-	line(&e, &f);
+	F.f.hostname = NULL;
+	F.f.node = NULL;
+	F.f.ifname = NULL;
+	shown();
 	want_absent("observer.hostname");
 	want_absent("observer.name");
 	want_absent("observer.ingress.interface.name");
@@ -640,33 +604,28 @@ static void observer_without_hostname_and_node(void **state)
 
 static void tcp_flag_names(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.tcp_flags = EF_TCP_SYN | EF_TCP_ACK;
-	show(&e);
+	F.e.tcp_flags = EF_TCP_SYN | EF_TCP_ACK;
+	shown();
 	want_strs("edgefw.tcp_flags", "SYN", "ACK");
 }
 
 static void tcp_flag_names_all_in_bit_order(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.tcp_flags = 0xff;
-	show(&e);
+	F.e.tcp_flags = 0xff;
+	shown();
 	want_strs("edgefw.tcp_flags", "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR");
 }
 
 static void tcp_flag_names_none(void **state)
 {
-	struct ef_event e = tcp4();
 	json_object *o;
 
 	(void)state;
-	e.tcp_flags = 0;
-	e.reason = EF_R_TCP_FLAGS;
-	show(&e);
+	F.e.tcp_flags = 0;
+	F.e.reason = EF_R_TCP_FLAGS;
+	shown();
 	o = at("edgefw.tcp_flags");
 	assert_non_null(o);
 	assert_true(json_object_is_type(o, json_type_array));
@@ -676,12 +635,10 @@ static void tcp_flag_names_none(void **state)
 
 static void epoch_and_packet_bytes(void **state)
 {
-	struct ef_event e = tcp4();
-
 	(void)state;
-	e.epoch = 4000000000u;
-	e.pkt_len = 1514;
-	show(&e);
+	F.e.epoch = 4000000000u;
+	F.e.pkt_len = 1514;
+	shown();
 	want_int("edgefw.policy_epoch", 4000000000ll);
 	want_int("edgefw.packet_bytes", 1514);
 }
@@ -846,6 +803,15 @@ static void same_(const struct ef_event *e, const struct ef_fmt *f, const char *
 	json_object_put(tree);
 }
 
+/* same() with the names of eq_fmt(), fresh */
+#define same_as(e, what) same_as_(e, what, __FILE__, __LINE__)
+static void same_as_(const struct ef_event *e, const char *what, const char *file, int line)
+{
+	struct ef_fmt f = eq_fmt();
+
+	same_(e, &f, what, file, line);
+}
+
 /* The kinds of name (NULL is its own case where a NULL can be given). */
 static const char *const odd_names[] = {
 	"edge1.example.net",
@@ -953,11 +919,10 @@ static void same_every_kind_of_event(void **state)
 	for (unsigned r = 0; r < 256; r++)
 		for (unsigned a = 0; a < 256; a += (a < 5 ? 1 : 50)) {
 			struct ef_event e = tcp4();
-			struct ef_fmt f = eq_fmt();
 
 			e.reason = (__u8)r;
 			e.action = (__u8)a;
-			same(&e, &f, "reason x action");
+			same_as(&e, "reason x action");
 		}
 	for (size_t fi = 0; fi < sizeof(families) / sizeof(families[0]); fi++)
 		for (size_t pi = 0; pi < sizeof(protos) / sizeof(protos[0]); pi++)
@@ -1002,7 +967,6 @@ static void same_every_kind_of_event(void **state)
 		for (size_t i = 0; i < sizeof(shield) / sizeof(shield[0]); i++)
 			for (int v6 = 0; v6 < 2; v6++) {
 				struct ef_event e = v6 ? udp6() : tcp4();
-				struct ef_fmt f = eq_fmt();
 
 				e.proto = IPPROTO_TCP;
 				e.action = (__u8)shield[i][0];
@@ -1010,7 +974,7 @@ static void same_every_kind_of_event(void **state)
 				e.rule = 0;
 				e.tcp_flags =
 					shield[i][1] == EF_R_SYN_VERIFIED ? EF_TCP_RST : EF_TCP_SYN;
-				same(&e, &f, "shield");
+				same_as(&e, "shield");
 			}
 	}
 	/* every TCP flag subset, both families, both hooks */
@@ -1018,29 +982,27 @@ static void same_every_kind_of_event(void **state)
 		for (int v6 = 0; v6 < 2; v6++)
 			for (int h = 0; h < 2; h++) {
 				struct ef_event e = v6 ? udp6() : tcp4();
-				struct ef_fmt f = eq_fmt();
 
 				e.proto = IPPROTO_TCP;
 				e.tcp_flags = (__u8)fl;
 				e.hook = (__u8)h;
-				same(&e, &f, "tcp flags");
+				same_as(&e, "tcp flags");
 				e.proto = IPPROTO_UDP; /* flags set, but not TCP: none written */
-				same(&e, &f, "udp with flag bits");
+				same_as(&e, "udp with flag bits");
 			}
 	/* ICMP types and codes, both ICMPs in both families */
 	for (unsigned t = 0; t < 256; t += (t < 20 || (t >= 126 && t <= 140) ? 1 : 17))
 		for (unsigned c = 0; c < 256; c += (c < 16 ? 1 : 239)) {
 			struct ef_event e = icmp4();
-			struct ef_fmt f = eq_fmt();
 
 			e.icmp_type = (__u8)t;
 			e.icmp_code = (__u8)c;
-			same(&e, &f, "icmp");
+			same_as(&e, "icmp");
 			e.proto = IPPROTO_ICMPV6;
 			e.family = 6;
-			same(&e, &f, "icmpv6");
+			same_as(&e, "icmpv6");
 			e.family = 0;
-			same(&e, &f, "icmpv6, not IP");
+			same_as(&e, "icmpv6, not IP");
 		}
 }
 
@@ -1332,7 +1294,7 @@ static void format_speed(void **state)
 	}
 }
 
-#define T(f) cmocka_unit_test_teardown(f, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {

@@ -24,6 +24,7 @@
 #include "diff.h"
 #include "matrix.h"
 #include "policy.h"
+#include "testutil.h"
 
 #define GOLDEN_DIR "tests/golden/"
 
@@ -88,24 +89,6 @@ static char *run_case(int argc, char **argv)
 	}
 	fclose(f);
 	return text;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *s = NULL;
-	size_t len = 0;
-	FILE *m;
-	int c;
-
-	if (!f)
-		return NULL;
-	m = open_memstream(&s, &len);
-	while ((c = fgetc(f)) != EOF)
-		fputc(c, m);
-	fclose(f);
-	fclose(m);
-	return s;
 }
 
 static void first_difference(const char *file, const char *want, const char *got)

@@ -16,24 +16,15 @@
 #include "diag.h"
 #include "matrix.h"
 #include "policy.h"
+#include "testutil.h"
 
 static char *out;
 
 static struct ef_policy *pol(const char *text)
 {
-	char *s = strdup(text);
-	struct ef_diag d;
-	struct ef_policy *p;
+	char *s = dquote(strdup(text));
+	struct ef_policy *p = valid_policy("m.json", s);
 
-	for (char *c = s; *c; c++)
-		if (*c == '\'')
-			*c = '"';
-	ef_diag_init(&d, "m.json");
-	p = ef_policy_parse("m.json", s, strlen(s), &d);
-	ef_diag_print(&d, stderr);
-	assert_non_null(p);
-	assert_int_equal(d.errors, 0);
-	ef_diag_free(&d);
 	free(s);
 	return p;
 }

@@ -29,6 +29,14 @@ static struct pkt tcp_data(int family, size_t payload)
 			     .payload = payload };
 }
 
+/* tcp_data(family, payload) built into buf: its length. */
+static size_t tcp_frame(int family, size_t payload, uint8_t *buf)
+{
+	struct pkt s = tcp_data(family, payload);
+
+	return pkt_build(&s, buf);
+}
+
 /* Parse buf[0..readable) of a frame of len bytes, from a heap copy of
  * exactly the readable bytes so that ASan sees any read beyond them. */
 static int parse_part(const uint8_t *buf, size_t readable, size_t len, struct ef_pkt *p)
@@ -50,8 +58,7 @@ static void nonlinear_frame_parses(void **state)
 	(void)state;
 	for (int family = 4; family <= 6; family += 2) {
 		uint8_t buf[PKT_MAX];
-		struct pkt s = tcp_data(family, 1400);
-		size_t len = pkt_build(&s, buf);
+		size_t len = tcp_frame(family, 1400, buf);
 		size_t hdrs = 14 + (family == 4 ? 20 : 40) + 20;
 		struct ef_pkt p;
 
@@ -73,8 +80,7 @@ static void ip_length_beyond_frame_is_malformed(void **state)
 	(void)state;
 	for (int family = 4; family <= 6; family += 2) {
 		uint8_t buf[PKT_MAX];
-		struct pkt s = tcp_data(family, 100);
-		size_t len = pkt_build(&s, buf);
+		size_t len = tcp_frame(family, 100, buf);
 		struct ef_pkt p;
 
 		assert_int_equal(parse_part(buf, len - 1, len - 1, &p), EF_R_MALFORMED);
@@ -113,7 +119,7 @@ static void icmp_error_quote(void **state)
 			     .dport = 53 };
 	struct pkt s = { .family = 4,
 			 .src = "198.51.100.1",
-			 .dst = "203.0.113.10",
+			 .dst = inner.src, /* back to the quoted packet's sender */
 			 .proto = IPPROTO_ICMP,
 			 .icmp_type = 3,
 			 .icmp_code = 4 };

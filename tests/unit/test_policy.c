@@ -22,6 +22,7 @@
 #include "addr.h"
 #include "diag.h"
 #include "policy.h"
+#include "testutil.h"
 
 #ifndef EF_SHIPPED_POLICY
 #define EF_SHIPPED_POLICY "policies/lync2013-scaled-edge-dnslb-public.json"
@@ -66,17 +67,12 @@ static struct ef_policy *parse_raw(const char *text)
 /* printf, then ' -> " so that JSON can be written inside C strings */
 __attribute__((format(printf, 1, 2))) static struct ef_policy *parse_q(const char *fmt, ...)
 {
-	char *s = NULL, *c;
 	va_list ap;
-	int n;
+	char *s;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	s = vjson(fmt, ap);
 	va_end(ap);
-	assert_true(n >= 0);
-	for (c = s; *c; c++)
-		if (*c == '\'')
-			*c = '"';
 	parse_raw(s);
 	F.text = s;
 	return F.p;
@@ -110,55 +106,53 @@ static struct ef_policy *parse_nodes(const char *nodes)
 	return parse_doc("", nodes, RULE_IN);
 }
 
-static struct ef_policy *parse_settings(const char *settings)
+/* edge1 and these rules, with the top-level member name:{value} */
+static struct ef_policy *parse_member(const char *name, const char *value, const char *rules)
 {
 	char *extra = NULL;
 	struct ef_policy *p;
 
-	assert_true(asprintf(&extra, "'settings':{%s},", settings) >= 0);
-	p = parse_doc(extra, NODE_EDGE1, RULE_IN);
-	free(extra);
-	return p;
-}
-
-static struct ef_policy *parse_peers(const char *peers, const char *rules)
-{
-	char *extra = NULL;
-	struct ef_policy *p;
-
-	assert_true(asprintf(&extra, "'peers':{%s},", peers) >= 0);
+	assert_true(asprintf(&extra, "'%s':{%s},", name, value) >= 0);
 	p = parse_doc(extra, NODE_EDGE1, rules);
 	free(extra);
 	return p;
 }
 
-/* One in rule on the access address with the given extra members. */
-static struct ef_policy *parse_rule_in(const char *members)
+static struct ef_policy *parse_settings(const char *settings)
+{
+	return parse_member("settings", settings, RULE_IN);
+}
+
+static struct ef_policy *parse_peers(const char *peers, const char *rules)
+{
+	return parse_member("peers", peers, rules);
+}
+
+/* One rule r0 on the external NIC (in: access TCP, out: av UDP) with the
+ * given extra members. */
+static struct ef_policy *parse_rule_dir(bool in, const char *members)
 {
 	char *r = NULL;
 	struct ef_policy *p;
 
 	assert_true(asprintf(&r,
-			     "{'name':'r0','interface':'external','direction':'in',"
-			     "'service':'access','protocol':'tcp',%s}",
+			     "{'name':'r0','interface':'external','direction':'%s',"
+			     "'service':'%s','protocol':'%s',%s}",
+			     in ? "in" : "out", in ? "access" : "av", in ? "tcp" : "udp",
 			     members) >= 0);
 	p = parse_rules(r);
 	free(r);
 	return p;
 }
 
+static struct ef_policy *parse_rule_in(const char *members)
+{
+	return parse_rule_dir(true, members);
+}
+
 static struct ef_policy *parse_rule_out(const char *members)
 {
-	char *r = NULL;
-	struct ef_policy *p;
-
-	assert_true(asprintf(&r,
-			     "{'name':'r0','interface':'external','direction':'out',"
-			     "'service':'av','protocol':'udp',%s}",
-			     members) >= 0);
-	p = parse_rules(r);
-	free(r);
-	return p;
+	return parse_rule_dir(false, members);
 }
 
 /* ---- assertions on the diagnostics --------------------------------------- */
@@ -2424,62 +2418,69 @@ static void prefix_fmt_ipv6(void **state)
 	assert_string_equal(ef_prefix_fmt(&p, buf, sizeof(buf)), "::/0");
 }
 
-static void prefix_contains_ipv4(void **state)
+/* Is a in the prefix (its text)? */
+static bool in_prefix(const char *prefix, const union ef_addr *a)
 {
 	struct ef_prefix p;
+
+	assert_int_equal(ef_prefix_parse(prefix, &p, NULL), 0);
+	return ef_prefix_contains(&p, a);
+}
+
+/* The address of text, which parses. */
+static const union ef_addr *addr(const char *text)
+{
+	static union ef_addr a;
+
+	assert_int_equal(ef_addr_parse(text, &a), 0);
+	return &a;
+}
+
+static void prefix_contains_ipv4(void **state)
+{
 	union ef_addr a;
 
 	(void)state;
-	assert_int_equal(ef_prefix_parse("198.51.100.0/24", &p, NULL), 0);
 	v4(&a, 198, 51, 100, 0);
-	assert_true(ef_prefix_contains(&p, &a));
+	assert_true(in_prefix("198.51.100.0/24", &a));
 	v4(&a, 198, 51, 100, 255);
-	assert_true(ef_prefix_contains(&p, &a));
+	assert_true(in_prefix("198.51.100.0/24", &a));
 	v4(&a, 198, 51, 101, 0);
-	assert_false(ef_prefix_contains(&p, &a));
+	assert_false(in_prefix("198.51.100.0/24", &a));
 	v4(&a, 198, 51, 99, 255);
-	assert_false(ef_prefix_contains(&p, &a));
+	assert_false(in_prefix("198.51.100.0/24", &a));
 }
 
 static void prefix_contains_ipv4_any_is_ipv4_only(void **state)
 {
-	struct ef_prefix p;
 	union ef_addr a;
 
 	(void)state;
-	assert_int_equal(ef_prefix_parse("0.0.0.0/0", &p, NULL), 0);
 	v4(&a, 203, 0, 113, 9);
-	assert_true(ef_prefix_contains(&p, &a));
-	assert_int_equal(ef_addr_parse("2001:db8::1", &a), 0);
-	assert_false(ef_prefix_contains(&p, &a));
+	assert_true(in_prefix("0.0.0.0/0", &a));
+	assert_false(in_prefix("0.0.0.0/0", addr("2001:db8::1")));
 }
 
 static void prefix_contains_ipv6(void **state)
 {
-	struct ef_prefix p;
 	union ef_addr a;
 
 	(void)state;
-	assert_int_equal(ef_prefix_parse("2001:db8:1::/48", &p, NULL), 0);
-	assert_int_equal(ef_addr_parse("2001:db8:1:ffff::9", &a), 0);
-	assert_true(ef_prefix_contains(&p, &a));
-	assert_int_equal(ef_addr_parse("2001:db8:2::9", &a), 0);
-	assert_false(ef_prefix_contains(&p, &a));
+	assert_true(in_prefix("2001:db8:1::/48", addr("2001:db8:1:ffff::9")));
+	assert_false(in_prefix("2001:db8:1::/48", addr("2001:db8:2::9")));
 	v4(&a, 32, 1, 13, 184); /* 0x20010db8 in the v4 slot: no match */
-	assert_false(ef_prefix_contains(&p, &a));
+	assert_false(in_prefix("2001:db8:1::/48", &a));
 }
 
 static void prefix_contains_host(void **state)
 {
-	struct ef_prefix p;
 	union ef_addr a;
 
 	(void)state;
-	assert_int_equal(ef_prefix_parse("198.51.100.7", &p, NULL), 0);
 	v4(&a, 198, 51, 100, 7);
-	assert_true(ef_prefix_contains(&p, &a));
+	assert_true(in_prefix("198.51.100.7", &a));
 	v4(&a, 198, 51, 100, 6);
-	assert_false(ef_prefix_contains(&p, &a));
+	assert_false(in_prefix("198.51.100.7", &a));
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)

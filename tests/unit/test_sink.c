@@ -20,6 +20,8 @@
 struct dir {
 	char path[64];
 	char file[96];
+	char moved[128]; /* where a test moves file, as logrotate does */
+	unsigned next;	 /* the number of the next line check_file expects */
 };
 
 static int setup(void **state)
@@ -29,6 +31,7 @@ static int setup(void **state)
 	snprintf(d->path, sizeof(d->path), "/tmp/edgefw-sink-XXXXXX");
 	assert_non_null(mkdtemp(d->path));
 	snprintf(d->file, sizeof(d->file), "%s/events.json", d->path);
+	snprintf(d->moved, sizeof(d->moved), "%s.moved", d->file);
 	*state = d;
 	return 0;
 }
@@ -86,6 +89,20 @@ static off_t size_of(const char *path)
 	struct stat st;
 
 	return stat(path, &st) ? -1 : st.st_size;
+}
+
+/* A sink on d->file with the default options: n lines of 50 bytes
+ * written (then flushed), then the file moved aside (logrotate). */
+static void open_and_move(struct ef_sink *s, struct dir *d, unsigned n)
+{
+	struct ef_sink_opts o = { .path = d->file };
+
+	assert_int_equal(ef_sink_open(s, &o), 0);
+	for (unsigned i = 0; i < n; i++)
+		put_line(s, i, 50);
+	if (n)
+		ef_sink_flush(s);
+	assert_int_equal(rename(d->file, d->moved), 0);
 }
 
 static void writes_whole_lines_and_counts(void **state)
@@ -174,7 +191,6 @@ static void a_line_over_the_limit_gets_a_file(void **state)
 	struct ef_sink_opts o = { .path = d->file, .max_bytes = 1000, .keep = 2 };
 	struct ef_sink s;
 	char p[128];
-	unsigned next = 0;
 
 	assert_int_equal(ef_sink_open(&s, &o), 0);
 	put_line(&s, 0, 300);
@@ -183,50 +199,38 @@ static void a_line_over_the_limit_gets_a_file(void **state)
 	assert_int_equal(ef_sink_flush(&s), 0);
 	ef_sink_close(&s);
 	snprintf(p, sizeof(p), "%s.2", d->file);
-	assert_int_equal(check_file(p, &next), 1);
+	assert_int_equal(check_file(p, &d->next), 1);
 	snprintf(p, sizeof(p), "%s.1", d->file);
-	assert_int_equal(check_file(p, &next), 1);
+	assert_int_equal(check_file(p, &d->next), 1);
 	assert_int_equal(size_of(p), 1501);
-	assert_int_equal(check_file(d->file, &next), 1);
+	assert_int_equal(check_file(d->file, &d->next), 1);
 }
 
 static void reopens_after_a_move(void **state)
 {
 	struct dir *d = *state;
-	struct ef_sink_opts o = { .path = d->file };
 	struct ef_sink s;
-	char moved[128];
-	unsigned next = 0;
 
-	assert_int_equal(ef_sink_open(&s, &o), 0);
-	put_line(&s, 0, 50);
-	ef_sink_flush(&s);
-	snprintf(moved, sizeof(moved), "%s.moved", d->file);
-	assert_int_equal(rename(d->file, moved), 0); /* logrotate */
-	put_line(&s, 1, 50);			     /* still goes to the moved file ... */
-	assert_int_equal(ef_sink_reopen(&s), 0);     /* ... which reopen flushes first */
+	open_and_move(&s, d, 1);
+	put_line(&s, 1, 50);			 /* still goes to the moved file ... */
+	assert_int_equal(ef_sink_reopen(&s), 0); /* ... which reopen flushes first */
 	put_line(&s, 2, 50);
 	ef_sink_close(&s);
-	assert_int_equal(check_file(moved, &next), 2);
-	assert_int_equal(check_file(d->file, &next), 1);
+	assert_int_equal(check_file(d->moved, &d->next), 2);
+	assert_int_equal(check_file(d->file, &d->next), 1);
 }
 
 static void reopen_failure_keeps_the_old_file(void **state)
 {
 	struct dir *d = *state;
-	struct ef_sink_opts o = { .path = d->file };
 	struct ef_sink s;
-	char moved[128];
-	unsigned next = 0;
 
-	assert_int_equal(ef_sink_open(&s, &o), 0);
-	snprintf(moved, sizeof(moved), "%s.moved", d->file);
-	assert_int_equal(rename(d->file, moved), 0);
+	open_and_move(&s, d, 0);
 	assert_int_equal(mkdir(d->file, 0700), 0); /* the path cannot be a file now */
 	assert_true(ef_sink_reopen(&s) < 0);
 	put_line(&s, 0, 50);
 	ef_sink_close(&s);
-	assert_int_equal(check_file(moved, &next), 1);
+	assert_int_equal(check_file(d->moved, &d->next), 1);
 	rmdir(d->file);
 }
 

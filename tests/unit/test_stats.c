@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "statsfmt.h"
+#include "testutil.h"
 
 static struct ef_stats_rule rules[] = {
 	{ .name = "ext-access-sip-tls-443-in", .st = { 12, 3400 } },
@@ -46,16 +47,11 @@ static void table_lists_rules_reasons_tables(void **state)
 	char *t = ef_stats_table(&s);
 
 	(void)state;
-	assert_non_null(strstr(t, "policy generation 7"));
-	assert_non_null(strstr(t, "ext-access-sip-tls-443-in"));
-	assert_non_null(strstr(t, "3400"));
-	assert_non_null(strstr(t, "ingress  drop       no-rule"));
-	assert_non_null(strstr(t, "egress   pass       flow"));
-	assert_non_null(strstr(t, "ingress  would-drop no-rule"));
+	assert_has_all(t, "policy generation 7", "ext-access-sip-tls-443-in", "3400",
+		       "ingress  drop       no-rule", "egress   pass       flow",
+		       "ingress  would-drop no-rule");
 	assert_null(strstr(t, "peer-not-allowed")); /* zero counters are left out */
-	assert_non_null(strstr(t, "flows (trusted)"));
-	assert_non_null(strstr(t, "262144"));
-	assert_non_null(strstr(t, "events_suppressed"));
+	assert_has_all(t, "flows (trusted)", "262144", "events_suppressed");
 	free(t);
 }
 
@@ -95,21 +91,16 @@ static void prometheus_is_well_formed(void **state)
 	int ntyped = 0, samples = 0;
 
 	(void)state;
-	assert_non_null(strstr(
+	assert_has_all(
 		t,
-		"edgefw_packets_total{hook=\"ingress\",verdict=\"drop\",reason=\"no-rule\"} 41\n"));
-	assert_non_null(strstr(
-		t, "edgefw_packets_total{hook=\"egress\",verdict=\"pass\",reason=\"flow\"} 99\n"));
-	assert_non_null(
-		strstr(t, "edgefw_rule_bytes_total{rule=\"ext-access-sip-tls-443-in\"} 3400\n"));
-	assert_non_null(strstr(t, "edgefw_events_suppressed_total 5\n"));
-	assert_non_null(strstr(
-		t,
-		"edgefw_packets_total{hook=\"ingress\",verdict=\"would-drop\",reason=\"no-rule\"} 7\n"));
-	assert_non_null(strstr(t, "edgefw_table_entries{table=\"flows_trusted\"} 10\n"));
-	assert_non_null(strstr(
-		t, "edgefw_policy_info{policy=\"lync \\\"pool\\\"\\nA\",node=\"edge1\"} 1\n"));
-	assert_non_null(strstr(t, "edgefw_subscriber_events_dropped_total 2\n"));
+		"edgefw_packets_total{hook=\"ingress\",verdict=\"drop\",reason=\"no-rule\"} 41\n",
+		"edgefw_packets_total{hook=\"egress\",verdict=\"pass\",reason=\"flow\"} 99\n",
+		"edgefw_rule_bytes_total{rule=\"ext-access-sip-tls-443-in\"} 3400\n",
+		"edgefw_events_suppressed_total 5\n",
+		"edgefw_packets_total{hook=\"ingress\",verdict=\"would-drop\",reason=\"no-rule\"} 7\n",
+		"edgefw_table_entries{table=\"flows_trusted\"} 10\n",
+		"edgefw_policy_info{policy=\"lync \\\"pool\\\"\\nA\",node=\"edge1\"} 1\n",
+		"edgefw_subscriber_events_dropped_total 2\n");
 	for (line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char name[64];
 
