@@ -144,13 +144,6 @@ char **pol_get_strlist(struct pctx *c, json_object *v, const char *path, size_t 
 	return out;
 }
 
-void pol_free_strlist(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int pol_get_u32(struct pctx *c, json_object *obj, const char *path, const char *key, uint32_t min,
 		uint32_t max, uint32_t *out)
 {
