@@ -153,7 +153,7 @@ $(BUILD)/tests/xdp_pass.bpf.o: tests/e2e/xdp_pass.bpf.c
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # bench/wire's live-frames generator: eventlog.sh's bursts
-$(BUILD)/bench/wire/wiregen: bench/wire/wiregen.c bench/wire/gen.bpf.c
+$(BUILD)/bench/wire/wiregen: bench/wire/wiregen.c bench/wire/gen.bpf.c include/edgefw/csum.h
 	$(Q)$(MAKE) --no-print-directory -C bench/wire OUT=$(abspath $(BUILD))/bench/wire \
 		$(abspath $(BUILD))/bench/wire/wiregen
 

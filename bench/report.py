@@ -468,26 +468,25 @@ def write_report(d, m, prog, wire, targets, build, shield=None):
           "whether the target is met, and why not where it is not.")
         d()
 
-    t14 = evaluate14(prog, wire)
-    if t14:
-        d("## Targets of issue 14 (placement *same*, per receiver CPU)")
+    def later_targets(rows, title, what, intro=None):
+        if not rows:
+            return rows
+        d("## " + title)
         d()
-        d("| # | flood / measurement | target | figure | result |")
+        if intro:
+            d(intro)
+            d()
+        d("| # | %s | target | figure | result |" % what)
         d("|---|---|---|---|---|")
-        for n, what, tgt, fig_, ok, note in t14:
-            d("| %s | %s | %s | %s | %s |" % (n, what, tgt, fig_, verdict(ok) + (" (%s)" % note if note else "")))
+        for n, what_, tgt, fig_, ok, note in rows:
+            d("| %s | %s | %s | %s | %s |" % (n, what_, tgt, fig_, verdict(ok) + (" (%s)" % note if note else "")))
         d()
-    t15 = evaluate15(prog, wire)
-    if t15:
-        d("## Targets of issue 15 (events, measurement 5 of `bench/wire/run.sh`)")
-        d()
-        d("Figures: median [min-max] over the runs; read in [section 5](#5-events).")
-        d()
-        d("| # | measurement | target | figure | result |")
-        d("|---|---|---|---|---|")
-        for n, what, tgt, fig_, ok, note in t15:
-            d("| %s | %s | %s | %s | %s |" % (n, what, tgt, fig_, verdict(ok) + (" (%s)" % note if note else "")))
-        d()
+        return rows
+
+    t14 = later_targets(evaluate14(prog, wire),
+                        "Targets of issue 14 (placement *same*, per receiver CPU)", "flood / measurement")
+    later_targets(evaluate15(prog, wire), "Targets of issue 15 (events, measurement 5 of `bench/wire/run.sh`)",
+                  "measurement", "Figures: median [min-max] over the runs; read in [section 5](#5-events).")
     before = load("bench/before", "prog.json")
     sec_stages(d, prog, (before or {}).get("stages"))
     ws = ((wire or {}).get("wire_rate") or {}).get("ratios", {}).get("same", {}).get("stages_syn_flood")

@@ -11,6 +11,8 @@
 #include <json-c/json.h>
 
 #include "control.h"
+#include "jget.h"
+#include "strv.h"
 
 static const char *const cmd_names[] = {
 	[EF_CTL_UNKNOWN] = "",	      [EF_CTL_RELOAD] = "reload", [EF_CTL_APPLY] = "apply",
@@ -24,20 +26,6 @@ void ef_ctl_req_init(struct ef_ctl_req *req, enum ef_ctl_cmd cmd)
 	memset(req, 0, sizeof(*req));
 	req->cmd = cmd;
 	snprintf(req->name, sizeof(req->name), "%s", cmd_names[cmd]);
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : NULL;
-}
-
-static long long jint(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
 static char *to_line(json_object *o)
@@ -69,7 +57,7 @@ char *ef_ctl_req_encode(const struct ef_ctl_req *req)
 int ef_ctl_req_decode(const char *line, struct ef_ctl_req *req)
 {
 	json_object *o = json_tokener_parse(line);
-	const char *cmd = o ? jstr(o, "cmd") : NULL;
+	const char *cmd = o ? ef_jstr(o, "cmd", NULL) : NULL;
 
 	ef_ctl_req_init(req, EF_CTL_UNKNOWN);
 	if (!o || !json_object_is_type(o, json_type_object)) {
@@ -80,9 +68,9 @@ int ef_ctl_req_decode(const char *line, struct ef_ctl_req *req)
 	for (size_t i = 1; cmd && i < NCMDS; i++)
 		if (!strcmp(cmd, cmd_names[i]))
 			req->cmd = (enum ef_ctl_cmd)i;
-	if (jstr(o, "policy"))
-		snprintf(req->policy, sizeof(req->policy), "%s", jstr(o, "policy"));
-	req->confirm_within = (long)jint(o, "confirm_within");
+	if (ef_jstr(o, "policy", NULL))
+		snprintf(req->policy, sizeof(req->policy), "%s", ef_jstr(o, "policy", NULL));
+	req->confirm_within = (long)ef_jint(o, "confirm_within");
 	json_object_put(o);
 	return 0;
 }
@@ -114,12 +102,12 @@ int ef_ctl_resp_decode(const char *line, struct ef_ctl_resp *resp)
 		return -EINVAL;
 	}
 	resp->ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
-	resp->generation = (unsigned)jint(o, "generation");
-	resp->confirm_by = jint(o, "confirm_by");
+	resp->generation = (unsigned)ef_jint(o, "generation");
+	resp->confirm_by = ef_jint(o, "confirm_by");
 	snprintf(resp->policy, sizeof(resp->policy), "%s",
-		 jstr(o, "policy") ? jstr(o, "policy") : "");
+		 ef_jstr(o, "policy", NULL) ? ef_jstr(o, "policy", NULL) : "");
 	snprintf(resp->events_file, sizeof(resp->events_file), "%s",
-		 jstr(o, "events_file") ? jstr(o, "events_file") : "");
+		 ef_jstr(o, "events_file", NULL) ? ef_jstr(o, "events_file", NULL) : "");
 	if (json_object_object_get_ex(o, "messages", &v) &&
 	    json_object_is_type(v, json_type_array)) {
 		size_t n = json_object_array_length(v);
@@ -137,9 +125,7 @@ int ef_ctl_resp_decode(const char *line, struct ef_ctl_resp *resp)
 
 void ef_ctl_resp_free(struct ef_ctl_resp *r)
 {
-	for (int i = 0; i < r->nmessages; i++)
-		free(r->messages[i]);
-	free(r->messages);
+	ef_strs_free(r->messages, (size_t)r->nmessages);
 	r->messages = NULL;
 	r->nmessages = 0;
 }

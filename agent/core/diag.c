@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "strv.h"
 
 void ef_diag_init(struct ef_diag *d, const char *file)
 {
@@ -14,9 +15,7 @@ void ef_diag_init(struct ef_diag *d, const char *file)
 
 void ef_diag_free(struct ef_diag *d)
 {
-	for (int i = 0; i < d->n; i++)
-		free(d->msgs[i]);
-	free(d->msgs);
+	ef_strs_free(d->msgs, (size_t)d->n);
 	d->msgs = NULL;
 	d->n = 0;
 }

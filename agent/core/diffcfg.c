@@ -159,18 +159,27 @@ void ef_diff_match_changes(const struct ef_policy *pa, const struct ef_prule *a,
 	}
 }
 
-static char *tags_str(const struct ef_prule *r)
+/* "a, b" */
+static char *list_str(char *const *v, size_t n)
 {
 	struct ef_strv s = { 0 };
-	char *out, *j;
+	char *j;
 
-	for (size_t i = 0; i < r->ntags; i++)
-		ef_strv_add(&s, strdup(r->tags[i]));
+	for (size_t i = 0; i < n; i++)
+		ef_strv_add(&s, strdup(v[i]));
 	j = ef_strv_join(&s, ", ");
+	ef_strv_free(&s);
+	return j;
+}
+
+/* "[a, b]" */
+static char *bracketed(char *const *v, size_t n)
+{
+	char *out, *j = list_str(v, n);
+
 	if (asprintf(&out, "[%s]", j ? j : "") < 0)
 		out = NULL;
 	free(j);
-	ef_strv_free(&s);
 	return out;
 }
 
@@ -190,36 +199,24 @@ static bool same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static char *excl_str(const struct ef_settings *s)
+/* "settings.KEY: a -> b (what b means)": yes when b is when, else no */
+static void mode_changed(struct ef_strv *out, const char *key, int a, int b, int when,
+			 const char *yes, const char *no)
 {
-	struct ef_strv v = { 0 };
-	char *j, *out;
-
-	for (size_t i = 0; i < s->nexclude_tags; i++)
-		ef_strv_add(&v, strdup(s->exclude_tags[i]));
-	j = ef_strv_join(&v, ", ");
-	if (asprintf(&out, "[%s]", j ? j : "") < 0)
-		out = NULL;
-	free(j);
-	ef_strv_free(&v);
-	return out;
+	if (a != b)
+		ef_strv_addf(out, "settings.%s: %s -> %s%s", key, ef_mode_name(a), ef_mode_name(b),
+			     b == when ? yes : no);
 }
 
 void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_settings *b,
 			      struct ef_strv *out)
 {
-	if (a->mode != b->mode)
-		ef_strv_addf(out, "settings.mode: %s -> %s%s", ef_mode_name(a->mode),
-			     ef_mode_name(b->mode),
-			     b->mode == EF_MODE_MONITOR ?
-				     " (nothing is dropped: drops are reported as would-drop)" :
-				     " (drops are enforced)");
-	if (a->egress != b->egress)
-		ef_strv_addf(out, "settings.egress: %s -> %s%s", ef_mode_name(a->egress),
-			     ef_mode_name(b->egress),
-			     b->egress == EF_MODE_ENFORCE ?
-				     " (outbound packets no out rule allows are dropped)" :
-				     " (outbound packets are no longer dropped)");
+	mode_changed(out, "mode", a->mode, b->mode, EF_MODE_MONITOR,
+		     " (nothing is dropped: drops are reported as would-drop)",
+		     " (drops are enforced)");
+	mode_changed(out, "egress", a->egress, b->egress, EF_MODE_ENFORCE,
+		     " (outbound packets no out rule allows are dropped)",
+		     " (outbound packets are no longer dropped)");
 	if (a->ping != b->ping)
 		ef_strv_addf(
 			out,
@@ -230,7 +227,8 @@ void ef_diff_settings_changes(const struct ef_settings *a, const struct ef_setti
 		ef_strv_addf(out, "settings.log_allowed: %s -> %s",
 			     a->log_allowed ? "true" : "false", b->log_allowed ? "true" : "false");
 	{
-		char *ea = excl_str(a), *eb = excl_str(b);
+		char *ea = bracketed(a->exclude_tags, a->nexclude_tags),
+		     *eb = bracketed(b->exclude_tags, b->nexclude_tags);
 
 		if (ea && eb && strcmp(ea, eb))
 			ef_strv_addf(out, "settings.exclude_tags: %s -> %s", ea, eb);
@@ -307,18 +305,6 @@ void ef_diff_peers_changes(const struct ef_policy *a, const struct ef_policy *b,
 	}
 }
 
-static char *ifs_str(const struct ef_node *n, int role)
-{
-	struct ef_strv v = { 0 };
-	char *j;
-
-	for (size_t i = 0; i < n->nifnames[role]; i++)
-		ef_strv_add(&v, strdup(n->ifnames[role][i]));
-	j = ef_strv_join(&v, ", ");
-	ef_strv_free(&v);
-	return j;
-}
-
 void ef_diff_nodes_changes(const struct ef_policy *a, const struct ef_policy *b,
 			   struct ef_strv *out)
 {
@@ -333,7 +319,8 @@ void ef_diff_nodes_changes(const struct ef_policy *a, const struct ef_policy *b,
 		for (int r = 0; r < EF_ROLE_MAX; r++) {
 			snprintf(what, sizeof(what), "nodes.%s.interfaces.%s:", na->name,
 				 ef_role_names[r]);
-			ef_diff_changed(out, what, ifs_str(na, r), ifs_str(nb, r));
+			ef_diff_changed(out, what, list_str(na->ifnames[r], na->nifnames[r]),
+					list_str(nb->ifnames[r], nb->nifnames[r]));
 		}
 		/* as written: xmpp without addresses of its own follows access */
 		for (int s = 0; s < EF_SVC_MAX; s++) {
@@ -364,7 +351,8 @@ void ef_diff_rules_changes(const struct ef_policy *a, const struct ef_policy *b,
 			continue;
 		}
 		ef_diff_match_changes(a, ra, b, rb, false, &c);
-		ef_diff_changed(&c, "tags", tags_str(ra), tags_str(rb));
+		ef_diff_changed(&c, "tags", bracketed(ra->tags, ra->ntags),
+				bracketed(rb->tags, rb->ntags));
 		ef_diff_changed(&c, "limits", limits_str(&ra->limits), limits_str(&rb->limits));
 		if (ra->log != rb->log)
 			ef_strv_addf(&c, "log %s -> %s", ra->log ? "true" : "false",

@@ -13,6 +13,7 @@
 #include "edgefw/parse.h"
 #include "compile.h"
 #include "init.h"
+#include "strv.h"
 
 /* topologies.S: the files of policies/, NUL-terminated */
 extern const char ef_topo_lync2013_scaled_edge_dnslb_public[];
@@ -161,13 +162,6 @@ int ef_init_add_peer(struct ef_init_opts *o, const char *spec, struct ef_diag *d
 	return ef_init_add_list(&np->cidrs, &np->n, eq + 1);
 }
 
-static void free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void ef_init_opts_free(struct ef_init_opts *o)
 {
 	for (size_t i = 0; i < o->nnodes; i++) {
@@ -175,17 +169,17 @@ void ef_init_opts_free(struct ef_init_opts *o)
 
 		free(n->name);
 		for (int r = 0; r < EF_ROLE_MAX; r++)
-			free_list(n->ifs[r], n->nifs[r]);
+			ef_strs_free(n->ifs[r], n->nifs[r]);
 		for (int s = 0; s < EF_SVC_MAX; s++)
-			free_list(n->addrs[s], n->naddrs[s]);
+			ef_strs_free(n->addrs[s], n->naddrs[s]);
 	}
 	free(o->nodes);
 	for (size_t i = 0; i < o->npeers; i++) {
 		free(o->peers[i].set);
-		free_list(o->peers[i].cidrs, o->peers[i].n);
+		ef_strs_free(o->peers[i].cidrs, o->peers[i].n);
 	}
 	free(o->peers);
-	free_list(o->exclude_tags, o->nexclude_tags);
+	ef_strs_free(o->exclude_tags, o->nexclude_tags);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -481,7 +475,7 @@ static int ask_addrs(FILE *in, FILE *out, const char *question, bool optional, c
 		}
 		if (!len)
 			fprintf(out, "  at least one address, please\n");
-		free_list(list, len);
+		ef_strs_free(list, len);
 	}
 }
 

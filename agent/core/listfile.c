@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/file.h>
 #include <arpa/inet.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "listfile.h"
 
 static const char *const list_names[EF_LIST_KINDS] = { "blocklist", "allowlist" };
@@ -167,8 +169,8 @@ void ef_list_prefix_of(const struct ef_list_key *k, struct ef_prefix *p)
 int ef_list_read(const char *path, struct ef_list *l, struct ef_diag *d)
 {
 	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t cap = 0, len = 0;
+	char *text;
+	size_t len;
 	int rc;
 
 	if (!f) {
@@ -178,30 +180,13 @@ int ef_list_read(const char *path, struct ef_list *l, struct ef_diag *d)
 		ef_diag_error(d, NULL, "cannot open: %s", strerror(errno));
 		return rc;
 	}
-	for (;;) {
-		size_t n;
-
-		if (len + 65536 > cap) {
-			char *t = realloc(text, cap = (cap ? cap * 2 : 1 << 20));
-
-			if (!t) {
-				free(text);
-				fclose(f);
-				return -ENOMEM;
-			}
-			text = t;
-		}
-		n = fread(text + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	rc = ferror(f) ? -EIO : 0;
+	text = ef_read_stream(f, SIZE_MAX / 2, &len);
+	rc = text ? 0 : ferror(f) ? -EIO : -ENOMEM;
 	fclose(f);
-	if (rc)
+	if (rc == -EIO)
 		ef_diag_error(d, NULL, "read error");
-	else
-		rc = ef_list_parse(text ? text : "", len, l, d);
+	else if (!rc)
+		rc = ef_list_parse(text, len, l, d);
 	free(text);
 	return rc;
 }
@@ -230,15 +215,7 @@ int ef_list_write(const char *path, const struct ef_list *l, int kind)
 
 		fprintf(f, "%s\n", ef_prefix_fmt(&l->v[i], b, sizeof(b)));
 	}
-	if (fflush(f) || fsync(fileno(f)))
-		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
+	return ef_file_commit(f, tmp, path, 0);
 }
 
 int ef_list_lock(const char *dir)

@@ -17,33 +17,23 @@
 
 /* ef_common_opts[i] is taken when bit i of ef_cmd.common is set; --help always. */
 #define COMMON(f) offsetof(struct ef_common, f)
+#define DIR_OPT(n, f, h, d, e)                                                             \
+	{                                                                                  \
+		.name = (n), .type = EF_OPT_STRING, .offset = COMMON(f), .metavar = "DIR", \
+		.help = (h), .def = (d), .env = (e)                                        \
+	}
 const struct ef_opt ef_common_opts[] = {
 	{ .name = "json",
 	  .type = EF_OPT_SET,
 	  .val = EF_FMT_JSON,
 	  .offset = COMMON(format),
 	  .help = "JSON output" },
-	{ .name = "bpffs-dir",
-	  .type = EF_OPT_STRING,
-	  .offset = COMMON(dirs.bpffs),
-	  .metavar = "DIR",
-	  .help = "the pinned maps and links",
-	  .def = EF_PIN_DIR,
-	  .env = "EDGEFW_BPFFS_DIR" },
-	{ .name = "run-dir",
-	  .type = EF_OPT_STRING,
-	  .offset = COMMON(dirs.run),
-	  .metavar = "DIR",
-	  .help = "the status file and the sockets",
-	  .def = EF_RUN_DIR,
-	  .env = "EDGEFW_RUN_DIR" },
-	{ .name = "state-dir",
-	  .type = EF_OPT_STRING,
-	  .offset = COMMON(dirs.state),
-	  .metavar = "DIR",
-	  .help = "the block and allow list files",
-	  .def = EF_STATE_DIR,
-	  .env = "EDGEFW_STATE_DIR" },
+	DIR_OPT("bpffs-dir", dirs.bpffs, "the pinned maps and links", EF_PIN_DIR,
+		"EDGEFW_BPFFS_DIR"),
+	DIR_OPT("run-dir", dirs.run, "the status file and the sockets", EF_RUN_DIR,
+		"EDGEFW_RUN_DIR"),
+	DIR_OPT("state-dir", dirs.state, "the block and allow list files", EF_STATE_DIR,
+		"EDGEFW_STATE_DIR"),
 	{ .name = "help", .short_name = 'h', .type = EF_OPT_HELP, .help = "this help" },
 	{ 0 }
 };
@@ -318,21 +308,28 @@ bool ef_opt_given(const struct ef_cmd *c, const void *opts, const char *name)
 
 /* ---- usage ---------------------------------------------------------------- */
 
+/* w bytes of s after column col: on a new line at column indent if they
+ * would pass USAGE_WIDTH (not the first at indent), else after a space
+ * (none at indent itself); the column after them */
+static int word(FILE *f, const char *s, int w, int col, int indent)
+{
+	if (col > indent && col + 1 + w > USAGE_WIDTH) {
+		fprintf(f, "\n%*s", indent, "");
+		col = indent;
+	} else if (col != indent) {
+		fputc(' ', f);
+		col++;
+	}
+	return col + fprintf(f, "%.*s", w, s);
+}
+
 /* text at column col, wrapped to USAGE_WIDTH, continued at column indent */
 static void wrap(FILE *f, const char *text, int col, int indent)
 {
 	while (*text) {
 		size_t w = strcspn(text, " ");
 
-		if (col > indent && col + 1 + (int)w > USAGE_WIDTH) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-		} else if (col > indent) {
-			fputc(' ', f);
-			col++;
-		}
-		fprintf(f, "%.*s", (int)w, text);
-		col += (int)w;
+		col = word(f, text, (int)w, col, indent);
 		text += w;
 		text += strspn(text, " ");
 	}
@@ -370,18 +367,8 @@ static void synopsis(const struct ef_cmd *c, const struct ef_opt **v, size_t n, 
 		snprintf(items[k++], sizeof(items[0]), "%s", c->operands);
 	col = fprintf(f, "Usage: edgefw %s", c->name);
 	indent = col + 1;
-	for (size_t i = 0; i < k; i++) {
-		int w = (int)strlen(items[i]);
-
-		if (col >= indent && col + 1 + w > USAGE_WIDTH) {
-			fprintf(f, "\n%*s", indent, "");
-			col = indent;
-		} else {
-			fputc(' ', f);
-			col++;
-		}
-		col += fprintf(f, "%s", items[i]);
-	}
+	for (size_t i = 0; i < k; i++)
+		col = word(f, items[i], (int)strlen(items[i]), col, indent);
 	fputc('\n', f);
 }
 

@@ -89,6 +89,28 @@ char *pol_dupstr(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* A node or a rule at path: an object, its keys checked, its "name"
+ * (required, a valid name) copied to *name.  -1 (said) if not an object. */
+int pol_named_object(struct pctx *c, json_object *v, const char *path, const char *const *keys,
+		     char **name)
+{
+	const char *s;
+	char p[128];
+
+	if (!json_object_is_type(v, json_type_object)) {
+		ef_diag_error(c->d, path, "must be an object, not %s", pol_jtype(v));
+		return -1;
+	}
+	pol_check_keys(c, v, path, keys);
+	s = pol_get_str(c, v, path, "name", true);
+	snprintf(p, sizeof(p), "%s.name", path);
+	if (s && !pol_valid_name(s))
+		ef_diag_error(c->d, p, "%s: use letters, digits, '.', '_' or '-' (at most 63)",
+			      EF_Q(s));
+	*name = pol_dupstr(s);
+	return 0;
+}
+
 int pol_get_bool(struct pctx *c, json_object *obj, const char *path, const char *key, bool *out)
 {
 	json_object *v = pol_get(obj, key);
@@ -142,13 +164,6 @@ char **pol_get_strlist(struct pctx *c, json_object *v, const char *path, size_t 
 		out[(*n)++] = strdup(json_object_get_string(e));
 	}
 	return out;
-}
-
-void pol_free_strlist(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 int pol_get_u32(struct pctx *c, json_object *obj, const char *path, const char *key, uint32_t min,

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "edgefw/csum.h"
 
 #define PKT_MAX 4096
 
@@ -48,19 +49,6 @@ static inline void put32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
-}
-
-static inline uint16_t csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
 }
 
 /* L4 header + payload (or quote) into p; returns its length. */
@@ -135,7 +123,7 @@ static inline size_t pkt_ip(const struct pkt *s, uint8_t *p)
 		memcpy(p + 16, &b.b[12], 4);
 		for (int i = 0; i < s->v4_opt_words; i++)
 			p[20 + 4 * i] = 1; /* NOP options */
-		put16(p + 10, csum(p, hl));
+		put16(p + 10, ef_csum(p, hl, 0));
 		memcpy(p + hl, l4, l4len);
 		return hl + l4len;
 	}

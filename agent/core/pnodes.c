@@ -124,6 +124,22 @@ int pol_any_peerset(struct ef_policy *p)
 	return idx;
 }
 
+/* A node's member key, which must be an object (at p; "missing (what)"):
+ * NULL (said) when it is not one. */
+static json_object *node_part(struct pctx *c, json_object *v, const char *p, const char *key,
+			      const char *what)
+{
+	json_object *x = pol_get(v, key);
+
+	if (x && json_object_is_type(x, json_type_object))
+		return x;
+	if (x)
+		ef_diag_error(c->d, p, "must be an object, not %s", pol_jtype(x));
+	else
+		ef_diag_error(c->d, p, "missing (%s)", what);
+	return NULL;
+}
+
 void pol_parse_node(struct pctx *c, json_object *v, size_t i, struct ef_node *n)
 {
 	static const char *const keys[] = { "name", "interfaces", "addresses", "description",
@@ -132,31 +148,16 @@ void pol_parse_node(struct pctx *c, json_object *v, size_t i, struct ef_node *n)
 	static const char *akeys[EF_SVC_MAX + 1];
 	char path[64], p[128];
 	json_object *ifs, *addrs;
-	const char *name;
 
 	for (int s = 0; s < EF_SVC_MAX; s++)
 		akeys[s] = ef_service_names[s];
 	snprintf(path, sizeof(path), "nodes[%zu]", i);
-	if (!json_object_is_type(v, json_type_object)) {
-		ef_diag_error(c->d, path, "must be an object, not %s", pol_jtype(v));
+	if (pol_named_object(c, v, path, keys, &n->name))
 		return;
-	}
-	pol_check_keys(c, v, path, keys);
-	name = pol_get_str(c, v, path, "name", true);
-	snprintf(p, sizeof(p), "%s.name", path);
-	if (name && !pol_valid_name(name))
-		ef_diag_error(c->d, p, "%s: use letters, digits, '.', '_' or '-' (at most 63)",
-			      EF_Q(name));
-	n->name = pol_dupstr(name);
 
-	ifs = pol_get(v, "interfaces");
 	snprintf(p, sizeof(p), "%s.interfaces", path);
-	if (!ifs || !json_object_is_type(ifs, json_type_object)) {
-		if (ifs)
-			ef_diag_error(c->d, p, "must be an object, not %s", pol_jtype(ifs));
-		else
-			ef_diag_error(c->d, p, "missing (external and internal NIC names)");
-	} else {
+	ifs = node_part(c, v, p, "interfaces", "external and internal NIC names");
+	if (ifs) {
 		pol_check_keys(c, ifs, p, ikeys);
 		for (int r = 0; r < EF_ROLE_MAX; r++) {
 			json_object *x = pol_get(ifs, ef_role_names[r]);
@@ -192,15 +193,10 @@ void pol_parse_node(struct pctx *c, json_object *v, size_t i, struct ef_node *n)
 						EF_BARE(n->ifnames[0][a]));
 	}
 
-	addrs = pol_get(v, "addresses");
 	snprintf(p, sizeof(p), "%s.addresses", path);
-	if (!addrs || !json_object_is_type(addrs, json_type_object)) {
-		if (addrs)
-			ef_diag_error(c->d, p, "must be an object, not %s", pol_jtype(addrs));
-		else
-			ef_diag_error(c->d, p, "missing (service addresses)");
+	addrs = node_part(c, v, p, "addresses", "service addresses");
+	if (!addrs)
 		return;
-	}
 	pol_check_keys(c, addrs, p, akeys);
 	for (int s = 0; s < EF_SVC_MAX; s++) {
 		json_object *x = pol_get(addrs, ef_service_names[s]);

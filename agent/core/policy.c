@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "edgefw/parse.h"
+#include "files.h"
 #include "policy.h"
 #include "pparse.h"
 
@@ -176,47 +177,19 @@ struct ef_policy *ef_policy_parse(const char *file, const char *text, size_t len
 char *ef_policy_read(const char *path, size_t *lenp, struct ef_diag *d)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *buf;
 
 	if (!f) {
 		ef_diag_error(d, NULL, "cannot open: %s", strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			if (cap > EF_POLICY_MAX_BYTES) {
-				ef_diag_error(d, NULL, "larger than %u MiB",
-					      EF_POLICY_MAX_BYTES >> 20);
-				goto fail;
-			}
-			nb = realloc(buf, cap + 1);
-			if (!nb)
-				goto fail;
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
+	buf = ef_read_stream(f, EF_POLICY_MAX_BYTES, lenp);
+	if (!buf && ferror(f))
 		ef_diag_error(d, NULL, "read error: %s", strerror(errno));
-		goto fail;
-	}
+	else if (!buf && errno == EFBIG)
+		ef_diag_error(d, NULL, "larger than %u MiB", EF_POLICY_MAX_BYTES >> 20);
 	fclose(f);
-	buf[len] = '\0';
-	*lenp = len;
 	return buf;
-fail:
-	fclose(f);
-	free(buf);
-	return NULL;
 }
 
 struct ef_policy *ef_policy_load(const char *path, struct ef_diag *d)
@@ -238,7 +211,7 @@ void ef_policy_free(struct ef_policy *p)
 		return;
 	free(p->file);
 	free(p->name);
-	pol_free_strlist(p->settings.exclude_tags, p->settings.nexclude_tags);
+	ef_strs_free(p->settings.exclude_tags, p->settings.nexclude_tags);
 	for (size_t i = 0; i < p->npeersets; i++) {
 		free(p->peersets[i].name);
 		free(p->peersets[i].pfx);
@@ -249,7 +222,7 @@ void ef_policy_free(struct ef_policy *p)
 
 		free(n->name);
 		for (int r = 0; r < EF_ROLE_MAX; r++)
-			pol_free_strlist(n->ifnames[r], n->nifnames[r]);
+			ef_strs_free(n->ifnames[r], n->nifnames[r]);
 		for (int s = 0; s < EF_SVC_MAX; s++)
 			free(n->addrs[s].a);
 	}
@@ -262,7 +235,7 @@ void ef_policy_free(struct ef_policy *p)
 		free(r->note);
 		free(r->ref);
 		free(r->restates);
-		pol_free_strlist(r->tags, r->ntags);
+		ef_strs_free(r->tags, r->ntags);
 	}
 	free(p->rules);
 	free(p);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 #include "policy.h"
+#include "strv.h"
 
 struct pctx {
 	struct ef_diag *d;
@@ -24,9 +25,10 @@ json_object *pol_get(json_object *obj, const char *key);
 const char *pol_get_str(struct pctx *c, json_object *obj, const char *path, const char *key,
 			bool required);
 char *pol_dupstr(const char *s);
+int pol_named_object(struct pctx *c, json_object *v, const char *path, const char *const *keys,
+		     char **name);
 int pol_get_bool(struct pctx *c, json_object *obj, const char *path, const char *key, bool *out);
 char **pol_get_strlist(struct pctx *c, json_object *v, const char *path, size_t *n);
-void pol_free_strlist(char **v, size_t n);
 int pol_get_u32(struct pctx *c, json_object *obj, const char *path, const char *key, uint32_t min,
 		uint32_t max, uint32_t *out);
 bool pol_valid_name(const char *s);

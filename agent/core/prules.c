@@ -180,9 +180,29 @@ void pol_set_defaults(struct ef_settings *s)
 	s->syn_verified_s = EF_DEF_SYN_VERIFIED;
 }
 
+/* A rule's required member key, one of names[n]: its index; -1 when it is
+ * missing or not one of them (said, with the choices in hint). */
+static int rule_word(struct pctx *c, json_object *v, const char *path, const char *key,
+		     const char *const *names, int n, const char *hint)
+{
+	const char *s = pol_get_str(c, v, path, key, true);
+	char p[128];
+	int k;
+
+	if (!s)
+		return -1;
+	k = pol_name_index(names, n, s);
+	if (k < 0) {
+		snprintf(p, sizeof(p), "%s.%s", path, key);
+		ef_diag_error(c->d, p, "unknown %s %s (%s)", key, EF_Q(s), hint);
+	}
+	return k;
+}
+
 void pol_parse_rule(struct pctx *c, json_object *v, const char *section, size_t i,
 		    struct ef_prule *r)
 {
+	static const char *const dirs[] = { "in", "out" }, *const protos[] = { "tcp", "udp" };
 	static const char *const keys[] = { "name",	"interface", "direction",   "service",
 					    "protocol", "ports",     "local_ports", "peer",
 					    "note",	"ref",	     "tags",	    "log",
@@ -190,53 +210,21 @@ void pol_parse_rule(struct pctx *c, json_object *v, const char *section, size_t 
 	char path[64], p[128];
 	const char *s;
 	json_object *x;
+	int k;
 
 	r->role = r->dir = r->service = r->peerset = -1;
 	snprintf(path, sizeof(path), "%s[%zu]", section, i);
-	if (!json_object_is_type(v, json_type_object)) {
-		ef_diag_error(c->d, path, "must be an object, not %s", pol_jtype(v));
+	if (pol_named_object(c, v, path, keys, &r->name))
 		return;
-	}
-	pol_check_keys(c, v, path, keys);
-	s = pol_get_str(c, v, path, "name", true);
-	snprintf(p, sizeof(p), "%s.name", path);
-	if (s && !pol_valid_name(s))
-		ef_diag_error(c->d, p, "%s: use letters, digits, '.', '_' or '-' (at most 63)",
-			      EF_Q(s));
-	r->name = pol_dupstr(s);
 
-	snprintf(p, sizeof(p), "%s.interface", path);
-	if ((s = pol_get_str(c, v, path, "interface", true)) &&
-	    (r->role = pol_name_index(ef_role_names, EF_ROLE_MAX, s)) < 0)
-		ef_diag_error(c->d, p, "unknown interface %s (external or internal)", EF_Q(s));
-
-	snprintf(p, sizeof(p), "%s.direction", path);
-	if ((s = pol_get_str(c, v, path, "direction", true))) {
-		if (strcmp(s, "in") == 0)
-			r->dir = EF_DIR_IN;
-		else if (strcmp(s, "out") == 0)
-			r->dir = EF_DIR_OUT;
-		else
-			ef_diag_error(c->d, p, "unknown direction %s (in or out)", EF_Q(s));
-	}
-
-	snprintf(p, sizeof(p), "%s.service", path);
-	if ((s = pol_get_str(c, v, path, "service", true)) &&
-	    (r->service = pol_name_index(ef_service_names, EF_SVC_MAX, s)) < 0)
-		ef_diag_error(
-			c->d, p,
-			"unknown service %s (access, webconf, av, xmpp, internal or management)",
-			EF_Q(s));
-
-	snprintf(p, sizeof(p), "%s.protocol", path);
-	if ((s = pol_get_str(c, v, path, "protocol", true))) {
-		if (strcmp(s, "tcp") == 0)
-			r->proto = IPPROTO_TCP;
-		else if (strcmp(s, "udp") == 0)
-			r->proto = IPPROTO_UDP;
-		else
-			ef_diag_error(c->d, p, "unknown protocol %s (tcp or udp)", EF_Q(s));
-	}
+	r->role = rule_word(c, v, path, "interface", ef_role_names, EF_ROLE_MAX,
+			    "external or internal");
+	r->dir = rule_word(c, v, path, "direction", dirs, 2, "in or out"); /* EF_DIR_IN, _OUT */
+	r->service = rule_word(c, v, path, "service", ef_service_names, EF_SVC_MAX,
+			       "access, webconf, av, xmpp, internal or management");
+	k = rule_word(c, v, path, "protocol", protos, 2, "tcp or udp");
+	if (k >= 0)
+		r->proto = k ? IPPROTO_UDP : IPPROTO_TCP;
 
 	if (r->role >= 0 && r->service >= 0 && ef_service_role(r->service) != r->role)
 		ef_diag_error(c->d, path, "service %s lives on the %s interface, not the %s one",

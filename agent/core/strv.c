@@ -35,9 +35,7 @@ __attribute__((format(printf, 2, 3))) void ef_strv_addf(struct ef_strv *s, const
 
 void ef_strv_free(struct ef_strv *s)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
+	ef_strs_free(s->v, s->n);
 	s->v = NULL;
 	s->n = 0;
 }

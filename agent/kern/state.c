@@ -7,9 +7,12 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "files.h"
+#include "jget.h"
 #include "log.h"
 #include "policy.h"
 #include "state.h"
+#include "strv.h"
 
 int ef_write_atomic(const char *path, const char *text, mode_t mode)
 {
@@ -22,16 +25,9 @@ int ef_write_atomic(const char *path, const char *text, mode_t mode)
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	if (fchmod(fileno(f), mode) || fwrite(text, 1, len, f) != len || fflush(f) ||
-	    fsync(fileno(f)))
+	if (fchmod(fileno(f), mode) || fwrite(text, 1, len, f) != len)
 		err = -errno;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	return err;
+	return ef_file_commit(f, tmp, path, err);
 }
 
 static void add_s(json_object *o, const char *k, const char *v)
@@ -118,20 +114,6 @@ int ef_status_write(const char *dir, const struct ef_status *s)
 	return err;
 }
 
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
-}
-
-static int64_t jint(json_object *o, const char *k)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
-}
-
 static int mode_of(const char *s)
 {
 	int mode = ef_mode_from_name(s);
@@ -149,35 +131,36 @@ int ef_status_read(const char *dir, struct ef_status *s)
 	o = json_object_from_file(path);
 	if (!o)
 		return access(path, R_OK) ? -errno : -EINVAL;
-	s->pid = (int)jint(o, "pid");
-	snprintf(s->node, sizeof(s->node), "%s", jstr(o, "node"));
-	snprintf(s->hostname, sizeof(s->hostname), "%s", jstr(o, "hostname"));
-	snprintf(s->bpffs_dir, sizeof(s->bpffs_dir), "%s", jstr(o, "bpffs_dir"));
-	snprintf(s->metrics_file, sizeof(s->metrics_file), "%s", jstr(o, "metrics_file"));
-	snprintf(s->events_file, sizeof(s->events_file), "%s", jstr(o, "events_file"));
-	s->started = (time_t)jint(o, "started_epoch_seconds");
-	s->confirm_by = (time_t)jint(o, "confirm_by_epoch_seconds");
-	s->drift_total = (unsigned long long)jint(o, "drift_total");
-	snprintf(s->drift_last, sizeof(s->drift_last), "%s", jstr(o, "drift_last"));
+	s->pid = (int)ef_jint(o, "pid");
+	snprintf(s->node, sizeof(s->node), "%s", ef_jstr(o, "node", ""));
+	snprintf(s->hostname, sizeof(s->hostname), "%s", ef_jstr(o, "hostname", ""));
+	snprintf(s->bpffs_dir, sizeof(s->bpffs_dir), "%s", ef_jstr(o, "bpffs_dir", ""));
+	snprintf(s->metrics_file, sizeof(s->metrics_file), "%s", ef_jstr(o, "metrics_file", ""));
+	snprintf(s->events_file, sizeof(s->events_file), "%s", ef_jstr(o, "events_file", ""));
+	s->started = (time_t)ef_jint(o, "started_epoch_seconds");
+	s->confirm_by = (time_t)ef_jint(o, "confirm_by_epoch_seconds");
+	s->drift_total = (unsigned long long)ef_jint(o, "drift_total");
+	snprintf(s->drift_last, sizeof(s->drift_last), "%s", ef_jstr(o, "drift_last", ""));
 	if (json_object_object_get_ex(o, "policy", &p)) {
-		snprintf(s->policy_name, sizeof(s->policy_name), "%s", jstr(p, "name"));
-		snprintf(s->policy_file, sizeof(s->policy_file), "%s", jstr(p, "file"));
-		s->policy_crc = (uint32_t)strtoul(jstr(p, "crc32"), NULL, 16);
-		s->epoch = (uint32_t)jint(p, "generation");
-		s->loaded = (time_t)jint(p, "loaded_epoch_seconds");
-		s->mode = mode_of(jstr(p, "mode"));
-		s->egress = mode_of(jstr(p, "egress"));
+		snprintf(s->policy_name, sizeof(s->policy_name), "%s", ef_jstr(p, "name", ""));
+		snprintf(s->policy_file, sizeof(s->policy_file), "%s", ef_jstr(p, "file", ""));
+		s->policy_crc = (uint32_t)strtoul(ef_jstr(p, "crc32", ""), NULL, 16);
+		s->epoch = (uint32_t)ef_jint(p, "generation");
+		s->loaded = (time_t)ef_jint(p, "loaded_epoch_seconds");
+		s->mode = mode_of(ef_jstr(p, "mode", ""));
+		s->egress = mode_of(ef_jstr(p, "egress", ""));
 	}
 	if (json_object_object_get_ex(o, "interfaces", &a))
 		for (size_t i = 0; i < json_object_array_length(a) && i < EF_MAX_IFACES; i++) {
 			json_object *e = json_object_array_get_idx(a, i);
 			struct ef_att *t = &s->att[s->natt++];
 
-			snprintf(t->ifname, sizeof(t->ifname), "%s", jstr(e, "name"));
-			t->ifindex = (int)jint(e, "ifindex");
-			t->role = strcmp(jstr(e, "role"), "internal") == 0;
-			t->xdp_mode = strcmp(jstr(e, "xdp_mode"), "generic") ? EF_XDP_NATIVE :
-									       EF_XDP_GENERIC;
+			snprintf(t->ifname, sizeof(t->ifname), "%s", ef_jstr(e, "name", ""));
+			t->ifindex = (int)ef_jint(e, "ifindex");
+			t->role = strcmp(ef_jstr(e, "role", ""), "internal") == 0;
+			t->xdp_mode = strcmp(ef_jstr(e, "xdp_mode", ""), "generic") ?
+					      EF_XDP_NATIVE :
+					      EF_XDP_GENERIC;
 			t->xdp_link = -1;
 		}
 	if (json_object_object_get_ex(o, "rules", &a)) {
@@ -195,9 +178,7 @@ int ef_status_read(const char *dir, struct ef_status *s)
 
 void ef_status_free(struct ef_status *s)
 {
-	for (size_t i = 0; i < s->nrules; i++)
-		free(s->rules[i]);
-	free(s->rules);
+	ef_strs_free(s->rules, s->nrules);
 	s->rules = NULL;
 	s->nrules = 0;
 }

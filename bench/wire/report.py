@@ -212,13 +212,19 @@ def wire_ratios(m, per, kind="drop"):
     return rm
 
 
+def by_case(raw, m):
+    """The records of measurement m: {case: {round: record}}."""
+    out = {}
+    for r in raw:
+        if r["m"] == m:
+            out.setdefault(r["case"], {})[r["round"]] = r
+    return out
+
+
 # ---- 2. pass path: TCP ---------------------------------------------------------------
 
 def pass_path(raw):
-    ip = {}
-    for r in raw:
-        if r["m"] == "iperf":
-            ip.setdefault(r["case"], {})[r["round"]] = r
+    ip = by_case(raw, "iperf")
     if not ip:
         return None
     tcp = {}
@@ -249,10 +255,7 @@ EVENT_FIGS = ("drop_pps", "cpu_ns_per_packet", "prog_ns_per_packet", "events_sen
 
 
 def events(raw):
-    ev = {}
-    for r in raw:
-        if r["m"] == "events":
-            ev.setdefault(r["case"], {})[r["round"]] = r
+    ev = by_case(raw, "events")
     if not ev:
         return None
     cases = {}

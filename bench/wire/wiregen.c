@@ -49,6 +49,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "edgefw/csum.h"
 #include "gen.skel.h"
 
 struct opts {
@@ -87,19 +88,6 @@ static int parse_mac(const char *s, unsigned char *m)
 		       -1;
 }
 
-static __u16 csum16(const void *p, size_t len, __u32 sum)
-{
-	const __u8 *b = p;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (__u32)(b[i] << 8 | b[i + 1]);
-	if (len & 1)
-		sum += (__u32)b[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
-
 /* Ethernet + IPv4 + TCP SYN (or UDP with checksum 0), padded to size. */
 static size_t build_frame(const struct opts *o, __u8 *buf, size_t cap, __u32 *l4_csum_off)
 {
@@ -127,7 +115,7 @@ static size_t build_frame(const struct opts *o, __u8 *buf, size_t cap, __u32 *l4
 	ip->protocol = (__u8)o->proto;
 	ip->saddr = o->src_base.s_addr;
 	ip->daddr = o->dst.s_addr;
-	ip->check = htons(csum16(ip, sizeof(*ip), 0));
+	ip->check = htons(ef_csum(ip, sizeof(*ip), 0));
 	if (o->proto == IPPROTO_TCP) {
 		struct tcphdr *t = (void *)(ip + 1);
 		size_t tl = iplen - sizeof(*ip);
@@ -145,7 +133,7 @@ static size_t build_frame(const struct opts *o, __u8 *buf, size_t cap, __u32 *l4
 		ph += ntohs(ip->saddr & 0xffff) + ntohs(ip->saddr >> 16);
 		ph += ntohs(ip->daddr & 0xffff) + ntohs(ip->daddr >> 16);
 		ph += IPPROTO_TCP + (__u32)tl;
-		t->check = htons(csum16(t, tl, ph));
+		t->check = htons(ef_csum(t, tl, ph));
 		*l4_csum_off = (__u32)((__u8 *)&t->check - buf);
 	} else {
 		struct udphdr *u = (void *)(ip + 1);

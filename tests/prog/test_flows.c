@@ -34,6 +34,16 @@ static bool flow_in(int map_fd, const char *local, uint16_t lport, const char *r
 	return true;
 }
 
+/* The trusted table's TCP flow local:lport <-> remote:rport, which must be there. */
+static struct ef_flow tcp_flow(const char *local, uint16_t lport, const char *remote,
+			       uint16_t rport)
+{
+	struct ef_flow f;
+
+	assert_true(flow_in(T.dp.maps.flows, local, lport, remote, rport, IPPROTO_TCP, &f));
+	return f;
+}
+
 static void test_outbound_flow_and_replies(void **state)
 {
 	(void)state;
@@ -59,14 +69,8 @@ static void test_outbound_flow_and_replies(void **state)
 		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
 		s = tcp(family, other, 5061, acc, 42000, EF_TCP_SYN | EF_TCP_ACK);
 		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
-		{
-			struct ef_flow f;
-
-			assert_true(
-				flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
-			assert_int_equal(f.state, EF_FS_EST);
-			assert_true(f.flags & EF_FLOW_ORIG_OUT);
-		}
+		assert_int_equal(tcp_flow(acc, 42000, other, 5061).state, EF_FS_EST);
+		assert_true(tcp_flow(acc, 42000, other, 5061).flags & EF_FLOW_ORIG_OUT);
 		s = tcp(family, acc, 42000, other, 5061, EF_TCP_ACK | EF_TCP_PSH);
 		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
 		/* an unsolicited ACK to A/V 50000: a rule has the port, but no flow */
@@ -78,13 +82,7 @@ static void test_outbound_flow_and_replies(void **state)
 		/* FIN moves the flow to closing; a new SYN on the tuple starts over */
 		s = tcp(family, acc, 42000, other, 5061, EF_TCP_FIN | EF_TCP_ACK);
 		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
-		{
-			struct ef_flow f;
-
-			assert_true(
-				flow_in(T.dp.maps.flows, acc, 42000, other, 5061, IPPROTO_TCP, &f));
-			assert_int_equal(f.state, EF_FS_CLOSING);
-		}
+		assert_int_equal(tcp_flow(acc, 42000, other, 5061).state, EF_FS_CLOSING);
 		s = tcp(family, acc, 42000, other, 5061, EF_TCP_SYN);
 		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
 	}

@@ -184,22 +184,36 @@ static void test_gen_reload_reads_the_file(void **state)
 	assert_int_equal(maps_epoch(e), 2);
 }
 
-static void test_gen_apply_confirmed_at_once(void **state)
+/* e->b written to e->other and applied (to be confirmed within seconds; 0:
+ * at once), which must succeed */
+static void apply_b(struct genv *e, long within)
 {
-	struct genv *e = *state;
 	struct ef_diag d;
-	char *f;
 
 	put_file(e->other, e->b);
 	ef_diag_init(&d, e->other);
-	assert_int_equal(ef_gen_apply(&e->g, e->other, 0, &d), 0);
+	assert_int_equal(ef_gen_apply(&e->g, e->other, within, &d), 0);
 	ef_diag_free(&d);
+}
+
+/* the policy file holds text */
+static void file_holds(struct genv *e, const char *text)
+{
+	char *f = get_file(e->file);
+
+	assert_string_equal(f, text);
+	free(f);
+}
+
+static void test_gen_apply_confirmed_at_once(void **state)
+{
+	struct genv *e = *state;
+
+	apply_b(e, 0);
 	assert_int_equal(maps_epoch(e), 2);
 	assert_int_equal(e->g.confirm_by, 0);
 	/* written to the policy file */
-	f = get_file(e->file);
-	assert_string_equal(f, e->b);
-	free(f);
+	file_holds(e, e->b);
 }
 
 static void test_gen_apply_rolls_back_unless_confirmed(void **state)
@@ -207,18 +221,12 @@ static void test_gen_apply_rolls_back_unless_confirmed(void **state)
 	struct genv *e = *state;
 	time_t t0 = time(NULL);
 	struct ef_diag d;
-	char *f;
 
-	put_file(e->other, e->b);
-	ef_diag_init(&d, e->other);
-	assert_int_equal(ef_gen_apply(&e->g, e->other, 30, &d), 0);
-	ef_diag_free(&d);
+	apply_b(e, 30);
 	assert_int_equal(maps_epoch(e), 2);
 	assert_true(e->g.confirm_by >= t0 + 30 && e->g.confirm_by <= time(NULL) + 30);
 	/* not written until confirmed */
-	f = get_file(e->file);
-	assert_string_equal(f, e->a);
-	free(f);
+	file_holds(e, e->a);
 	/* a reload inside the window stays unconfirmed: the rollback still
 	 * returns to what was confirmed before the apply */
 	put_file(e->file, e->c);
@@ -236,9 +244,7 @@ static void test_gen_apply_rolls_back_unless_confirmed(void **state)
 	assert_int_equal(e->g.live_len, strlen(e->a));
 	assert_memory_equal(e->g.live, e->a, e->g.live_len);
 	/* and the file holds the rolled-back policy again */
-	f = get_file(e->file);
-	assert_string_equal(f, e->a);
-	free(f);
+	file_holds(e, e->a);
 	assert_int_equal(ef_gen_tick(&e->g, time(NULL) + 3600), 0); /* nothing due */
 }
 
@@ -246,19 +252,13 @@ static void test_gen_apply_confirmed_in_time(void **state)
 {
 	struct genv *e = *state;
 	struct ef_diag d;
-	char *f;
 
-	put_file(e->other, e->b);
-	ef_diag_init(&d, e->other);
-	assert_int_equal(ef_gen_apply(&e->g, e->other, 30, &d), 0);
-	ef_diag_free(&d);
+	apply_b(e, 30);
 	ef_diag_init(&d, e->file);
 	assert_int_equal(ef_gen_confirm(&e->g, &d), 0);
 	ef_diag_free(&d);
 	assert_int_equal(e->g.confirm_by, 0);
-	f = get_file(e->file);
-	assert_string_equal(f, e->b);
-	free(f);
+	file_holds(e, e->b);
 	/* past the old deadline: nothing rolls back */
 	assert_int_equal(ef_gen_tick(&e->g, time(NULL) + 3600), 0);
 	assert_int_equal(maps_epoch(e), 2);
