@@ -42,6 +42,9 @@ CMD_SRCS  := $(sort $(wildcard agent/cmd/*.c))
 CORE_INC  := -Iinclude -Iagent/core
 KERN_INC  := $(CORE_INC) -Iagent/kern -I$(BUILD)
 CMD_INC   := $(KERN_INC) -Iagent/cmd
+# the user's CPPFLAGS (dpkg-buildflags: -D_FORTIFY_SOURCE=2) go to every
+# layer; the include paths stay each layer's own
+USER_CPPFLAGS := $(CPPFLAGS)
 CPPFLAGS  += $(KERN_INC)
 # the policy library, built in for `edgefw init` (.incbin of policies/*.json)
 TOPOLOGIES     := $(filter-out %.schema.json,$(wildcard policies/*.json))
@@ -83,17 +86,17 @@ $(BUILD)/edgefw.skel.h: $(BUILD)/edgefw.bpf.o
 $(BUILD)/agent/core/%.o: agent/core/%.c $(CORE_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CORE_INC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(USER_CPPFLAGS) $(CORE_INC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/agent/kern/%.o: agent/kern/%.c $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(KERN_INC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(USER_CPPFLAGS) $(KERN_INC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/agent/cmd/%.o: agent/cmd/%.c $(HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CMD_INC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(USER_CPPFLAGS) $(CMD_INC) $(ALL_CFLAGS) -c $< -o $@
 
 # files built in with .incbin
 $(BUILD)/agent/core/%.o: agent/core/%.S
