@@ -211,8 +211,10 @@ static char *man_events(void)
 	char *man = slurp("docs/man/edgefw.8"), *start = strstr(man, "\n.SH EVENTS\n"), *end, *out,
 	     *w;
 
-	if (!start)
+	if (!start) {
 		fail_msg("docs/man/edgefw.8 has no EVENTS section");
+		return NULL; /* (fail_msg does not return; gcc cannot know) */
+	}
 	end = strstr(start + 1, "\n.SH ");
 	if (end)
 		end[1] = '\0';
