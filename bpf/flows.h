@@ -168,6 +168,7 @@ static __always_inline void ef_flow_create(struct ef_ctx *x, int trusted, __u8 s
 		.seen_ns = ef_time(x),
 		.epoch = x->epoch,
 		.isn = isn,
+		.born_s = (__u32)(ef_time(x) / 1000000000ull),
 		.rule = x->rule,
 		.state = state,
 		.flags = flags,

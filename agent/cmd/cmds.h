@@ -32,6 +32,7 @@ EF_CMD(blocklist);
 EF_CMD(allowlist);
 EF_CMD(blocked);
 EF_CMD(unblock);
+EF_CMD(flows);
 EF_CMD(detach);
 
 #endif

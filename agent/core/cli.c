@@ -3,7 +3,7 @@
  * Every command's command line: its options table, its operands and the
  * text of its usage (opts.h says how a table reads).  The bodies are in
  * agent/cmd/, one file per group: policy.c (validate is in main.c), run.c,
- * status.c, control.c, events.c, explain.c, shield.c.
+ * status.c, control.c, events.c, explain.c, shield.c, flows.c.
  */
 #include <limits.h>
 #include <stddef.h>
@@ -12,6 +12,8 @@
 
 #include "cli.h"
 #include "events.h"
+#include "names.h"
+#include "policy.h"
 
 #define F(type, field) offsetof(type, field)
 #define OPT(n, s, t, off, meta, h, ...)                                                          \
@@ -453,22 +455,52 @@ const struct ef_cmd ef_cli_unblock = {
 		},
 };
 
-const struct ef_cmd *const ef_cli_all[] = { &ef_cli_validate,
-					    &ef_cli_init,
-					    &ef_cli_diff,
-					    &ef_cli_matrix,
-					    &ef_cli_run,
-					    &ef_cli_reload,
-					    &ef_cli_apply,
-					    &ef_cli_confirm,
-					    &ef_cli_status,
-					    &ef_cli_stats,
-					    &ef_cli_explain,
-					    &ef_cli_events,
-					    &ef_cli_reopen,
-					    &ef_cli_blocklist,
-					    &ef_cli_allowlist,
-					    &ef_cli_blocked,
-					    &ef_cli_unblock,
-					    &ef_cli_detach,
-					    NULL };
+const char *const ef_flows_protos[] = { "tcp", "udp", "icmp", NULL };
+const char *const ef_flows_tables[] = { "trusted", "untrusted", NULL };
+
+#define L struct ef_flows_opts
+const struct ef_cmd ef_cli_flows = {
+	.name = "flows",
+	.summary = "list the live flows (or flush them), as conntrack -L / -D",
+	.synopsis = "edgefw flows [FILTERS] [--count] [--json] [--bpffs-dir DIR] [--run-dir DIR]\n"
+		    "       edgefw flows flush FILTERS | --all\n",
+	.operands = "[flush]",
+	.min_operands = 0,
+	.max_operands = 1,
+	.common = EF_C_JSON | EF_C_DIRS,
+	.size = sizeof(L),
+	.opts =
+		(const struct ef_opt[]){
+			OPT("iface", 'i', EF_OPT_STRING, F(L, iface), "NIC",
+			    "flows of this NIC: its name, external or internal"),
+			OPT("service", 's', EF_OPT_ENUM, F(L, service), NULL,
+			    "flows of this service's addresses", .names = ef_service_names),
+			OPT("addr", 'a', EF_OPT_STRING, F(L, addr), "ADDR|CIDR",
+			    "local or remote address in it"),
+			OPT("port", 'p', EF_OPT_INT, F(L, port), "PORT", "local or remote port",
+			    .lo = 0, .hi = 65535),
+			OPT("proto", 'P', EF_OPT_ENUM, F(L, proto), NULL, "transport",
+			    .names = ef_flows_protos),
+			OPT("rule", 'r', EF_OPT_STRING, F(L, rule), "NAME",
+			    "flows the rule NAME admitted"),
+			OPT("state", 'S', EF_OPT_ENUM, F(L, state), "STATE",
+			    "open, syn-sent, syn-received, syn-ack-sent, established or closing",
+			    .lookup = ef_flow_state_from_name, .what = "a flow state"),
+			OPT("table", 't', EF_OPT_ENUM, F(L, table), NULL,
+			    "trusted, or untrusted (what a remote opens alone)",
+			    .names = ef_flows_tables),
+			OPT("count", 'c', EF_OPT_FLAG, F(L, count), NULL,
+			    "print how many flows match, not the flows"),
+			OPT("all", 0, EF_OPT_FLAG, F(L, all), NULL,
+			    "flush: every flow (flush without filters asks for it)"),
+			{ 0 },
+		},
+};
+#undef L
+
+const struct ef_cmd *const ef_cli_all[] = {
+	&ef_cli_validate, &ef_cli_init,	   &ef_cli_diff,    &ef_cli_matrix,    &ef_cli_run,
+	&ef_cli_reload,	  &ef_cli_apply,   &ef_cli_confirm, &ef_cli_status,    &ef_cli_stats,
+	&ef_cli_explain,  &ef_cli_events,  &ef_cli_reopen,  &ef_cli_blocklist, &ef_cli_allowlist,
+	&ef_cli_blocked,  &ef_cli_unblock, &ef_cli_flows,   &ef_cli_detach,    NULL
+};

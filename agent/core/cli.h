@@ -84,6 +84,18 @@ struct ef_explain_opts {
 	long icmp_type, icmp_code;
 };
 
+/* flows [flush]: the filters (flowview.h), --count, flush's --all */
+extern const char *const ef_flows_protos[];
+extern const char *const ef_flows_tables[];
+
+struct ef_flows_opts {
+	struct ef_common c;
+	const char *iface, *addr, *rule;
+	int service, proto, state, table; /* if given */
+	long port;			  /* if given */
+	bool count, all;
+};
+
 struct ef_unblock_opts {
 	struct ef_common c;
 	bool all;
@@ -92,7 +104,7 @@ struct ef_unblock_opts {
 extern const struct ef_cmd ef_cli_validate, ef_cli_init, ef_cli_diff, ef_cli_matrix, ef_cli_run,
 	ef_cli_reload, ef_cli_apply, ef_cli_confirm, ef_cli_status, ef_cli_stats, ef_cli_explain,
 	ef_cli_events, ef_cli_reopen, ef_cli_blocklist, ef_cli_allowlist, ef_cli_blocked,
-	ef_cli_unblock, ef_cli_detach;
+	ef_cli_unblock, ef_cli_flows, ef_cli_detach;
 
 /* Every command, in `edgefw --help`'s order; NULL-terminated. */
 extern const struct ef_cmd *const ef_cli_all[];

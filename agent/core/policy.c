@@ -24,8 +24,8 @@
 #define EF_POLICY_MAX_BYTES (256u << 20)
 
 const char *const ef_role_names[EF_ROLE_MAX] = { "external", "internal" };
-const char *const ef_service_names[EF_SVC_MAX] = { "access", "webconf",	 "av",
-						   "xmpp",   "internal", "management" };
+const char *const ef_service_names[EF_SVC_MAX + 1] = { "access",   "webconf",	 "av", "xmpp",
+						       "internal", "management", NULL };
 const char *const ef_timeout_names[EF_TO_MAX] = { "tcp_syn",	 "tcp_established",
 						  "tcp_closing", "udp",
 						  "icmp",	 "fragment" };

@@ -143,7 +143,7 @@ const struct ef_addrlist *ef_node_service_addrs(const struct ef_node *n, int ser
 
 /* Names of enum values, as written in the policy. */
 extern const char *const ef_role_names[EF_ROLE_MAX];
-extern const char *const ef_service_names[EF_SVC_MAX];
+extern const char *const ef_service_names[EF_SVC_MAX + 1]; /* NULL-terminated */
 extern const char *const ef_timeout_names[EF_TO_MAX];
 int ef_service_role(int service);
 

@@ -174,6 +174,7 @@ int ef_seed_established(struct ef_dp *live)
 				.rule = t.rule,
 				.state = EF_FS_EST,
 				.flags = in ? 0 : EF_FLOW_ORIG_OUT,
+				.born_s = (__u32)ts.tv_sec,
 			};
 
 			ef_flowports_set(live->maps.flowports, key.lport);

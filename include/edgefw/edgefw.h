@@ -454,7 +454,7 @@ struct ef_flow {
 	__u16 rule;    /* rule that opened it, in the epoch's slot */
 	__u8 state;    /* enum ef_flow_state */
 	__u8 flags;    /* EF_FLOW_* */
-	__u32 pad;
+	__u32 born_s;  /* its creation, in seconds of the same clock (0: unknown) */
 };
 
 /* Fragments: (src, dst, id, proto) of an allowed first fragment, on the

@@ -5,6 +5,7 @@
  * trusted table, replies by rule, expiry, a spoofed flood against the
  * trusted table, egress and monitor modes, flows revalidated on a reload.
  */
+#include "flowtab.h"
 #include "harness.h"
 
 /* ---- flows --------------------------------------------------------------------- */
@@ -358,6 +359,173 @@ static void test_reload_revalidates_flows(void **state)
 	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_FLOW);
 }
 
+/* ---- edgefw flows: the rows as listed, and a flush (kern/flowtab.c) ---------------- */
+
+/* Every live flow as `edgefw flows` reads it, with the rule names of the
+ * test policy's generation. */
+static size_t flow_rows(struct ef_flow_row **rows)
+{
+	static char *names[EF_MAX_RULES];
+	struct ef_flow_names nm = { .rules = names,
+				    .nrules = T.comp.nrules,
+				    .epoch = T.epoch,
+				    .ifname = { IF_EXT, IF_INT } };
+	size_t n;
+
+	for (size_t i = 0; i < T.comp.nrules && i < EF_MAX_RULES; i++)
+		names[i] = (char *)ef_compiled_rule_name(&T.comp, (unsigned)i);
+	assert_int_equal(ef_flows_read(&T.dp.maps, &nm, ef_coarse_ns(), rows, &n), 0);
+	return n;
+}
+
+/* the row of local:lport <-> remote:rport, or NULL */
+static const struct ef_flow_row *row_of(const struct ef_flow_row *r, size_t n, const char *local,
+					unsigned lport, const char *remote, unsigned rport)
+{
+	union ef_addr l, rm;
+
+	ef_addr_parse(local, &l);
+	ef_addr_parse(remote, &rm);
+	for (size_t i = 0; i < n; i++)
+		if (ef_addr_eq(&r[i].k.local, &l) && ef_addr_eq(&r[i].k.remote, &rm) &&
+		    r[i].k.lport == lport && r[i].k.rport == rport)
+			return &r[i];
+	return NULL;
+}
+
+/* the five flows: inbound TLS (SYN only), outbound DNS v4 and v6, inbound
+ * STUN to A/V, and SIP from the next hop on the internal NIC */
+static void five_flows(void)
+{
+	const char *acc4 = svc_addr(EF_SVC_ACCESS, 4), *acc6 = svc_addr(EF_SVC_ACCESS, 6);
+	struct pkt s;
+
+	flows_clear();
+	s = allowed_syn(4);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = udp(4, acc4, 41000, "198.51.100.53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = udp(6, acc6, 41001, "2001:db8:53::53", 53);
+	expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = udp(4, any4, 42000, svc_addr(EF_SVC_AV, 4), 3478);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), PASS, EF_R_RULE);
+	s = tcp(4, "198.18.2.5", 43000, svc_addr(EF_SVC_INTERNAL, 4), 5061, EF_TCP_SYN);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &s), PASS, EF_R_RULE);
+}
+
+static void test_flows_listed(void **state)
+{
+	struct ef_flow_row *r;
+	const struct ef_flow_row *x;
+	size_t n;
+
+	(void)state;
+	five_flows();
+	n = flow_rows(&r);
+	assert_int_equal(n, 5);
+	x = row_of(r, n, svc_addr(EF_SVC_ACCESS, 4), 443, any4, 40000);
+	assert_non_null(x);
+	assert_int_equal(x->k.proto, IPPROTO_TCP);
+	assert_int_equal(x->table, EF_TABLE_UNTRUSTED);
+	assert_int_equal(x->f.state, EF_FS_SYN_RECV);
+	assert_string_equal(ef_flow_opener(&x->f), "in");
+	assert_int_equal(x->service, EF_SVC_ACCESS);
+	assert_string_equal(x->ifname, IF_EXT);
+	assert_non_null(x->rule);
+	assert_string_equal(x->rule, ef_compiled_rule_name(&T.comp, x->f.rule));
+	assert_in_range(x->age_s, 0, 2);
+	assert_in_range(x->idle_s, 0, 2);
+	/* a half-open flow expires at the SYN timeout (default 30 s) */
+	assert_in_range(x->expires_s, 27, 30);
+	x = row_of(r, n, svc_addr(EF_SVC_ACCESS, 4), 41000, "198.51.100.53", 53);
+	assert_non_null(x);
+	assert_int_equal(x->k.proto, IPPROTO_UDP);
+	assert_int_equal(x->table, EF_TABLE_TRUSTED);
+	assert_int_equal(x->f.state, EF_FS_OPEN);
+	assert_string_equal(ef_flow_opener(&x->f), "out");
+	assert_non_null(x->rule);
+	x = row_of(r, n, svc_addr(EF_SVC_ACCESS, 6), 41001, "2001:db8:53::53", 53);
+	assert_non_null(x);
+	assert_int_equal(ef_addr_family(&x->k.local), 6);
+	x = row_of(r, n, svc_addr(EF_SVC_AV, 4), 3478, any4, 42000);
+	assert_non_null(x);
+	assert_int_equal(x->service, EF_SVC_AV);
+	assert_string_equal(ef_flow_opener(&x->f), "in");
+	x = row_of(r, n, svc_addr(EF_SVC_INTERNAL, 4), 5061, "198.18.2.5", 43000);
+	assert_non_null(x);
+	assert_int_equal(x->service, EF_SVC_INTERNAL);
+	assert_string_equal(x->ifname, IF_INT);
+	assert_int_equal(x->k.role, EF_ROLE_INTERNAL);
+	free(r);
+}
+
+/* a flush by each filter removes exactly the flows it picks */
+static void test_flows_flush_by_filter(void **state)
+{
+	struct {
+		const char *what;
+		void (*set)(struct ef_flow_filter *fl);
+		int removed;
+	} cases[] = {
+		{ "proto udp", NULL, 3 },	   { "port 53", NULL, 2 },
+		{ "service av", NULL, 1 },	   { "iface internal", NULL, 1 },
+		{ "addr 198.18.2.0/24", NULL, 1 }, { "state syn-received", NULL, 2 },
+		{ "table trusted", NULL, 2 },	   { "rule of the TLS flow", NULL, 1 },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct ef_flow_filter fl;
+		struct ef_flow_row *r, *after;
+		size_t n, m, kept = 0;
+		long gone;
+
+		five_flows();
+		n = flow_rows(&r);
+		assert_int_equal(n, 5);
+		ef_flow_filter_init(&fl);
+		switch (c) {
+		case 0: fl.proto = IPPROTO_UDP; break;
+		case 1: fl.port = 53; break;
+		case 2: fl.service = EF_SVC_AV; break;
+		case 3: fl.role = EF_ROLE_INTERNAL; break;
+		case 4:
+			fl.has_prefix = true;
+			assert_int_equal(ef_prefix_parse("198.18.2.0/24", &fl.prefix, NULL), 0);
+			break;
+		case 5: fl.state = EF_FS_SYN_RECV; break;
+		case 6: fl.table = EF_TABLE_TRUSTED; break;
+		case 7:
+			fl.rule = row_of(r, n, svc_addr(EF_SVC_ACCESS, 4), 443, any4, 40000)->rule;
+			break;
+		}
+		gone = ef_flows_delete(&T.dp.maps, r, n, &fl);
+		if (gone != cases[c].removed)
+			fail_msg("flush %s: %ld removed, want %d", cases[c].what, gone,
+				 cases[c].removed);
+		/* what stays is exactly what the filter does not pick */
+		m = flow_rows(&after);
+		assert_int_equal(m, n - (size_t)gone);
+		for (size_t i = 0; i < n; i++) {
+			const struct ef_flow_row *y;
+			char l[EF_ADDRSTRLEN], rm[EF_ADDRSTRLEN];
+
+			ef_addr_fmt(&r[i].k.local, l, sizeof(l));
+			ef_addr_fmt(&r[i].k.remote, rm, sizeof(rm));
+			y = row_of(after, m, l, r[i].k.lport, rm, r[i].k.rport);
+			if (!y != ef_flow_match(&fl, &r[i]))
+				fail_msg("flush %s: %s:%u %s", cases[c].what, l, r[i].k.lport,
+					 y ? "stayed though it matched" :
+					     "went though it did not match");
+			kept += y != NULL;
+		}
+		assert_int_equal(kept, m);
+		free(r);
+		free(after);
+	}
+	(void)cases[0].set;
+}
+
 static const struct CMUnitTest tests[] = {
 	PROG_TEST(test_outbound_flow_and_replies),
 	PROG_TEST(test_av_local_ports),
@@ -368,6 +536,8 @@ static const struct CMUnitTest tests[] = {
 	PROG_TEST(test_egress_modes),
 	PROG_TEST(test_monitor_mode),
 	PROG_TEST(test_reload_revalidates_flows),
+	PROG_TEST(test_flows_listed),
+	PROG_TEST(test_flows_flush_by_filter),
 };
 
 PROG_GROUP(
