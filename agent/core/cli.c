@@ -462,7 +462,7 @@ const char *const ef_flows_tables[] = { "trusted", "untrusted", NULL };
 const struct ef_cmd ef_cli_flows = {
 	.name = "flows",
 	.summary = "list the live flows (or flush them), as conntrack -L / -D",
-	.synopsis = "edgefw flows [FILTERS] [--count] [--json] [--bpffs-dir DIR] [--run-dir DIR]\n"
+	.synopsis = "edgefw flows [FILTERS] [--count] [--json] [--bpffs-dir DIR]\n"
 		    "       edgefw flows flush FILTERS | --all\n",
 	.operands = "[flush]",
 	.min_operands = 0,
