@@ -15,7 +15,12 @@
 #      from drops; the `events-not-delivered` line reports exactly the
 #      events the per-source limit suppressed;
 #   3. a monitor -> enforce reload keeps the flows a rule allows and cuts
-#      the others (revoked), and explain and stats say so.
+#      the others (revoked), and explain and stats say so;
+#   4. `edgefw flows` lists real flows (inbound TCP and UDP, the node's
+#      DNS query) with their rule, opener, state and table, its filters
+#      count them, and `flows flush` removes exactly what it names: the
+#      next packet of a flushed inbound flow is judged again (cut), the
+#      late answer to a flushed outbound query is dropped.
 #
 # Debian packages needed: iproute2 python3 procps coreutils util-linux
 # (nsenter).
@@ -24,7 +29,7 @@
 #   EDGEFW=path/to/edgefw   the binary (default: $BUILD/edgefw, BUILD=build)
 #   XDP_PASS_OBJ=path       tests/e2e/xdp_pass.bpf.c built (make does it;
 #                           default: $BUILD/tests/xdp_pass.bpf.o)
-#   OPS_PARTS="explain events reload"   the parts to run (default: all)
+#   OPS_PARTS="explain events reload flows"   the parts to run (default: all)
 #   E2E_VERBOSE=1           print the output of passing checks too
 #   E2E_KEEP=1              keep the work dir (policies, logs, snapshots)
 #
@@ -39,7 +44,7 @@ SUITE=ops NS_PREFIX=efo- NX_TIMEOUT=25
 NS_SYSCTL=(net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1)
 built EDGEFW edgefw
 built XDP_PASS_OBJ tests/xdp_pass.bpf.o
-PARTS=" ${OPS_PARTS:-explain events reload} "
+PARTS=" ${OPS_PARTS:-explain events reload flows} "
 
 # ---- names and addresses ---------------------------------------------------
 
@@ -440,6 +445,23 @@ write_tool() {
 	    return 0
 
 
+	def slowecho():
+	    # a UDP "resolver" that answers each datagram --delay seconds late
+	    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	    s.bind((arg("--bind"), int(arg("--port"))))
+	    open(arg("--ready"), "w").close()
+	    end = time.monotonic() + float(arg("--lifetime", "120"))
+	    s.settimeout(0.5)
+	    while time.monotonic() < end:
+	        try:
+	            d, peer = s.recvfrom(4096)
+	        except socket.timeout:
+	            continue
+	        time.sleep(float(arg("--delay")))
+	        s.sendto(d, peer)
+	    return 0
+
+
 	def main():
 	    c = sys.argv[1]
 	    if c == "snap":
@@ -455,7 +477,7 @@ write_tool() {
 	        return cmd_set_isn(*sys.argv[2:7])
 	    if c == "drain":
 	        return cmd_drain(sys.argv[2], sys.argv[3])
-	    return {"serve": serve, "hold": hold, "conns": conns}[c]()
+	    return {"serve": serve, "hold": hold, "conns": conns, "slowecho": slowecho}[c]()
 
 
 	if __name__ == "__main__":
@@ -936,6 +958,173 @@ part_reload() {
 	check "agent: SIGTERM, exit 0" stop_agent
 }
 
+# ==== 4. edgefw flows: what the node holds, and a flush ===================================
+
+FL_SPEC="tcp5269=tcp:$ACC:5269,udp3478=udp:$AV:3478"
+declare -A FPORT=()
+DNS_SPORT=47053
+flows_open() { # B: an idle XMPP connection and a STUN exchange; the node: a DNS query
+	local s
+	timeout 60 ip netns exec $NS_INET "$PY" "$WORK/ops_tool.py" conns --bind $B --spec "$FL_SPEC" \
+		--ready "$WORK/fconns.ready" --go "$WORK/fconns.go" --max 50 >"$WORK/fconns.json" 2>&1 &
+	FL_PID=$!
+	PIDS+=("$FL_PID")
+	wait_file "$WORK/fconns.ready" 80 || { cat "$WORK/fconns.json"; return 1; }
+	cat "$WORK/fconns.ready"
+	echo
+	for s in tcp5269 udp3478; do
+		FPORT[$s]=$(jget "$WORK/fconns.ready" "$s.local_port")
+		[ "$(jget "$WORK/fconns.ready" "$s.before")" = echoed ] || { echo "$s did not echo"; return 1; }
+	done
+	# the node asks the "resolver" (answers 0.2 s late): an outbound flow
+	nx $NS_NODE "${NT[@]}" udp $INET 53 --bind $ACC --sport $DNS_SPORT --timeout 2
+}
+FL_PID=
+
+# flows_has JSON PROTO LOCAL LPORT REMOTE RPORT FIELD=VALUE...: one flow of
+# the listing is that one, with those fields
+flows_has() {
+	"$PY" - "$@" <<-'EOF'
+	import json, sys
+	f, proto, local, lport, remote, rport = sys.argv[1:7]
+	rows = [r for r in json.load(open(f)) if r["proto"] == proto and r["local"]["ip"] == local
+	        and r["local"]["port"] == int(lport) and r["remote"]["ip"] == remote
+	        and r["remote"]["port"] == int(rport)]
+	if len(rows) != 1:
+	    sys.exit("%d flows %s %s:%s <- %s:%s" % (len(rows), proto, local, lport, remote, rport))
+	bad = 0
+	for kv in sys.argv[7:]:
+	    k, _, want = kv.partition("=")
+	    got = rows[0]
+	    for part in k.split("."):
+	        got = got.get(part) if isinstance(got, dict) else None
+	    if str(got) != want:
+	        print("%s %s:%s: %s is %s, expected %s" % (proto, local, lport, k, got, want))
+	        bad = 1
+	sys.exit(bad)
+	EOF
+}
+
+flows_listed() {
+	efw flows --json >"$WORK/flows.json" || return 1
+	efw flows | grep -E "PROTO| $B:| $INET:53 " # the text listing, for the log
+	flows_has "$WORK/flows.json" tcp $ACC 5269 $B "${FPORT[tcp5269]}" opened_by=in rule=$XMPP \
+		state=established table=trusted local.service=access interface=$EXT role=external &&
+		flows_has "$WORK/flows.json" udp $AV 3478 $B "${FPORT[udp3478]}" opened_by=in rule=$STUN \
+			state=open table=untrusted local.service=av &&
+		flows_has "$WORK/flows.json" udp $ACC $DNS_SPORT $INET 53 opened_by=out \
+			rule=ext-access-dns-udp-53-out table=trusted &&
+		"$PY" - "$WORK/flows.json" <<-'EOF'
+	import json, sys
+	for r in json.load(open(sys.argv[1])):
+	    assert r["idle_seconds"] >= 0 and r["expires_in_seconds"] > 0, r
+	    assert r["age_seconds"] is not None and r["age_seconds"] >= r["idle_seconds"], r
+	print("every flow: age >= idle, expires in > 0 s")
+	EOF
+}
+
+flows_filters() { # --count with filters; a flush without filters is refused
+	local n rc=0
+	n=$(efw flows --count --addr $B) && echo "--addr $B: $n" && [ "$n" = 2 ] || rc=1
+	n=$(efw flows --count --addr $B --proto udp) && echo "--addr $B --proto udp: $n" && [ "$n" = 1 ] || rc=1
+	n=$(efw flows --count --service av) && echo "--service av: $n" && [ "$n" = 1 ] || rc=1
+	n=$(efw flows --count --rule $XMPP --state established) && echo "--rule $XMPP --state established: $n" &&
+		[ "$n" = 1 ] || rc=1
+	n=$(efw flows --count --port 9) && echo "--port 9: $n" && [ "$n" = 0 ] || rc=1
+	efw flows flush >/dev/null 2>"$WORK/flush0.err"
+	n=$?
+	echo "flush without filters: exit $n: $(cat "$WORK/flush0.err")"
+	[ $n = 1 ] || rc=1
+	return $rc
+}
+
+flows_flush_inbound() { # the XMPP connection's flow goes; its next packet is judged again: cut
+	local out
+	out=$(efw flows flush --addr $B --port 5269) || { echo "$out"; return 1; }
+	echo "$out"
+	[ "$out" = "edgefw: flushed 1 flow" ] || return 1
+	[ "$(efw flows --count --addr $B)" = 1 ] || { efw flows; return 1; }
+	touch "$WORK/fconns.go"
+	wait "$FL_PID" || true
+	cat "$WORK/fconns.json"
+	[ "$(jget "$WORK/fconns.json" tcp5269.after)" = timeout ] &&
+		[ "$(jget "$WORK/fconns.json" udp3478.after)" = echoed ]
+}
+
+flows_flush_outbound() { # a reply after its query's flow was flushed is dropped
+	local pid out sport=$((DNS_SPORT + 1))
+	# the control: the same query to the late resolver (1.5 s) is answered
+	nx $NS_NODE "${NT[@]}" udp $V 53 --bind $ACC --sport $sport --timeout 3 ||
+		{ echo "the late resolver did not answer at all"; return 1; }
+	sport=$((sport + 1))
+	nx $NS_NODE "${NT[@]}" udp $V 53 --bind $ACC --sport $sport --timeout 3 >"$WORK/dns2.out" 2>&1 &
+	pid=$!
+	wait_flow "--port $sport --proto udp" || { kill $pid; return 1; }
+	out=$(efw flows flush --port $sport --proto udp) || { echo "$out"; kill $pid; return 1; }
+	echo "$out"
+	if wait $pid; then
+		echo "the late answer got through:"
+		cat "$WORK/dns2.out"
+		return 1
+	fi
+	echo "no answer after the flush: $(head -c 200 "$WORK/dns2.out")"
+	[ "$out" = "edgefw: flushed 1 flow" ]
+}
+
+wait_flow() { # FILTERS: until edgefw flows --count FILTERS says 1 (2 s)
+	local n=20
+	while [ $n -gt 0 ]; do
+		# shellcheck disable=SC2086 # (the filters, split)
+		[ "$(efw flows --count $1)" = 1 ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "no flow $1"
+	return 1
+}
+
+flows_after_kill() { # the tables live in the pins: listed after the agent died
+	local n
+	kill -KILL "$AGENT"
+	wait "$AGENT" 2>/dev/null
+	AGENT=
+	n=$(efw flows --count --addr $B) || return 1
+	echo "after kill -9: $n flow(s) of $B listed from the pins"
+	[ "$n" = 1 ] || return 1
+	# the next agent adopts them (and picks up the node's open TCP
+	# connections: the flushed XMPP one may come back that way)
+	start_agent "$WORK/F.json" >/dev/null || return 1
+	n=$(efw flows --count --addr $B --proto udp) || return 1
+	echo "with the next agent: $n UDP flow(s) of $B"
+	[ "$n" = 1 ]
+}
+
+part_flows() {
+	log "== 4. edgefw flows"
+	make_policy F "" || die "policy F is invalid"
+	# resolvers in the internet namespace: one answers 0.2 s late, one
+	# 1.5 s late (time to flush the query's flow before the answer)
+	ip netns exec $NS_INET "$PY" "$WORK/ops_tool.py" slowecho --bind $INET --port 53 --delay 0.2 \
+		--ready "$WORK/ready-dns" --lifetime 120 >"$WORK/dns.out" 2>&1 &
+	PIDS+=($!)
+	wait_file "$WORK/ready-dns" 50 || die "the slow resolver did not start"
+	ip netns exec $NS_INET "$PY" "$WORK/ops_tool.py" slowecho --bind $V --port 53 --delay 1.5 \
+		--ready "$WORK/ready-dns2" --lifetime 120 >"$WORK/dns2s.out" 2>&1 &
+	PIDS+=($!)
+	wait_file "$WORK/ready-dns2" 50 || die "the late resolver did not start"
+	start_agent "$WORK/F.json" >/dev/null || die "the agent did not start"
+	check "flows: an XMPP connection and a STUN exchange from B, a DNS query from the node" flows_open
+	check "flows: each listed with its rule, opener, state, table, service, NIC; age, idle, expiry" flows_listed
+	check "flows: --count with filters; flush without a filter or --all is refused (1)" flows_filters
+	check "flows flush: the XMPP flow goes, its next packet is cut; the STUN flow stays and echoes" \
+		flows_flush_inbound
+	check "flows flush: the late answer to a node's DNS query whose flow was flushed is dropped" \
+		flows_flush_outbound
+	check "flows: listed from the pins after the agent's kill -9, and adopted by the next agent" \
+		flows_after_kill
+	check "agent: SIGTERM, exit 0" stop_agent
+}
+
 # ==== main =======================================================================
 
 needs_root
@@ -956,5 +1145,6 @@ check "topology: B -> access TCP 443 and 5269, UDP A/V 3478" \
 case $PARTS in *" explain "*) part_explain ;; esac
 case $PARTS in *" events "*) part_events ;; esac
 case $PARTS in *" reload "*) part_reload ;; esac
+case $PARTS in *" flows "*) part_flows ;; esac
 
 summary
