@@ -14,20 +14,30 @@
 #include "flowview.h"
 #include "policy.h"
 
-/* an inbound TLS flow to access on the external NIC, established */
-static struct ef_flow_row tls_row(void)
+/* a row's key: local:lport <- remote:rport on the NIC of role */
+static struct ef_flow_row row(const char *local, unsigned lport, const char *remote, unsigned rport,
+			      int proto, int role)
 {
 	struct ef_flow_row r;
 
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(ef_addr_parse("203.0.113.10", &r.k.local), 0);
-	assert_int_equal(ef_addr_parse("198.51.100.7", &r.k.remote), 0);
-	r.k.lport = 443;
-	r.k.rport = 50123;
-	r.k.proto = IPPROTO_TCP;
-	r.k.role = EF_ROLE_EXTERNAL;
-	r.f.state = EF_FS_EST;
+	assert_int_equal(ef_addr_parse(local, &r.k.local), 0);
+	assert_int_equal(ef_addr_parse(remote, &r.k.remote), 0);
+	r.k.lport = (__u16)lport;
+	r.k.rport = (__u16)rport;
+	r.k.proto = (__u8)proto;
+	r.k.role = (__u8)role;
 	r.table = EF_TABLE_TRUSTED;
+	return r;
+}
+
+/* an inbound TLS flow to access on the external NIC, established */
+static struct ef_flow_row tls_row(void)
+{
+	struct ef_flow_row r =
+		row("203.0.113.10", 443, "198.51.100.7", 50123, IPPROTO_TCP, EF_ROLE_EXTERNAL);
+
+	r.f.state = EF_FS_EST;
 	r.ifname = "eth1";
 	r.service = EF_SVC_ACCESS;
 	r.rule = "ext-access-sip-tls-443-in";
@@ -40,21 +50,13 @@ static struct ef_flow_row tls_row(void)
 /* an outbound DNS query from the internal address, IPv6 */
 static struct ef_flow_row dns6_row(void)
 {
-	struct ef_flow_row r;
+	struct ef_flow_row r =
+		row("2001:db8:18::10", 41000, "2001:db8:53::53", 53, IPPROTO_UDP, EF_ROLE_INTERNAL);
 
-	memset(&r, 0, sizeof(r));
-	assert_int_equal(ef_addr_parse("2001:db8:18::10", &r.k.local), 0);
-	assert_int_equal(ef_addr_parse("2001:db8:53::53", &r.k.remote), 0);
-	r.k.lport = 41000;
-	r.k.rport = 53;
-	r.k.proto = IPPROTO_UDP;
-	r.k.role = EF_ROLE_INTERNAL;
 	r.f.state = EF_FS_OPEN;
 	r.f.flags = EF_FLOW_ORIG_OUT;
-	r.table = EF_TABLE_TRUSTED;
 	r.service = EF_SVC_INTERNAL;
 	r.age_s = -1;
-	r.idle_s = 0;
 	r.expires_s = 120;
 	return r;
 }
