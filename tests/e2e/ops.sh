@@ -1099,6 +1099,38 @@ flows_after_kill() { # the tables live in the pins: listed after the agent died
 	[ "$n" = 1 ]
 }
 
+# a soak: 32 spoofed sources open 160 UDP flows a second to av:3478 for 8 s
+# (UDP timeout 2 s, a sweep every second); stats' untrusted table entries
+# are sampled every second: they level off at what is live instead of
+# climbing with every flow ever opened (1280), and fall to nothing once
+# the flows expire
+SOAK_SRC=198.51.100.40-198.51.100.71
+flows_soak() {
+	local i e max=0 late=0 out
+	nx $NS_INET "${NT[@]}" spoof --dst $AV --dport 3478 --sources $SOAK_SRC --count 40 --pps 160 \
+		>"$WORK/soak.out" 2>&1 &
+	local pid=$!
+	for i in 1 2 3 4 5 6 7 8; do
+		sleep 1
+		stats_json || return 1
+		e=$(jget "$WORK/stats.json" tables.flows_untrusted.entries)
+		printf '%ss: %s  ' $i "$e"
+		[ "$e" -gt $max ] && max=$e
+		[ $i -ge 5 ] && [ "$e" -gt $late ] && late=$e
+	done
+	wait $pid || { cat "$WORK/soak.out"; return 1; }
+	echo
+	cat "$WORK/soak.out"
+	out=$(efw flows --count --service av) || return 1
+	echo "live A/V flows now: $out; untrusted entries: at most $max, $late in the last 4 s"
+	sleep 4
+	stats_json || return 1
+	e=$(jget "$WORK/stats.json" tables.flows_untrusted.entries)
+	echo "4 s after the last datagram: $e entries, swept $(counter flows_swept) in all"
+	# live: 2 s of flows (320) plus at most a second before the sweep sees them
+	[ $late -le 640 ] && [ "$e" -le 5 ] && [ "$(counter flows_swept)" -ge 1000 ]
+}
+
 part_flows() {
 	log "== 4. edgefw flows"
 	make_policy F "" || die "policy F is invalid"
@@ -1122,6 +1154,11 @@ part_flows() {
 		flows_flush_outbound
 	check "flows: listed from the pins after the agent's kill -9, and adopted by the next agent" \
 		flows_after_kill
+	check "agent: SIGTERM, exit 0" stop_agent
+	make_policy FS "settings['timeouts'] = {'udp': 2}" || die "policy FS is invalid"
+	start_agent "$WORK/FS.json" --sweep-interval 1 >/dev/null || die "the agent did not start"
+	check "flows: a soak of 1280 UDP flows: the table's entries level off at the live ones and empty once they expire" \
+		flows_soak
 	check "agent: SIGTERM, exit 0" stop_agent
 }
 
