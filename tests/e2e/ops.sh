@@ -857,19 +857,31 @@ policy_M() { make_policy M "settings['mode'] = '$1'"; }
 MON_SPEC="tcpok=tcp:$ACC:5269,tcpcut=tcp:$ACC:8057,udpok=udp:$AV:3478,udpcut=udp:$ACC:3478"
 MON_PID=
 declare -A MPORT=()
-monitor_open() { # under monitor: two allowed flows, two no rule allows, all echo
-	local s
-	timeout 60 ip netns exec $NS_INET "$PY" "$WORK/ops_tool.py" conns --bind $B --spec "$MON_SPEC" \
-		--ready "$WORK/conns.ready" --go "$WORK/conns.go" --max 50 >"$WORK/conns.json" 2>&1 &
-	MON_PID=$!
-	PIDS+=("$MON_PID")
-	wait_file "$WORK/conns.ready" 80 || { cat "$WORK/conns.json"; return 1; }
-	cat "$WORK/conns.ready"
+# conns_open TAG SPEC PORTS: B's connections of SPEC (NAME=tcp|udp:ADDR:PORT,
+# ...) held open by ops_tool.py conns ($WORK/TAG.ready, .go, .json; its pid
+# in CONNS_PID), each echoed once; their local ports into the associative
+# array PORTS by NAME
+CONNS_PID=
+conns_open() {
+	local tag=$1 spec=$2 item s
+	local -n ports=$3
+	timeout 60 ip netns exec $NS_INET "$PY" "$WORK/ops_tool.py" conns --bind $B --spec "$spec" \
+		--ready "$WORK/$tag.ready" --go "$WORK/$tag.go" --max 50 >"$WORK/$tag.json" 2>&1 &
+	CONNS_PID=$!
+	PIDS+=("$CONNS_PID")
+	wait_file "$WORK/$tag.ready" 80 || { cat "$WORK/$tag.json"; return 1; }
+	cat "$WORK/$tag.ready"
 	echo
-	for s in tcpok tcpcut udpok udpcut; do
-		MPORT[$s]=$(jget "$WORK/conns.ready" "$s.local_port")
-		[ "$(jget "$WORK/conns.ready" "$s.before")" = echoed ] || { echo "$s did not echo"; return 1; }
+	for item in ${spec//,/ }; do
+		s=${item%%=*}
+		ports[$s]=$(jget "$WORK/$tag.ready" "$s.local_port")
+		[ "$(jget "$WORK/$tag.ready" "$s.before")" = echoed ] || { echo "$s did not echo"; return 1; }
 	done
+}
+
+monitor_open() { # under monitor: two allowed flows, two no rule allows, all echo
+	conns_open conns "$MON_SPEC" MPORT || return 1
+	MON_PID=$CONNS_PID
 	sleep 0.3
 	ev_table "$EVENTS" >"$WORK/ev-m.txt"
 	cat "$WORK/ev-m.txt"
@@ -964,18 +976,8 @@ FL_SPEC="tcp5269=tcp:$ACC:5269,udp3478=udp:$AV:3478"
 declare -A FPORT=()
 DNS_SPORT=47053
 flows_open() { # B: an idle XMPP connection and a STUN exchange; the node: a DNS query
-	local s
-	timeout 60 ip netns exec $NS_INET "$PY" "$WORK/ops_tool.py" conns --bind $B --spec "$FL_SPEC" \
-		--ready "$WORK/fconns.ready" --go "$WORK/fconns.go" --max 50 >"$WORK/fconns.json" 2>&1 &
-	FL_PID=$!
-	PIDS+=("$FL_PID")
-	wait_file "$WORK/fconns.ready" 80 || { cat "$WORK/fconns.json"; return 1; }
-	cat "$WORK/fconns.ready"
-	echo
-	for s in tcp5269 udp3478; do
-		FPORT[$s]=$(jget "$WORK/fconns.ready" "$s.local_port")
-		[ "$(jget "$WORK/fconns.ready" "$s.before")" = echoed ] || { echo "$s did not echo"; return 1; }
-	done
+	conns_open fconns "$FL_SPEC" FPORT || return 1
+	FL_PID=$CONNS_PID
 	# the node asks the "resolver" (answers 0.2 s late): an outbound flow
 	nx $NS_NODE "${NT[@]}" udp $INET 53 --bind $ACC --sport $DNS_SPORT --timeout 2
 }

@@ -47,7 +47,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Line i: {"n":i,"pad":"xxx..."} of exactly len bytes (len >= 20). */
+/* Line i: {"n":i,"pad":"..."} of exactly len bytes (len >= 20), padded with 'x'. */
 static size_t put_line(struct ef_sink *s, unsigned i, size_t len)
 {
 	char *p = ef_sink_reserve(s);
