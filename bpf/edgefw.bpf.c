@@ -33,6 +33,7 @@
 #include "shield.h"
 #include "policy.h"
 #include "verdict.h"
+#include "capture.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -172,10 +173,15 @@ int edgefw_xdp(struct xdp_md *ctx)
 		.pkt_len = ctx->data_end - ctx->data,
 	};
 
+	int action;
+
 	x.reason = ef_parse_xdp(ctx, &x.pkt);
 	if (EF_STOP_AT(EF_STAGE_PARSE))
 		return XDP_DROP;
-	switch (ef_process(&x)) {
+	action = ef_process(&x);
+	if (ef_capturing())
+		ef_cap_xdp(ctx, &x, action);
+	switch (action) {
 	case EF_ACT_DROP: return XDP_DROP;
 	case EF_ACT_CHALLENGE: {
 		int len =
@@ -199,6 +205,11 @@ int edgefw_tc_egress(struct __sk_buff *skb)
 		.pkt_len = skb->len,
 	};
 
+	int action;
+
 	x.reason = ef_parse_skb(skb, &x.pkt);
-	return ef_process(&x) == EF_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+	action = ef_process(&x);
+	if (ef_capturing())
+		ef_cap_skb(skb, &x, action);
+	return action == EF_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 }

@@ -32,6 +32,15 @@ struct ef_scratch_area; /* bpf/ctx.h */
 #define EF_BPF_MAP_KV_LRU_HASH EF_BPF_MAP_KV
 #define EF_BPF_MAP_KV_LPM_TRIE EF_BPF_MAP_KV
 #define EF_BPF_MAP_KV_RINGBUF(k, v)
+#define EF_BPF_MAP_KV_ARRAY_OF_MAPS(k, v) \
+	__type(key, k);                   \
+	__array(values, v);
+
+/* The inner map of ef_caprings: each capture slot's ring. */
+struct ef_capring {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EF_CAP_RING_BYTES);
+};
 
 EF_MAPS(EF_BPF_MAP)
 

@@ -2,7 +2,8 @@
 # Install what edgefw needs to build, run, test and benchmark on Debian 12 (as
 # root).  Idempotent.  mmdebstrap and systemd-container (systemd-nspawn) are
 # for `make check-systemd` (tests/systemd/run.sh); `make lint` uses clang-format,
-# cppcheck and shellcheck.  The last line is for
+# cppcheck and shellcheck; the capture tests read its files with tcpdump and
+# tshark.  The last line is for
 # `make bench` (bench/README.md): the baselines (nftables, iptables + ipset,
 # xdp-filter), iperf3, ethtool.
 set -eu
@@ -16,4 +17,5 @@ apt-get install -y --no-install-recommends \
 	build-essential dpkg-dev debhelper lintian jq ansible-core python3-apt util-linux \
 	mmdebstrap systemd-container \
 	clang-format cppcheck shellcheck \
+	tcpdump tshark \
 	nftables iptables ipset iperf3 xdp-tools ethtool

@@ -33,6 +33,7 @@ EF_CMD(allowlist);
 EF_CMD(blocked);
 EF_CMD(unblock);
 EF_CMD(flows);
+EF_CMD(capture);
 EF_CMD(detach);
 
 #endif

@@ -61,6 +61,7 @@ static const struct command {
 	{ &ef_cli_blocked, cmd_blocked },
 	{ &ef_cli_unblock, cmd_unblock },
 	{ &ef_cli_flows, cmd_flows },
+	{ &ef_cli_capture, cmd_capture },
 	{ &ef_cli_detach, cmd_detach },
 };
 

@@ -498,9 +498,51 @@ const struct ef_cmd ef_cli_flows = {
 };
 #undef L
 
+#define K struct ef_capture_opts
+const struct ef_cmd ef_cli_capture = {
+	.name = "capture",
+	.summary = "write the packets the data path drops to pcapng, as xdpdump / tcpdump -w",
+	.synopsis = "edgefw capture [-w FILE|-] [FILTERS] [--count N] [--duration S]\n"
+		    "               [--snaplen N] [--max-pps N] [--new-flows] [--bpffs-dir DIR]\n",
+	.common = EF_C_DIRS,
+	.size = sizeof(K),
+	.opts =
+		(const struct ef_opt[]){
+			OPT("write", 'w', EF_OPT_STRING, F(K, write), "FILE|-",
+			    "the pcapng file (-: stdout; the default when it is not a terminal)"),
+			OPT("iface", 'i', EF_OPT_STRING, F(K, iface), "NIC",
+			    "packets of this NIC: its name, external or internal"),
+			OPT("reason", 'r', EF_OPT_STRING, F(K, reasons), "REASON[,REASON]",
+			    "packets judged for one of these reasons (edgefw(8), EVENTS)"),
+			OPT("rule", 'R', EF_OPT_STRING, F(K, rule), "NAME",
+			    "packets the rule NAME decided (its limit's drops, --new-flows)"),
+			OPT("addr", 'a', EF_OPT_STRING, F(K, addr), "ADDR|CIDR",
+			    "source or destination address in it"),
+			OPT("port", 'p', EF_OPT_INT, F(K, port), "PORT",
+			    "source or destination port (TCP, UDP)", .lo = 1, .hi = 65535),
+			OPT("proto", 'P', EF_OPT_ENUM, F(K, proto), NULL, "transport",
+			    .names = ef_flows_protos),
+			OPT("new-flows", 'n', EF_OPT_FLAG, F(K, new_flows), NULL,
+			    "also the first packet of each new allowed flow"),
+			OPT("count", 'c', EF_OPT_INT, F(K, count), "N", "stop after N packets",
+			    .lo = 1, .hi = LONG_MAX),
+			OPT("duration", 'd', EF_OPT_INT, F(K, duration), "S",
+			    "stop after S seconds", .lo = 1, .hi = 86400, .unit = "seconds"),
+			OPT("snaplen", 's', EF_OPT_INT, F(K, snaplen), "N",
+			    "bytes kept of each packet", .lo = 1, .hi = EF_CAP_SNAP_MAX,
+			    .def = "2048"),
+			OPT("max-pps", 'm', EF_OPT_INT, F(K, max_pps), "N",
+			    "packets a second at most (each CPU its share); the rest are counted",
+			    .lo = 1, .hi = 1000000, .def = "1000"),
+			{ 0 },
+		},
+};
+#undef K
+
 const struct ef_cmd *const ef_cli_all[] = {
 	&ef_cli_validate, &ef_cli_init,	   &ef_cli_diff,    &ef_cli_matrix,    &ef_cli_run,
 	&ef_cli_reload,	  &ef_cli_apply,   &ef_cli_confirm, &ef_cli_status,    &ef_cli_stats,
 	&ef_cli_explain,  &ef_cli_events,  &ef_cli_reopen,  &ef_cli_blocklist, &ef_cli_allowlist,
-	&ef_cli_blocked,  &ef_cli_unblock, &ef_cli_flows,   &ef_cli_detach,    NULL
+	&ef_cli_blocked,  &ef_cli_unblock, &ef_cli_flows,   &ef_cli_capture,   &ef_cli_detach,
+	NULL
 };

@@ -96,6 +96,16 @@ struct ef_flows_opts {
 	bool count, all;
 };
 
+/* capture: filters as flows' (--proto: ef_flows_protos), then the bounds */
+struct ef_capture_opts {
+	struct ef_common c;
+	const char *write, *iface, *reasons, *rule, *addr;
+	int proto;				  /* if given */
+	long port, count, duration;		  /* if given */
+	long snaplen, max_pps;			  /* defaults in the table */
+	bool new_flows;
+};
+
 struct ef_unblock_opts {
 	struct ef_common c;
 	bool all;
@@ -104,7 +114,7 @@ struct ef_unblock_opts {
 extern const struct ef_cmd ef_cli_validate, ef_cli_init, ef_cli_diff, ef_cli_matrix, ef_cli_run,
 	ef_cli_reload, ef_cli_apply, ef_cli_confirm, ef_cli_status, ef_cli_stats, ef_cli_explain,
 	ef_cli_events, ef_cli_reopen, ef_cli_blocklist, ef_cli_allowlist, ef_cli_blocked,
-	ef_cli_unblock, ef_cli_flows, ef_cli_detach;
+	ef_cli_unblock, ef_cli_flows, ef_cli_capture, ef_cli_detach;
 
 /* Every command, in `edgefw --help`'s order; NULL-terminated. */
 extern const struct ef_cmd *const ef_cli_all[];

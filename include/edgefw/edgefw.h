@@ -526,4 +526,77 @@ struct ef_event {
 	union ef_addr dst;
 };
 
+/* ---- capture (edgefw capture) ---------------------------------------------- */
+
+/*
+ * Up to EF_CAP_SLOTS captures run at once, each in a slot of ef_capture
+ * (one mmapable entry: its owner writes its slot and flips its bits with
+ * atomic operations, no read-modify-write of the map).  The programs look
+ * at ef_capture.on after the verdict; while it is 0 a capture costs them
+ * that one load.  A slot captures only while alive_until is ahead of the
+ * programs' clock: its owner renews it; a killed capture lapses on its own.
+ * Each slot has its own ring (ef_caprings[slot], made by its owner), its
+ * own per-CPU rate bucket and counts (ef_capstat[slot]).
+ */
+#define EF_CAP_SLOTS 4
+#define EF_CAP_SNAP_MAX 2048		/* bytes of a packet a record can hold */
+#define EF_CAP_RING_BYTES (4u << 20)	/* each slot's ring */
+#define EF_CAP_LEASE_NS 3000000000ull	/* how long a renewal keeps a slot alive */
+#define EF_CAPF_DROP 0x01		/* dropped packets (and challenged SYNs) */
+#define EF_CAPF_WOULD_DROP 0x02		/* what a lenient mode passed instead */
+#define EF_CAPF_NEW_FLOW 0x04		/* the packet that opened an allowed flow */
+#define EF_CAPF_RULE 0x08		/* only packets credited to .rule (in .epoch) */
+#define EF_CAPF_ADDR 0x10		/* only packets from or to .addr/.mask */
+
+struct ef_capslot {
+	__u64 alive_until; /* the programs' clock (ns): ignored after it */
+	__u64 reasons;	   /* a bit per enum ef_reason; 0: any */
+	union ef_addr addr; /* source or destination, masked, equals it */
+	union ef_addr mask;
+	__u32 ifindex;	   /* 0: any */
+	__u32 epoch;	   /* the generation .rule names a rule of */
+	__u32 cpu_pps;	   /* packets a second, per CPU (a token bucket) */
+	__u16 rule;
+	__u16 port;	   /* source or destination port (host order); 0: any */
+	__u16 snaplen;	   /* 1-EF_CAP_SNAP_MAX */
+	__u8 proto;	   /* IPPROTO_*; 0: any */
+	__u8 flags;	   /* EF_CAPF_* */
+	__u8 pad[4];
+};
+
+struct ef_capture {
+	__u32 on;	/* a bit per slot: capturing */
+	__u32 claimed;	/* a bit per slot: owned by a capture process */
+	__u64 pad;
+	struct ef_capslot slot[EF_CAP_SLOTS];
+};
+
+/* ef_capstat[slot], per CPU: the slot's rate bucket and what it did. */
+struct ef_capstat {
+	struct ef_evbucket bucket;
+	__u64 captured; /* records written to the ring */
+	__u64 skipped;	/* matched, over the rate */
+	__u64 lost;	/* matched, the ring was full */
+};
+
+/* One captured packet in a slot's ring: the record, then cap_len bytes. */
+struct ef_caprec {
+	__u64 ts_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u32 ifindex;
+	__u32 epoch;
+	__u32 pkt_len; /* the packet's length */
+	__u32 cap_len; /* the bytes that follow */
+	__u16 rule;    /* EF_RULE_NONE when no rule decided */
+	__u8 hook;     /* enum ef_hook */
+	__u8 action;   /* enum ef_action */
+	__u8 reason;   /* enum ef_reason */
+	__u8 pad[3];
+};
+
+/* The programs build a record here (per CPU) before they copy it out. */
+struct ef_capbuf {
+	struct ef_caprec rec;
+	__u8 data[EF_CAP_SNAP_MAX];
+};
+
 #endif /* EDGEFW_H */

@@ -14,7 +14,9 @@
  *               PINNED    pinned; only the programs use it
  *               PRIVATE   never pinned: each loaded instance has its own
  *                         (explain's dry run must not share it)
- *   type        BPF_MAP_TYPE_<type>; a RINGBUF has no key or value
+ *   type        BPF_MAP_TYPE_<type>; a RINGBUF has no key or value; an
+ *               ARRAY_OF_MAPS's value names its inner map's definition
+ *               (bpf/maps.h)
  *
  * From it come the map definitions (bpf/maps.h), struct ef_maps
  * (agent/kern/apply.h), which maps are pinned, adopted and opened
@@ -97,6 +99,14 @@
 	F(X, evbudget, PINNED, PERCPU_ARRAY, 1, __u32, struct ef_evbucket)                         \
 	/* Drop/allow events to the agent. */                                                      \
 	F(X, events, HELD, RINGBUF, EF_RINGBUF_BYTES, void, void)                                  \
+	/* Captures (edgefw capture): the slots, their filters and switches (see edgefw.h). */    \
+	F(X, capture, PINNED, ARRAY, 1, __u32, struct ef_capture, BPF_F_MMAPABLE)                  \
+	/* Each capture slot's ring, made by the capture that owns the slot. */                    \
+	F(X, caprings, PINNED, ARRAY_OF_MAPS, EF_CAP_SLOTS, __u32, struct ef_capring)              \
+	/* Each capture slot's rate bucket and counts, per CPU. */                                 \
+	F(X, capstat, PINNED, PERCPU_ARRAY, EF_CAP_SLOTS, __u32, struct ef_capstat)                \
+	/* A capture record is built here before it is copied to a ring. */                        \
+	F(X, capbuf, PRIVATE, PERCPU_ARRAY, 1, __u32, struct ef_capbuf)                            \
 	/* Off the stack (the programs are near the 512-byte limit): per CPU, and a                \
 	 * program does not migrate while it runs. */                                              \
 	F(X, scratch, PRIVATE, PERCPU_ARRAY, 1, __u32, struct ef_scratch_area)

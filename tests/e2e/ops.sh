@@ -20,16 +20,22 @@
 #      DNS query) with their rule, opener, state and table, its filters
 #      count them, and `flows flush` removes exactly what it names: the
 #      next packet of a flushed inbound flow is judged again (cut), the
-#      late answer to a flushed outbound query is dropped.
+#      late answer to a flushed outbound query is dropped;
+#   5. `edgefw capture` writes the dropped packets (in and out, and the
+#      first packet of new flows when asked) to pcapng that tcpdump and
+#      tshark read, with NIC, direction and verdict; its filters pick,
+#      --count, the reader going away, SIGINT and a flood's --max-pps
+#      bound end or bound it; 4 run at once, a killed one's slot lapses,
+#      and a capture outlives the agent's kill -9.
 #
 # Debian packages needed: iproute2 python3 procps coreutils util-linux
-# (nsenter).
+# (nsenter) bpftool tcpdump tshark.
 #
 # Usage (as root):  make e2e-test     or   tests/e2e/ops.sh
 #   EDGEFW=path/to/edgefw   the binary (default: $BUILD/edgefw, BUILD=build)
 #   XDP_PASS_OBJ=path       tests/e2e/xdp_pass.bpf.c built (make does it;
 #                           default: $BUILD/tests/xdp_pass.bpf.o)
-#   OPS_PARTS="explain events reload flows"   the parts to run (default: all)
+#   OPS_PARTS="explain events reload flows capture"   the parts to run (default: all)
 #   E2E_VERBOSE=1           print the output of passing checks too
 #   E2E_KEEP=1              keep the work dir (policies, logs, snapshots)
 #
@@ -44,7 +50,7 @@ SUITE=ops NS_PREFIX=efo- NX_TIMEOUT=25
 NS_SYSCTL=(net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1)
 built EDGEFW edgefw
 built XDP_PASS_OBJ tests/xdp_pass.bpf.o
-PARTS=" ${OPS_PARTS:-explain events reload flows} "
+PARTS=" ${OPS_PARTS:-explain events reload flows capture} "
 
 # ---- names and addresses ---------------------------------------------------
 
@@ -1164,6 +1170,237 @@ part_flows() {
 	check "agent: SIGTERM, exit 0" stop_agent
 }
 
+# ==== 5. edgefw capture: the dropped packets, to pcapng ============================
+
+# cap_start NAME ARGS...: `edgefw capture ARGS` next to the agent (at most
+# 20 s), stdout to $WORK/NAME.pcapng, stderr to NAME.err; its pid in
+# CAP[NAME]; returns once it captures
+declare -A CAP=()
+cap_start() {
+	local name=$1 n=50
+	shift
+	# shellcheck disable=SC2046 # (agent_env: words without spaces)
+	env $(agent_env "") nsenter --net=/run/netns/$NS_NODE "$EDGEFW" capture --duration 20 "$@" \
+		>"$WORK/$name.pcapng" 2>"$WORK/$name.err" &
+	CAP[$name]=$!
+	PIDS+=($!)
+	while [ $n -gt 0 ]; do
+		grep -qs "capturing" "$WORK/$name.err" && return 0
+		kill -0 "${CAP[$name]}" 2>/dev/null || break
+		sleep 0.1
+		n=$((n - 1))
+	done
+	cat "$WORK/$name.err"
+	return 1
+}
+
+# cap_stop NAME [SIG]: stop it (SIGINT), expect exit 0; its report
+cap_stop() {
+	local rc=0
+	kill -"${2:-INT}" "${CAP[$1]}"
+	wait "${CAP[$1]}" || rc=$?
+	cat "$WORK/$1.err"
+	[ $rc -eq 0 ] || { echo "edgefw capture $1: exit $rc"; return 1; }
+}
+
+# cap_fields NAME: one line per packet of NAME.pcapng, from tshark:
+# interface, direction (0x00000001 in, 0x00000002 out), source, destination, TCP and UDP
+# destination port, comment
+cap_fields() {
+	tshark -r "$WORK/$1.pcapng" -T fields -E separator='|' -e frame.interface_name \
+		-e frame.packet_flags_direction -e ip.src -e ip.dst -e tcp.dstport -e udp.dstport \
+		-e frame.comment 2>"$WORK/$1.tshark.err"
+}
+
+IN=0x00000001 OUT=0x00000002 # epb_flags' direction, as tshark prints it
+# cap_written NAME: what the report says was written
+cap_written() { sed -n 's/.*: \([0-9]*\) packets\? written.*/\1/p' "$WORK/$1.err"; }
+
+# the node's ports that no rule opens: 8080-8083 (TCP), 9 (UDP, A/V)
+cap_basic() { # drops in and out, with NIC, direction and verdict; an allowed connection is not there
+	local out n
+	cap_start c1 -w - || return 1
+	nx $NS_INET "${NT[@]}" tcp $ACC 8080 --bind $B --timeout 0.5 >/dev/null
+	nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --timeout 0.5 >/dev/null
+	nx $NS_INET "${NT[@]}" tcp $ACC 443 --bind $B >/dev/null || { echo "443 did not connect"; return 1; }
+	nx $NS_NODE "${NT[@]}" udp $INET 9999 --bind $ACC --timeout 0.5 >/dev/null
+	sleep 0.3
+	cap_stop c1 || return 1
+	out=$(cap_fields c1) || { cat "$WORK/c1.tshark.err"; return 1; }
+	echo "$out"
+	tcpdump -nr "$WORK/c1.pcapng" 2>&1 | head -5
+	n=$(tcpdump -nr "$WORK/c1.pcapng" 2>/dev/null | wc -l)
+	echo "tcpdump reads $n packets; the report says $(cap_written c1)"
+	[ "$n" = "$(cap_written c1)" ] && [ "$n" -ge 3 ] &&
+		grep -qx "$EXT|$IN|$B|$ACC|8080||edgefw action=drop reason=no-rule" <<<"$out" &&
+		grep -qx "$EXT|$IN|$B|$AV||9|edgefw action=drop reason=no-rule" <<<"$out" &&
+		grep -qE "^$EXT\|$OUT\|$ACC\|$INET\|\|9999\|edgefw action=drop reason=[a-z-]+$" <<<"$out" &&
+		! grep -q "|443|" <<<"$out"
+}
+
+cap_pipe_filters() { # -w - | tcpdump -r -: --port and --proto pick, --count stops it
+	local out rc=0
+	# shellcheck disable=SC2046 # (agent_env: words without spaces)
+	env $(agent_env "") nsenter --net=/run/netns/$NS_NODE "$EDGEFW" capture -w - --port 8081 \
+		--proto tcp --count 2 --duration 20 2>"$WORK/c2.err" |
+		tcpdump -nr - >"$WORK/c2.txt" 2>/dev/null &
+	local pid=$!
+	sleep 0.5
+	nx $NS_INET "${NT[@]}" udp $AV 8081 --bind $B --timeout 0.3 >/dev/null
+	nx $NS_INET "${NT[@]}" tcp $ACC 8082 --bind $B --timeout 0.3 >/dev/null
+	nx $NS_INET "${NT[@]}" tcp $ACC 8081 --bind $B --timeout 0.3 >/dev/null
+	nx $NS_INET "${NT[@]}" tcp $ACC 8081 --bind $V --timeout 0.3 >/dev/null
+	nx $NS_INET "${NT[@]}" tcp $ACC 8081 --bind $V --timeout 0.3 >/dev/null
+	wait $pid || rc=$?
+	cat "$WORK/c2.txt" "$WORK/c2.err"
+	[ $rc -eq 0 ] && [ "$(wc -l <"$WORK/c2.txt")" = 2 ] &&
+		[ "$(grep -c "> $ACC.8081: Flags \[S\]" "$WORK/c2.txt")" = 2 ] &&
+		grep -q ": 2 packets written to stdout" "$WORK/c2.err"
+}
+
+cap_two() { # two captures at once, each with its own filter: --addr, --reason/--iface
+	local a b
+	cap_start c3 -w - --addr $V/32 || return 1
+	cap_start c4 -w - --iface external --reason no-rule --proto udp || return 1
+	nx $NS_INET "${NT[@]}" tcp $ACC 8083 --bind $V --timeout 0.3 >/dev/null
+	nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --timeout 0.3 >/dev/null
+	sleep 0.3
+	cap_stop c3 || return 1
+	cap_stop c4 || return 1
+	a=$(cap_fields c3) && b=$(cap_fields c4) || return 1
+	printf 'c3 (--addr %s):\n%s\nc4 (--reason no-rule --proto udp):\n%s\n' $V "$a" "$b"
+	[ -n "$a" ] && [ -n "$b" ] &&
+		! grep -v "^$EXT|$IN|$V|$ACC|8083||" <<<"$a" &&
+		! grep -v "^$EXT|$IN|$B|$AV||9|edgefw action=drop reason=no-rule$" <<<"$b"
+}
+
+cap_new_flows() { # --new-flows: the packet that opened a flow, named after its rule
+	local out
+	cap_start c5 -w - --new-flows --reason rule --rule $TLS || return 1
+	nx $NS_INET "${NT[@]}" tcp $ACC 443 --bind $B >/dev/null || return 1
+	nx $NS_INET "${NT[@]}" tcp $ACC 5269 --bind $B >/dev/null || return 1
+	nx $NS_INET "${NT[@]}" tcp $ACC 8080 --bind $B --timeout 0.3 >/dev/null
+	sleep 0.3
+	cap_stop c5 || return 1
+	out=$(cap_fields c5) || return 1
+	echo "$out"
+	[ "$(wc -l <<<"$out")" = 1 ] && grep -qx "$EXT|$IN|$B|$ACC|443||edgefw action=pass reason=rule rule=$TLS" <<<"$out"
+}
+
+cap_flood() { # a flood is captured at --max-pps; what was skipped is counted and told
+	local sent w sk lost
+	cap_start c6 -w - --max-pps 200 --port 9 || return 1
+	nx $NS_INET "${NT[@]}" spoof --dst $AV --dport 9 --sources 198.51.100.100-198.51.100.131 \
+		--count 250 --pps 4000 >"$WORK/c6.spoof" 2>&1
+	sleep 0.3
+	cap_stop c6 || return 1
+	cat "$WORK/c6.spoof"
+	sent=$(sed -n 's/^sent \([0-9]*\) UDP.*/\1/p' "$WORK/c6.spoof")
+	w=$(cap_written c6)
+	sk=$(sed -n 's/.*; \([0-9]*\) skipped over.*/\1/p' "$WORK/c6.err")
+	lost=$(sed -n 's/.*, \([0-9]*\) lost.*/\1/p' "$WORK/c6.err")
+	echo "sent $sent; written $w + skipped $sk + lost $lost = $((w + sk + lost)); tcpdump: $(tcpdump -nr "$WORK/c6.pcapng" 2>/dev/null | wc -l)"
+	# 2 s of flood at 200/s (100 per CPU, a second's burst each): <= 800
+	[ "$w" -le 800 ] && [ "$w" -ge 100 ] && [ "$sk" -gt 0 ] && [ $((w + sk + lost)) -eq "$sent" ] &&
+		[ "$(tcpdump -nr "$WORK/c6.pcapng" 2>/dev/null | wc -l)" = "$w" ]
+}
+
+# cap_slots: ef_capture's .on and .claimed words (bpftool)
+cap_slots() {
+	bpftool -j map dump pinned $PINS/ef_capture | "$PY" -c '
+import json, sys
+e = json.load(sys.stdin)[0]
+if "formatted" in e:
+    v = e["formatted"]["value"]
+    on, claimed = v["on"], v["claimed"]
+else:  # raw bytes: two little-endian words first
+    b = bytes(int(x, 16) for x in e["value"][:8])
+    on, claimed = int.from_bytes(b[:4], "little"), int.from_bytes(b[4:], "little")
+print("on=%d claimed=%d" % (on, claimed))'
+}
+
+cap_slots_lapse() { # 4 at once; a fifth is refused (1); a kill -9 one lapses and is taken back
+	local i out rc=0
+	for i in 1 2 3 4; do cap_start s$i -w - --port 9 || return 1; done
+	out=$(efw capture -w - --duration 1 2>&1 >/dev/null)
+	rc=$?
+	echo "a fifth: exit $rc: $out"
+	[ $rc = 1 ] || return 1
+	kill -KILL "${CAP[s4]}"
+	wait "${CAP[s4]}" 2>/dev/null
+	echo "after kill -9 of one: $(cap_slots)"
+	sleep 4.5
+	cap_start s5 -w - --port 9 || return 1
+	echo "4.5 s later a new one starts: $(cap_slots)"
+	for i in 1 2 3 5; do cap_stop s$i >/dev/null || return 1; done
+	out=$(cap_slots)
+	echo "all stopped: $out"
+	[ "$out" = "on=0 claimed=0" ]
+}
+
+cap_reader_gone() { # tcpdump -c 2 closes the pipe: the capture ends, exit 0, its slot free
+	local rc=0
+	# shellcheck disable=SC2046 # (agent_env: words without spaces)
+	env $(agent_env "") nsenter --net=/run/netns/$NS_NODE "$EDGEFW" capture -w - --duration 20 \
+		2>"$WORK/c7.err" | tcpdump -nr - -c 2 >"$WORK/c7.txt" 2>/dev/null &
+	local pid=$!
+	sleep 0.5
+	for i in 1 2 3 4; do nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --timeout 0.2 >/dev/null; done
+	sleep 0.5
+	nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --timeout 0.2 >/dev/null
+	wait $pid || rc=$?
+	cat "$WORK/c7.txt" "$WORK/c7.err"
+	echo "slots: $(cap_slots)"
+	[ $rc -eq 0 ] && grep -q "went away" "$WORK/c7.err" && [ "$(cap_slots)" = "on=0 claimed=0" ]
+}
+
+cap_agent_restart() { # a capture outlives the agent's kill -9 and goes on with the next agent
+	cap_start c8 -w - --port 9 || return 1
+	nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --sport 40001 --timeout 0.2 >/dev/null
+	kill -KILL "$AGENT"
+	wait "$AGENT" 2>/dev/null
+	AGENT=
+	nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --sport 40002 --timeout 0.2 >/dev/null
+	start_agent "$WORK/F.json" >/dev/null || return 1
+	nx $NS_INET "${NT[@]}" udp $AV 9 --bind $B --sport 40003 --timeout 0.2 >/dev/null
+	sleep 0.3
+	cap_stop c8 || return 1
+	tcpdump -nr "$WORK/c8.pcapng" 2>/dev/null
+	[ "$(tcpdump -nr "$WORK/c8.pcapng" 2>/dev/null | grep -cE "$B\.4000[123] > $AV\.9: UDP")" = 3 ]
+}
+
+cap_errors() { # a rule or NIC the policy does not have (1), no pins (3), a terminal (2)
+	local rc
+	efw capture -w - --rule no-such-rule >/dev/null 2>"$WORK/ce.err"
+	rc=$?
+	echo "--rule no-such-rule: exit $rc: $(cat "$WORK/ce.err")"
+	[ $rc = 1 ] || return 1
+	efw capture -w - --reason no-rule,bogus >/dev/null 2>"$WORK/ce.err"
+	rc=$?
+	echo "--reason no-rule,bogus: exit $rc: $(cat "$WORK/ce.err")"
+	[ $rc = 2 ] || return 1
+	EDGEFW_BPFFS_DIR=$WORK/nothing "$EDGEFW" capture -w - >/dev/null 2>"$WORK/ce.err"
+	rc=$?
+	echo "no pins: exit $rc: $(cat "$WORK/ce.err")"
+	[ $rc = 3 ]
+}
+
+part_capture() {
+	log "== 5. edgefw capture"
+	make_policy F "" || die "policy F is invalid"
+	start_agent "$WORK/F.json" >/dev/null || die "the agent did not start"
+	check "capture: drops in and out with NIC, direction and verdict (tshark, tcpdump); not what passed" cap_basic
+	check "capture -w - | tcpdump -r -: --port and --proto pick, --count 2 ends it" cap_pipe_filters
+	check "capture: two at once, each gets what its filters pick" cap_two
+	check "capture --new-flows --rule: the SYN that opened a flow of that rule, named" cap_new_flows
+	check "capture: a flood is bounded by --max-pps; skipped + written = sent" cap_flood
+	check "capture: tcpdump -c 2 goes away: exit 0, the slot is free" cap_reader_gone
+	check "capture: 4 at once, a fifth refused; one killed with -9 lapses and is taken back" cap_slots_lapse
+	check "capture: errors name the rule, the reason, the missing pins" cap_errors
+	check "capture: goes on through the agent's kill -9 and the next agent" cap_agent_restart
+	check "agent: SIGTERM, exit 0" stop_agent
+}
+
 # ==== main =======================================================================
 
 needs_root
@@ -1185,5 +1422,6 @@ case $PARTS in *" explain "*) part_explain ;; esac
 case $PARTS in *" events "*) part_events ;; esac
 case $PARTS in *" reload "*) part_reload ;; esac
 case $PARTS in *" flows "*) part_flows ;; esac
+case $PARTS in *" capture "*) part_capture ;; esac
 
 summary

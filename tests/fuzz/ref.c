@@ -152,6 +152,7 @@ static void challenge_helpers(void)
 #define REG_LRU_HASH REG_KV
 #define REG_LPM_TRIE REG_KV
 #define REG_RINGBUF(m) REG_AT(m, 0, 0)
+#define REG_ARRAY_OF_MAPS(m) REG_AT(m, sizeof(*m.key), (int)sizeof(int))
 #define REG(name, use, t, ...) failed |= REG_##t(ef_##name) < 0;
 #define REG_HELD(name, optional) M.name = shim_fd(&ef_##name);
 
