@@ -62,7 +62,8 @@ CORE_HDRS := $(wildcard include/edgefw/*.h) $(wildcard agent/core/*.h)
 HDRS      := $(CORE_HDRS) $(wildcard agent/kern/*.h agent/cmd/*.h)
 
 UNIT_TESTS := test_policy test_compile test_events test_parse test_stats test_lists \
-	      test_init test_diff test_matrix test_golden test_sink test_control test_vocab test_cli test_flowview
+	      test_init test_diff test_matrix test_golden test_sink test_control test_vocab test_cli test_flowview \
+	      test_capture
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # the program tests: tests/prog/harness.c and one file per concern
 PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))

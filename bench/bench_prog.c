@@ -43,6 +43,7 @@
 #include "datapath.h"
 #include "events.h"
 #include "bpflog.h"
+#include "capture.h"
 #include "log.h"
 #include "pktbuild.h"
 #include "policy.h"
@@ -874,6 +875,144 @@ static void pin_cpu(int cpu)
 }
 
 /* the ring buffer's consumer: libbpf, a callback that counts, on CPU 1 */
+/* ---- the cost of capture ---------------------------------------------------------------- */
+
+/*
+ * edgefw capture's price, per packet (BPF_PROG_TEST_RUN, ingress): the
+ * program built without the capture check, against the shipped program
+ * with no capture running (what every node pays), and with one capture
+ * running whose filter does not pick the packet, picks it but is over its
+ * rate (a flood under capture: skipped), and picks and writes it (a
+ * consumer on the other CPU drains the ring).
+ */
+static volatile int cap_stop;
+static unsigned long long cap_consumed;
+
+static int cap_count(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	cap_consumed++;
+	return 0;
+}
+
+static void *cap_consumer(void *arg)
+{
+	struct ef_cap *k = arg;
+
+	pin_cpu(1);
+	while (!cap_stop)
+		ring_buffer__consume(k->rb);
+	return NULL;
+}
+
+static void bench_capture(struct bench *b, int empty)
+{
+	static const struct {
+		const char *name;
+		int mix;
+		int cases; /* a capture never picks a tracked flow's packets */
+	} pk[] = {
+		{ "denied SYN (tcp 8080)", 5, 5 },
+		{ "tracked flow (dns reply)", 9, 3 },
+	};
+	enum { C_OUT, C_OFF, C_OTHER, C_SKIP, C_WRITE, NC };
+	static const char *const cname[NC] = { "capture check compiled out",
+					       "no capture running (shipped)",
+					       "a capture running, filter picks other packets",
+					       "a capture picking it, over its rate",
+					       "a capture picking and writing it" };
+	_Static_assert(C_SKIP == 3, "the tracked flow's cases end before C_SKIP");
+	static const char *const ckey[NC] = { "compiled_out", "off", "running_other",
+					      "running_skipped", "running_written" };
+	struct ef_dp_opts opt = { .pin_dir = b->pin,
+				  .require_pins = true,
+				  .no_capture = true,
+				  .only_hook = 1 + EF_HOOK_INGRESS };
+	struct ef_dp nocap;
+	struct ef_capslot slot = { .rule = EF_RULE_NONE,
+				   .flags = EF_CAPF_DROP | EF_CAPF_WOULD_DROP,
+				   .snaplen = EF_CAP_SNAP_MAX,
+				   .cpu_pps = 1 };
+	struct ef_capstat st;
+	struct ef_cap k;
+	pthread_t th;
+	json_object *o = json_object_new_object();
+	int prog = bpf_program__fd(b->dp.skel->progs.edgefw_xdp);
+
+	if (ef_dp_open(&nocap, NULL, &opt) || ef_cap_open(&k, b->pin) ||
+	    ef_cap_start(&k, &slot, cap_count, NULL)) {
+		fprintf(stderr, "cannot set up the capture bench\n");
+		exit(1);
+	}
+	__atomic_fetch_and(&k.c->on, 0u, __ATOMIC_ACQ_REL); /* off until a case turns it on */
+	cap_stop = 0;
+	pthread_create(&th, NULL, cap_consumer, &k);
+	printf("\ncapture (ns per packet, BPF_PROG_TEST_RUN, ingress; median; ratio to the check compiled out)\n");
+	for (size_t i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
+		const struct pkt *p = &mix[pk[i].mix].p;
+		int role = mix[pk[i].mix].role;
+		uint8_t buf[PKT_MAX];
+		size_t len = pkt_build(p, buf);
+		double t[NC][RUNS], e[RUNS];
+		struct fig f[NC], fe;
+		json_object *c = json_object_new_object();
+		struct ef_capslot *sl = &k.c->slot[k.slot];
+		__u32 bit = 1u << k.slot;
+
+		for (int r = 0; r < RUNS; r++) {
+			t[C_OUT][r] = time_once(bpf_program__fd(nocap.skel->progs.edgefw_xdp), role,
+						buf, len, REPEAT);
+			__atomic_fetch_and(&k.c->on, ~bit, __ATOMIC_ACQ_REL);
+			t[C_OFF][r] = time_once(prog, role, buf, len, REPEAT);
+			ef_cap_renew(&k);
+			sl->port = 1; /* never these packets' */
+			__atomic_fetch_or(&k.c->on, bit, __ATOMIC_ACQ_REL);
+			t[C_OTHER][r] = time_once(prog, role, buf, len, REPEAT);
+			sl->port = 0;
+			if (pk[i].cases > C_SKIP) {
+				sl->cpu_pps = 1;
+				t[C_SKIP][r] = time_once(prog, role, buf, len, REPEAT);
+				sl->cpu_pps = 0xffffffffu; /* more than a CPU can send */
+				t[C_WRITE][r] = time_once(prog, role, buf, len, REPEAT / 10);
+				sl->cpu_pps = 1;
+			}
+			__atomic_fetch_and(&k.c->on, ~bit, __ATOMIC_ACQ_REL);
+			e[r] = time_once(empty, role, buf, len, REPEAT);
+		}
+		fe = fig_of(e, RUNS);
+		printf("  %s (empty program %.1f ns)\n", pk[i].name, fe.med);
+		for (int cs = 0; cs < pk[i].cases; cs++) {
+			json_object *x = json_object_new_object();
+
+			f[cs] = fig_of(t[cs], RUNS);
+			json_object_object_add(x, "ns", fig_json(f[cs]));
+			json_object_object_add(
+				x, "ratio_to_compiled_out",
+				json_object_new_double(f[C_OUT].med > 0 ? f[cs].med / f[C_OUT].med :
+									  0));
+			json_object_object_add(c, ckey[cs], x);
+			printf("    %-48s %6.1f ns [%5.1f-%5.1f]  %5.2fx\n", cname[cs], f[cs].med,
+			       f[cs].min, f[cs].max,
+			       f[C_OUT].med > 0 ? f[cs].med / f[C_OUT].med : 0);
+		}
+		json_object_object_add(c, "empty_ns", fig_json(fe));
+		json_object_object_add(o, pk[i].name, c);
+	}
+	cap_stop = 1;
+	pthread_join(th, NULL);
+	ef_cap_stop(&k, &st);
+	printf("  written %llu, consumed %llu, skipped %llu, lost (ring full) %llu\n",
+	       (unsigned long long)st.captured, cap_consumed, (unsigned long long)st.skipped,
+	       (unsigned long long)st.lost);
+	json_object_object_add(o, "records_written", json_object_new_uint64(st.captured));
+	json_object_object_add(o, "records_lost", json_object_new_uint64(st.lost));
+	json_object_object_add(results, "capture", o);
+	ef_cap_close(&k);
+	ef_dp_close(&nocap, true);
+}
+
 static int ev_sleep_us; /* between drains; 0: busy polling */
 
 static void *consumer(void *arg)
@@ -1092,6 +1231,7 @@ int main(int argc, char **argv)
 	bench_mix(&b, empty, mixo, true);
 	json_object_object_add(results, "program_cost", mixo);
 	bench_stages(&b, empty);
+	bench_capture(&b, empty);
 	if (argc > 2 && !strcmp(argv[2], "mix")) { /* quick look while optimising */
 		ef_dp_close(&b.dry, true);
 		ef_dp_close(&b.dp, false);

@@ -12,21 +12,25 @@
 
 #include "ctx.h"
 
+/* bench: a build with the capture check left out (the cost of a capture
+ * that is off, measured against it) */
+const volatile __u8 ef_no_capture = 0;
+
 static __always_inline int ef_cap_addr_is(const union ef_addr *a, const struct ef_capslot *s)
 {
-	return (a->w[0] & s->mask.w[0]) == s->addr.w[0] && (a->w[1] & s->mask.w[1]) == s->addr.w[1] &&
+	return (a->w[0] & s->mask.w[0]) == s->addr.w[0] &&
+	       (a->w[1] & s->mask.w[1]) == s->addr.w[1] &&
 	       (a->w[2] & s->mask.w[2]) == s->addr.w[2] && (a->w[3] & s->mask.w[3]) == s->addr.w[3];
 }
 
-/* Does slot s want this packet?  (Its lease, the kind, then the filters.) */
+/* Does slot s want this packet?  (The kind, then the filters; the lease
+ * is the caller's.) */
 static __always_inline int ef_cap_match(const struct ef_capslot *s, const struct ef_ctx *x,
-					int action, __u64 now)
+					int action)
 {
 	const struct ef_pkt *p = &x->pkt;
 	__u8 kind;
 
-	if (now > s->alive_until)
-		return 0;
 	if (action == EF_ACT_DROP || action == EF_ACT_CHALLENGE)
 		kind = EF_CAPF_DROP;
 	else if (action == EF_ACT_WOULD_DROP)
@@ -61,47 +65,50 @@ static __always_inline int ef_cap_match(const struct ef_capslot *s, const struct
 }
 
 /*
- * The record of a packet that some slot wants, in the per-CPU buffer, and
- * which slots want it (a bit each; their rate buckets have paid).  Its
- * bytes are the caller's to copy: *len of them.
+ * Which slots want this packet: a bit each (their rate buckets have paid);
+ * the most bytes any of them keeps in *snap (a map value: no stack
+ * pointer crosses into the inlined loop).
  */
-static __always_inline struct ef_capbuf *ef_cap_want(struct ef_ctx *x, int action, __u32 *want,
-						     __u32 *len)
+static __always_inline __u32 ef_cap_want(struct ef_ctx *x, int action, struct ef_capbuf *b)
 {
 	struct ef_capture *c;
-	struct ef_capbuf *b;
-	__u32 zero = 0, snap = 0;
-	__u64 now = ef_time(x);
+	__u32 zero = 0, want = 0;
 
-	*want = 0;
 	c = bpf_map_lookup_elem(&ef_capture, &zero);
 	if (!c)
-		return (void *)0;
+		return 0;
+	b->rec.cap_len = 0;
 #pragma unroll
 	for (__u32 i = 0; i < EF_CAP_SLOTS; i++) {
 		const struct ef_capslot *s = &c->slot[i];
 		struct ef_capstat *st;
 		__u32 k = i;
 
-		if (!(c->on & (1u << i)) || !ef_cap_match(s, x, action, now))
+		if (!(c->on & (1u << i)) || !ef_cap_match(s, x, action))
+			continue;
+		/* the clock only for a packet some slot picks */
+		if (ef_time(x) > s->alive_until)
 			continue;
 		st = bpf_map_lookup_elem(&ef_capstat, &k);
 		if (!st)
 			continue;
-		if (!ef_bucket_take(&st->bucket, now, s->cpu_pps,
+		if (!ef_bucket_take(&st->bucket, ef_time(x), s->cpu_pps,
 				    (__u64)s->cpu_pps * EF_CREDIT_PER_TOKEN, 1)) {
 			st->skipped++;
 			continue;
 		}
-		*want |= 1u << i;
-		if (s->snaplen > snap)
-			snap = s->snaplen;
+		want |= 1u << i;
+		if (s->snaplen > b->rec.cap_len)
+			b->rec.cap_len = s->snaplen;
 	}
-	if (!*want)
-		return (void *)0;
-	b = bpf_map_lookup_elem(&ef_capbuf, &zero);
-	if (!b)
-		return (void *)0;
+	return want;
+}
+
+/* The record's header, in the per-CPU buffer; the bytes to copy. */
+static __always_inline __u32 ef_cap_head(struct ef_capbuf *b, const struct ef_ctx *x, int action)
+{
+	__u32 len = b->rec.cap_len;
+
 	b->rec.ts_ns = bpf_ktime_get_ns();
 	b->rec.ifindex = x->ifindex;
 	b->rec.epoch = x->epoch;
@@ -110,8 +117,24 @@ static __always_inline struct ef_capbuf *ef_cap_want(struct ef_ctx *x, int actio
 	b->rec.hook = (__u8)x->hook;
 	b->rec.action = (__u8)action;
 	b->rec.reason = x->reason;
-	*len = x->pkt_len < snap ? x->pkt_len : snap;
-	return b;
+	if (x->pkt_len < len)
+		len = x->pkt_len;
+	return len;
+}
+
+/*
+ * No wake-up per record (an irq_work each, a microsecond): only the record
+ * that takes the ring's unread bytes across a multiple of
+ * EF_CAP_WAKE_BYTES wakes its reader; its poll timeout finds the rest.
+ */
+static __always_inline __u64 ef_cap_wakeup(void *ring, __u32 n)
+{
+	__u64 unread = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+	__u64 rec = sizeof(struct ef_caprec) + n + 8;
+
+	if ((unread & (EF_CAP_WAKE_BYTES - 1)) + rec >= EF_CAP_WAKE_BYTES)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 /* The record, with each slot's share of the len copied bytes, to each
@@ -141,7 +164,8 @@ static __always_inline void ef_cap_out(struct ef_capbuf *b, __u32 want, __u32 le
 		if (n > EF_CAP_SNAP_MAX)
 			n = EF_CAP_SNAP_MAX;
 		b->rec.cap_len = n;
-		if (ring && !bpf_ringbuf_output(ring, b, sizeof(b->rec) + n, 0))
+		if (ring &&
+		    !bpf_ringbuf_output(ring, b, sizeof(b->rec) + n, ef_cap_wakeup(ring, n)))
 			st->captured++;
 		else
 			st->lost++;
@@ -151,14 +175,18 @@ static __always_inline void ef_cap_out(struct ef_capbuf *b, __u32 want, __u32 le
 /* Both hooks' copies: global functions, verified once, on their own. */
 __noinline int ef_cap_xdp(struct xdp_md *ctx, struct ef_ctx *x, int action)
 {
+	__u32 zero = 0, want, len;
 	struct ef_capbuf *b;
-	__u32 want, len = 0;
 
 	if (!ctx || !x)
 		return 0;
-	b = ef_cap_want(x, action, &want, &len);
+	b = bpf_map_lookup_elem(&ef_capbuf, &zero);
 	if (!b)
 		return 0;
+	want = ef_cap_want(x, action, b);
+	if (!want)
+		return 0;
+	len = ef_cap_head(b, x, action);
 	if (len > EF_CAP_SNAP_MAX)
 		len = EF_CAP_SNAP_MAX;
 	if (len == 0 || bpf_xdp_load_bytes(ctx, 0, b->data, len))
@@ -169,14 +197,18 @@ __noinline int ef_cap_xdp(struct xdp_md *ctx, struct ef_ctx *x, int action)
 
 __noinline int ef_cap_skb(struct __sk_buff *skb, struct ef_ctx *x, int action)
 {
+	__u32 zero = 0, want, len;
 	struct ef_capbuf *b;
-	__u32 want, len = 0;
 
 	if (!skb || !x)
 		return 0;
-	b = ef_cap_want(x, action, &want, &len);
+	b = bpf_map_lookup_elem(&ef_capbuf, &zero);
 	if (!b)
 		return 0;
+	want = ef_cap_want(x, action, b);
+	if (!want)
+		return 0;
+	len = ef_cap_head(b, x, action);
 	if (len > EF_CAP_SNAP_MAX)
 		len = EF_CAP_SNAP_MAX;
 	if (len == 0 || bpf_skb_load_bytes(skb, 0, b->data, len))
@@ -186,16 +218,17 @@ __noinline int ef_cap_skb(struct __sk_buff *skb, struct ef_ctx *x, int action)
 }
 
 /* After the verdict, before a challenge rewrites the frame: is any capture
- * on?  (The dry run that explain loads never captures.) */
-static __always_inline int ef_capturing(void)
+ * on, and is the packet of a kind captures take (not a tracked flow's)?
+ * (The dry run that explain loads never captures.) */
+static __always_inline int ef_capturing(const struct ef_ctx *x, int action)
 {
 	struct ef_capture *c;
 	__u32 zero = 0;
 
-	if (ef_dry_run)
+	if (ef_dry_run || ef_no_capture)
 		return 0;
 	c = bpf_map_lookup_elem(&ef_capture, &zero);
-	return c && c->on;
+	return c && c->on && (action != EF_ACT_PASS || x->new_flow);
 }
 
 #endif /* EF_BPF_CAPTURE_H */

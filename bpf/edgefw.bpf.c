@@ -179,7 +179,7 @@ int edgefw_xdp(struct xdp_md *ctx)
 	if (EF_STOP_AT(EF_STAGE_PARSE))
 		return XDP_DROP;
 	action = ef_process(&x);
-	if (ef_capturing())
+	if (ef_capturing(&x, action))
 		ef_cap_xdp(ctx, &x, action);
 	switch (action) {
 	case EF_ACT_DROP: return XDP_DROP;
@@ -209,7 +209,7 @@ int edgefw_tc_egress(struct __sk_buff *skb)
 
 	x.reason = ef_parse_skb(skb, &x.pkt);
 	action = ef_process(&x);
-	if (ef_capturing())
+	if (ef_capturing(&x, action))
 		ef_cap_skb(skb, &x, action);
 	return action == EF_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
 }

@@ -149,8 +149,9 @@ static int resolve_rule(const struct capture *cap, struct ef_capslot *s)
 	if (!want)
 		return 0;
 	if (!cap->have_status) {
-		fprintf(stderr, "edgefw capture: --rule: no status in %s to name the rules "
-				"(is edgefw running?)\n",
+		fprintf(stderr,
+			"edgefw capture: --rule: no status in %s to name the rules "
+			"(is edgefw running?)\n",
 			cap->o->c.dirs.run);
 		return -1;
 	}
@@ -340,16 +341,18 @@ int cmd_capture(void *opts, const struct ef_args *args)
 	e = ef_cap_start(&k, &slot, on_record, cap);
 	if (e) {
 		if (e == -EBUSY)
-			fprintf(stderr, "edgefw capture: %d captures are running already (the most "
-					"at once)\n",
+			fprintf(stderr,
+				"edgefw capture: %d captures are running already (the most "
+				"at once)\n",
 				EF_CAP_SLOTS);
 		else
 			fprintf(stderr, "edgefw capture: cannot start: %s\n", strerror(-e));
 		rc = e == -EBUSY ? EXIT_INVALID : EXIT_SYSTEM;
 		goto out_file;
 	}
-	fprintf(stderr, "edgefw capture: capturing %s%s, at most %ld a second (slot %d); "
-			"Ctrl-C stops\n",
+	fprintf(stderr,
+		"edgefw capture: capturing %s%s, at most %ld a second (slot %d); "
+		"Ctrl-C stops\n",
 		o->new_flows ? "dropped packets and new flows" : "dropped packets",
 		cap->have_status ? "" : " (no status: NICs by index)", o->max_pps, k.slot);
 	rc = run_capture(cap, &k);

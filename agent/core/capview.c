@@ -23,9 +23,10 @@ static int reasons_mask(const char *list, __u64 *mask, char *err, size_t len)
 		int r = ef_reason_from_name(w);
 
 		if (r < 0 || r >= 64) {
-			snprintf(err, len,
-				 "--reason: %s is not a reason (the man page lists them under EVENTS)",
-				 EF_Q(w));
+			snprintf(
+				err, len,
+				"--reason: %s is not a reason (the man page lists them under EVENTS)",
+				EF_Q(w));
 			rc = -1;
 			break;
 		}
@@ -51,8 +52,8 @@ int ef_capslot_build(const struct ef_cap_spec *sp, struct ef_capslot *s, char *e
 		const char *why = NULL;
 
 		if (ef_prefix_parse(sp->addr, &p, &why)) {
-			snprintf(err, len, "--addr: %s is not an address or CIDR (%s)", EF_Q(sp->addr),
-				 why ? why : "?");
+			snprintf(err, len, "--addr: %s is not an address or CIDR (%s)",
+				 EF_Q(sp->addr), why ? why : "?");
 			return -1;
 		}
 		for (unsigned i = 0; i < 4; i++) {

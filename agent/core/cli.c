@@ -539,10 +539,10 @@ const struct ef_cmd ef_cli_capture = {
 };
 #undef K
 
-const struct ef_cmd *const ef_cli_all[] = {
-	&ef_cli_validate, &ef_cli_init,	   &ef_cli_diff,    &ef_cli_matrix,    &ef_cli_run,
-	&ef_cli_reload,	  &ef_cli_apply,   &ef_cli_confirm, &ef_cli_status,    &ef_cli_stats,
-	&ef_cli_explain,  &ef_cli_events,  &ef_cli_reopen,  &ef_cli_blocklist, &ef_cli_allowlist,
-	&ef_cli_blocked,  &ef_cli_unblock, &ef_cli_flows,   &ef_cli_capture,   &ef_cli_detach,
-	NULL
-};
+const struct ef_cmd *const ef_cli_all[] = { &ef_cli_validate, &ef_cli_init,	 &ef_cli_diff,
+					    &ef_cli_matrix,   &ef_cli_run,	 &ef_cli_reload,
+					    &ef_cli_apply,    &ef_cli_confirm,	 &ef_cli_status,
+					    &ef_cli_stats,    &ef_cli_explain,	 &ef_cli_events,
+					    &ef_cli_reopen,   &ef_cli_blocklist, &ef_cli_allowlist,
+					    &ef_cli_blocked,  &ef_cli_unblock,	 &ef_cli_flows,
+					    &ef_cli_capture,  &ef_cli_detach,	 NULL };

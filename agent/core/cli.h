@@ -100,9 +100,9 @@ struct ef_flows_opts {
 struct ef_capture_opts {
 	struct ef_common c;
 	const char *write, *iface, *reasons, *rule, *addr;
-	int proto;				  /* if given */
-	long port, count, duration;		  /* if given */
-	long snaplen, max_pps;			  /* defaults in the table */
+	int proto;		    /* if given */
+	long port, count, duration; /* if given */
+	long snaplen, max_pps;	    /* defaults in the table */
 	bool new_flows;
 };
 

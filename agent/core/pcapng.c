@@ -110,8 +110,8 @@ size_t ef_pcapng_shb(void *buf, size_t cap, const char *os, const char *appl)
 	return end(&o);
 }
 
-size_t ef_pcapng_idb(void *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
-		     const char *name, const char *description)
+size_t ef_pcapng_idb(void *buf, size_t cap, uint16_t linktype, uint32_t snaplen, const char *name,
+		     const char *description)
 {
 	struct out o;
 	unsigned char tsresol = 9; /* 10^-9 s */

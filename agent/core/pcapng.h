@@ -19,8 +19,8 @@
 #define EF_PCAPNG_OUTBOUND 2u
 
 size_t ef_pcapng_shb(void *buf, size_t cap, const char *os, const char *appl);
-size_t ef_pcapng_idb(void *buf, size_t cap, uint16_t linktype, uint32_t snaplen,
-		     const char *name, const char *description);
+size_t ef_pcapng_idb(void *buf, size_t cap, uint16_t linktype, uint32_t snaplen, const char *name,
+		     const char *description);
 /* ts_ns: since the epoch (the IDB's if_tsresol is 9). */
 size_t ef_pcapng_epb(void *buf, size_t cap, uint32_t ifid, uint64_t ts_ns, const void *data,
 		     uint32_t caplen, uint32_t origlen, uint32_t flags, const char *comment);

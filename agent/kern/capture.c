@@ -93,8 +93,7 @@ static int zero_stats(int fd, __u32 slot)
 	return err;
 }
 
-int ef_cap_start(struct ef_cap *k, const struct ef_capslot *s, ring_buffer_sample_fn cb,
-		 void *ctx)
+int ef_cap_start(struct ef_cap *k, const struct ef_capslot *s, ring_buffer_sample_fn cb, void *ctx)
 {
 	struct ef_capslot *mine;
 	__u32 slot, bit = 0;
@@ -123,8 +122,8 @@ int ef_cap_start(struct ef_cap *k, const struct ef_capslot *s, ring_buffer_sampl
 	mine->snaplen = s->snaplen;
 	mine->proto = s->proto;
 	mine->flags = s->flags;
-	k->ring_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ef_capring", 0, 0, EF_CAP_RING_BYTES,
-				    NULL);
+	k->ring_fd =
+		bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ef_capring", 0, 0, EF_CAP_RING_BYTES, NULL);
 	if (k->ring_fd < 0) {
 		err = -errno;
 		goto fail;
@@ -151,8 +150,8 @@ fail:
 void ef_cap_renew(struct ef_cap *k)
 {
 	if (k->slot >= 0)
-		__atomic_store_n(&k->c->slot[k->slot].alive_until,
-				 ef_coarse_ns() + EF_CAP_LEASE_NS, __ATOMIC_RELEASE);
+		__atomic_store_n(&k->c->slot[k->slot].alive_until, ef_coarse_ns() + EF_CAP_LEASE_NS,
+				 __ATOMIC_RELEASE);
 }
 
 void ef_cap_set_rule(struct ef_cap *k, __u16 rule, __u32 epoch)
@@ -167,12 +166,19 @@ void ef_cap_set_rule(struct ef_cap *k, __u16 rule, __u32 epoch)
 
 int ef_cap_poll(struct ef_cap *k, int timeout_ms)
 {
-	int n;
+	int n, m;
 
 	if (!k->rb)
 		return -EINVAL;
+	/* the programs wake the reader only every EF_CAP_WAKE_BYTES: after
+	 * the wait, whatever the ring holds is read anyway */
 	n = ring_buffer__poll(k->rb, timeout_ms);
-	return n == -EINTR ? 0 : n;
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(k->rb);
+	if (m < 0)
+		return m;
+	return (n > 0 ? n : 0) + m;
 }
 
 static void read_stats(struct ef_cap *k, struct ef_capstat *st)

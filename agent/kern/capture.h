@@ -27,13 +27,14 @@ int ef_cap_open(struct ef_cap *k, const char *bpffs);
 /* Claim a slot, set it to s (its lease from now), give it a ring whose
  * records go to cb(ctx, record, size), zero its counts, turn it on.
  * 0, -EBUSY when every slot is in use, or -errno. */
-int ef_cap_start(struct ef_cap *k, const struct ef_capslot *s, ring_buffer_sample_fn cb,
-		 void *ctx);
+int ef_cap_start(struct ef_cap *k, const struct ef_capslot *s, ring_buffer_sample_fn cb, void *ctx);
 /* Keep the slot alive for another EF_CAP_LEASE_NS. */
 void ef_cap_renew(struct ef_cap *k);
 /* The rule filter's rule in a new generation (EF_CAPF_RULE). */
 void ef_cap_set_rule(struct ef_cap *k, __u16 rule, __u32 epoch);
-/* Records to the callback, waiting up to timeout_ms: how many, or -errno. */
+/* Records to the callback, waiting up to timeout_ms for a wake-up (the
+ * programs wake the reader every EF_CAP_WAKE_BYTES), then whatever the
+ * ring holds: how many, or -errno. */
 int ef_cap_poll(struct ef_cap *k, int timeout_ms);
 /* Turn the slot off, hand over what its ring still holds, release it;
  * its counts (summed over the CPUs) in *st if not NULL. */

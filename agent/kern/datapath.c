@@ -188,6 +188,7 @@ int ef_dp_open(struct ef_dp *dp, const struct ef_settings *s, const struct ef_dp
 	skel->rodata->ef_dry_run = o->dry_run;
 	skel->rodata->ef_test_clock = o->test_clock;
 	skel->rodata->ef_bench_stop = (__u8)o->bench_stop;
+	skel->rodata->ef_no_capture = o->no_capture;
 	/* explain needs one program: verifying the other would double its cost */
 	if (o->only_hook == 1 + EF_HOOK_INGRESS)
 		bpf_program__set_autoload(skel->progs.edgefw_tc_egress, false);

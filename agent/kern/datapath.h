@@ -48,6 +48,7 @@ struct ef_dp_opts {
 	int only_hook;		/* 1 + enum ef_hook: load just that program (0: both) */
 	bool test_clock;	/* tests: "now" is the object's ef_clock_ns (see edgefw.bpf.c) */
 	unsigned test_max_hash; /* tests: cap every hash table at this size (0: as built) */
+	bool no_capture;	/* bench: the programs without the capture check */
 	int bench_stop;		/* bench: drop at the end of this stage (enum ef_stage; 0: off) */
 };
 

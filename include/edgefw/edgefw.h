@@ -539,34 +539,35 @@ struct ef_event {
  * own per-CPU rate bucket and counts (ef_capstat[slot]).
  */
 #define EF_CAP_SLOTS 4
-#define EF_CAP_SNAP_MAX 2048		/* bytes of a packet a record can hold */
-#define EF_CAP_RING_BYTES (4u << 20)	/* each slot's ring */
-#define EF_CAP_LEASE_NS 3000000000ull	/* how long a renewal keeps a slot alive */
-#define EF_CAPF_DROP 0x01		/* dropped packets (and challenged SYNs) */
-#define EF_CAPF_WOULD_DROP 0x02		/* what a lenient mode passed instead */
-#define EF_CAPF_NEW_FLOW 0x04		/* the packet that opened an allowed flow */
-#define EF_CAPF_RULE 0x08		/* only packets credited to .rule (in .epoch) */
-#define EF_CAPF_ADDR 0x10		/* only packets from or to .addr/.mask */
+#define EF_CAP_SNAP_MAX 2048	      /* bytes of a packet a record can hold */
+#define EF_CAP_RING_BYTES (4u << 20)  /* each slot's ring */
+#define EF_CAP_LEASE_NS 3000000000ull /* how long a renewal keeps a slot alive */
+#define EF_CAP_WAKE_BYTES (64u << 10) /* a power of two: see bpf/capture.h */
+#define EF_CAPF_DROP 0x01	      /* dropped packets (and challenged SYNs) */
+#define EF_CAPF_WOULD_DROP 0x02	      /* what a lenient mode passed instead */
+#define EF_CAPF_NEW_FLOW 0x04	      /* the packet that opened an allowed flow */
+#define EF_CAPF_RULE 0x08	      /* only packets credited to .rule (in .epoch) */
+#define EF_CAPF_ADDR 0x10	      /* only packets from or to .addr/.mask */
 
 struct ef_capslot {
-	__u64 alive_until; /* the programs' clock (ns): ignored after it */
-	__u64 reasons;	   /* a bit per enum ef_reason; 0: any */
+	__u64 alive_until;  /* the programs' clock (ns): ignored after it */
+	__u64 reasons;	    /* a bit per enum ef_reason; 0: any */
 	union ef_addr addr; /* source or destination, masked, equals it */
 	union ef_addr mask;
-	__u32 ifindex;	   /* 0: any */
-	__u32 epoch;	   /* the generation .rule names a rule of */
-	__u32 cpu_pps;	   /* packets a second, per CPU (a token bucket) */
+	__u32 ifindex; /* 0: any */
+	__u32 epoch;   /* the generation .rule names a rule of */
+	__u32 cpu_pps; /* packets a second, per CPU (a token bucket) */
 	__u16 rule;
-	__u16 port;	   /* source or destination port (host order); 0: any */
-	__u16 snaplen;	   /* 1-EF_CAP_SNAP_MAX */
-	__u8 proto;	   /* IPPROTO_*; 0: any */
-	__u8 flags;	   /* EF_CAPF_* */
+	__u16 port;    /* source or destination port (host order); 0: any */
+	__u16 snaplen; /* 1-EF_CAP_SNAP_MAX */
+	__u8 proto;    /* IPPROTO_*; 0: any */
+	__u8 flags;    /* EF_CAPF_* */
 	__u8 pad[4];
 };
 
 struct ef_capture {
-	__u32 on;	/* a bit per slot: capturing */
-	__u32 claimed;	/* a bit per slot: owned by a capture process */
+	__u32 on;      /* a bit per slot: capturing */
+	__u32 claimed; /* a bit per slot: owned by a capture process */
 	__u64 pad;
 	struct ef_capslot slot[EF_CAP_SLOTS];
 };

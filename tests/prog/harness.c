@@ -845,8 +845,8 @@ void load_settings_policy(const char *mode, const char *settings_json)
 
 /* In the order they run: the rules first, the verifier's margin last. */
 static const struct prog_group *const groups[] = {
-	&rules_group,  &frames_group, &flows_group,	 &fragicmp_group,
-	&shield_group, &events_group, &generation_group, &verifier_group,
+	&rules_group,  &frames_group,	  &flows_group,	  &fragicmp_group, &shield_group,
+	&events_group, &generation_group, &capture_group, &verifier_group,
 };
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))
 

@@ -24,6 +24,7 @@
  *   test_shield.c       shield     limits, blocks, static lists, SYN challenges
  *   test_prog_events.c  events     events and their rate limit
  *   test_generation.c   generation the policy generations (kern/generation.c)
+ *   test_capture.c      capture    capture slots (kern/capture.c): records, filters, bounds
  *   test_verifier.c     verifier   the verifier's margin
  *
  * Running by name:
@@ -204,7 +205,7 @@ struct prog_group {
 };
 
 extern const struct prog_group rules_group, frames_group, flows_group, fragicmp_group, shield_group,
-	events_group, generation_group, verifier_group;
+	events_group, generation_group, verifier_group, capture_group;
 
 /* A test of a group, run on fresh maps (test_setup). */
 #define PROG_TEST(f) cmocka_unit_test_setup(f, test_setup)
