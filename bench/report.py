@@ -321,6 +321,40 @@ def evaluate15(prog, wire):
     return t
 
 
+CAP_CASES = (("compiled_out", "capture check compiled out"),
+             ("off", "**no capture running (shipped)**"),
+             ("running_other", "a capture running, its filter picks other packets"),
+             ("running_skipped", "a capture picking the packet, over its --max-pps"),
+             ("running_written", "a capture picking and writing the packet (a reader drains the ring)"))
+
+
+def sec_capture(d, prog):
+    """edgefw capture's price per packet (bench_prog, BPF_PROG_TEST_RUN)"""
+    cap = (prog or {}).get("capture")
+    if not cap:
+        return
+    d("## The cost of `edgefw capture` (issue 17)")
+    d()
+    d("ns per packet through the real program (BPF_PROG_TEST_RUN, ingress, median [min-max] over "
+      "the runs), against the same program built without the capture check (`ef_no_capture`), "
+      "all interleaved in one run. The shipped program with no capture running is what every "
+      "node pays; a capture never picks a tracked flow's packets.")
+    d()
+    d("| packet | case | ns | vs compiled out |")
+    d("|---|---|---|---|")
+    for name, c in cap.items():
+        if not isinstance(c, dict):
+            continue
+        for key, label in CAP_CASES:
+            if key in c:
+                d("| %s | %s | %s | %.2fx |" % (name, label, mm(c[key]["ns"]),
+                                                c[key]["ratio_to_compiled_out"]))
+    d()
+    d("Records written %s, lost to a full ring %s." % (num(cap.get("records_written")),
+                                                     num(cap.get("records_lost"))))
+    d()
+
+
 def c_define(path, name):
     """the value of a #define in the tree (an integer expression), or None"""
     import re
@@ -487,6 +521,7 @@ def write_report(d, m, prog, wire, targets, build, shield=None):
                         "Targets of issue 14 (placement *same*, per receiver CPU)", "flood / measurement")
     later_targets(evaluate15(prog, wire), "Targets of issue 15 (events, measurement 5 of `bench/wire/run.sh`)",
                   "measurement", "Figures: median [min-max] over the runs; read in [section 5](#5-events).")
+    sec_capture(d, prog)
     before = load("bench/before", "prog.json")
     sec_stages(d, prog, (before or {}).get("stages"))
     ws = ((wire or {}).get("wire_rate") or {}).get("ratios", {}).get("same", {}).get("stages_syn_flood")
