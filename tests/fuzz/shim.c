@@ -14,7 +14,7 @@
 
 #include "shim.h"
 
-#define MAX_MAPS 32
+#define MAX_MAPS 64
 #define FD_BASE 1000
 
 struct smap {
