@@ -172,24 +172,40 @@ static __always_inline void ef_cap_out(struct ef_capbuf *b, __u32 want, __u32 le
 	}
 }
 
+/*
+ * What a capture takes of this packet: the per-CPU buffer with the
+ * record's header (NULL: no slot picks it), the slots in *want and the
+ * bytes to copy in *len, bounded for the copy helpers.
+ */
+static __always_inline struct ef_capbuf *ef_cap_take(struct ef_ctx *x, int action, __u32 *want,
+						     __u32 *len)
+{
+	__u32 zero = 0;
+	struct ef_capbuf *b = bpf_map_lookup_elem(&ef_capbuf, &zero);
+
+	if (!b)
+		return (void *)0;
+	*want = ef_cap_want(x, action, b);
+	if (!*want)
+		return (void *)0;
+	*len = ef_cap_head(b, x, action);
+	if (*len > EF_CAP_SNAP_MAX)
+		*len = EF_CAP_SNAP_MAX;
+	return b;
+}
+
 /* Both hooks' copies: global functions, verified once, on their own. */
 __noinline int ef_cap_xdp(struct xdp_md *ctx, struct ef_ctx *x, int action)
 {
-	__u32 zero = 0, want, len;
+	__u32 want = 0, len = 0;
 	struct ef_capbuf *b;
 
 	if (!ctx || !x)
 		return 0;
-	b = bpf_map_lookup_elem(&ef_capbuf, &zero);
+	b = ef_cap_take(x, action, &want, &len);
 	if (!b)
 		return 0;
-	want = ef_cap_want(x, action, b);
-	if (!want)
-		return 0;
-	len = ef_cap_head(b, x, action);
-	if (len > EF_CAP_SNAP_MAX)
-		len = EF_CAP_SNAP_MAX;
-	if (len == 0 || bpf_xdp_load_bytes(ctx, 0, b->data, len))
+	if (len == 0 || len > EF_CAP_SNAP_MAX || bpf_xdp_load_bytes(ctx, 0, b->data, len))
 		len = 0;
 	ef_cap_out(b, want, len);
 	return 0;
@@ -197,21 +213,15 @@ __noinline int ef_cap_xdp(struct xdp_md *ctx, struct ef_ctx *x, int action)
 
 __noinline int ef_cap_skb(struct __sk_buff *skb, struct ef_ctx *x, int action)
 {
-	__u32 zero = 0, want, len;
+	__u32 want = 0, len = 0;
 	struct ef_capbuf *b;
 
 	if (!skb || !x)
 		return 0;
-	b = bpf_map_lookup_elem(&ef_capbuf, &zero);
+	b = ef_cap_take(x, action, &want, &len);
 	if (!b)
 		return 0;
-	want = ef_cap_want(x, action, b);
-	if (!want)
-		return 0;
-	len = ef_cap_head(b, x, action);
-	if (len > EF_CAP_SNAP_MAX)
-		len = EF_CAP_SNAP_MAX;
-	if (len == 0 || bpf_skb_load_bytes(skb, 0, b->data, len))
+	if (len == 0 || len > EF_CAP_SNAP_MAX || bpf_skb_load_bytes(skb, 0, b->data, len))
 		len = 0;
 	ef_cap_out(b, want, len);
 	return 0;
