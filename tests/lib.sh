@@ -487,9 +487,16 @@ launch_agent() {
 		"$EDGEFW" run "$@" >"$out" 2>"$log" &
 	pid=$!
 	assign "AGENT${tag:+[$tag]}" "$pid"
-	while [ $n -gt 0 ]; do
-		grep -qs 'enforcing policy' "$log" && return 0
-		kill -0 "$pid" 2>/dev/null || break
+	wait_line "$log" 'enforcing policy' "$pid" "$n"
+}
+
+# wait_line FILE PATTERN PID TENTHS: 0 once FILE has a line matching
+# PATTERN; 1 when process PID exits first or after TENTHS tenths of a second
+wait_line() {
+	local n=$4
+	while [ "$n" -gt 0 ]; do
+		grep -qs "$2" "$1" && return 0
+		kill -0 "$3" 2>/dev/null || break
 		sleep 0.1
 		n=$((n - 1))
 	done

@@ -1177,19 +1177,14 @@ part_flows() {
 # CAP[NAME]; returns once it captures
 declare -A CAP=()
 cap_start() {
-	local name=$1 n=50
+	local name=$1
 	shift
 	# shellcheck disable=SC2046 # (agent_env: words without spaces)
 	env $(agent_env "") nsenter --net=/run/netns/$NS_NODE "$EDGEFW" capture --duration 20 "$@" \
 		>"$WORK/$name.pcapng" 2>"$WORK/$name.err" &
 	CAP[$name]=$!
 	PIDS+=($!)
-	while [ $n -gt 0 ]; do
-		grep -qs "capturing" "$WORK/$name.err" && return 0
-		kill -0 "${CAP[$name]}" 2>/dev/null || break
-		sleep 0.1
-		n=$((n - 1))
-	done
+	wait_line "$WORK/$name.err" capturing "${CAP[$name]}" 50 && return 0
 	cat "$WORK/$name.err"
 	return 1
 }
