@@ -447,6 +447,41 @@ static double bench_mix(struct bench *b, int empty, json_object *obj, bool verbo
 	return worst;
 }
 
+/*
+ * `bench_prog OUT spin NAME [SECONDS]`: one class of the mix, repeated for
+ * SECONDS (default 10), so that `perf stat -e instructions,cycles` on the
+ * CPU it runs on counts what one packet of that class costs.
+ */
+static int spin(struct bench *b, const char *name, double secs)
+{
+	enum { N = sizeof(mix) / sizeof(mix[0]) };
+	uint8_t buf[PKT_MAX];
+	long long reps = 0;
+	double t0, sum = 0;
+	size_t i, len;
+	int prog;
+
+	for (i = 0; i < N && strcmp(mix[i].name, name); i++)
+		;
+	if (i == N) {
+		fprintf(stderr, "bench_prog: no class \"%s\" in the mix\n", name);
+		return 2;
+	}
+	prime(b);
+	len = pkt_build(&mix[i].p, buf);
+	prog = bpf_program__fd(mix[i].dry ? b->dry.skel->progs.edgefw_xdp :
+					    b->dp.skel->progs.edgefw_xdp);
+	t0 = now_s();
+	while (now_s() - t0 < secs) {
+		sum += time_once(prog, mix[i].role, buf, len, REPEAT);
+		reps += REPEAT;
+	}
+	printf("%s: %lld packets, %.1f ns each\n", name, reps, sum * REPEAT / (double)reps);
+	ef_dp_close(&b->dry, true);
+	ef_dp_close(&b->dp, false);
+	return 0;
+}
+
 /* ---- the cost of each stage ------------------------------------------------------------ */
 
 /*
@@ -1228,6 +1263,8 @@ int main(int argc, char **argv)
 	empty = empty_prog();
 	printf("program cost (BPF_PROG_TEST_RUN, %d x %d repetitions; median [min-max])\n", RUNS,
 	       REPEAT);
+	if (argc > 3 && !strcmp(argv[2], "spin")) /* for perf stat while optimising */
+		return spin(&b, argv[3], argc > 4 ? atof(argv[4]) : 10);
 	bench_mix(&b, empty, mixo, true);
 	json_object_object_add(results, "program_cost", mixo);
 	bench_stages(&b, empty);
