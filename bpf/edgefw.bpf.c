@@ -39,13 +39,27 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- classification ----------------------------------------------------------- */
 
+/*
+ * The role of a NIC whose ifindex is too large for ef_ifroles (-1: not
+ * managed).  A function of its own so that the compiler cannot merge the
+ * two lookups into one call on a map chosen at run time: the verifier
+ * inlines an array lookup only where it knows the map, and the merged call
+ * cost every packet a helper call and an indirect one behind it.
+ */
+__noinline int ef_iface_role_big(__u32 ifindex)
+{
+	struct ef_iface *ifc = bpf_map_lookup_elem(&ef_ifaces, &ifindex);
+
+	return ifc && ifc->managed ? ifc->role : -1;
+}
+
 static __always_inline int ef_classify(struct ef_ctx *x)
 {
 	struct ef_pkt *p = &x->pkt;
 	struct ef_iface *ifc;
 	struct ef_flow *f;
 	int in = x->hook == EF_HOOK_INGRESS;
-	int trusted, step;
+	int trusted, step, role;
 
 	/* one orientation for both hooks: local is the node's side */
 	x->fk.local = in ? p->dst : p->src;
@@ -54,14 +68,16 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	x->fk.rport = in ? p->sport : p->dport;
 	x->fk.proto = p->proto;
 
-	if (x->ifindex < EF_IFACE_ARRAY)
+	if (x->ifindex < EF_IFACE_ARRAY) {
 		ifc = bpf_map_lookup_elem(&ef_ifroles, &x->ifindex);
-	else
-		ifc = bpf_map_lookup_elem(&ef_ifaces, &x->ifindex);
-	if (!ifc || !ifc->managed)
+		role = ifc && ifc->managed ? ifc->role : -1;
+	} else {
+		role = ef_iface_role_big(x->ifindex);
+	}
+	if (role < 0)
 		return EF_R_UNMANAGED_IF;
-	x->role = ifc->role;
-	x->fk.role = ifc->role;
+	x->role = (__u8)role;
+	x->fk.role = (__u8)role;
 	if (EF_STOP_AT(EF_STAGE_CONFIG))
 		return EF_R_MALFORMED;
 

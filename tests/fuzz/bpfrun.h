@@ -20,14 +20,17 @@
 #include "edgefw.skel.h"
 
 /* Into a network namespace of our own with the veth pairs p0-p1 and p2-p3,
- * p0 and p2 up: the ifindexes of p0 (external) and p2 (internal). */
+ * p0 and p2 up: the ifindexes of p0 (external) and p2 (internal).  p2 is
+ * SEQ_IF_INT (5000), past ef_ifroles: the internal NIC's role comes from
+ * ef_ifaces, the external one's from the array. */
 static inline int netns_nics(const char *p, int *ext, int *in)
 {
 	char cmd[256];
 
 	snprintf(
 		cmd, sizeof(cmd),
-		"ip link add %s0 type veth peer name %s1 && ip link add %s2 type veth peer name %s3 && "
+		"ip link add %s0 type veth peer name %s1 && "
+		"ip link add %s2 index 5000 type veth peer name %s3 && "
 		"ip link set %s0 up && ip link set %s2 up",
 		p, p, p, p, p, p);
 	if (unshare(CLONE_NEWNET) || system(cmd))

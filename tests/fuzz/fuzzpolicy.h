@@ -7,7 +7,7 @@
 #include "apply.h"
 
 #define FUZZ_IF_EXT 2
-#define FUZZ_IF_INT 3
+#define FUZZ_IF_INT 5000 /* past EF_IFACE_ARRAY (ef_ifaces), as bpfrun.h makes it */
 
 /* Parse, compile and apply it into m (the real maps or the emulated ones),
  * with ifindexes ext/int for the two roles.  0 or -1. */

@@ -86,6 +86,6 @@ void seq_describe(const struct seq_step *st, char *buf, size_t len);
 
 /* The node's addresses in the sequences' policies (seqpolicy.c) */
 #define SEQ_IF_EXT 2
-#define SEQ_IF_INT 3
+#define SEQ_IF_INT 5000 /* past EF_IFACE_ARRAY: ef_ifaces, as in bpfrun.h */
 
 #endif

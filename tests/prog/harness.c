@@ -290,7 +290,9 @@ static int env_setup(void)
 		return -1;
 	}
 	sh("ip link add " IF_EXT " type veth peer name " IF_EXT "p");
-	sh("ip link add " IF_INT " type veth peer name " IF_INT "p");
+	/* the internal NIC's ifindex is past ef_ifroles (EF_IFACE_ARRAY): every
+	 * test on it goes through ef_ifaces, the external one's through the array */
+	sh("ip link add " IF_INT " index 5000 type veth peer name " IF_INT "p");
 	sh("ip link set " IF_EXT " up && ip link set " IF_INT " up");
 	T.ifindex[EF_ROLE_EXTERNAL] = (int)if_nametoindex(IF_EXT);
 	T.ifindex[EF_ROLE_INTERNAL] = (int)if_nametoindex(IF_INT);

@@ -247,6 +247,59 @@ static void test_addresses_and_flags(void **state)
 	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &s), DROP, EF_R_PROTOCOL);
 }
 
+/*
+ * A NIC's role comes from ef_ifroles (ifindexes below EF_IFACE_ARRAY) or
+ * ef_ifaces (above; the harness's internal NIC is 5000).  On a NIC that is
+ * not the node's every packet is dropped as unmanaged-interface (a policy
+ * allow included), on either side of the bound; a NIC the agent stops
+ * managing (ef_set_ifaces without it) becomes unmanaged, and managed again.
+ */
+static void test_nics_managed_or_not(void **state)
+{
+	struct pkt ext = tcp(4, any4, 40000, svc_addr(EF_SVC_ACCESS, 4), 8080, EF_TCP_SYN);
+	struct pkt in = tcp(4, any4, 40000, svc_addr(EF_SVC_INTERNAL, 4), 8080, EF_TCP_SYN);
+	struct pkt ok = allowed_syn(4);
+	int saved = T.ifindex[EF_ROLE_EXTERNAL];
+	int idx[2] = { T.ifindex[EF_ROLE_EXTERNAL], T.ifindex[EF_ROLE_INTERNAL] };
+	int role[2] = { EF_ROLE_EXTERNAL, EF_ROLE_INTERNAL };
+	const char *other[] = { "efu0", "efv0" };
+
+	(void)state;
+	assert_true(T.ifindex[EF_ROLE_EXTERNAL] < EF_IFACE_ARRAY);
+	assert_true(T.ifindex[EF_ROLE_INTERNAL] >= EF_IFACE_ARRAY);
+	/* positive controls: both managed NICs drop their scan for its own
+	 * reason; the allowed SYN passes */
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &ext), DROP, EF_R_NO_RULE);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &ok), PASS, EF_R_RULE);
+	flows_clear();
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &in), DROP, EF_R_NO_RULE);
+	if (if_nametoindex("efu0") == 0)
+		assert_int_equal(system("ip link add efu0 type veth peer name efu1 && "
+					"ip link add efv0 index 6000 type veth peer name efv1 && "
+					"ip link set efu0 up && ip link set efv0 up"),
+				 0);
+	for (size_t i = 0; i < 2; i++) {
+		T.ifindex[EF_ROLE_EXTERNAL] = (int)if_nametoindex(other[i]);
+		assert_true(T.ifindex[EF_ROLE_EXTERNAL] > 0);
+		assert_true((T.ifindex[EF_ROLE_EXTERNAL] >= EF_IFACE_ARRAY) == (i == 1));
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &ext), DROP, EF_R_UNMANAGED_IF);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &ok), DROP, EF_R_UNMANAGED_IF);
+		expect(run(EF_HOOK_EGRESS, EF_ROLE_EXTERNAL, &ext), DROP, EF_R_UNMANAGED_IF);
+	}
+	T.ifindex[EF_ROLE_EXTERNAL] = saved;
+	/* the agent stops managing each NIC in turn, then both again */
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(ef_set_ifaces(&T.dp.maps, &idx[1 - i], &role[1 - i], 1), 0);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &ext), DROP,
+		       i == 0 ? EF_R_UNMANAGED_IF : EF_R_NO_RULE);
+		expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &in), DROP,
+		       i == 1 ? EF_R_UNMANAGED_IF : EF_R_NO_RULE);
+	}
+	assert_int_equal(ef_set_ifaces(&T.dp.maps, idx, role, 2), 0);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_EXTERNAL, &ext), DROP, EF_R_NO_RULE);
+	expect(run(EF_HOOK_INGRESS, EF_ROLE_INTERNAL, &in), DROP, EF_R_NO_RULE);
+}
+
 static const struct CMUnitTest tests[] = {
 	PROG_TEST(test_vlan),
 	PROG_TEST(test_truncated_every_offset),
@@ -256,6 +309,7 @@ static const struct CMUnitTest tests[] = {
 	PROG_TEST(test_oversized_frames),
 	PROG_TEST(test_ethertypes),
 	PROG_TEST(test_addresses_and_flags),
+	PROG_TEST(test_nics_managed_or_not),
 };
 
 PROG_GROUP(frames_group, "frames",
