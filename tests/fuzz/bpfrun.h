@@ -27,12 +27,11 @@ static inline int netns_nics(const char *p, int *ext, int *in)
 {
 	char cmd[256];
 
-	snprintf(
-		cmd, sizeof(cmd),
-		"ip link add %s0 type veth peer name %s1 && "
-		"ip link add %s2 index 5000 type veth peer name %s3 && "
-		"ip link set %s0 up && ip link set %s2 up",
-		p, p, p, p, p, p);
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add %s0 type veth peer name %s1 && "
+		 "ip link add %s2 index 5000 type veth peer name %s3 && "
+		 "ip link set %s0 up && ip link set %s2 up",
+		 p, p, p, p, p, p);
 	if (unshare(CLONE_NEWNET) || system(cmd))
 		return -1;
 	snprintf(cmd, sizeof(cmd), "%s0", p);
