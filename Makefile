@@ -70,7 +70,7 @@ PROG_SRCS  := $(sort $(wildcard tests/prog/*.c))
 PROG_OBJS  := $(patsubst tests/prog/%.c,$(BUILD)/tests/prog/%.o,$(PROG_SRCS))
 PROG_BIN   := $(BUILD)/tests/test_prog
 
-.PHONY: all clean test unit-test golden-update prog-test seq-test mutants e2e-test schema-test docs-test package-test demo lint format check-asan check-valgrind bench fuzz fuzz-short
+.PHONY: all clean test unit-test golden-update prog-test seq-test mutants mutants-check e2e-test schema-test docs-test package-test demo lint format check-asan check-valgrind bench fuzz fuzz-short
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -188,7 +188,7 @@ docs-test:
 		w=$$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l $$m 2>&1 >/dev/null); \
 		if [ -n "$$w" ]; then echo "$$m: $$w"; exit 1; fi; echo "ok $$m"; done
 
-test: all lint unit-test prog-test seq-test schema-test docs-test e2e-test package-test check-systemd fuzz-short check-valgrind check-asan
+test: all lint mutants-check unit-test prog-test seq-test schema-test docs-test e2e-test package-test check-systemd fuzz-short check-valgrind check-asan
 	@echo "all test suites passed"
 
 # the agent and every userspace test under ASan + UBSan (+ LeakSanitizer);
@@ -337,6 +337,11 @@ fuzz: $(FUZZ_DIR)/fuzz_packet $(FUZZ_DIR)/fuzz_policy $(FUZZ_DIR)/fuzz_events $(
 # copy of the tree: the fast suites must catch every one (root, ~1 min each)
 mutants:
 	@tests/mutants/run.sh
+
+# in make test: every break of the list still applies to exactly one line
+# (a change of the data path must update the list, not silently void it)
+mutants-check:
+	@/usr/bin/python3 tests/mutants/mutants.py check tests/mutants/mutants.txt .
 
 # the short bounded pass CI runs
 fuzz-short:

@@ -18,13 +18,7 @@ mkdir -p "$WORK/tree" "$WORK/orig"
 cp -a "$WORK/orig/." "$WORK/tree/"
 ROOT_SRC=$WORK/orig
 
-names=$("$PY" - "$LIST" <<-'EOF2'
-	import sys
-	for line in open(sys.argv[1]):
-	    if line.startswith("== "):
-	        print(line[3:].split(":")[0].strip())
-	EOF2
-)
+names=$("$PY" "$ROOT/tests/mutants/mutants.py" names "$LIST")
 killed=0 survived=0 broken=0
 declare -a SURV=()
 for name in $names; do
@@ -33,28 +27,7 @@ for name in $names; do
 	fi
 	log=$WORK/$name.log
 	# restore every file, then apply this mutant
-	file=$("$PY" - "$LIST" "$name" "$ROOT_SRC" "$WORK/tree" <<-'EOF2'
-		import sys, shutil
-		lst, name, root, tree = sys.argv[1:5]
-		blocks, cur = {}, None
-		for line in open(lst):
-		    line = line.rstrip("\n")
-		    if line.startswith("== "):
-		        cur = line[3:].split(":")[0].strip(); blocks[cur] = {}
-		    elif cur and ":" in line and not line.startswith("#"):
-		        k, v = line.split(":", 1); blocks[cur][k.strip()] = v.strip()
-		m = blocks[name]
-		src = open(f"{root}/{m['file']}").read().split("\n")
-		hits = [i for i, l in enumerate(src) if m["from"] in l.strip()]
-		if len(hits) != 1:
-		    print(f"NOAPPLY {m['file']}: '{m['from']}' matches {len(hits)} lines"); sys.exit(0)
-		i = hits[0]
-		indent = src[i][: len(src[i]) - len(src[i].lstrip())]
-		src[i] = indent + m["to"]
-		open(f"{tree}/{m['file']}", "w").write("\n".join(src))
-		print(m["file"])
-	EOF2
-	)
+	file=$("$PY" "$ROOT/tests/mutants/mutants.py" apply "$LIST" "$name" "$ROOT_SRC" "$WORK/tree")
 	case $file in
 	NOAPPLY*)
 		echo "BROKEN   $name: ${file#NOAPPLY }"
