@@ -610,9 +610,14 @@ event_burst() {
 		[ "$u" = 0 ] && [ "$w" -ge 25000 ] && [ "${lines% *}" = "$(counter events_written ev1.json)" ]
 }
 
-# logrotate's way: move the file, edgefw reopen; nothing lost or split
+# logrotate's way: move the file, edgefw reopen; nothing lost or split: the
+# probe sent after the reopen is in the new file, and the moved file, the
+# new one (and any rotated ones) hold exactly events_written between them.
+# (Not "the new file holds exactly what was written after the move": an
+# event the agent wrote between the move and the reopen rightly went on into
+# the moved file, and the last one from before the move may be written then.)
 events_reopen() {
-	local f n0 n1 n2
+	local f n0 n1 all
 	f=$(evdir)/events.json
 	stats_json r0.json || return 1
 	cx mv /var/log/edgefw/events.json /var/log/edgefw/events.json.moved || return 1
@@ -622,10 +627,14 @@ events_reopen() {
 	stats_json r1.json || return 1
 	n0=$(count_lines "$f.moved") || return 1
 	n1=$(count_lines "$f") || return 1
-	echo "moved file: $n0; new file: $n1 (events, other); events_written $(counter events_written r0.json) -> $(counter events_written r1.json)"
+	all=$(count_lines $(ls -1 "$(evdir)"/events.json* | sort -r)) || return 1
+	echo "moved file: $n0; new file: $n1; all files: $all (events, other);" \
+		"events_written $(counter events_written r0.json) -> $(counter events_written r1.json)"
 	cx journalctl --no-pager -o cat -u edgefw | grep 'reopened' | tail -n 1
+	grep -q '"transport":"tcp".*"destination":{"ip":"'$ACC'","port":8080}' "$f" ||
+		{ echo "the probe after the reopen is not in the new file"; return 1; }
 	cx rm -f /var/log/edgefw/events.json.moved
-	[ "${n1% *}" -ge 1 ] && [ $(($(counter events_written r1.json) - $(counter events_written r0.json))) = "${n1% *}" ] &&
+	[ "${n1% *}" -ge 1 ] && [ "${all% *}" = "$(counter events_written r1.json)" ] &&
 		cx journalctl --no-pager -o cat -u edgefw | grep -q "reopened /var/log/edgefw/events.json"
 }
 
