@@ -40,23 +40,26 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- classification ----------------------------------------------------------- */
 
 /*
- * The role of a NIC whose ifindex is too large for ef_ifroles (-1: not
- * managed).  A function of its own so that the compiler cannot merge the
- * two lookups into one call on a map chosen at run time: the verifier
- * inlines an array lookup only where it knows the map, and the merged call
- * cost every packet a helper call and an indirect one behind it.
+ * A NIC's role, -1 when it is not managed; ef_iface_role_big for an
+ * ifindex too large for ef_ifroles.  The latter is a function of its own so
+ * that the compiler cannot merge the two lookups into one call on a map
+ * chosen at run time: the verifier inlines an array lookup only where it
+ * knows the map, and the merged call cost every packet a helper call and an
+ * indirect one behind it.
  */
+static __always_inline int ef_iface_role(const struct ef_iface *ifc)
+{
+	return ifc && ifc->managed ? ifc->role : -1;
+}
+
 __noinline int ef_iface_role_big(__u32 ifindex)
 {
-	struct ef_iface *ifc = bpf_map_lookup_elem(&ef_ifaces, &ifindex);
-
-	return ifc && ifc->managed ? ifc->role : -1;
+	return ef_iface_role(bpf_map_lookup_elem(&ef_ifaces, &ifindex));
 }
 
 static __always_inline int ef_classify(struct ef_ctx *x)
 {
 	struct ef_pkt *p = &x->pkt;
-	struct ef_iface *ifc;
 	struct ef_flow *f;
 	int in = x->hook == EF_HOOK_INGRESS;
 	int trusted, step, role;
@@ -68,12 +71,10 @@ static __always_inline int ef_classify(struct ef_ctx *x)
 	x->fk.rport = in ? p->sport : p->dport;
 	x->fk.proto = p->proto;
 
-	if (x->ifindex < EF_IFACE_ARRAY) {
-		ifc = bpf_map_lookup_elem(&ef_ifroles, &x->ifindex);
-		role = ifc && ifc->managed ? ifc->role : -1;
-	} else {
+	if (x->ifindex < EF_IFACE_ARRAY)
+		role = ef_iface_role(bpf_map_lookup_elem(&ef_ifroles, &x->ifindex));
+	else
 		role = ef_iface_role_big(x->ifindex);
-	}
 	if (role < 0)
 		return EF_R_UNMANAGED_IF;
 	x->role = (__u8)role;
